@@ -1,0 +1,9 @@
+// Jest runs the TypeScript tests through ts-jest: unit tests of pure functions
+// under test/unit, tests against real NATS and ClickHouse under test/integration.
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
+};
