@@ -22,6 +22,8 @@ export interface ValidationLimits {
   readonly maxKeyLength: number;
   /** Most tags on a product. */
   readonly maxTags: number;
+  /** Largest record, in bytes of its binary encoding. */
+  readonly maxRecordBytes: number;
   /** How far past the server's clock a corrected timestamp may lie, in milliseconds. */
   readonly maxFutureMs: number;
 }
@@ -36,5 +38,6 @@ export const DEFAULT_LIMITS: ValidationLimits = Object.freeze({
   maxStructEntries: 1000,
   maxKeyLength: 256,
   maxTags: 64,
+  maxRecordBytes: 32 * 1024,
   maxFutureMs: 24 * 60 * 60 * 1000,
 });

@@ -5,6 +5,8 @@
 
 /** Every code FieldViolation.reason can take. */
 export const Reason = Object.freeze({
+  /** The whole record is larger than the limit; its field path is empty. */
+  TOO_LARGE: 'TOO_LARGE',
   /** A required field is missing or blank. */
   REQUIRED: 'REQUIRED',
   /** A string is longer than its limit. */

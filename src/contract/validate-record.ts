@@ -21,10 +21,16 @@ export interface ValidationContext {
   readonly skewMs: number;
 }
 
-/** Returns every rule the record breaks, in a stable order; an empty list means valid. */
-export function validateRecord(record: Record, context: ValidationContext): FieldViolation[] {
+/**
+ * Returns every rule the record breaks, in a stable order; an empty list means
+ * valid. `encodedBytes` is the size of the record's binary encoding.
+ */
+export function validateRecord(record: Record, encodedBytes: number, context: ValidationContext): FieldViolation[] {
   const { limits } = context;
   const out: FieldViolation[] = [];
+  if (encodedBytes > limits.maxRecordBytes) {
+    report(out, '', Reason.TOO_LARGE, `The record is ${encodedBytes} bytes encoded; at most ${limits.maxRecordBytes} are allowed.`);
+  }
   checkEventId(record.eventId, limits.maxEventIdLength, out);
   const kind = record.kind;
   const requirement = kind?.$case === 'event' ? 'for every behavioral event' : undefined;

@@ -17,7 +17,7 @@ const track = (overrides: Partial<Record> = {}, data?: { [key: string]: unknown 
   ...overrides,
 });
 
-const reasons = (record: Record, ctx = context): string[] => validateRecord(record, ctx).map((v) => `${v.field}:${v.reason}`);
+const reasons = (record: Record, ctx = context): string[] => validateRecord(record, 100, ctx).map((v) => `${v.field}:${v.reason}`);
 
 describe('clock correction', () => {
   it('computes the skew from sent_at and the receive time', () => {
