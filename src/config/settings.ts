@@ -1,0 +1,55 @@
+/**
+ * Every setting of Tributary in one table: its environment variable, its
+ * default, its parser and what it does. The typed Config is derived from this
+ * table, and docs/configuration.md documents the same table.
+ */
+import { DEFAULT_LIMITS } from '../contract/limits';
+import ms from 'ms';
+import { apiKeys, apiKeysFile, byteSize, duration, hostPort, integer, oneOf, text, token, type Parser } from './parsers';
+
+/** One setting: where it comes from, its default, how it is read, what it does. */
+export interface Setting<T> {
+  readonly env: string;
+  readonly fallback: string;
+  readonly parse: Parser<T>;
+  readonly doc: string;
+}
+
+const setting = <T>(env: string, fallback: string, parse: Parser<T>, doc: string): Setting<T> => ({ env, fallback, parse, doc });
+const limit = (env: string, value: number, doc: string): Setting<number> => setting(env, String(value), integer(1, 1_000_000_000), doc);
+
+/** The settings table. */
+export const SETTINGS = {
+  grpcAddr: setting('TRIBUTARY_GRPC_ADDR', '127.0.0.1:50051', hostPort, 'Address the gRPC server listens on (port 0 picks a free port).'),
+  apiKeys: setting('TRIBUTARY_API_KEYS', '', apiKeys, 'API keys as key=source pairs, comma-separated; a key has at least 16 characters.'),
+  apiKeysFile: setting('TRIBUTARY_API_KEYS_FILE', '', apiKeysFile, 'A file of key=source lines, added to TRIBUTARY_API_KEYS.'),
+  natsUrl: setting('NATS_URL', 'nats://127.0.0.1:4222', text, 'NATS server URL(s), comma-separated.'),
+  stream: setting('TRIBUTARY_STREAM', 'TRIBUTARY', token, 'Name of the JetStream stream records are published to.'),
+  subjectPrefix: setting('TRIBUTARY_SUBJECT_PREFIX', 'tributary', token, 'First token of every subject: <prefix>.<source>.event.<call> and <prefix>.<source>.product.'),
+  duplicateWindowMs: setting('TRIBUTARY_STREAM_DUPLICATE_WINDOW', '2m', duration(1000), "How long the stream remembers event ids to answer DUPLICATE (JetStream's duplicate window)."),
+  maxAgeMs: setting('TRIBUTARY_STREAM_MAX_AGE', '7d', duration(60_000), 'How long the stream keeps records; the sink must read them within this time.'),
+  maxStreamBytes: setting('TRIBUTARY_STREAM_MAX_BYTES', 'unlimited', byteSize(1024 * 1024, true), 'Most bytes the stream holds; when full, new records are refused (RESOURCE_EXHAUSTED), never old ones dropped.'),
+  replicas: setting('TRIBUTARY_STREAM_REPLICAS', '1', integer(1, 5), 'Copies of the stream in a JetStream cluster.'),
+  maxRecordsPerRequest: setting('TRIBUTARY_MAX_RECORDS_PER_REQUEST', '500', integer(1, 100_000), 'Most records in one request; more is INVALID_ARGUMENT.'),
+  maxRequestBytes: setting('TRIBUTARY_MAX_REQUEST_BYTES', '4MiB', byteSize(1024), 'Largest request message; larger is RESOURCE_EXHAUSTED.'),
+  maxRecordBytes: setting('TRIBUTARY_MAX_RECORD_BYTES', `${DEFAULT_LIMITS.maxRecordBytes / 1024}KiB`, byteSize(256), 'Largest encoded record; a larger one is REJECTED with TOO_LARGE.'),
+  maxInFlight: setting('TRIBUTARY_MAX_IN_FLIGHT', '20000', integer(1, 10_000_000), 'Most records published and waiting for their PubAck; a request beyond it is RESOURCE_EXHAUSTED.'),
+  publishTimeoutMs: setting('TRIBUTARY_PUBLISH_TIMEOUT', '5s', duration(10), 'How long to wait for a PubAck before answering UNAVAILABLE.'),
+  shutdownTimeoutMs: setting('TRIBUTARY_SHUTDOWN_TIMEOUT', '10s', duration(0), 'How long a graceful shutdown waits for calls in flight before cancelling them.'),
+  logLevel: setting('TRIBUTARY_LOG_LEVEL', 'info', oneOf('trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'), 'Least severe log level written.'),
+  maxEventIdLength: limit('TRIBUTARY_MAX_EVENT_ID_LENGTH', DEFAULT_LIMITS.maxEventIdLength, 'Longest event_id.'),
+  maxIdLength: limit('TRIBUTARY_MAX_ID_LENGTH', DEFAULT_LIMITS.maxIdLength, 'Longest profile, user, session, account, page or product id.'),
+  maxNameLength: limit('TRIBUTARY_MAX_NAME_LENGTH', DEFAULT_LIMITS.maxNameLength, 'Longest track name, consent source, category or email, brand, or tag.'),
+  maxTextLength: limit('TRIBUTARY_MAX_TEXT_LENGTH', DEFAULT_LIMITS.maxTextLength, 'Longest free text: titles, descriptions, URLs, context strings, strings in Structs.'),
+  maxStructDepth: limit('TRIBUTARY_MAX_STRUCT_DEPTH', DEFAULT_LIMITS.maxStructDepth, 'Deepest nesting of a Struct payload.'),
+  maxStructEntries: limit('TRIBUTARY_MAX_STRUCT_ENTRIES', DEFAULT_LIMITS.maxStructEntries, 'Most keys plus list items in one Struct payload.'),
+  maxKeyLength: limit('TRIBUTARY_MAX_KEY_LENGTH', DEFAULT_LIMITS.maxKeyLength, 'Longest key in a Struct payload.'),
+  maxTags: limit('TRIBUTARY_MAX_TAGS', DEFAULT_LIMITS.maxTags, 'Most tags on a product.'),
+  maxFutureMs: setting('TRIBUTARY_MAX_FUTURE', ms(DEFAULT_LIMITS.maxFutureMs), duration(0), 'How far ahead of the server clock a corrected timestamp may lie.'),
+} as const;
+
+/** The name of a setting. */
+export type SettingName = keyof typeof SETTINGS;
+
+/** The typed, frozen configuration: one value per setting. */
+export type Config = { readonly [K in SettingName]: ReturnType<(typeof SETTINGS)[K]['parse']> };

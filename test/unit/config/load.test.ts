@@ -1,0 +1,60 @@
+/**
+ * The configuration: defaults, typed values, every problem reported at once,
+ * unknown TRIBUTARY_* variables refused with the closest name, rules between
+ * settings, and API keys kept only as digests.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig, validationLimits } from '../../../src/config/load';
+import { digestKey } from '../../../src/config/parsers';
+import { DEFAULT_LIMITS } from '../../../src/contract';
+
+const problemsOf = (env: NodeJS.ProcessEnv): readonly string[] => {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('the configuration was accepted');
+};
+
+it('gives the documented defaults, frozen, with the validator limits unchanged', () => {
+  const config = loadConfig({});
+  expect(config).toMatchObject({ grpcAddr: '127.0.0.1:50051', stream: 'TRIBUTARY', duplicateWindowMs: 120_000, maxStreamBytes: -1, maxRequestBytes: 4 * 1024 * 1024, maxRecordsPerRequest: 500 });
+  expect(Object.isFrozen(config)).toBe(true);
+  expect(validationLimits(config)).toEqual(DEFAULT_LIMITS);
+});
+
+it('reads durations and sizes in human units', () => {
+  const config = loadConfig({ TRIBUTARY_STREAM_DUPLICATE_WINDOW: '10m', TRIBUTARY_STREAM_MAX_BYTES: '2GiB', TRIBUTARY_PUBLISH_TIMEOUT: '750' });
+  expect(config.duplicateWindowMs).toBe(600_000);
+  expect(config.maxStreamBytes).toBe(2 * 1024 ** 3);
+  expect(config.publishTimeoutMs).toBe(750);
+});
+
+it('reports every problem at once, and suggests the closest name for an unknown variable', () => {
+  const problems = problemsOf({ TRIBUTARY_GRPC_ADR: ':1', TRIBUTARY_MAX_TAGS: 'many', TRIBUTARY_STREAM: 'has space', TRIBUTARY_LOG_LEVEL: 'loud' });
+  expect(problems).toHaveLength(4);
+  expect(problems[0]).toBe('TRIBUTARY_GRPC_ADR is not a setting; did you mean TRIBUTARY_GRPC_ADDR?');
+  expect(problems.slice(1).map((p) => p.split(':')[0]).sort()).toEqual(['TRIBUTARY_LOG_LEVEL', 'TRIBUTARY_MAX_TAGS', 'TRIBUTARY_STREAM']);
+});
+
+it('refuses settings that contradict each other', () => {
+  expect(problemsOf({ TRIBUTARY_MAX_IN_FLIGHT: '100' })).toEqual([expect.stringContaining('TRIBUTARY_MAX_IN_FLIGHT (100) must be at least TRIBUTARY_MAX_RECORDS_PER_REQUEST (500)')]);
+});
+
+it('reads API keys from the variable and the file, keeping digests only', () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'keys-')), 'keys');
+  writeFileSync(file, '# production keys\nkey-from-file-000001=web_app  # the site\n\n');
+  const config = loadConfig({ TRIBUTARY_API_KEYS: 'key-from-env-0000001=backend', TRIBUTARY_API_KEYS_FILE: file });
+  expect(config.apiKeys).toEqual([{ digest: digestKey('key-from-env-0000001'), source: 'backend' }]);
+  expect(config.apiKeysFile).toEqual([{ digest: digestKey('key-from-file-000001'), source: 'web_app' }]);
+  expect(JSON.stringify(config)).not.toContain('key-from-env');
+});
+
+it('refuses short keys and source ids that are not subject tokens', () => {
+  expect(problemsOf({ TRIBUTARY_API_KEYS: 'short=backend' })).toEqual([expect.stringContaining('at least 16 characters')]);
+  expect(problemsOf({ TRIBUTARY_API_KEYS: 'a-long-enough-key-0001=back.end' })).toEqual([expect.stringContaining('letters, digits')]);
+});
