@@ -1,0 +1,75 @@
+/**
+ * The one error type of Tributary: an UPPER_SNAKE reason, a message for
+ * people, whether retrying can help, and the cause. One table maps each
+ * reason to its gRPC status code (AIP-193 style), so every transport answers
+ * the same failure the same way.
+ */
+import { status } from '@grpc/grpc-js';
+
+/** The reasons a whole call can fail for, with the gRPC code and whether a retry can succeed. */
+export const ERROR_REASONS = Object.freeze({
+  /** The call carried no `authorization: Bearer <key>`. */
+  MISSING_API_KEY: { code: status.UNAUTHENTICATED, retryable: false },
+  /** The call's API key is not known to the server. */
+  UNKNOWN_API_KEY: { code: status.UNAUTHENTICATED, retryable: false },
+  /** The request could not be decoded as an IngestRequest. */
+  MALFORMED_REQUEST: { code: status.INVALID_ARGUMENT, retryable: false },
+  /** The request has no record. */
+  EMPTY_BATCH: { code: status.INVALID_ARGUMENT, retryable: false },
+  /** The request has more records than the server allows. */
+  TOO_MANY_RECORDS: { code: status.INVALID_ARGUMENT, retryable: false },
+  /** The request message is larger than the server allows. */
+  REQUEST_TOO_LARGE: { code: status.RESOURCE_EXHAUSTED, retryable: false },
+  /** Too many records are waiting for the stream; retry after a pause. */
+  OVERLOADED: { code: status.RESOURCE_EXHAUSTED, retryable: true },
+  /** The stream is full and refuses new records until the sink catches up. */
+  STREAM_FULL: { code: status.RESOURCE_EXHAUSTED, retryable: true },
+  /** The stream could not be reached or did not confirm in time; retry with the same event ids. */
+  STREAM_UNAVAILABLE: { code: status.UNAVAILABLE, retryable: true },
+  /** The server is shutting down; retry against another instance. */
+  SHUTTING_DOWN: { code: status.UNAVAILABLE, retryable: true },
+  /** A fault in the server itself. */
+  INTERNAL: { code: status.INTERNAL, retryable: false },
+});
+
+/** One of the reasons of {@link ERROR_REASONS}. */
+export type ErrorReason = keyof typeof ERROR_REASONS;
+
+/** A field of the request that made the whole call fail (google.rpc.BadRequest). */
+export interface RequestFieldViolation {
+  readonly field: string;
+  readonly description: string;
+}
+
+/** What an IngestError may carry besides its reason and message. */
+export interface IngestErrorOptions {
+  readonly cause?: unknown;
+  /** Fields of the request at fault; sent as google.rpc.BadRequest. */
+  readonly violations?: readonly RequestFieldViolation[];
+  /** How long to wait before retrying; sent as google.rpc.RetryInfo. */
+  readonly retryAfterMs?: number;
+  /** Facts for programs, such as the limit that was passed; sent in google.rpc.ErrorInfo. */
+  readonly metadata?: { readonly [key: string]: string };
+}
+
+/** A failure of a whole call. */
+export class IngestError extends Error {
+  constructor(
+    readonly reason: ErrorReason,
+    message: string,
+    readonly options: IngestErrorOptions = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'IngestError';
+  }
+
+  /** The gRPC status code this failure is answered with. */
+  get code(): status {
+    return ERROR_REASONS[this.reason].code;
+  }
+
+  /** Whether the same call may succeed later. */
+  get retryable(): boolean {
+    return ERROR_REASONS[this.reason].retryable;
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * The NATS connection and its state: connects with unlimited reconnects, and
+ * tells its listeners when the server goes away ("down") and comes back
+ * ("up"), so that health, publishing and stream set-up can follow it.
+ */
+import { EventEmitter } from 'node:events';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+
+/** Events of a {@link NatsLink}: "down" when the connection is lost, "up" when it is back. */
+export interface NatsLinkEvents {
+  down: [];
+  up: [];
+}
+
+/** A NATS connection that knows whether it is up. */
+export class NatsLink extends EventEmitter<NatsLinkEvents> {
+  private up = true;
+
+  private constructor(readonly nc: NatsConnection) {
+    super();
+  }
+
+  /** Connects to `servers` (comma-separated URLs); fails when the first connection cannot be made. */
+  static async open(servers: string, logger: Logger): Promise<NatsLink> {
+    const nc = await connect({
+      servers: servers.split(',').map((s) => s.trim()),
+      name: 'tributary',
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      pingInterval: 5000,
+    });
+    const link = new NatsLink(nc);
+    void link.follow(logger);
+    return link;
+  }
+
+  /** Whether the connection is up now. */
+  get connected(): boolean {
+    return this.up && !this.nc.isClosed();
+  }
+
+  /** Stops taking new messages, waits for those in flight, and closes. */
+  async drain(): Promise<void> {
+    if (!this.nc.isClosed()) await this.nc.drain();
+  }
+
+  private async follow(logger: Logger): Promise<void> {
+    for await (const status of this.nc.status()) {
+      if (status.type === 'disconnect' && this.up) {
+        this.up = false;
+        logger.warn({ server: status.server }, 'NATS connection lost');
+        this.emit('down');
+      } else if (status.type === 'reconnect' && !this.up) {
+        this.up = true;
+        logger.info({ server: status.server }, 'NATS connection back');
+        this.emit('up');
+      }
+    }
+  }
+}

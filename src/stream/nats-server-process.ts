@@ -1,0 +1,80 @@
+/**
+ * A `nats-server -js` child process on a port and store folder of our choice:
+ * started, waited for until it says it is ready, stopped, and started again on
+ * the same port and store. Used wherever Tributary runs its own NATS.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const READY = 'Server is ready';
+
+/** How to install nats-server when it is missing. */
+export const NATS_SERVER_INSTALL_HINT = 'install it with: apt-get install nats-server (or `make system-deps`)';
+
+/** The nats-server binary: NATS_SERVER_BIN, or the first on PATH (Debian puts it in /usr/sbin). */
+export function findNatsServer(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.NATS_SERVER_BIN) return env.NATS_SERVER_BIN;
+  return (env.PATH ?? '')
+    .split(':')
+    .concat('/usr/sbin', '/usr/bin')
+    .map((dir) => join(dir, 'nats-server'))
+    .find(existsSync);
+}
+
+/** A nats-server with JetStream, listening on 127.0.0.1:`port` with its store in `storeDir`. */
+export class NatsServerProcess {
+  protected child: ChildProcess | undefined;
+
+  constructor(
+    readonly port: number,
+    readonly storeDir: string,
+    private readonly binary: string,
+    private readonly readyTimeoutMs = 20_000,
+  ) {}
+
+  /** The client URL of the server. */
+  get url(): string {
+    return `nats://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts the server and waits until it is ready; rejects with its log when it exits or takes too long. */
+  async resume(): Promise<void> {
+    const child = spawn(this.binary, ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.storeDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.child = child;
+    let log = '';
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`nats-server was not ready within ${this.readyTimeoutMs}ms:\n${log}`)), this.readyTimeoutMs);
+        child.stderr?.on('data', (chunk: Buffer) => {
+          log += chunk.toString();
+          if (log.includes(READY)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        child.once('exit', (code) => {
+          clearTimeout(timer);
+          reject(new Error(`nats-server exited with ${code}:\n${log}`));
+        });
+      });
+    } finally {
+      child.stderr?.removeAllListeners('data');
+      child.stderr?.resume();
+      child.removeAllListeners('exit');
+    }
+  }
+
+  /** Stops the server (SIGTERM, then SIGKILL after 10s) and waits for it to exit; the store stays. */
+  async pause(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGCONT');
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The JetStream stream records travel on, and its creation or update at
+ * start: file storage, a duplicate window for Nats-Msg-Id, and new records
+ * refused (never old ones dropped) when the stream is full.
+ */
+import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/nats-core';
+import type { Config } from '../config/settings';
+
+/** The subjects a stream with this prefix captures: `<prefix>.>`. */
+export const streamSubjects = (subjectPrefix: string): string[] => [`${subjectPrefix}.>`];
+
+/** The stream's definition as the configuration sets it. */
+export function streamConfig(config: Config): Partial<StreamConfig> & { name: string } {
+  return {
+    name: config.stream,
+    subjects: streamSubjects(config.subjectPrefix),
+    storage: StorageType.File,
+    retention: RetentionPolicy.Limits,
+    discard: DiscardPolicy.New,
+    duplicate_window: nanos(config.duplicateWindowMs),
+    max_age: nanos(config.maxAgeMs),
+    max_bytes: config.maxStreamBytes,
+    num_replicas: config.replicas,
+  };
+}
+
+/** Creates the stream, or updates it to the definition when it exists. */
+export async function ensureStream(jsm: JetStreamManager, definition: Partial<StreamConfig> & { name: string }): Promise<void> {
+  const exists = await jsm.streams.info(definition.name).then(
+    () => true,
+    () => false,
+  );
+  if (exists) await jsm.streams.update(definition.name, definition);
+  else await jsm.streams.add(definition);
+}
