@@ -1,0 +1,101 @@
+/**
+ * Assembles and runs the gateway: NATS connection, stream set-up, publisher,
+ * ingest(), the gRPC server with health and reflection, and a graceful stop
+ * (stop taking calls, finish those in flight, drain NATS).
+ */
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { jetstreamManager } from '@nats-io/jetstream';
+import type { Logger } from 'pino';
+import { validationLimits } from '../config/load';
+import type { Config } from '../config/settings';
+import { JetStreamPublisher } from '../publish/jetstream-publisher';
+import { NatsLink } from '../stream/connection';
+import { ensureStream, streamConfig } from '../stream/stream-definition';
+import { ApiKeyRing } from './auth';
+import { ingestHandlers, ingestServiceDefinition } from './grpc-service';
+import { GatewayHealth } from './health';
+import { createIngest } from './ingest';
+import { addReflection } from './reflection';
+
+/** grpc-js's own cap on a request, as a multiple of TRIBUTARY_MAX_REQUEST_BYTES: below it the gateway answers with details. */
+const RECEIVE_CAP_FACTOR = 4;
+
+/** A running gateway. */
+export interface Gateway {
+  /** The port the gRPC server listens on. */
+  readonly port: number;
+  /** Records published and waiting for their PubAck. */
+  readonly inFlight: number;
+  /** Stops taking calls, finishes those in flight (up to the shutdown timeout) and drains NATS. */
+  stop(): Promise<void>;
+}
+
+function bind(server: Server, address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, ServerCredentials.createInsecure(), (error, port) => (error === null ? resolve(port) : reject(error)));
+  });
+}
+
+function shutdown(server: Server, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, timeoutMs);
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** Starts the gateway; fails when NATS cannot be reached or the stream cannot be set up. */
+export async function startGateway(config: Config, logger: Logger): Promise<Gateway> {
+  const keys = new ApiKeyRing([...config.apiKeys, ...config.apiKeysFile]);
+  if (keys.size === 0) logger.warn('no API key is configured: every call will be answered UNAUTHENTICATED');
+
+  const link = await NatsLink.open(config.natsUrl, logger);
+  const jsm = await jetstreamManager(link.nc);
+  const definition = streamConfig(config);
+  await ensureStream(jsm, definition);
+
+  const health = new GatewayHealth();
+  link.on('down', () => health.set(false));
+  link.on('up', () => {
+    ensureStream(jsm, definition).then(
+      () => health.set(true),
+      (error: unknown) => logger.error({ err: error }, 'the stream could not be set up after NATS came back'),
+    );
+  });
+
+  const publisher = new JetStreamPublisher(link, { maxInFlight: config.maxInFlight, timeoutMs: config.publishTimeoutMs });
+  const ingest = createIngest({
+    publisher,
+    limits: validationLimits(config),
+    subjectPrefix: config.subjectPrefix,
+    maxRecordsPerRequest: config.maxRecordsPerRequest,
+    now: () => new Date(),
+  });
+
+  const server = new Server({ 'grpc.max_receive_message_length': config.maxRequestBytes * RECEIVE_CAP_FACTOR });
+  server.addService(ingestServiceDefinition(config.maxRequestBytes), ingestHandlers(ingest, keys, config.maxRequestBytes));
+  health.addToServer(server);
+  addReflection(server);
+  const port = await bind(server, config.grpcAddr);
+  health.set(link.connected);
+  logger.info({ address: config.grpcAddr, port, stream: config.stream, sources: keys.size }, 'gateway listening');
+
+  return {
+    port,
+    get inFlight() {
+      return publisher.inFlight;
+    },
+    async stop() {
+      health.set(false);
+      await shutdown(server, config.shutdownTimeoutMs);
+      publisher.close();
+      await link.drain();
+      logger.info('gateway stopped');
+    },
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * IngestService on grpc-js: the service definition (with a request reader
+ * that never throws) and the two handlers, thin adapters over ingest().
+ * Ingest answers one call; IngestStream answers every request of a stream in
+ * order, working on several at once but pausing the stream when too many wait.
+ */
+import { once } from 'node:events';
+import type { Metadata, sendUnaryData, ServerDuplexStream, ServerUnaryCall, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { IngestError } from '../errors/ingest-error';
+import { toServiceError } from '../errors/grpc-status';
+import { IngestServiceService, type IngestResponse } from '../gen/tributary/ingest/v1/ingest_service';
+import type { ApiKeyRing } from './auth';
+import type { Ingest } from './ingest';
+import { readRequestFrame, type RequestFrame } from './request-frame';
+
+/** Requests of one IngestStream being worked on before the stream is paused. */
+const STREAM_WINDOW = 8;
+
+/** IngestService's definition, reading requests with {@link readRequestFrame}. */
+export function ingestServiceDefinition(maxRequestBytes: number): ServiceDefinition {
+  const requestDeserialize = (buffer: Buffer): RequestFrame => readRequestFrame(buffer, maxRequestBytes);
+  return {
+    ingest: { ...IngestServiceService.ingest, requestDeserialize },
+    ingestStream: { ...IngestServiceService.ingestStream, requestDeserialize },
+  };
+}
+
+function authorizationOf(metadata: Metadata): string | undefined {
+  const value = metadata.get('authorization')[0];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Ingests one request frame of an authenticated source. */
+async function ingestFrame(ingest: Ingest, sourceId: string, frame: RequestFrame, maxRequestBytes: number): Promise<IngestResponse> {
+  if (frame.kind === 'too-large') {
+    throw new IngestError('REQUEST_TOO_LARGE', `the request is ${frame.size} bytes; at most ${maxRequestBytes} are allowed`, {
+      metadata: { max_bytes: String(maxRequestBytes), bytes: String(frame.size) },
+    });
+  }
+  if (frame.kind === 'malformed') {
+    throw new IngestError('MALFORMED_REQUEST', `the request is not a readable IngestRequest: ${frame.problem}`);
+  }
+  return ingest({ sourceId, records: frame.records, sentAt: frame.sentAt });
+}
+
+/** The handlers of IngestService. */
+export function ingestHandlers(ingest: Ingest, keys: ApiKeyRing, maxRequestBytes: number): UntypedServiceImplementation {
+  return {
+    ingest(call: ServerUnaryCall<RequestFrame, IngestResponse>, callback: sendUnaryData<IngestResponse>): void {
+      Promise.resolve()
+        .then(() => ingestFrame(ingest, keys.sourceFor(authorizationOf(call.metadata)), call.request, maxRequestBytes))
+        .then(
+          (response) => callback(null, response),
+          (error: unknown) => callback(toServiceError(error)),
+        );
+    },
+
+    ingestStream(call: ServerDuplexStream<RequestFrame, IngestResponse>): void {
+      let sourceId: string;
+      try {
+        sourceId = keys.sourceFor(authorizationOf(call.metadata));
+      } catch (error) {
+        call.emit('error', toServiceError(error));
+        return;
+      }
+      let answered = Promise.resolve();
+      let waiting = 0;
+      let failed = false;
+      call.on('data', (frame: RequestFrame) => {
+        if (failed) return;
+        const response = ingestFrame(ingest, sourceId, frame, maxRequestBytes);
+        response.catch(() => undefined);
+        if (++waiting >= STREAM_WINDOW) call.pause();
+        answered = answered.then(async () => {
+          if (failed) return;
+          try {
+            if (!call.write(await response)) await once(call, 'drain');
+          } catch (error) {
+            failed = true;
+            call.emit('error', toServiceError(error));
+            return;
+          }
+          if (--waiting < STREAM_WINDOW) call.resume();
+        });
+      });
+      call.on('end', () => {
+        void answered.then(() => {
+          if (!failed) call.end();
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * The one transport-independent ingest function: a source's request in, one
+ * result per record out. Records that break the contract are REJECTED with
+ * their violations; the others become Envelopes on the stream, and are
+ * answered ACCEPTED or DUPLICATE only after their PubAck. gRPC and gRPC-Web
+ * are thin adapters over it.
+ */
+import { clockSkewMs, correctTimestamp, validateRecord, type ValidationLimits } from '../contract';
+import { IngestError } from '../errors/ingest-error';
+import { RecordStatus, type IngestResponse, type RecordResult } from '../gen/tributary/ingest/v1/ingest_service';
+import { encodeEnvelope } from '../publish/envelope';
+import type { OutboundMessage, RecordPublisher } from '../publish/publisher';
+import { messageId, subjectFor } from '../publish/subjects';
+import type { FramedRecord } from './request-frame';
+
+/** What ingest() needs. */
+export interface IngestDependencies {
+  readonly publisher: RecordPublisher;
+  readonly limits: ValidationLimits;
+  readonly subjectPrefix: string;
+  readonly maxRecordsPerRequest: number;
+  /** The server's clock. */
+  readonly now: () => Date;
+}
+
+/** A decoded request from an authenticated source. */
+export interface IngestCall {
+  readonly sourceId: string;
+  readonly records: readonly FramedRecord[];
+  readonly sentAt: Date | undefined;
+}
+
+/** Ingests one request; throws an IngestError when the call fails as a whole. */
+export type Ingest = (call: IngestCall) => Promise<IngestResponse>;
+
+function checkBatchSize(count: number, max: number): void {
+  if (count === 0) {
+    throw new IngestError('EMPTY_BATCH', 'the request has no record', { violations: [{ field: 'records', description: 'at least one record is required' }] });
+  }
+  if (count > max) {
+    throw new IngestError('TOO_MANY_RECORDS', `the request has ${count} records; at most ${max} are allowed`, {
+      violations: [{ field: 'records', description: `at most ${max} records per request; split the batch` }],
+      metadata: { max_records: String(max), records: String(count) },
+    });
+  }
+}
+
+/** Builds the ingest function. */
+export function createIngest(deps: IngestDependencies): Ingest {
+  return async ({ sourceId, records, sentAt }) => {
+    checkBatchSize(records.length, deps.maxRecordsPerRequest);
+    const receivedAt = deps.now();
+    const skewMs = clockSkewMs(sentAt, receivedAt);
+    const context = { limits: deps.limits, nowMs: receivedAt.getTime(), skewMs };
+    const results = new Array<RecordResult>(records.length);
+    const outbound: OutboundMessage[] = [];
+    const slots: number[] = [];
+    records.forEach(({ record, bytes }, i) => {
+      const violations = validateRecord(record, bytes.length, context);
+      if (violations.length > 0) {
+        results[i] = { eventId: record.eventId, status: RecordStatus.REJECTED, violations, sequence: 0 };
+        return;
+      }
+      const timestamp = correctTimestamp(record.timestamp, skewMs, receivedAt);
+      outbound.push({
+        subject: subjectFor(deps.subjectPrefix, sourceId, record),
+        msgId: messageId(sourceId, record.eventId),
+        data: encodeEnvelope(bytes, { sourceId, receivedAt, timestamp, sentAt }),
+      });
+      slots.push(i);
+    });
+    const acks = await deps.publisher.publish(outbound);
+    acks.forEach((ack, j) => {
+      const i = slots[j];
+      const status = ack.duplicate ? RecordStatus.DUPLICATE : RecordStatus.ACCEPTED;
+      results[i] = { eventId: records[i].record.eventId, status, violations: [], sequence: ack.seq };
+    });
+    return { results };
+  };
+}

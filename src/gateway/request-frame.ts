@@ -1,0 +1,49 @@
+/**
+ * Reads an IngestRequest off the wire without throwing (a throw inside a
+ * grpc-js deserializer becomes INTERNAL). Each record keeps its own bytes, so
+ * its size can be checked and the bytes passed to the stream unchanged.
+ */
+import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
+import { Timestamp } from '../gen/google/protobuf/timestamp';
+import { Record } from '../gen/tributary/ingest/v1/record';
+
+/** One record of a request, decoded, with the bytes it was decoded from. */
+export interface FramedRecord {
+  readonly record: Record;
+  readonly bytes: Uint8Array;
+}
+
+/** A request as the gateway reads it: decoded, too large to read, or unreadable. */
+export type RequestFrame =
+  | { readonly kind: 'decoded'; readonly records: readonly FramedRecord[]; readonly sentAt: Date | undefined }
+  | { readonly kind: 'too-large'; readonly size: number }
+  | { readonly kind: 'malformed'; readonly problem: string };
+
+const RECORDS_FIELD = 1;
+const SENT_AT_FIELD = 2;
+
+const toDate = (ts: Timestamp): Date => new Date(ts.seconds * 1000 + ts.nanos / 1_000_000);
+
+/** Decodes an IngestRequest message of at most `maxBytes`. */
+export function readRequestFrame(buffer: Uint8Array, maxBytes: number): RequestFrame {
+  if (buffer.length > maxBytes) return { kind: 'too-large', size: buffer.length };
+  try {
+    const reader = new BinaryReader(buffer);
+    const records: FramedRecord[] = [];
+    let sentAt: Date | undefined;
+    while (reader.pos < reader.len) {
+      const [field, wireType] = reader.tag();
+      if (field === RECORDS_FIELD && wireType === WireType.LengthDelimited) {
+        const bytes = reader.bytes();
+        records.push({ record: Record.decode(bytes), bytes });
+      } else if (field === SENT_AT_FIELD && wireType === WireType.LengthDelimited) {
+        sentAt = toDate(Timestamp.decode(reader.bytes()));
+      } else {
+        reader.skip(wireType, field);
+      }
+    }
+    return { kind: 'decoded', records, sentAt };
+  } catch (error) {
+    return { kind: 'malformed', problem: (error as Error).message };
+  }
+}
