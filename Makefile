@@ -7,7 +7,7 @@ DEPS := node_modules/.deps-installed
 GEN := src/gen/.generated
 PROTOS := $(shell find proto -name '*.proto')
 
-.PHONY: help deps proto lint breaking typecheck unit test build run descriptors bench bench-validator clean
+.PHONY: help deps system-deps proto lint breaking typecheck unit test build run descriptors bench bench-validator bench-publish clean
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -17,9 +17,13 @@ $(DEPS): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-proto: $(GEN) ## Generate src/gen/ from proto/ with buf and ts-proto.
+system-deps: ## Install nats-server from Debian's packages when it is missing.
+	scripts/install-system-deps.sh
+
+proto: $(GEN) ## Generate src/gen/ (TypeScript and the descriptor set) from proto/.
 $(GEN): $(DEPS) $(PROTOS) buf.yaml buf.gen.yaml
 	$(BIN)/buf generate
+	$(BIN)/buf build --as-file-descriptor-set -o src/gen/descriptor-set.binpb
 	touch $@
 
 lint: $(DEPS) ## buf lint, buf format and eslint.
@@ -33,27 +37,32 @@ breaking: $(DEPS) ## buf breaking against the previous commit of main.
 typecheck: $(GEN) ## Type-check sources, tests and benchmarks.
 	$(BIN)/tsc -p tsconfig.json --noEmit
 
-unit: $(GEN) ## Run jest only.
+unit: $(GEN) system-deps ## Run jest only.
 	$(BIN)/jest --ci
 
 test: lint breaking typecheck unit ## Everything CI runs.
 
 build: $(GEN) ## Compile to dist/.
 	$(BIN)/tsc -p tsconfig.build.json
+	cp src/gen/descriptor-set.binpb dist/src/gen/
 
-descriptors: $(DEPS) ## Write the contract's descriptor set to dist/descriptors/.
+descriptors: $(GEN) ## Write the contract's descriptor set to dist/descriptors/.
 	@mkdir -p dist/descriptors
-	$(BIN)/buf build --as-file-descriptor-set -o dist/descriptors/tributary.binpb
+	cp src/gen/descriptor-set.binpb dist/descriptors/tributary.binpb
 	@echo "wrote dist/descriptors/tributary.binpb"
 
-run: build ## Start the service (it lands with the gateway, issue 3).
-	@echo "make run: there is no service to start yet; the contract is all that exists (see README.md)." >&2
+run: build ## Start the service (`tributary serve` is not built yet; see README.md).
+	@echo "make run: 'tributary serve' (embedded NATS and ClickHouse) is not built yet." >&2
+	@echo "The gateway runs on its own: see 'Running the gateway' in README.md." >&2
 	@exit 1
 
-bench: bench-validator ## Run every benchmark.
+bench: bench-validator bench-publish ## Run every benchmark.
 
 bench-validator: build ## Cost per record of validating and decoding.
 	node dist/bench/validator.bench.js
+
+bench-publish: build system-deps ## js.publish() against core publishes with collected PubAcks.
+	node dist/bench/publish-path.bench.js
 
 clean: ## Remove build output and generated code.
 	rm -rf dist src/gen

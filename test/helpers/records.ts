@@ -1,0 +1,20 @@
+/** Records for tests, built from the shared valid fixtures. */
+import { Record } from '../../src/gen/tributary/ingest/v1/record';
+import { validFixtures } from './fixtures';
+
+/** Every valid fixture as a decoded Record, with `suffix` appended to its event id. */
+export function validRecords(suffix = ''): Record[] {
+  return validFixtures().map((f) => {
+    const record = Record.fromJSON(f.content);
+    return { ...record, eventId: record.eventId + suffix };
+  });
+}
+
+/** A valid track record with the given event id. */
+export function trackRecord(eventId: string, name = 'Button Clicked'): Record {
+  return {
+    eventId,
+    timestamp: new Date(Date.now() - 1000),
+    kind: { $case: 'event', value: { profileId: 'usr_1', userId: '', sessionId: 'sess_1', accountId: '', pageId: '', call: { $case: 'track', value: { name, data: { n: 1 } } } } },
+  };
+}
