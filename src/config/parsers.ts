@@ -58,6 +58,15 @@ export const token: Parser<string> = (raw) => {
   return raw;
 };
 
+/** Empty, or a name as {@link token} allows. */
+export const optionalToken: Parser<string> = (raw) => (raw === '' ? '' : token(raw));
+
+/** "true" or "false". */
+export const boolean: Parser<boolean> = (raw) => {
+  if (raw !== 'true' && raw !== 'false') throw new Error('must be true or false');
+  return raw === 'true';
+};
+
 /** One of the given words. */
 export const oneOf =
   <T extends string>(...words: T[]): Parser<T> =>

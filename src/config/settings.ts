@@ -5,7 +5,7 @@
  */
 import { DEFAULT_LIMITS } from '../contract/limits';
 import ms from 'ms';
-import { apiKeys, apiKeysFile, byteSize, duration, hostPort, integer, oneOf, text, token, type Parser } from './parsers';
+import { apiKeys, apiKeysFile, boolean, byteSize, duration, hostPort, integer, oneOf, optionalToken, text, token, type Parser } from './parsers';
 
 /** One setting: where it comes from, its default, how it is read, what it does. */
 export interface Setting<T> {
@@ -36,6 +36,17 @@ export const SETTINGS = {
   maxInFlight: setting('TRIBUTARY_MAX_IN_FLIGHT', '20000', integer(1, 10_000_000), 'Most records published and waiting for their PubAck; a request beyond it is RESOURCE_EXHAUSTED.'),
   publishTimeoutMs: setting('TRIBUTARY_PUBLISH_TIMEOUT', '5s', duration(10), 'How long to wait for a PubAck before answering UNAVAILABLE.'),
   shutdownTimeoutMs: setting('TRIBUTARY_SHUTDOWN_TIMEOUT', '10s', duration(0), 'How long a graceful shutdown waits for calls in flight before cancelling them.'),
+  dataDir: setting('TRIBUTARY_DATA_DIR', './data', text, 'Folder for local state: the embedded ClickHouse (and the embedded NATS store of `serve`).'),
+  clickhouseUrl: setting('CLICKHOUSE_URL', '', text, 'A ClickHouse server, such as http://user:pass@host:8123; empty uses the embedded engine (chDB) under TRIBUTARY_DATA_DIR.'),
+  clickhouseDatabase: setting('TRIBUTARY_CLICKHOUSE_DATABASE', 'tributary', token, 'Database that holds the tables.'),
+  clickhouseCluster: setting('TRIBUTARY_CLICKHOUSE_CLUSTER', '', optionalToken, 'Cluster name for ON CLUSTER DDL; empty for a single server.'),
+  clickhouseReplicated: setting('TRIBUTARY_CLICKHOUSE_REPLICATED', 'false', boolean, 'Use Replicated*MergeTree engines (needs a cluster with Keeper and {shard}/{replica} macros).'),
+  sinkConsumer: setting('TRIBUTARY_SINK_CONSUMER', 'tributary-sink', token, 'Durable consumer the sinks share.'),
+  sinkBatchSize: setting('TRIBUTARY_SINK_BATCH_SIZE', '10000', integer(1, 1_000_000), 'Most messages in one sink batch.'),
+  sinkBatchWaitMs: setting('TRIBUTARY_SINK_BATCH_WAIT', '1s', duration(1000), 'Longest a sink batch waits to fill up (at least 1s, a NATS client limit).'),
+  sinkAckWaitMs: setting('TRIBUTARY_SINK_ACK_WAIT', '30s', duration(1000), 'How long JetStream waits for an ack before redelivering; the sink keeps it alive while it retries.'),
+  sinkMaxDeliveries: setting('TRIBUTARY_SINK_MAX_DELIVERIES', '5', integer(1, 1000), 'Deliveries of a record ClickHouse rejects as invalid before it goes to the dead letters.'),
+  sinkRetryMaxMs: setting('TRIBUTARY_SINK_RETRY_MAX', '30s', duration(10), 'Longest pause between retries of a failing insert (exponential backoff from 100ms).'),
   logLevel: setting('TRIBUTARY_LOG_LEVEL', 'info', oneOf('trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'), 'Least severe log level written.'),
   maxEventIdLength: limit('TRIBUTARY_MAX_EVENT_ID_LENGTH', DEFAULT_LIMITS.maxEventIdLength, 'Longest event_id.'),
   maxIdLength: limit('TRIBUTARY_MAX_ID_LENGTH', DEFAULT_LIMITS.maxIdLength, 'Longest profile, user, session, account, page or product id.'),
