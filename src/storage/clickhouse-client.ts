@@ -1,0 +1,67 @@
+/**
+ * The ClickHouse client: the embedded engine (chDB, on a folder under
+ * TRIBUTARY_DATA_DIR) by default, or a ClickHouse server over HTTP when
+ * CLICKHOUSE_URL is set; the same @clickhouse/client API either way. Also the
+ * settings every statement runs with, and the server version check.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { createChdbConnection } from 'chdb/connection';
+import type { Config } from '../config/settings';
+
+/** The oldest ClickHouse Tributary supports: the JSON column type is generally available from 25.3. */
+export const MINIMUM_VERSION = '25.3';
+
+/**
+ * Settings that differ between chDB and servers or between versions, set
+ * explicitly on every statement: 64-bit integers as JSON numbers (sequences
+ * stay below 2^53), synchronous inserts (acks follow durable inserts), and the
+ * plain date-time input format the sink writes.
+ */
+export const SETTINGS: ClickHouseSettings = Object.freeze({
+  output_format_json_quote_64bit_integers: 0,
+  async_insert: 0,
+  date_time_input_format: 'basic',
+});
+
+/** The folder of the embedded engine. */
+export const embeddedPath = (config: Config): string => resolve(join(config.dataDir, 'clickhouse'));
+
+/** Creates the client the configuration asks for. */
+export function createClickHouse(config: Config): ClickHouseClient {
+  if (config.clickhouseUrl !== '') return createClient({ url: config.clickhouseUrl, request_timeout: 60_000 });
+  const path = embeddedPath(config);
+  mkdirSync(path, { recursive: true });
+  // chdb implements the Connection interface of its own copy of
+  // @clickhouse/client-common; the shapes are the same, the declarations differ.
+  const connection = createChdbConnection({ path }) as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];
+  return createClient({ connection });
+}
+
+/** The server refused: older than {@link MINIMUM_VERSION}. */
+export class UnsupportedVersionError extends Error {
+  constructor(readonly version: string) {
+    super(`ClickHouse ${version} is older than ${MINIMUM_VERSION}, the oldest version Tributary supports (it needs the JSON column type); upgrade the server or leave CLICKHOUSE_URL unset to use the embedded engine`);
+    this.name = 'UnsupportedVersionError';
+  }
+}
+
+const parts = (version: string): number[] => version.split('.').map((p) => Number.parseInt(p, 10) || 0);
+
+/** Whether `version` is at least `minimum`, comparing dotted numbers. */
+export function isAtLeast(version: string, minimum: string): boolean {
+  const [a, b] = [parts(version), parts(minimum)];
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
+  }
+  return true;
+}
+
+/** Reads the server's version (with no settings, which old servers may not know) and refuses one that is too old. */
+export async function checkVersion(client: ClickHouseClient): Promise<string> {
+  const result = await client.query({ query: 'SELECT version() AS version', format: 'JSONEachRow' });
+  const [{ version }] = await result.json<{ version: string }>();
+  if (!isAtLeast(version, MINIMUM_VERSION)) throw new UnsupportedVersionError(version);
+  return version;
+}

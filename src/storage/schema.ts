@@ -1,0 +1,169 @@
+/**
+ * The tables, as versioned migrations. Every statement is idempotent
+ * (IF NOT EXISTS), so a migration interrupted half-way runs again safely.
+ *
+ * - events: one row per (source, event id): ReplacingMergeTree keyed on the
+ *   producer's own timestamp and the event id, so a record sent again lands
+ *   on the same key whatever the clock correction of the retry.
+ * - products: one row per (source, product id); the newest record wins.
+ * - profiles: fed from events only, by a materialized view, with aggregates
+ *   that a replayed event cannot change; products never reach it.
+ * - dead_letters: what could not be stored, with its reason and payload.
+ * - *_final views: exact reads (FINAL) for queries that must not see a
+ *   duplicate before merges catch up.
+ */
+
+/** Where the tables live and how they are replicated. */
+export interface SchemaTarget {
+  readonly database: string;
+  /** Cluster name for ON CLUSTER, or empty. */
+  readonly cluster: string;
+  /** Whether to use Replicated*MergeTree. */
+  readonly replicated: boolean;
+}
+
+/** One versioned migration. */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly statements: (target: SchemaTarget) => string[];
+}
+
+const onCluster = (t: SchemaTarget): string => (t.cluster === '' ? '' : ` ON CLUSTER ${t.cluster}`);
+
+/** An engine clause, replicated or not, with the settings insert deduplication needs. */
+function engine(t: SchemaTarget, table: string, kind: 'ReplacingMergeTree' | 'AggregatingMergeTree', version = ''): string {
+  if (t.replicated) {
+    const args = [`'/clickhouse/tables/{shard}/${t.database}/${table}'`, `'{replica}'`, version].filter((a) => a !== '');
+    return `ENGINE = Replicated${kind}(${args.join(', ')})`;
+  }
+  return `ENGINE = ${kind}(${version})`;
+}
+
+const dedupSettings = (t: SchemaTarget): string => (t.replicated ? '' : ' SETTINGS non_replicated_deduplication_window = 1000');
+
+const DT = "DateTime64(3, 'UTC')";
+
+/** Every migration, in order. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'events',
+    statements: (t) => [
+      `CREATE TABLE IF NOT EXISTS ${t.database}.events${onCluster(t)} (
+        source_id LowCardinality(String),
+        event_id String,
+        call LowCardinality(String),
+        name String,
+        timestamp ${DT},
+        original_timestamp ${DT},
+        received_at ${DT},
+        sent_at Nullable(${DT}),
+        profile_id String,
+        user_id String,
+        session_id String,
+        account_id String,
+        page_id String,
+        another_user_id String,
+        properties JSON,
+        user_attributes JSON,
+        account_attributes JSON,
+        context JSON,
+        consent_action LowCardinality(String),
+        consent_category String,
+        consent_valid_until Nullable(${DT}),
+        consent_source String,
+        consent_message String,
+        consent_email String,
+        page_url String,
+        page_title String,
+        page_referrer String,
+        page_path String,
+        stream_seq UInt64
+      ) ${engine(t, 'events', 'ReplacingMergeTree', 'stream_seq')}
+      PARTITION BY toYYYYMM(original_timestamp)
+      ORDER BY (source_id, toDate(original_timestamp), event_id)${dedupSettings(t)}`,
+    ],
+  },
+  {
+    version: 2,
+    name: 'products',
+    statements: (t) => [
+      `CREATE TABLE IF NOT EXISTS ${t.database}.products${onCluster(t)} (
+        source_id LowCardinality(String),
+        product_id String,
+        event_id String,
+        profile_id String,
+        user_id String,
+        title String,
+        description String,
+        url String,
+        image_link String,
+        price Nullable(Float64),
+        currency LowCardinality(String),
+        brand String,
+        category String,
+        tags Array(String),
+        availability LowCardinality(String),
+        rating Nullable(Float64),
+        data JSON,
+        updated_at ${DT},
+        received_at ${DT},
+        stream_seq UInt64
+      ) ${engine(t, 'products', 'ReplacingMergeTree', 'updated_at')}
+      ORDER BY (source_id, product_id)${dedupSettings(t)}`,
+    ],
+  },
+  {
+    version: 3,
+    name: 'profiles',
+    statements: (t) => [
+      `CREATE TABLE IF NOT EXISTS ${t.database}.profiles${onCluster(t)} (
+        source_id LowCardinality(String),
+        profile_id String,
+        first_seen SimpleAggregateFunction(min, ${DT}),
+        last_seen SimpleAggregateFunction(max, ${DT}),
+        user_id AggregateFunction(argMax, String, ${DT}),
+        user_attributes AggregateFunction(argMax, String, ${DT})
+      ) ${engine(t, 'profiles', 'AggregatingMergeTree')}
+      ORDER BY (source_id, profile_id)`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${t.database}.profiles_from_events${onCluster(t)} TO ${t.database}.profiles AS
+      SELECT source_id, profile_id,
+        min(timestamp) AS first_seen,
+        max(timestamp) AS last_seen,
+        argMaxStateIf(user_id, timestamp, user_id != '') AS user_id,
+        argMaxStateIf(toJSONString(user_attributes), timestamp, call = 'identify') AS user_attributes
+      FROM ${t.database}.events
+      GROUP BY source_id, profile_id`,
+    ],
+  },
+  {
+    version: 4,
+    name: 'dead_letters',
+    statements: (t) => [
+      `CREATE TABLE IF NOT EXISTS ${t.database}.dead_letters${onCluster(t)} (
+        source_id LowCardinality(String),
+        stream_seq UInt64,
+        subject String,
+        reason LowCardinality(String),
+        error String,
+        deliveries UInt32,
+        payload_base64 String,
+        failed_at ${DT}
+      ) ${engine(t, 'dead_letters', 'ReplacingMergeTree')}
+      ORDER BY stream_seq${dedupSettings(t)}`,
+    ],
+  },
+  {
+    version: 5,
+    name: 'exact-read views',
+    statements: (t) => [
+      `CREATE VIEW IF NOT EXISTS ${t.database}.events_final${onCluster(t)} AS SELECT * FROM ${t.database}.events FINAL`,
+      `CREATE VIEW IF NOT EXISTS ${t.database}.products_final${onCluster(t)} AS SELECT * FROM ${t.database}.products FINAL`,
+      `CREATE VIEW IF NOT EXISTS ${t.database}.profiles_current${onCluster(t)} AS
+      SELECT source_id, profile_id, min(first_seen) AS first_seen, max(last_seen) AS last_seen,
+        argMaxMerge(user_id) AS user_id, argMaxMerge(user_attributes) AS user_attributes
+      FROM ${t.database}.profiles GROUP BY source_id, profile_id`,
+    ],
+  },
+];
