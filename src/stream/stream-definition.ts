@@ -6,6 +6,7 @@
 import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
 import type { Config } from '../config/settings';
+import { createOrUpdate } from './create-or-update';
 
 /** The subjects a stream with this prefix captures: `<prefix>.>`. */
 export const streamSubjects = (subjectPrefix: string): string[] => [`${subjectPrefix}.>`];
@@ -26,11 +27,10 @@ export function streamConfig(config: Config): Partial<StreamConfig> & { name: st
 }
 
 /** Creates the stream, or updates it to the definition when it exists. */
-export async function ensureStream(jsm: JetStreamManager, definition: Partial<StreamConfig> & { name: string }): Promise<void> {
-  const exists = await jsm.streams.info(definition.name).then(
-    () => true,
-    () => false,
+export function ensureStream(jsm: JetStreamManager, definition: Partial<StreamConfig> & { name: string }): Promise<void> {
+  return createOrUpdate(
+    () => jsm.streams.info(definition.name),
+    () => jsm.streams.update(definition.name, definition),
+    () => jsm.streams.add(definition),
   );
-  if (exists) await jsm.streams.update(definition.name, definition);
-  else await jsm.streams.add(definition);
 }

@@ -1,0 +1,24 @@
+/**
+ * The dead-letter stream: where the sink puts what it could not store, so
+ * it stays in JetStream with its reason even beyond ClickHouse's
+ * dead_letters table. Its subjects sit outside the main stream's prefix.
+ */
+import { RetentionPolicy, StorageType, type StreamConfig } from '@nats-io/jetstream';
+import type { Config } from '../config/settings';
+
+/** The dead-letter stream's name. */
+export const deadLetterStreamName = (config: Config): string => `${config.stream}_DEAD_LETTERS`;
+
+/** The subject of a dead letter from `sourceId` (or "unknown"). */
+export const deadLetterSubject = (config: Config, sourceId: string): string => `${config.subjectPrefix}_dead_letters.${sourceId === '' ? 'unknown' : sourceId}`;
+
+/** The dead-letter stream's definition. */
+export function deadLetterStreamConfig(config: Config): Partial<StreamConfig> & { name: string } {
+  return {
+    name: deadLetterStreamName(config),
+    subjects: [`${config.subjectPrefix}_dead_letters.>`],
+    storage: StorageType.File,
+    retention: RetentionPolicy.Limits,
+    num_replicas: config.replicas,
+  };
+}
