@@ -1,0 +1,65 @@
+/**
+ * Dead letters: what the sink could not store goes, with its reason, its
+ * delivery count and its payload, to the dead-letter stream and to the
+ * dead_letters table, so nothing is dropped without a trace.
+ */
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { headers } from '@nats-io/nats-core';
+import type { Config } from '../config/settings';
+import { toDateTime64 } from '../storage/datetime';
+import { deadLetterSubject } from '../stream/dead-letter-stream';
+import type { ClickHouseWriter } from './clickhouse-writer';
+
+/** Why a message became a dead letter. */
+export type DeadLetterReason = 'UNDECODABLE_ENVELOPE' | 'INVALID_ENVELOPE' | 'REJECTED_BY_CLICKHOUSE';
+
+/** A message the sink could not store. */
+export interface DeadLetter {
+  readonly seq: number;
+  readonly subject: string;
+  /** The source of the record, or empty when the envelope could not be read. */
+  readonly sourceId: string;
+  readonly reason: DeadLetterReason;
+  readonly error: string;
+  readonly deliveries: number;
+  readonly payload: Uint8Array;
+}
+
+/** Records dead letters in the dead-letter stream and the dead_letters table. */
+export class DeadLetters {
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly writer: ClickHouseWriter,
+    private readonly config: Config,
+  ) {}
+
+  /** Stores every letter in both places; idempotent per stream sequence. Throws when either fails. */
+  async record(letters: readonly DeadLetter[]): Promise<void> {
+    if (letters.length === 0) return;
+    for (const letter of letters) {
+      const h = headers();
+      h.set('Tributary-Reason', letter.reason);
+      h.set('Tributary-Error', letter.error.slice(0, 1024).replace(/[\r\n]+/g, ' '));
+      h.set('Tributary-Subject', letter.subject);
+      h.set('Tributary-Sequence', String(letter.seq));
+      await this.js.publish(deadLetterSubject(this.config, letter.sourceId), letter.payload, { msgID: `dead:${letter.seq}`, headers: h });
+    }
+    const failedAt = toDateTime64(new Date());
+    const rows = letters.map((l) => ({
+      seq: l.seq,
+      table: 'dead_letters',
+      row: {
+        source_id: l.sourceId,
+        stream_seq: l.seq,
+        subject: l.subject,
+        reason: l.reason,
+        error: l.error,
+        deliveries: l.deliveries,
+        payload_base64: Buffer.from(l.payload).toString('base64'),
+        failed_at: failedAt,
+      },
+    }));
+    const refused = await this.writer.write(rows);
+    if (refused.length > 0) throw new Error(`ClickHouse refused ${refused.length} dead letters: ${refused[0].error.message}`);
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * The sink's loop: fetch a batch from the durable consumer (bounded by count
+ * and time), turn envelopes into rows, store them, and only then ack.
+ * Transient failures are retried with backoff while the batch stays unacked
+ * (its ack wait kept alive); rows ClickHouse refuses are redelivered up to a
+ * bound and then become dead letters, terminated so the consumer moves on.
+ */
+import type { Consumer, JsMsg } from '@nats-io/jetstream';
+import type { Logger } from 'pino';
+import { Envelope } from '../gen/tributary/ingest/v1/envelope';
+import type { ClickHouseWriter, PendingRow } from './clickhouse-writer';
+import type { DeadLetter, DeadLetterReason, DeadLetters } from './dead-letters';
+import { toTableRow, type TableRow } from './rows';
+
+/** The loop's bounds. */
+export interface SinkLoopOptions {
+  readonly batchSize: number;
+  readonly batchWaitMs: number;
+  /** Deliveries of a row ClickHouse refuses before it becomes a dead letter. */
+  readonly maxDeliveries: number;
+  /** Longest pause between retries. */
+  readonly retryMaxMs: number;
+}
+
+/** What the loop has done so far. */
+export interface SinkStats {
+  batches: number;
+  rowsWritten: number;
+  retries: number;
+  deadLetters: number;
+  /** Milliseconds the last stored batch took, from fetch to ack. */
+  lastBatchMs: number;
+}
+
+const FIRST_RETRY_MS = 100;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** Consumes the stream into ClickHouse until stopped. */
+export class SinkLoop {
+  readonly stats: SinkStats = { batches: 0, rowsWritten: 0, retries: 0, deadLetters: 0, lastBatchMs: 0 };
+  private stopping = false;
+  private running: Promise<void> | undefined;
+  private fetching: { stop(): void } | undefined;
+
+  constructor(
+    private readonly consumer: Consumer,
+    private readonly writer: ClickHouseWriter,
+    private readonly deadLetters: DeadLetters,
+    private readonly options: SinkLoopOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Starts consuming. */
+  start(): void {
+    this.running = this.loop();
+  }
+
+  /** Finishes the batch in hand (or leaves it unacked if it is still failing) and stops. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.fetching?.stop();
+    await this.running;
+  }
+
+  private backoff(attempt: number): number {
+    return Math.min(this.options.retryMaxMs, FIRST_RETRY_MS * 2 ** Math.min(attempt - 1, 20));
+  }
+
+  private async loop(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      try {
+        const batch = await this.fetch();
+        if (batch.length > 0) await this.handle(batch);
+        failures = 0;
+      } catch (error) {
+        if (this.stopping) break;
+        failures++;
+        this.logger.warn({ err: message(error), attempt: failures }, 'sink could not fetch or store a batch; retrying');
+        await sleep(this.backoff(failures));
+      }
+    }
+  }
+
+  private async fetch(): Promise<JsMsg[]> {
+    const messages = await this.consumer.fetch({ max_messages: this.options.batchSize, expires: this.options.batchWaitMs });
+    this.fetching = messages;
+    const batch: JsMsg[] = [];
+    for await (const msg of messages) batch.push(msg);
+    this.fetching = undefined;
+    return batch;
+  }
+
+  /** Runs `work` until it succeeds, keeping the batch's ack wait alive; gives up only when stopping. */
+  private async retrying<T>(batch: readonly JsMsg[], what: string, work: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await work();
+      } catch (error) {
+        if (this.stopping) throw error;
+        this.stats.retries++;
+        this.logger.warn({ err: message(error), attempt, messages: batch.length }, `${what} failed; the batch stays unacked and is retried`);
+        for (const msg of batch) msg.working();
+        await sleep(this.backoff(attempt));
+      }
+    }
+  }
+
+  private async handle(batch: readonly JsMsg[]): Promise<void> {
+    const started = Date.now();
+    const bySeq = new Map(batch.map((msg) => [msg.seq, msg]));
+    const rows: (TableRow & PendingRow)[] = [];
+    const letters: DeadLetter[] = [];
+    const letter = (msg: JsMsg, reason: DeadLetterReason, error: unknown, sourceId: string): DeadLetter => ({
+      seq: msg.seq,
+      subject: msg.subject,
+      sourceId,
+      reason,
+      error: message(error),
+      deliveries: msg.info.deliveryCount,
+      payload: msg.data,
+    });
+
+    for (const msg of batch) {
+      let envelope: Envelope;
+      try {
+        envelope = Envelope.decode(msg.data);
+      } catch (error) {
+        letters.push(letter(msg, 'UNDECODABLE_ENVELOPE', error, ''));
+        continue;
+      }
+      try {
+        rows.push({ seq: msg.seq, ...toTableRow(envelope, msg.seq) });
+      } catch (error) {
+        letters.push(letter(msg, 'INVALID_ENVELOPE', error, envelope.sourceId));
+      }
+    }
+
+    const refused = await this.retrying(batch, 'insert', () => this.writer.write(rows));
+    const redeliver = new Set<number>();
+    for (const { pending, error } of refused) {
+      const msg = bySeq.get(pending.seq);
+      if (msg === undefined) continue;
+      if (msg.info.deliveryCount < this.options.maxDeliveries) redeliver.add(msg.seq);
+      else letters.push(letter(msg, 'REJECTED_BY_CLICKHOUSE', error, pending.row.source_id));
+    }
+    await this.retrying(batch, 'dead-letter write', () => this.deadLetters.record(letters));
+
+    // A reason on +TERM needs nats-server 2.10; the dead letter holds the reason anyway.
+    const dead = new Set(letters.map((l) => l.seq));
+    for (const msg of batch) {
+      if (dead.has(msg.seq)) msg.term();
+      else if (redeliver.has(msg.seq)) msg.nak(this.backoff(msg.info.deliveryCount));
+      else msg.ack();
+    }
+    if (letters.length > 0) this.logger.warn({ count: letters.length, reasons: [...new Set(letters.map((l) => l.reason))] }, 'messages set aside as dead letters');
+    this.stats.batches++;
+    this.stats.rowsWritten += rows.length - refused.length;
+    this.stats.deadLetters += letters.length;
+    this.stats.lastBatchMs = Date.now() - started;
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Assembles and runs the sink: ClickHouse (version check, migrations), the
+ * stream, the dead-letter stream and the durable consumer, then the loop.
+ * Storage-agnostic up to the writer: the loop knows rows, not SQL.
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { Logger } from 'pino';
+import type { Config } from '../config/settings';
+import { checkVersion, createClickHouse } from '../storage/clickhouse-client';
+import { migrate } from '../storage/migrate';
+import { NatsLink } from '../stream/connection';
+import { deadLetterStreamConfig } from '../stream/dead-letter-stream';
+import { ensureConsumer, sinkConsumerConfig } from '../stream/sink-consumer';
+import { ensureStream, streamConfig } from '../stream/stream-definition';
+import { ClickHouseWriter } from './clickhouse-writer';
+import { DeadLetters } from './dead-letters';
+import { SinkLoop, type SinkStats } from './sink-loop';
+
+/** A running sink. */
+export interface Sink {
+  readonly stats: Readonly<SinkStats>;
+  /** The ClickHouse client the sink writes with (the embedded engine belongs to this process). */
+  readonly clickhouse: ClickHouseClient;
+  /** Finishes or abandons (unacked) the batch in hand, then closes NATS and, if it opened it, ClickHouse. */
+  stop(): Promise<void>;
+}
+
+/** Starts the sink; `clickhouse` reuses a client the caller owns (and keeps open). */
+export async function startSink(config: Config, logger: Logger, clickhouse?: ClickHouseClient): Promise<Sink> {
+  const client = clickhouse ?? createClickHouse(config);
+  const closeOwned = () => (clickhouse === undefined ? client.close() : Promise.resolve());
+  let link: NatsLink | undefined;
+  try {
+    const version = await checkVersion(client);
+    const database = config.clickhouseDatabase;
+    await migrate(client, { database, cluster: config.clickhouseCluster, replicated: config.clickhouseReplicated }, logger);
+    link = await NatsLink.open(config.natsUrl, logger);
+    const jsm = await jetstreamManager(link.nc);
+    await ensureStream(jsm, streamConfig(config));
+    await ensureStream(jsm, deadLetterStreamConfig(config));
+    await ensureConsumer(jsm, config.stream, sinkConsumerConfig(config));
+    const js = jetstream(link.nc);
+    const consumer = await js.consumers.get(config.stream, config.sinkConsumer);
+    const writer = new ClickHouseWriter(client, database);
+    const loop = new SinkLoop(consumer, writer, new DeadLetters(js, writer, config), {
+      batchSize: config.sinkBatchSize,
+      batchWaitMs: config.sinkBatchWaitMs,
+      maxDeliveries: config.sinkMaxDeliveries,
+      retryMaxMs: config.sinkRetryMaxMs,
+    }, logger);
+    loop.start();
+    logger.info({ clickhouse: config.clickhouseUrl === '' ? 'embedded' : 'server', version, database, consumer: config.sinkConsumer }, 'sink consuming');
+    const opened = link;
+    return {
+      stats: loop.stats,
+      clickhouse: client,
+      async stop() {
+        await loop.stop();
+        await opened.drain();
+        await closeOwned();
+        logger.info('sink stopped');
+      },
+    };
+  } catch (error) {
+    await link?.drain();
+    await closeOwned();
+    throw error;
+  }
+}
