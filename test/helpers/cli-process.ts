@@ -1,0 +1,50 @@
+/**
+ * The built `tributary` command as a child process (what operators run), and
+ * queries against an embedded ClickHouse folder from a separate process
+ * (chDB allows one folder per process, and the test's own may be taken).
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const ROOT = join(__dirname, '..', '..');
+const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+
+function built(path: string): string {
+  if (!existsSync(path)) throw new Error(`${path} is missing: run \`make build\` (make test does)`);
+  return path;
+}
+
+/** A running `tributary` child and everything it wrote. */
+export interface CliProcess {
+  readonly child: ChildProcess;
+  readonly output: () => string;
+  /** Resolves with the exit code (or signal) once the child has ended. */
+  readonly exited: Promise<number | string>;
+}
+
+/** Starts `tributary <args>` with `env` added to a clean environment. */
+export function startCli(args: readonly string[], env: NodeJS.ProcessEnv): CliProcess {
+  const child = spawn(process.execPath, [built(CLI), ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+  return { child, output: () => output, exited };
+}
+
+/** Runs SQL against the embedded ClickHouse under `dataDir` in a child process, and returns the rows. */
+export async function queryEmbedded<T>(dataDir: string, query: string): Promise<T[]> {
+  const script = `
+    const { loadConfig } = require(${JSON.stringify(built(join(ROOT, 'dist', 'src', 'config', 'load.js')))});
+    const { createClickHouse, SETTINGS } = require(${JSON.stringify(join(ROOT, 'dist', 'src', 'storage', 'clickhouse-client.js'))});
+    (async () => {
+      const client = createClickHouse(loadConfig({}, { dataDir: process.argv[1] }));
+      const rows = await (await client.query({ query: process.argv[2], format: 'JSONEachRow', clickhouse_settings: SETTINGS })).json();
+      process.stdout.write(JSON.stringify(rows));
+      await client.close();
+    })().catch((e) => { console.error(e); process.exit(1); });`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['-e', script, dataDir, query], { cwd: ROOT });
+  return JSON.parse(stdout) as T[];
+}

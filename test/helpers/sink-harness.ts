@@ -1,0 +1,103 @@
+/**
+ * A sink under test: a real nats-server, the embedded ClickHouse of this
+ * process in a fresh database, a random stream, and the gateway's own
+ * publishing pieces to put Envelopes on the stream.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import pino from 'pino';
+import { loadConfig } from '../../src/config/load';
+import type { Config, SettingName } from '../../src/config/settings';
+import { encodeEnvelope } from '../../src/publish/envelope';
+import { JetStreamPublisher } from '../../src/publish/jetstream-publisher';
+import type { PublishAck } from '../../src/publish/publisher';
+import { messageId, subjectFor } from '../../src/publish/subjects';
+import { startSink, type Sink } from '../../src/sink/sink';
+import { Record as ProtoRecord } from '../../src/gen/tributary/ingest/v1/record';
+import { NatsLink } from '../../src/stream/connection';
+import { processClickHouse, randomDatabase } from './clickhouse';
+import { NatsServer } from './nats-server';
+import { waitFor } from './wait';
+
+/** How a test publishes a record: its source, and optionally a message id of its own (to get past the stream's duplicate window). */
+export interface PublishOptions {
+  readonly sourceId?: string;
+  readonly msgIdSuffix?: string;
+  readonly receivedAt?: Date;
+}
+
+/** A sink and what a test needs around it. */
+export class SinkHarness {
+  sink: Sink | undefined;
+
+  private constructor(
+    readonly nats: NatsServer,
+    readonly config: Config,
+    readonly clickhouse: ClickHouseClient,
+    readonly link: NatsLink,
+    readonly jsm: JetStreamManager,
+    private readonly publisher: JetStreamPublisher,
+  ) {}
+
+  /** Starts NATS; the sink starts with {@link startSink} (at once unless `start` is false). */
+  static async create(overrides: Partial<Record<SettingName, string>> = {}, start = true): Promise<SinkHarness> {
+    const nats = await NatsServer.start();
+    const id = randomBytes(4).toString('hex');
+    const { client } = processClickHouse();
+    const config = loadConfig(
+      {},
+      { natsUrl: nats.url, stream: `S_${id}`, subjectPrefix: `s${id}`, clickhouseDatabase: randomDatabase(), logLevel: 'silent', ...overrides },
+    );
+    const link = await NatsLink.open(nats.url, pino({ level: 'silent' }));
+    const harness = new SinkHarness(nats, config, client, link, await jetstreamManager(link.nc), new JetStreamPublisher(link, { maxInFlight: 100_000, timeoutMs: 10_000 }));
+    if (start) await harness.startSink();
+    return harness;
+  }
+
+  /** Starts the sink in this process, on this process's ClickHouse. */
+  async startSink(): Promise<Sink> {
+    this.sink = await startSink(this.config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), this.clickhouse);
+    return this.sink;
+  }
+
+  /** The fully qualified name of a table of the test's database. */
+  table(name: string): string {
+    return `${this.config.clickhouseDatabase}.${name}`;
+  }
+
+  /** Publishes records as the gateway does (Envelope, subject, Nats-Msg-Id). */
+  publish(records: readonly ProtoRecord[], options: PublishOptions = {}): Promise<PublishAck[]> {
+    const sourceId = options.sourceId ?? 'source_a';
+    const receivedAt = options.receivedAt ?? new Date();
+    return this.publisher.publish(
+      records.map((record) => ({
+        subject: subjectFor(this.config.subjectPrefix, sourceId, record),
+        msgId: messageId(sourceId, record.eventId) + (options.msgIdSuffix ?? ''),
+        data: encodeEnvelope(ProtoRecord.encode(record).finish(), { sourceId, receivedAt, timestamp: record.timestamp ?? receivedAt, sentAt: undefined }),
+      })),
+    );
+  }
+
+  /** The sink consumer's state: messages not yet delivered, delivered but unacked, and the ack floor. */
+  async consumerState(): Promise<{ pending: number; ackPending: number; ackFloor: number }> {
+    const info = await this.jsm.consumers.info(this.config.stream, this.config.sinkConsumer);
+    return { pending: info.num_pending, ackPending: info.num_ack_pending, ackFloor: info.ack_floor.stream_seq };
+  }
+
+  /** Stops the sink, NATS and the connection (the shared ClickHouse stays open). */
+  async close(): Promise<void> {
+    await this.sink?.stop();
+    this.publisher.close();
+    await this.link.drain();
+    await this.nats.stop();
+  }
+}
+
+/** Waits until the sink has acked everything on the stream. */
+export async function drained(harness: SinkHarness): Promise<void> {
+  await waitFor('the sink to ack every message', async () => {
+    const state = await harness.consumerState();
+    return state.pending === 0 && state.ackPending === 0 ? true : undefined;
+  });
+}

@@ -1,0 +1,36 @@
+/**
+ * ClickHouse failing: with the events table detached, the sink retries and
+ * acks nothing; once it is attached again, every record arrives, once.
+ */
+import { count } from '../../helpers/clickhouse';
+import { trackRecord } from '../../helpers/records';
+import { drained, SinkHarness } from '../../helpers/sink-harness';
+import { waitFor } from '../../helpers/wait';
+
+let harness: SinkHarness;
+beforeAll(async () => {
+  harness = await SinkHarness.create();
+});
+afterAll(async () => {
+  await harness.close();
+});
+
+it('acks nothing while the table is missing, and loses nothing after it is back', async () => {
+  await harness.publish(Array.from({ length: 5 }, (_, i) => trackRecord(`evt_before_${i}`)));
+  await drained(harness);
+  const floor = (await harness.consumerState()).ackFloor;
+
+  await harness.clickhouse.command({ query: `DETACH TABLE ${harness.table('events')}` });
+  try {
+    await harness.publish(Array.from({ length: 10 }, (_, i) => trackRecord(`evt_during_${i}`)));
+    const retriesBefore = harness.sink?.stats.retries ?? 0;
+    await waitFor('the sink to fail and retry twice', () => ((harness.sink?.stats.retries ?? 0) >= retriesBefore + 2 ? true : undefined));
+    expect(await harness.consumerState()).toEqual({ pending: 0, ackPending: 10, ackFloor: floor });
+  } finally {
+    await harness.clickhouse.command({ query: `ATTACH TABLE ${harness.table('events')}` });
+  }
+
+  await drained(harness);
+  expect(await count(harness.clickhouse, `SELECT count() AS n FROM ${harness.table('events_final')}`)).toBe(15);
+  expect(await count(harness.clickhouse, `SELECT count() AS n FROM ${harness.table('events')}`)).toBe(15);
+});

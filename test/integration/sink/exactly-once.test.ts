@@ -1,0 +1,83 @@
+/**
+ * One row per event however often it arrives, shown layer by layer:
+ * storage (ReplacingMergeTree: the same records reaching the stream twice),
+ * the insert deduplication token (a retried insert), and redelivery (a batch
+ * written, then nak'ed and written again by the sink).
+ */
+import { jetstream } from '@nats-io/jetstream';
+import { Envelope } from '../../../src/gen/tributary/ingest/v1/envelope';
+import { ClickHouseWriter, type PendingRow } from '../../../src/sink/clickhouse-writer';
+import { toTableRow } from '../../../src/sink/rows';
+import { count } from '../../helpers/clickhouse';
+import { validRecords } from '../../helpers/records';
+import { drained, SinkHarness } from '../../helpers/sink-harness';
+
+let harness: SinkHarness;
+beforeAll(async () => {
+  harness = await SinkHarness.create();
+});
+afterAll(async () => {
+  await harness.close();
+});
+
+const rowsOf = async (table: string, suffix: string, final: boolean): Promise<number> =>
+  count(harness.clickhouse, `SELECT count() AS n FROM ${harness.table(table)}${final ? ' FINAL' : ''} WHERE event_id LIKE '%${suffix}'`);
+
+const optimize = async () => {
+  for (const table of ['events', 'products']) await harness.clickhouse.command({ query: `OPTIMIZE TABLE ${harness.table(table)} FINAL` });
+};
+
+it('keeps one row per event when the same records reach the stream twice', async () => {
+  const records = validRecords('-twice');
+  await harness.publish(records);
+  await harness.publish(records, { msgIdSuffix: '#after-the-duplicate-window' });
+  await drained(harness);
+  expect(await harness.consumerState()).toMatchObject({ ackFloor: 2 * records.length });
+
+  expect(await rowsOf('events', '-twice', true)).toBe(6);
+  expect(await rowsOf('products', '-twice', true)).toBe(3);
+  await optimize();
+  expect(await rowsOf('events', '-twice', false)).toBe(6);
+  expect(await rowsOf('products', '-twice', false)).toBe(3);
+});
+
+it('stores a retried insert once because of its deduplication token', async () => {
+  const writer = new ClickHouseWriter(harness.clickhouse, harness.config.clickhouseDatabase);
+  const acks = await harness.publish(validRecords('-token'), { msgIdSuffix: '#token' });
+  await drained(harness);
+  const rows: PendingRow[] = await Promise.all(
+    acks.map(async ({ seq }) => ({ seq: seq + 1_000_000, ...toTableRow(Envelope.decode((await harness.jsm.streams.getMessage(harness.config.stream, { seq }))!.data), seq + 1_000_000) })),
+  );
+  const before = await rowsOf('events', '-token', false);
+
+  await writer.write(rows);
+  await writer.write(rows);
+  expect(await rowsOf('events', '-token', false)).toBe(before + 6);
+
+  await writer.write(rows.map((r) => ({ ...r, seq: r.seq + 1 })));
+  expect(await rowsOf('events', '-token', false)).toBe(before + 12);
+  expect(await rowsOf('events', '-token', true)).toBe(6);
+});
+
+it('keeps one row per event when a written batch is nak-ed and redelivered', async () => {
+  await harness.sink?.stop();
+  const records = validRecords('-nak');
+  await harness.publish(records);
+  const consumer = await jetstream(harness.link.nc).consumers.get(harness.config.stream, harness.config.sinkConsumer);
+  const batch = [];
+  for await (const msg of await consumer.fetch({ max_messages: records.length, expires: 5000 })) batch.push(msg);
+  expect(batch).toHaveLength(records.length);
+  const writer = new ClickHouseWriter(harness.clickhouse, harness.config.clickhouseDatabase);
+  const rows: PendingRow[] = batch.map((msg) => ({ seq: msg.seq, ...toTableRow(Envelope.decode(msg.data), msg.seq) }));
+  await writer.write(rows);
+  for (const msg of batch) msg.nak();
+
+  const restarted = await harness.startSink();
+  await drained(harness);
+  expect(restarted.stats.rowsWritten).toBe(records.length);
+  expect(await rowsOf('events', '-nak', true)).toBe(6);
+  expect(await rowsOf('products', '-nak', true)).toBe(3);
+  await optimize();
+  expect(await rowsOf('events', '-nak', false)).toBe(6);
+  expect(await rowsOf('products', '-nak', false)).toBe(3);
+});

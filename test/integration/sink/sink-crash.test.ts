@@ -1,0 +1,88 @@
+/**
+ * The sink process killed with SIGKILL mid-stream and started again: every
+ * record is present exactly once. The sink runs as the real `tributary sink`
+ * child process on its own embedded ClickHouse folder.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import pino from 'pino';
+import { encodeEnvelope } from '../../../src/publish/envelope';
+import { JetStreamPublisher } from '../../../src/publish/jetstream-publisher';
+import { messageId, subjectFor } from '../../../src/publish/subjects';
+import { Record } from '../../../src/gen/tributary/ingest/v1/record';
+import { NatsLink } from '../../../src/stream/connection';
+import { queryEmbedded, startCli, type CliProcess } from '../../helpers/cli-process';
+import { NatsServer } from '../../helpers/nats-server';
+import { trackRecord } from '../../helpers/records';
+import { waitFor } from '../../helpers/wait';
+
+const TOTAL = 3000;
+jest.setTimeout(120_000);
+let nats: NatsServer;
+let link: NatsLink;
+let jsm: JetStreamManager;
+let dataDir: string;
+const id = randomBytes(4).toString('hex');
+const env = () => ({
+  NATS_URL: nats.url,
+  TRIBUTARY_STREAM: `C_${id}`,
+  TRIBUTARY_SUBJECT_PREFIX: `c${id}`,
+  TRIBUTARY_DATA_DIR: dataDir,
+  TRIBUTARY_SINK_BATCH_SIZE: '100',
+  // What the killed sink held comes back after the ack wait.
+  TRIBUTARY_SINK_ACK_WAIT: '3s',
+  TRIBUTARY_LOG_LEVEL: 'warn',
+});
+
+beforeAll(async () => {
+  nats = await NatsServer.start();
+  link = await NatsLink.open(nats.url, pino({ level: 'silent' }));
+  jsm = await jetstreamManager(link.nc);
+  dataDir = mkdtempSync(join(tmpdir(), 'tributary-crash-'));
+});
+afterAll(async () => {
+  await link.drain();
+  await nats.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function publish(publisher: JetStreamPublisher, from: number, to: number): Promise<void> {
+  const now = new Date();
+  for (let start = from; start < to; start += 500) {
+    const records = Array.from({ length: Math.min(500, to - start) }, (_, i) => trackRecord(`evt_crash_${start + i}`));
+    await publisher.publish(records.map((r) => ({
+      subject: subjectFor(`c${id}`, 'source_a', r),
+      msgId: messageId('source_a', r.eventId),
+      data: encodeEnvelope(Record.encode(r).finish(), { sourceId: 'source_a', receivedAt: now, timestamp: r.timestamp ?? now, sentAt: undefined }),
+    })));
+  }
+}
+
+const ackFloor = async () => (await jsm.consumers.info(`C_${id}`, 'tributary-sink')).ack_floor.stream_seq;
+
+it('stores every record exactly once across a SIGKILL and a restart', async () => {
+  let sink: CliProcess = startCli(['sink'], env());
+  await waitFor('the sink to create its consumer', () => jsm.consumers.info(`C_${id}`, 'tributary-sink'));
+  const publisher = new JetStreamPublisher(link, { maxInFlight: 1000, timeoutMs: 10_000 });
+  await publish(publisher, 0, TOTAL / 2);
+  await waitFor('the sink to be part-way through', async () => ((await ackFloor()) >= 200 ? true : undefined));
+  sink.child.kill('SIGKILL');
+  expect(await sink.exited).toBe('SIGKILL');
+  const floorAtKill = await ackFloor();
+  expect(floorAtKill).toBeLessThan(TOTAL);
+
+  await publish(publisher, TOTAL / 2, TOTAL);
+  publisher.close();
+  sink = startCli(['sink'], env());
+  await waitFor('the restarted sink to ack every record', async () => ((await ackFloor()) === TOTAL ? true : undefined), 60_000);
+  sink.child.kill('SIGTERM');
+  expect(await sink.exited).toBe(0);
+
+  const [final] = await queryEmbedded<{ rows: number; ids: number }>(dataDir, `SELECT count() AS rows, uniqExact(event_id) AS ids FROM tributary.events FINAL`);
+  expect(final).toEqual({ rows: TOTAL, ids: TOTAL });
+  const [optimized] = await queryEmbedded<{ rows: number }>(dataDir, `SELECT count() AS rows FROM tributary.events`);
+  expect(optimized.rows).toBeGreaterThanOrEqual(TOTAL);
+});
