@@ -7,18 +7,24 @@ DEPS := node_modules/.deps-installed
 GEN := src/gen/.generated
 PROTOS := $(shell find proto -name '*.proto')
 
-.PHONY: help deps system-deps proto lint breaking typecheck unit test build run descriptors bench bench-validator bench-publish clean
+.PHONY: help deps system-deps test-servers proto lint breaking typecheck unit test build run descriptors bench bench-validator bench-publish bench-sink clean
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 deps: $(DEPS) ## Install the npm dependencies pinned in package-lock.json.
 $(DEPS): package.json package-lock.json
-	npm ci --no-audit --no-fund
+	# npm install, not npm ci: chdb declares optional platform packages that the
+	# registry does not have, which npm ci refuses (docs/decisions.md). The lock
+	# file still pins every version.
+	npm install --no-audit --no-fund
 	touch $@
 
 system-deps: ## Install nats-server from Debian's packages when it is missing.
 	scripts/install-system-deps.sh
+
+test-servers: ## Also install clickhouse-server 18.16 (the old server a test must refuse).
+	scripts/install-system-deps.sh --with-test-servers
 
 proto: $(GEN) ## Generate src/gen/ (TypeScript and the descriptor set) from proto/.
 $(GEN): $(DEPS) $(PROTOS) buf.yaml buf.gen.yaml
@@ -37,7 +43,7 @@ breaking: $(DEPS) ## buf breaking against the previous commit of main.
 typecheck: $(GEN) ## Type-check sources, tests and benchmarks.
 	$(BIN)/tsc -p tsconfig.json --noEmit
 
-unit: $(GEN) system-deps ## Run jest only.
+unit: build test-servers ## Run jest (integration tests spawn the built CLI).
 	$(BIN)/jest --ci
 
 test: lint breaking typecheck unit ## Everything CI runs.
@@ -56,13 +62,16 @@ run: build ## Start the service (`tributary serve` is not built yet; see README.
 	@echo "The gateway runs on its own: see 'Running the gateway' in README.md." >&2
 	@exit 1
 
-bench: bench-validator bench-publish ## Run every benchmark.
+bench: bench-validator bench-publish bench-sink ## Run every benchmark.
 
 bench-validator: build ## Cost per record of validating and decoding.
 	node dist/bench/validator.bench.js
 
 bench-publish: build system-deps ## js.publish() against core publishes with collected PubAcks.
 	node dist/bench/publish-path.bench.js
+
+bench-sink: build system-deps ## The sink's drain rate against a raw insert of the same rows.
+	node dist/bench/sink-drain.bench.js
 
 clean: ## Remove build output and generated code.
 	rm -rf dist src/gen
