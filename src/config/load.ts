@@ -54,6 +54,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<Set
   return Object.freeze(config) as Config;
 }
 
+/** Where gateway and sink find NATS: NATS_URL, or a local server when it is empty. */
+export const natsServers = (config: Config): string => (config.natsUrl === '' ? 'nats://127.0.0.1:4222' : config.natsUrl);
+
 /** The validator's limits as the configuration sets them. */
 export function validationLimits(config: Config): ValidationLimits {
   const { maxEventIdLength, maxIdLength, maxNameLength, maxTextLength, maxStructDepth, maxStructEntries, maxKeyLength, maxTags, maxRecordBytes, maxFutureMs } = config;

@@ -6,8 +6,9 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
-import { validationLimits } from '../config/load';
+import { natsServers, validationLimits } from '../config/load';
 import type { Config } from '../config/settings';
+import { Metrics } from '../observability/metrics';
 import { JetStreamPublisher } from '../publish/jetstream-publisher';
 import { NatsLink } from '../stream/connection';
 import { ensureStream, streamConfig } from '../stream/stream-definition';
@@ -26,6 +27,8 @@ export interface Gateway {
   readonly port: number;
   /** Records published and waiting for their PubAck. */
   readonly inFlight: number;
+  /** Whether the gateway can reach the stream now. */
+  readonly ready: boolean;
   /** Stops taking calls, finishes those in flight (up to the shutdown timeout) and drains NATS. */
   stop(): Promise<void>;
 }
@@ -50,11 +53,11 @@ function shutdown(server: Server, timeoutMs: number): Promise<void> {
 }
 
 /** Starts the gateway; fails when NATS cannot be reached or the stream cannot be set up. */
-export async function startGateway(config: Config, logger: Logger): Promise<Gateway> {
+export async function startGateway(config: Config, logger: Logger, metrics: Metrics = new Metrics()): Promise<Gateway> {
   const keys = new ApiKeyRing([...config.apiKeys, ...config.apiKeysFile]);
   if (keys.size === 0) logger.warn('no API key is configured: every call will be answered UNAUTHENTICATED');
 
-  const link = await NatsLink.open(config.natsUrl, logger);
+  const link = await NatsLink.open(natsServers(config), logger);
   const jsm = await jetstreamManager(link.nc);
   const definition = streamConfig(config);
   await ensureStream(jsm, definition);
@@ -75,6 +78,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     subjectPrefix: config.subjectPrefix,
     maxRecordsPerRequest: config.maxRecordsPerRequest,
     now: () => new Date(),
+    metrics,
   });
 
   const server = new Server({ 'grpc.max_receive_message_length': config.maxRequestBytes * RECEIVE_CAP_FACTOR });
@@ -89,6 +93,9 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     port,
     get inFlight() {
       return publisher.inFlight;
+    },
+    get ready() {
+      return link.connected;
     },
     async stop() {
       health.set(false);
