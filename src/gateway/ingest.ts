@@ -11,6 +11,7 @@ import { RecordStatus, type IngestResponse, type RecordResult } from '../gen/tri
 import { encodeEnvelope } from '../publish/envelope';
 import type { OutboundMessage, RecordPublisher } from '../publish/publisher';
 import { messageId, subjectFor } from '../publish/subjects';
+import type { Metrics } from '../observability/metrics';
 import type { FramedRecord } from './request-frame';
 
 /** What ingest() needs. */
@@ -21,6 +22,7 @@ export interface IngestDependencies {
   readonly maxRecordsPerRequest: number;
   /** The server's clock. */
   readonly now: () => Date;
+  readonly metrics: Metrics;
 }
 
 /** A decoded request from an authenticated source. */
@@ -49,6 +51,8 @@ function checkBatchSize(count: number, max: number): void {
 export function createIngest(deps: IngestDependencies): Ingest {
   return async ({ sourceId, records, sentAt }) => {
     checkBatchSize(records.length, deps.maxRecordsPerRequest);
+    const { metrics } = deps;
+    metrics.recordsReceived.inc({ source: sourceId }, records.length);
     const receivedAt = deps.now();
     const skewMs = clockSkewMs(sentAt, receivedAt);
     const context = { limits: deps.limits, nowMs: receivedAt.getTime(), skewMs };
@@ -59,6 +63,7 @@ export function createIngest(deps: IngestDependencies): Ingest {
       const violations = validateRecord(record, bytes.length, context);
       if (violations.length > 0) {
         results[i] = { eventId: record.eventId, status: RecordStatus.REJECTED, violations, sequence: 0 };
+        metrics.recordsRejected.inc({ source: sourceId, reason: violations[0].reason });
         return;
       }
       const timestamp = correctTimestamp(record.timestamp, skewMs, receivedAt);
@@ -69,12 +74,18 @@ export function createIngest(deps: IngestDependencies): Ingest {
       });
       slots.push(i);
     });
+    const published = metrics.publishSeconds.startTimer();
     const acks = await deps.publisher.publish(outbound);
+    if (acks.length > 0) published();
+    let duplicates = 0;
     acks.forEach((ack, j) => {
       const i = slots[j];
+      if (ack.duplicate) duplicates++;
       const status = ack.duplicate ? RecordStatus.DUPLICATE : RecordStatus.ACCEPTED;
       results[i] = { eventId: records[i].record.eventId, status, violations: [], sequence: ack.seq };
     });
+    metrics.recordsAccepted.inc({ source: sourceId }, acks.length - duplicates);
+    metrics.recordsDuplicate.inc({ source: sourceId }, duplicates);
     return { results };
   };
 }

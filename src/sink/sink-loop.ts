@@ -8,6 +8,7 @@
 import type { Consumer, JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { Envelope } from '../gen/tributary/ingest/v1/envelope';
+import type { Metrics } from '../observability/metrics';
 import type { ClickHouseWriter, PendingRow } from './clickhouse-writer';
 import type { DeadLetter, DeadLetterReason, DeadLetters } from './dead-letters';
 import { toTableRow, type TableRow } from './rows';
@@ -30,6 +31,8 @@ export interface SinkStats {
   deadLetters: number;
   /** Milliseconds the last stored batch took, from fetch to ack. */
   lastBatchMs: number;
+  /** Whether the sink is retrying a failing batch or fetch right now. */
+  failing: boolean;
 }
 
 const FIRST_RETRY_MS = 100;
@@ -40,7 +43,7 @@ const message = (error: unknown): string => (error instanceof Error ? error.mess
 
 /** Consumes the stream into ClickHouse until stopped. */
 export class SinkLoop {
-  readonly stats: SinkStats = { batches: 0, rowsWritten: 0, retries: 0, deadLetters: 0, lastBatchMs: 0 };
+  readonly stats: SinkStats = { batches: 0, rowsWritten: 0, retries: 0, deadLetters: 0, lastBatchMs: 0, failing: false };
   private stopping = false;
   private running: Promise<void> | undefined;
   private fetching: { stop(): void } | undefined;
@@ -51,6 +54,7 @@ export class SinkLoop {
     private readonly deadLetters: DeadLetters,
     private readonly options: SinkLoopOptions,
     private readonly logger: Logger,
+    private readonly metrics: Metrics,
   ) {}
 
   /** Starts consuming. */
@@ -76,9 +80,11 @@ export class SinkLoop {
         const batch = await this.fetch();
         if (batch.length > 0) await this.handle(batch);
         failures = 0;
+        this.stats.failing = false;
       } catch (error) {
         if (this.stopping) break;
         failures++;
+        this.stats.failing = true;
         this.logger.warn({ err: message(error), attempt: failures }, 'sink could not fetch or store a batch; retrying');
         await sleep(this.backoff(failures));
       }
@@ -98,9 +104,12 @@ export class SinkLoop {
   private async retrying<T>(batch: readonly JsMsg[], what: string, work: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await work();
+        const result = await work();
+        this.stats.failing = false;
+        return result;
       } catch (error) {
         if (this.stopping) throw error;
+        this.stats.failing = true;
         this.stats.retries++;
         this.logger.warn({ err: message(error), attempt, messages: batch.length }, `${what} failed; the batch stays unacked and is retried`);
         for (const msg of batch) msg.working();
@@ -157,9 +166,17 @@ export class SinkLoop {
       else msg.ack();
     }
     if (letters.length > 0) this.logger.warn({ count: letters.length, reasons: [...new Set(letters.map((l) => l.reason))] }, 'messages set aside as dead letters');
+    const written = rows.length - refused.length;
     this.stats.batches++;
-    this.stats.rowsWritten += rows.length - refused.length;
+    this.stats.rowsWritten += written;
     this.stats.deadLetters += letters.length;
     this.stats.lastBatchMs = Date.now() - started;
+    this.metrics.sinkBatchSize.observe(batch.length);
+    this.metrics.sinkBatchSeconds.observe(this.stats.lastBatchMs / 1000);
+    const perTable = new Map<string, number>();
+    for (const row of rows) perTable.set(row.table, (perTable.get(row.table) ?? 0) + 1);
+    for (const { pending } of refused) perTable.set(pending.table, (perTable.get(pending.table) ?? 0) - 1);
+    for (const [table, n] of perTable) this.metrics.rowsWritten.inc({ table }, n);
+    for (const l of letters) this.metrics.deadLetters.inc({ reason: l.reason });
   }
 }

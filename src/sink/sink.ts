@@ -6,7 +6,9 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
+import { natsServers } from '../config/load';
 import type { Config } from '../config/settings';
+import { Metrics } from '../observability/metrics';
 import { checkVersion, createClickHouse } from '../storage/clickhouse-client';
 import { migrate } from '../storage/migrate';
 import { NatsLink } from '../stream/connection';
@@ -27,7 +29,7 @@ export interface Sink {
 }
 
 /** Starts the sink; `clickhouse` reuses a client the caller owns (and keeps open). */
-export async function startSink(config: Config, logger: Logger, clickhouse?: ClickHouseClient): Promise<Sink> {
+export async function startSink(config: Config, logger: Logger, clickhouse?: ClickHouseClient, metrics: Metrics = new Metrics()): Promise<Sink> {
   const client = clickhouse ?? createClickHouse(config);
   const closeOwned = () => (clickhouse === undefined ? client.close() : Promise.resolve());
   let link: NatsLink | undefined;
@@ -35,7 +37,7 @@ export async function startSink(config: Config, logger: Logger, clickhouse?: Cli
     const version = await checkVersion(client);
     const database = config.clickhouseDatabase;
     await migrate(client, { database, cluster: config.clickhouseCluster, replicated: config.clickhouseReplicated }, logger);
-    link = await NatsLink.open(config.natsUrl, logger);
+    link = await NatsLink.open(natsServers(config), logger);
     const jsm = await jetstreamManager(link.nc);
     await ensureStream(jsm, streamConfig(config));
     await ensureStream(jsm, deadLetterStreamConfig(config));
@@ -48,7 +50,11 @@ export async function startSink(config: Config, logger: Logger, clickhouse?: Cli
       batchWaitMs: config.sinkBatchWaitMs,
       maxDeliveries: config.sinkMaxDeliveries,
       retryMaxMs: config.sinkRetryMaxMs,
-    }, logger);
+    }, logger, metrics);
+    metrics.watchPending(async () => {
+      const info = await jsm.consumers.info(config.stream, config.sinkConsumer);
+      return info.num_pending + info.num_ack_pending;
+    });
     loop.start();
     logger.info({ clickhouse: config.clickhouseUrl === '' ? 'embedded' : 'server', version, database, consumer: config.sinkConsumer }, 'sink consuming');
     const opened = link;

@@ -1,0 +1,45 @@
+/**
+ * Prometheus metrics (prom-client) of one process, in a registry of its own:
+ * records by outcome, publish latency, sink batches, rows by table, dead
+ * letters, the consumer's backlog, and the process's own metrics.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Every metric Tributary exports. */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly recordsReceived = new Counter({ name: 'tributary_records_received_total', help: 'Records received, by source.', labelNames: ['source'], registers: [this.registry] });
+  readonly recordsAccepted = new Counter({ name: 'tributary_records_accepted_total', help: 'Records made durable in the stream, by source.', labelNames: ['source'], registers: [this.registry] });
+  readonly recordsDuplicate = new Counter({ name: 'tributary_records_duplicate_total', help: 'Records the stream already held, by source.', labelNames: ['source'], registers: [this.registry] });
+  readonly recordsRejected = new Counter({ name: 'tributary_records_rejected_total', help: 'Records rejected by the contract, by source and first reason.', labelNames: ['source', 'reason'], registers: [this.registry] });
+  readonly publishSeconds = new Histogram({
+    name: 'tributary_publish_duration_seconds',
+    help: 'Time from publishing a batch to its last PubAck.',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+    registers: [this.registry],
+  });
+  readonly sinkBatchSize = new Histogram({ name: 'tributary_sink_batch_size', help: 'Messages per sink batch.', buckets: [1, 10, 100, 1000, 5000, 10000, 50000], registers: [this.registry] });
+  readonly sinkBatchSeconds = new Histogram({ name: 'tributary_sink_batch_duration_seconds', help: 'Time from fetching a sink batch to acking it.', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [this.registry] });
+  readonly rowsWritten = new Counter({ name: 'tributary_rows_written_total', help: 'Rows handed to ClickHouse, by table.', labelNames: ['table'], registers: [this.registry] });
+  readonly deadLetters = new Counter({ name: 'tributary_dead_letters_total', help: 'Messages set aside as dead letters, by reason.', labelNames: ['reason'], registers: [this.registry] });
+  private pending: (() => Promise<number>) | undefined;
+
+  constructor() {
+    const read = () => this.pending;
+    new Gauge({
+      name: 'tributary_sink_consumer_pending',
+      help: 'Messages the sink consumer has not yet acked (undelivered plus awaiting ack).',
+      registers: [this.registry],
+      async collect() {
+        const source = read();
+        if (source !== undefined) this.set(await source());
+      },
+    });
+    collectDefaultMetrics({ register: this.registry, prefix: 'tributary_' });
+  }
+
+  /** Tells the backlog gauge how to read the consumer's backlog. */
+  watchPending(read: () => Promise<number>): void {
+    this.pending = read;
+  }
+}
