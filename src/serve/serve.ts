@@ -1,0 +1,64 @@
+/**
+ * `tributary serve`: the whole service in one process. The gateway, the sink
+ * and the HTTP endpoint share one metrics registry. Without NATS_URL it runs
+ * its own nats-server; without CLICKHOUSE_URL the sink uses the embedded
+ * engine; without API keys on loopback it runs in dev mode.
+ */
+import type { Logger } from 'pino';
+import { loadConfig } from '../config/load';
+import type { Config, SettingName } from '../config/settings';
+import { startGateway } from '../gateway/gateway';
+import { startHttpEndpoint } from '../http/http-server';
+import { Metrics } from '../observability/metrics';
+import { startSink } from '../sink/sink';
+import { DEV_SOURCE, devKeys, isLoopback, type DevKeys } from './dev-keys';
+import { EmbeddedNats } from './embedded-nats';
+
+/** The running service. */
+export interface Served {
+  readonly config: Config;
+  readonly grpcPort: number;
+  readonly httpPort: number;
+  /** The dev-mode keys, when serve made or reused them. */
+  readonly devKeys: DevKeys | undefined;
+  stop(): Promise<void>;
+}
+
+/** Reads the configuration from `env` and starts everything; stops what it started if a part fails. */
+export async function startServe(env: NodeJS.ProcessEnv, logger: Logger): Promise<Served> {
+  let config = loadConfig(env);
+  const overrides: Partial<Record<SettingName, string>> = {};
+  let keys: DevKeys | undefined;
+  if (config.apiKeys.length + config.apiKeysFile.length === 0) {
+    if (!isLoopback(config.grpcAddr) || !isLoopback(config.httpAddr)) {
+      throw new Error('serve listens outside loopback but has no API key: set TRIBUTARY_API_KEYS or TRIBUTARY_API_KEYS_FILE (and TRIBUTARY_ADMIN_KEY)');
+    }
+    keys = devKeys(config.dataDir);
+    overrides.apiKeys = `${keys.apiKey}=${DEV_SOURCE}`;
+    if (config.adminKey === '') overrides.adminKey = keys.adminKey;
+  }
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const part of stops.reverse()) await part();
+  };
+  try {
+    if (config.natsUrl === '') {
+      const nats = await EmbeddedNats.start(config, logger);
+      stops.push(() => nats.stop());
+      overrides.natsUrl = nats.url;
+    }
+    config = loadConfig(env, overrides);
+    const metrics = new Metrics();
+    const sink = await startSink(config, logger, undefined, metrics);
+    stops.push(() => sink.stop());
+    const gateway = await startGateway(config, logger, metrics);
+    stops.push(() => gateway.stop());
+    const http = await startHttpEndpoint(config.httpAddr, { metrics, ready: { gateway: () => gateway.ready, sink: () => !sink.stats.failing } });
+    stops.push(() => http.close());
+    logger.info({ grpc: gateway.port, http: http.port, devMode: keys !== undefined }, 'tributary serving');
+    return { config, grpcPort: gateway.port, httpPort: http.port, devKeys: keys, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
