@@ -9,6 +9,9 @@ import type { Config } from '../config/settings';
 import { loadConfig, ConfigError } from '../config/load';
 import { startGateway } from '../gateway/gateway';
 import { startSink } from '../sink/sink';
+import { newKey } from '../serve/dev-keys';
+import { startServe } from '../serve/serve';
+import { send } from './send';
 import { createLogger } from '../observability/logger';
 import { UnsupportedVersionError } from '../storage/clickhouse-client';
 
@@ -46,6 +49,45 @@ serviceCommand(
   'Run the sink: consume the stream into ClickHouse exactly once (NATS_URL, CLICKHOUSE_URL or the embedded engine under TRIBUTARY_DATA_DIR).',
   (config, logger) => startSink(config, logger),
 );
+
+program
+  .command('serve')
+  .description('Run everything in one process: gateway, sink and HTTP endpoint, with its own nats-server unless NATS_URL is set and the embedded ClickHouse unless CLICKHOUSE_URL is set.')
+  .action(async () => {
+    const logger = createLogger(loadConfig(process.env).logLevel);
+    await runUntilSignal(async () => {
+      const served = await startServe(process.env, logger);
+      if (served.devKeys !== undefined) {
+        console.log(`\nDev mode (no TRIBUTARY_API_KEYS): keys are kept in ${served.config.dataDir}/dev-keys.json`);
+        console.log(`  API key (source "dev"): ${served.devKeys.apiKey}`);
+        console.log(`  admin key:              ${served.devKeys.adminKey}`);
+        console.log(`Send the fixtures:\n  npx tributary send --key ${served.devKeys.apiKey} --address 127.0.0.1:${served.grpcPort} test/fixtures/records/valid/*.json\n`);
+      }
+      return served;
+    });
+  });
+
+program
+  .command('send')
+  .description('Send records (proto3 JSON: one record, an array, {"records": [...]}, or NDJSON) from files or stdin; prints one result per record.')
+  .argument('[files...]', 'files to send; stdin when none')
+  .option('--address <host:port>', 'the gateway', process.env.TRIBUTARY_GRPC_ADDR ?? '127.0.0.1:50051')
+  .option('--key <api key>', 'the API key (default: TRIBUTARY_API_KEY)', process.env.TRIBUTARY_API_KEY)
+  .option('--batch-size <n>', 'records per request', '500')
+  .option('--json', 'print one JSON result per line', false)
+  .action(async (files: string[], options: { address: string; key?: string; batchSize: string; json: boolean }) => {
+    if (options.key === undefined) throw new Error('send needs an API key: --key or TRIBUTARY_API_KEY');
+    process.exitCode = await send(files, { address: options.address, apiKey: options.key, batchSize: Number(options.batchSize), json: options.json });
+  });
+
+program
+  .command('keys')
+  .description('Generate an API key; with --source, print it as a TRIBUTARY_API_KEYS entry.')
+  .option('--source <id>', 'the source the key names')
+  .action((options: { source?: string }) => {
+    const key = newKey('trib');
+    console.log(options.source === undefined ? key : `${key}=${options.source}`);
+  });
 
 program.parseAsync().catch((error: unknown) => {
   console.error(error instanceof ConfigError || error instanceof UnsupportedVersionError ? error.message : error);
