@@ -57,10 +57,8 @@ descriptors: $(GEN) ## Write the contract's descriptor set to dist/descriptors/.
 	cp src/gen/descriptor-set.binpb dist/descriptors/tributary.binpb
 	@echo "wrote dist/descriptors/tributary.binpb"
 
-run: build ## Start the service (`tributary serve` is not built yet; see README.md).
-	@echo "make run: 'tributary serve' (embedded NATS and ClickHouse) is not built yet." >&2
-	@echo "The gateway runs on its own: see 'Running the gateway' in README.md." >&2
-	@exit 1
+run: build system-deps ## Start the service: gateway, sink, HTTP, its own nats-server, embedded ClickHouse in ./data.
+	node dist/src/cli/main.js serve
 
 bench: bench-validator bench-publish bench-sink ## Run every benchmark.
 
