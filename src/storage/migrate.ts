@@ -29,7 +29,7 @@ export async function migrate(client: ClickHouseClient, target: SchemaTarget, lo
       format: 'JSONEachRow',
       clickhouse_settings: SETTINGS,
     });
-    logger.info({ version: migration.version, name: migration.name }, 'migration applied');
+    logger.info({ version: migration.version, migration: migration.name }, 'migration applied');
     done.push(migration.version);
   }
   return done;
