@@ -12,6 +12,7 @@ import { startSink } from '../sink/sink';
 import { newKey } from '../serve/dev-keys';
 import { startServe } from '../serve/serve';
 import { send } from './send';
+import { addSettingFlags, settingOverrides } from './setting-flags';
 import { createLogger } from '../observability/logger';
 import { UnsupportedVersionError } from '../storage/clickhouse-client';
 
@@ -33,14 +34,11 @@ const program = new Command('tributary').description('Event ingestion: gRPC in, 
 
 /** Adds a command that reads the configuration and runs a service until SIGINT or SIGTERM. */
 function serviceCommand(name: string, description: string, start: (config: Config, logger: Logger) => Promise<{ stop(): Promise<void> }>): void {
-  program
-    .command(name)
-    .description(description)
-    .action(async () => {
-      const config = loadConfig(process.env);
-      const logger = createLogger(config.logLevel);
-      await runUntilSignal(() => start(config, logger));
-    });
+  addSettingFlags(program.command(name).description(description)).action(async (options: { [key: string]: unknown }) => {
+    const config = loadConfig(process.env, settingOverrides(options));
+    const logger = createLogger(config.logLevel);
+    await runUntilSignal(() => start(config, logger));
+  });
 }
 
 serviceCommand('gateway', 'Run the gRPC gateway: authenticate, validate, and publish records to JetStream (TRIBUTARY_GRPC_ADDR, NATS_URL, TRIBUTARY_API_KEYS).', startGateway);
@@ -50,13 +48,15 @@ serviceCommand(
   (config, logger) => startSink(config, logger),
 );
 
-program
-  .command('serve')
-  .description('Run everything in one process: gateway, sink and HTTP endpoint, with its own nats-server unless NATS_URL is set and the embedded ClickHouse unless CLICKHOUSE_URL is set.')
-  .action(async () => {
-    const logger = createLogger(loadConfig(process.env).logLevel);
+addSettingFlags(
+  program
+    .command('serve')
+    .description('Run everything in one process: gateway, sink and HTTP endpoint, with its own nats-server unless NATS_URL is set and the embedded ClickHouse unless CLICKHOUSE_URL is set.'),
+).action(async (options: { [key: string]: unknown }) => {
+    const flags = settingOverrides(options);
+    const logger = createLogger(loadConfig(process.env, flags).logLevel);
     await runUntilSignal(async () => {
-      const served = await startServe(process.env, logger);
+      const served = await startServe(process.env, logger, flags);
       if (served.devKeys !== undefined) {
         console.log(`\nDev mode (no TRIBUTARY_API_KEYS): keys are kept in ${served.config.dataDir}/dev-keys.json`);
         console.log(`  API key (source "dev"): ${served.devKeys.apiKey}`);

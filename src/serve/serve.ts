@@ -24,10 +24,10 @@ export interface Served {
   stop(): Promise<void>;
 }
 
-/** Reads the configuration from `env` and starts everything; stops what it started if a part fails. */
-export async function startServe(env: NodeJS.ProcessEnv, logger: Logger): Promise<Served> {
-  let config = loadConfig(env);
-  const overrides: Partial<Record<SettingName, string>> = {};
+/** Reads the configuration from `env` and `flags` and starts everything; stops what it started if a part fails. */
+export async function startServe(env: NodeJS.ProcessEnv, logger: Logger, flags: Partial<Record<SettingName, string>> = {}): Promise<Served> {
+  let config = loadConfig(env, flags);
+  const overrides: Partial<Record<SettingName, string>> = { ...flags };
   let keys: DevKeys | undefined;
   if (config.apiKeys.length + config.apiKeysFile.length === 0) {
     if (!isLoopback(config.grpcAddr) || !isLoopback(config.httpAddr)) {

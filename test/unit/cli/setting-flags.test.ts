@@ -1,0 +1,19 @@
+/** Flags for every setting: names derived from the environment variables, values handed to the config as overrides. */
+import { Command } from 'commander';
+import { addSettingFlags, flagOf, settingOverrides } from '../../../src/cli/setting-flags';
+import { loadConfig } from '../../../src/config/load';
+
+it('derives flag names from the environment variables', () => {
+  expect(flagOf('TRIBUTARY_GRPC_ADDR')).toBe('--grpc-addr');
+  expect(flagOf('NATS_URL')).toBe('--nats-url');
+  expect(flagOf('TRIBUTARY_STREAM_DUPLICATE_WINDOW')).toBe('--stream-duplicate-window');
+});
+
+it('lets flags win over the environment', () => {
+  const command = addSettingFlags(new Command('test').exitOverride());
+  command.parse(['--grpc-addr', '0.0.0.0:9000', '--nats-url', 'nats://n:4222', '--sink-batch-size', '50'], { from: 'user' });
+  const overrides = settingOverrides(command.opts());
+  expect(overrides).toEqual({ grpcAddr: '0.0.0.0:9000', natsUrl: 'nats://n:4222', sinkBatchSize: '50' });
+  const config = loadConfig({ TRIBUTARY_GRPC_ADDR: '127.0.0.1:1', TRIBUTARY_STREAM: 'FROM_ENV' }, overrides);
+  expect(config).toMatchObject({ grpcAddr: '0.0.0.0:9000', stream: 'FROM_ENV', sinkBatchSize: 50 });
+});
