@@ -9,23 +9,15 @@ import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import pino from 'pino';
 import { loadConfig } from '../../src/config/load';
 import type { Config, SettingName } from '../../src/config/settings';
-import { encodeEnvelope } from '../../src/publish/envelope';
 import { JetStreamPublisher } from '../../src/publish/jetstream-publisher';
 import type { PublishAck } from '../../src/publish/publisher';
-import { messageId, subjectFor } from '../../src/publish/subjects';
 import { startSink, type Sink } from '../../src/sink/sink';
-import { Record as ProtoRecord } from '../../src/gen/tributary/ingest/v1/record';
+import type { Record } from '../../src/gen/tributary/ingest/v1/record';
 import { NatsLink } from '../../src/stream/connection';
 import { processClickHouse, randomDatabase } from './clickhouse';
+import { envelopeMessages, type EnvelopeOptions } from './envelopes';
 import { NatsServer } from './nats-server';
 import { waitFor } from './wait';
-
-/** How a test publishes a record: its source, and optionally a message id of its own (to get past the stream's duplicate window). */
-export interface PublishOptions {
-  readonly sourceId?: string;
-  readonly msgIdSuffix?: string;
-  readonly receivedAt?: Date;
-}
 
 /** A sink and what a test needs around it. */
 export class SinkHarness {
@@ -41,7 +33,7 @@ export class SinkHarness {
   ) {}
 
   /** Starts NATS; the sink starts with {@link startSink} (at once unless `start` is false). */
-  static async create(overrides: Partial<Record<SettingName, string>> = {}, start = true): Promise<SinkHarness> {
+  static async create(overrides: Partial<{ [K in SettingName]: string }> = {}, start = true): Promise<SinkHarness> {
     const nats = await NatsServer.start();
     const id = randomBytes(4).toString('hex');
     const { client } = processClickHouse();
@@ -67,16 +59,8 @@ export class SinkHarness {
   }
 
   /** Publishes records as the gateway does (Envelope, subject, Nats-Msg-Id). */
-  publish(records: readonly ProtoRecord[], options: PublishOptions = {}): Promise<PublishAck[]> {
-    const sourceId = options.sourceId ?? 'source_a';
-    const receivedAt = options.receivedAt ?? new Date();
-    return this.publisher.publish(
-      records.map((record) => ({
-        subject: subjectFor(this.config.subjectPrefix, sourceId, record),
-        msgId: messageId(sourceId, record.eventId) + (options.msgIdSuffix ?? ''),
-        data: encodeEnvelope(ProtoRecord.encode(record).finish(), { sourceId, receivedAt, timestamp: record.timestamp ?? receivedAt, sentAt: undefined }),
-      })),
-    );
+  publish(records: readonly Record[], options: EnvelopeOptions = {}): Promise<PublishAck[]> {
+    return this.publisher.publish(envelopeMessages(this.config.subjectPrefix, records, options));
   }
 
   /** The sink consumer's state: messages not yet delivered, delivered but unacked, and the ack floor. */
