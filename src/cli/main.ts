@@ -9,8 +9,9 @@ import type { Config } from '../config/settings';
 import { loadConfig, ConfigError } from '../config/load';
 import { startGateway } from '../gateway/gateway';
 import { startSink } from '../sink/sink';
-import { newKey } from '../serve/dev-keys';
+import { newKey, readDevKeys } from '../serve/dev-keys';
 import { startServe } from '../serve/serve';
+import { query } from './query';
 import { send } from './send';
 import { addSettingFlags, settingOverrides } from './setting-flags';
 import { createLogger } from '../observability/logger';
@@ -78,6 +79,19 @@ program
   .action(async (files: string[], options: { address: string; key?: string; batchSize: string; json: boolean }) => {
     if (options.key === undefined) throw new Error('send needs an API key: --key or TRIBUTARY_API_KEY');
     process.exitCode = await send(files, { address: options.address, apiKey: options.key, batchSize: Number(options.batchSize), json: options.json });
+  });
+
+program
+  .command('query')
+  .description("Run read-only SQL against a running serve's ClickHouse, through its admin endpoint (one SELECT, bounded rows and time).")
+  .argument('<sql>', 'one SELECT statement')
+  .option('--address <host:port>', 'the HTTP endpoint', process.env.TRIBUTARY_HTTP_ADDR ?? '127.0.0.1:8080')
+  .option('--admin-key <key>', 'the admin key (default: TRIBUTARY_ADMIN_KEY, or the dev admin key under TRIBUTARY_DATA_DIR)')
+  .option('--json', 'print one JSON row per line', false)
+  .action(async (sql: string, options: { address: string; adminKey?: string; json: boolean }) => {
+    const adminKey = options.adminKey ?? process.env.TRIBUTARY_ADMIN_KEY ?? readDevKeys(process.env.TRIBUTARY_DATA_DIR ?? './data')?.adminKey;
+    if (adminKey === undefined) throw new Error('query needs the admin key: --admin-key or TRIBUTARY_ADMIN_KEY');
+    process.exitCode = await query(sql, { address: options.address, adminKey, json: options.json });
   });
 
 program

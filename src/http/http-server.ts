@@ -1,16 +1,59 @@
 /**
  * The HTTP endpoint of `tributary serve`: /healthz (the process is up),
- * /readyz (it can take and store records) and /metrics (Prometheus).
+ * /readyz (it can take and store records), /metrics (Prometheus) and
+ * POST /admin/query (read-only SQL, behind the admin key).
  */
-import { createServer, type Server } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { digestKey } from '../config/parsers';
 import type { Metrics } from '../observability/metrics';
+import { AdminQueryRefused } from '../storage/admin-query';
+
+/** Largest admin query body. */
+const MAX_QUERY_BYTES = 64 * 1024;
+
+/** The admin query: the key that guards it and the function that runs it. */
+export interface AdminQueryEndpoint {
+  readonly adminKey: string;
+  readonly run: (sql: string) => Promise<unknown[]>;
+}
 
 /** What the endpoint reports on. */
 export interface HttpEndpointParts {
   readonly metrics: Metrics;
   /** Named readiness checks; /readyz is 200 only when every one is true. */
   readonly ready: { readonly [part: string]: () => boolean };
+  /** The admin query, when this process holds the ClickHouse session. */
+  readonly adminQuery?: AdminQueryEndpoint;
+}
+
+const json = (response: ServerResponse, status: number, body: unknown) =>
+  response.writeHead(status, { 'content-type': 'application/json' }).end(`${JSON.stringify(body)}\n`);
+
+function authorized(request: IncomingMessage, adminKey: string): boolean {
+  const presented = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+  return adminKey !== '' && presented !== undefined && timingSafeEqual(digestKey(presented), digestKey(adminKey));
+}
+
+async function readBody(request: IncomingMessage): Promise<string | undefined> {
+  let body = '';
+  for await (const chunk of request) {
+    body += String(chunk);
+    if (body.length > MAX_QUERY_BYTES) return undefined;
+  }
+  return body;
+}
+
+async function adminQuery(request: IncomingMessage, response: ServerResponse, endpoint: AdminQueryEndpoint): Promise<void> {
+  if (!authorized(request, endpoint.adminKey)) return void json(response, 401, { error: 'send the admin key as "authorization: Bearer <key>"' });
+  const sql = await readBody(request);
+  if (sql === undefined) return void json(response, 413, { error: `the query is larger than ${MAX_QUERY_BYTES} bytes` });
+  try {
+    json(response, 200, { rows: await endpoint.run(sql) });
+  } catch (error) {
+    json(response, error instanceof AdminQueryRefused ? 400 : 422, { error: (error as Error).message.split('\n')[0] });
+  }
 }
 
 /** A listening HTTP endpoint. */
@@ -23,7 +66,10 @@ export interface HttpEndpoint {
 export async function startHttpEndpoint(address: string, parts: HttpEndpointParts): Promise<HttpEndpoint> {
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
-    if (request.method !== 'GET') {
+    if (path === '/admin/query' && parts.adminQuery !== undefined) {
+      if (request.method !== 'POST') response.writeHead(405, { allow: 'POST' }).end();
+      else void adminQuery(request, response, parts.adminQuery);
+    } else if (request.method !== 'GET') {
       response.writeHead(405, { allow: 'GET' }).end();
     } else if (path === '/healthz') {
       response.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');

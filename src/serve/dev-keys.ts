@@ -25,10 +25,19 @@ export function isLoopback(address: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
+const devKeysFile = (dataDir: string): string => join(dataDir, 'dev-keys.json');
+
+/** The dev keys under `dataDir`, if serve has made them. */
+export function readDevKeys(dataDir: string): DevKeys | undefined {
+  const file = devKeysFile(dataDir);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DevKeys) : undefined;
+}
+
 /** The dev keys under `dataDir`, made on first use. */
 export function devKeys(dataDir: string): DevKeys {
-  const file = join(dataDir, 'dev-keys.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DevKeys;
+  const existing = readDevKeys(dataDir);
+  if (existing !== undefined) return existing;
+  const file = devKeysFile(dataDir);
   const keys: DevKeys = { apiKey: newKey('trib_dev'), adminKey: newKey('trib_admin') };
   mkdirSync(dataDir, { recursive: true });
   writeFileSync(file, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });

@@ -11,6 +11,7 @@ import { startGateway } from '../gateway/gateway';
 import { startHttpEndpoint } from '../http/http-server';
 import { Metrics } from '../observability/metrics';
 import { startSink } from '../sink/sink';
+import { runAdminQuery } from '../storage/admin-query';
 import { DEV_SOURCE, devKeys, isLoopback, type DevKeys } from './dev-keys';
 import { EmbeddedNats } from './embedded-nats';
 
@@ -53,7 +54,11 @@ export async function startServe(env: NodeJS.ProcessEnv, logger: Logger, flags: 
     stops.push(() => sink.stop());
     const gateway = await startGateway(config, logger, metrics);
     stops.push(() => gateway.stop());
-    const http = await startHttpEndpoint(config.httpAddr, { metrics, ready: { gateway: () => gateway.ready, sink: () => !sink.stats.failing } });
+    const http = await startHttpEndpoint(config.httpAddr, {
+      metrics,
+      ready: { gateway: () => gateway.ready, sink: () => !sink.stats.failing },
+      adminQuery: { adminKey: config.adminKey, run: (sql) => runAdminQuery(sink.clickhouse, sql) },
+    });
     stops.push(() => http.close());
     logger.info({ grpc: gateway.port, http: http.port, devMode: keys !== undefined }, 'tributary serving');
     return { config, grpcPort: gateway.port, httpPort: http.port, devKeys: keys, stop };

@@ -2,7 +2,8 @@
  * What the README promises, end to end with the built CLI: `tributary serve`
  * on free ports and a temporary data folder (its own nats-server, the
  * embedded ClickHouse, dev keys), `tributary send` of the valid fixtures,
- * every record stored, and everything still there after a restart.
+ * `tributary query` showing them while serve runs (and refusing a write),
+ * and everything still there after a restart.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -66,6 +67,14 @@ it('serves, stores the fixtures, and keeps them across a restart', async () => {
   await waitFor('the sink to write every row', async () =>
     (await metric('tributary_rows_written_total{table="events"}')) === 6 && (await metric('tributary_rows_written_total{table="products"}')) === 3 ? true : undefined,
   );
+  const counted = startCli(['query', '--json', '--address', `127.0.0.1:${httpPort}`, 'SELECT call, count() AS n FROM tributary.events_final GROUP BY call ORDER BY call'], { TRIBUTARY_DATA_DIR: dataDir });
+  expect(await counted.exited).toBe(0);
+  expect(counted.output().trim().split('\n').map((line) => JSON.parse(line))).toEqual(
+    ['alias', 'consent', 'group', 'identify', 'page', 'track'].map((call) => ({ call, n: 1 })),
+  );
+  const refused = startCli(['query', '--address', `127.0.0.1:${httpPort}`, 'DROP TABLE tributary.events'], { TRIBUTARY_DATA_DIR: dataDir });
+  expect(await refused.exited).toBe(1);
+  expect(refused.output()).toContain('query failed (HTTP 400): only SELECT statements may run');
   await stop(served);
   expect(await stored()).toEqual({ events: 6, products: 3, profiles: 1 });
 
