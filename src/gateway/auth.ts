@@ -9,6 +9,10 @@ import { IngestError } from '../errors/ingest-error';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
+/** The token of an `authorization: Bearer <token>` value, or undefined. */
+export const bearerToken = (authorization: string | undefined): string | undefined =>
+  authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
+
 /** The known API keys and the sources they name. */
 export class ApiKeyRing {
   constructor(private readonly entries: readonly ApiKeyEntry[]) {}
@@ -23,7 +27,7 @@ export class ApiKeyRing {
    * UNAUTHENTICATED IngestError when the header or the key is missing or unknown.
    */
   sourceFor(authorization: string | undefined): string {
-    const key = authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
+    const key = bearerToken(authorization);
     if (key === undefined) {
       throw new IngestError('MISSING_API_KEY', 'send an API key as "authorization: Bearer <key>"');
     }

@@ -7,6 +7,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { digestKey } from '../config/parsers';
+import { bearerToken } from '../gateway/auth';
 import type { Metrics } from '../observability/metrics';
 import { AdminQueryRefused } from '../storage/admin-query';
 
@@ -32,7 +33,7 @@ const json = (response: ServerResponse, status: number, body: unknown) =>
   response.writeHead(status, { 'content-type': 'application/json' }).end(`${JSON.stringify(body)}\n`);
 
 function authorized(request: IncomingMessage, adminKey: string): boolean {
-  const presented = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+  const presented = bearerToken(request.headers.authorization);
   return adminKey !== '' && presented !== undefined && timingSafeEqual(digestKey(presented), digestKey(adminKey));
 }
 

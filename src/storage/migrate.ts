@@ -6,12 +6,12 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from 'pino';
 import { SETTINGS } from './clickhouse-client';
 import { toDateTime64 } from './datetime';
-import { MIGRATIONS, type SchemaTarget } from './schema';
+import { MIGRATIONS, onCluster, type SchemaTarget } from './schema';
 
 /** Applies the missing migrations; returns the versions it applied. */
 export async function migrate(client: ClickHouseClient, target: SchemaTarget, logger: Logger): Promise<number[]> {
   const { database } = target;
-  const cluster = target.cluster === '' ? '' : ` ON CLUSTER ${target.cluster}`;
+  const cluster = onCluster(target);
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}${cluster}`, clickhouse_settings: SETTINGS });
   await client.command({
     query: `CREATE TABLE IF NOT EXISTS ${database}.schema_migrations${cluster} (version UInt32, name String, applied_at DateTime64(3, 'UTC')) ENGINE = ReplacingMergeTree ORDER BY version`,

@@ -29,7 +29,8 @@ export interface Migration {
   readonly statements: (target: SchemaTarget) => string[];
 }
 
-const onCluster = (t: SchemaTarget): string => (t.cluster === '' ? '' : ` ON CLUSTER ${t.cluster}`);
+/** The ON CLUSTER clause of a DDL statement, or nothing on a single server. */
+export const onCluster = (t: SchemaTarget): string => (t.cluster === '' ? '' : ` ON CLUSTER ${t.cluster}`);
 
 /** An engine clause, replicated or not, with the settings insert deduplication needs. */
 function engine(t: SchemaTarget, table: string, kind: 'ReplacingMergeTree' | 'AggregatingMergeTree', version = ''): string {
