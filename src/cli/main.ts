@@ -7,8 +7,7 @@ import { Command } from 'commander';
 import type { Logger } from 'pino';
 import type { Config } from '../config/settings';
 import { loadConfig, ConfigError } from '../config/load';
-import { startGateway } from '../gateway/gateway';
-import { startSink } from '../sink/sink';
+import { startParts } from '../serve/parts';
 import { newKey, readDevKeys } from '../serve/dev-keys';
 import { startServe } from '../serve/serve';
 import { query } from './query';
@@ -42,11 +41,15 @@ function serviceCommand(name: string, description: string, start: (config: Confi
   });
 }
 
-serviceCommand('gateway', 'Run the gRPC gateway: authenticate, validate, and publish records to JetStream (TRIBUTARY_GRPC_ADDR, NATS_URL, TRIBUTARY_API_KEYS).', startGateway);
+serviceCommand(
+  'gateway',
+  'Run the gRPC gateway: authenticate, validate, and publish records to JetStream (TRIBUTARY_GRPC_ADDR, NATS_URL, TRIBUTARY_API_KEYS); /healthz, /readyz and /metrics on TRIBUTARY_HTTP_ADDR.',
+  (config, logger) => startParts(config, logger, { gateway: true, sink: false }),
+);
 serviceCommand(
   'sink',
-  'Run the sink: consume the stream into ClickHouse exactly once (NATS_URL, CLICKHOUSE_URL or the embedded engine under TRIBUTARY_DATA_DIR).',
-  (config, logger) => startSink(config, logger),
+  'Run the sink: consume the stream into ClickHouse exactly once (NATS_URL, CLICKHOUSE_URL or the embedded engine under TRIBUTARY_DATA_DIR); /healthz, /readyz, /metrics and /admin/query on TRIBUTARY_HTTP_ADDR.',
+  (config, logger) => startParts(config, logger, { gateway: false, sink: true }),
 );
 
 addSettingFlags(

@@ -23,7 +23,7 @@ export const SETTINGS = {
   grpcAddr: setting('TRIBUTARY_GRPC_ADDR', '127.0.0.1:50051', hostPort, 'Address the gRPC server listens on (port 0 picks a free port).'),
   apiKeys: setting('TRIBUTARY_API_KEYS', '', apiKeys, 'API keys as key=source pairs, comma-separated; a key has at least 16 characters.'),
   apiKeysFile: setting('TRIBUTARY_API_KEYS_FILE', '', apiKeysFile, 'A file of key=source lines, added to TRIBUTARY_API_KEYS.'),
-  httpAddr: setting('TRIBUTARY_HTTP_ADDR', '127.0.0.1:8080', hostPort, 'Address of the HTTP endpoint: /healthz, /readyz, /metrics and the admin query (serve).'),
+  httpAddr: setting('TRIBUTARY_HTTP_ADDR', '127.0.0.1:8080', hostPort, 'Address of the HTTP endpoint of serve, gateway and sink: /healthz, /readyz, /metrics, and the admin query where the sink runs.'),
   adminKey: setting('TRIBUTARY_ADMIN_KEY', '', text, 'Bearer key of the admin query endpoint; serve creates one in dev mode when empty.'),
   natsUrl: setting('NATS_URL', '', text, 'NATS server URL(s), comma-separated; empty: serve starts its own nats-server, gateway and sink use nats://127.0.0.1:4222.'),
   stream: setting('TRIBUTARY_STREAM', 'TRIBUTARY', token, 'Name of the JetStream stream records are published to.'),

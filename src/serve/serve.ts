@@ -1,19 +1,15 @@
 /**
- * `tributary serve`: the whole service in one process. The gateway, the sink
- * and the HTTP endpoint share one metrics registry. Without NATS_URL it runs
+ * `tributary serve`: the whole service in one process: the gateway, the sink
+ * and the HTTP endpoint (src/serve/parts.ts). Without NATS_URL it runs
  * its own nats-server; without CLICKHOUSE_URL the sink uses the embedded
  * engine; without API keys on loopback it runs in dev mode.
  */
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/load';
 import type { Config, SettingName } from '../config/settings';
-import { startGateway } from '../gateway/gateway';
-import { startHttpEndpoint } from '../http/http-server';
-import { Metrics } from '../observability/metrics';
-import { startSink } from '../sink/sink';
-import { runAdminQuery } from '../storage/admin-query';
 import { DEV_SOURCE, devKeys, isLoopback, type DevKeys } from './dev-keys';
 import { EmbeddedNats } from './embedded-nats';
+import { startParts } from './parts';
 
 /** The running service. */
 export interface Served {
@@ -49,19 +45,11 @@ export async function startServe(env: NodeJS.ProcessEnv, logger: Logger, flags: 
       overrides.natsUrl = nats.url;
     }
     config = loadConfig(env, overrides);
-    const metrics = new Metrics();
-    const sink = await startSink(config, logger, undefined, metrics);
-    stops.push(() => sink.stop());
-    const gateway = await startGateway(config, logger, metrics);
-    stops.push(() => gateway.stop());
-    const http = await startHttpEndpoint(config.httpAddr, {
-      metrics,
-      ready: { gateway: () => gateway.ready, sink: () => !sink.stats.failing },
-      adminQuery: { adminKey: config.adminKey, run: (sql) => runAdminQuery(sink.clickhouse, sql) },
-    });
-    stops.push(() => http.close());
-    logger.info({ grpc: gateway.port, http: http.port, devMode: keys !== undefined }, 'tributary serving');
-    return { config, grpcPort: gateway.port, httpPort: http.port, devKeys: keys, stop };
+    const parts = await startParts(config, logger, { gateway: true, sink: true });
+    stops.push(() => parts.stop());
+    const grpcPort = parts.grpcPort ?? 0;
+    logger.info({ grpc: grpcPort, http: parts.httpPort, devMode: keys !== undefined }, 'tributary serving');
+    return { config, grpcPort, httpPort: parts.httpPort, devKeys: keys, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -54,7 +54,7 @@ afterAll(async () => {
 });
 
 it('refuses to start against ClickHouse 18.16 and says which version it needs', async () => {
-  const sink = startCli(['sink'], { CLICKHOUSE_URL: `http://127.0.0.1:${httpPort}`, TRIBUTARY_DATA_DIR: dir, TRIBUTARY_LOG_LEVEL: 'warn' });
+  const sink = startCli(['sink'], { TRIBUTARY_HTTP_ADDR: '127.0.0.1:0', CLICKHOUSE_URL: `http://127.0.0.1:${httpPort}`, TRIBUTARY_DATA_DIR: dir, TRIBUTARY_LOG_LEVEL: 'warn' });
   expect(await sink.exited).toBe(1);
   expect(sink.output()).toContain('ClickHouse 18.16.1 is older than 25.3, the oldest version Tributary supports');
 });

@@ -11,6 +11,7 @@ import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import pino from 'pino';
 import { JetStreamPublisher } from '../../../src/publish/jetstream-publisher';
 import { NatsLink } from '../../../src/stream/connection';
+import { freePort } from '../../../src/stream/free-port';
 import { queryEmbedded, startCli, type CliProcess } from '../../helpers/cli-process';
 import { envelopeMessages } from '../../helpers/envelopes';
 import { NatsServer } from '../../helpers/nats-server';
@@ -24,8 +25,10 @@ let link: NatsLink;
 let jsm: JetStreamManager;
 let dataDir: string;
 const id = randomBytes(4).toString('hex');
+let httpPort: number;
 const env = () => ({
   NATS_URL: nats.url,
+  TRIBUTARY_HTTP_ADDR: `127.0.0.1:${httpPort}`,
   TRIBUTARY_STREAM: `C_${id}`,
   TRIBUTARY_SUBJECT_PREFIX: `c${id}`,
   TRIBUTARY_DATA_DIR: dataDir,
@@ -36,6 +39,7 @@ const env = () => ({
 });
 
 beforeAll(async () => {
+  httpPort = await freePort();
   nats = await NatsServer.start();
   link = await NatsLink.open(nats.url, pino({ level: 'silent' }));
   jsm = await jetstreamManager(link.nc);
@@ -61,6 +65,8 @@ it('stores every record exactly once across a SIGKILL and a restart', async () =
   await waitFor('the sink to create its consumer', () => jsm.consumers.info(`C_${id}`, 'tributary-sink'));
   const publisher = new JetStreamPublisher(link, { maxInFlight: 1000, timeoutMs: 10_000 });
   await publish(publisher, 0, TOTAL / 2);
+  const readyz = await waitFor('the sink role to answer /readyz', () => fetch(`http://127.0.0.1:${httpPort}/readyz`).then((r) => r.json(), () => undefined));
+  expect(readyz).toEqual({ ready: true, checks: { sink: true } });
   await waitFor('the sink to be part-way through', async () => ((await ackFloor()) >= 200 ? true : undefined));
   sink.child.kill('SIGKILL');
   expect(await sink.exited).toBe('SIGKILL');
