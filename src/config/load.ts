@@ -26,6 +26,9 @@ function crossChecks(config: Config): string[] {
   if (config.maxRecordBytes > config.maxRequestBytes) {
     problems.push(`TRIBUTARY_MAX_RECORD_BYTES (${config.maxRecordBytes}) must not exceed TRIBUTARY_MAX_REQUEST_BYTES (${config.maxRequestBytes})`);
   }
+  if (config.grpcWebMaxBodyBytes < config.maxRequestBytes + 5) {
+    problems.push(`TRIBUTARY_GRPC_WEB_MAX_BODY (${config.grpcWebMaxBodyBytes}) must be more than TRIBUTARY_MAX_REQUEST_BYTES (${config.maxRequestBytes}) plus a 5-byte frame header, or a full request could not pass`);
+  }
   return problems;
 }
 

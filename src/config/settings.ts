@@ -5,7 +5,7 @@
  */
 import { DEFAULT_LIMITS } from '../contract/limits';
 import ms from 'ms';
-import { apiKeys, apiKeysFile, boolean, byteSize, duration, hostPort, integer, oneOf, optionalToken, text, token, type Parser } from './parsers';
+import { apiKeys, apiKeysFile, boolean, byteSize, duration, hostPort, integer, oneOf, optionalToken, origins, text, token, type Parser } from './parsers';
 
 /** One setting: where it comes from, its default, how it is read, what it does. */
 export interface Setting<T> {
@@ -24,6 +24,8 @@ export const SETTINGS = {
   apiKeys: setting('TRIBUTARY_API_KEYS', '', apiKeys, 'API keys as key=source pairs, comma-separated; a key has at least 16 characters.'),
   apiKeysFile: setting('TRIBUTARY_API_KEYS_FILE', '', apiKeysFile, 'A file of key=source lines, added to TRIBUTARY_API_KEYS.'),
   httpAddr: setting('TRIBUTARY_HTTP_ADDR', '127.0.0.1:8080', hostPort, 'Address of the HTTP endpoint of serve, gateway and sink: /healthz, /readyz, /metrics, and the admin query where the sink runs.'),
+  corsOrigins: setting('TRIBUTARY_CORS_ORIGINS', '', origins, 'Browser origins allowed to call gRPC-Web on the HTTP endpoint, comma-separated (https://app.example.com, or * for any); none by default.'),
+  grpcWebMaxBodyBytes: setting('TRIBUTARY_GRPC_WEB_MAX_BODY', '8MiB', byteSize(1024), 'Largest gRPC-Web request body (all its frames); larger is RESOURCE_EXHAUSTED.'),
   adminKey: setting('TRIBUTARY_ADMIN_KEY', '', text, 'Bearer key of the admin query endpoint; serve creates one in dev mode when empty.'),
   natsUrl: setting('NATS_URL', '', text, 'NATS server URL(s), comma-separated; empty: serve starts its own nats-server, gateway and sink use nats://127.0.0.1:4222.'),
   stream: setting('TRIBUTARY_STREAM', 'TRIBUTARY', token, 'Name of the JetStream stream records are published to.'),

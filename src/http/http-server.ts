@@ -1,13 +1,15 @@
 /**
- * The HTTP endpoint of `tributary serve`: /healthz (the process is up),
- * /readyz (it can take and store records), /metrics (Prometheus) and
- * POST /admin/query (read-only SQL, behind the admin key).
+ * The HTTP endpoint of every role: /healthz (the process is up), /readyz (it
+ * can take and store records), /metrics (Prometheus), POST /admin/query
+ * (read-only SQL, behind the admin key) where the sink runs, and gRPC-Web
+ * where the gateway runs.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { digestKey } from '../config/parsers';
 import { bearerToken } from '../gateway/auth';
+import { isGrpcWeb } from '../gateway/grpc-web-bridge';
 import type { Metrics } from '../observability/metrics';
 import { AdminQueryRefused } from '../storage/admin-query';
 
@@ -27,6 +29,8 @@ export interface HttpEndpointParts {
   readonly ready: { readonly [part: string]: () => boolean };
   /** The admin query, when this process holds the ClickHouse session. */
   readonly adminQuery?: AdminQueryEndpoint;
+  /** gRPC-Web calls and their CORS preflights, when this process runs the gateway. */
+  readonly grpcWeb?: (request: IncomingMessage, response: ServerResponse) => void;
 }
 
 const json = (response: ServerResponse, status: number, body: unknown) =>
@@ -67,7 +71,9 @@ export interface HttpEndpoint {
 export async function startHttpEndpoint(address: string, parts: HttpEndpointParts): Promise<HttpEndpoint> {
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
-    if (path === '/admin/query' && parts.adminQuery !== undefined) {
+    if (parts.grpcWeb !== undefined && isGrpcWeb(request)) {
+      parts.grpcWeb(request, response);
+    } else if (path === '/admin/query' && parts.adminQuery !== undefined) {
       if (request.method !== 'POST') response.writeHead(405, { allow: 'POST' }).end();
       else void adminQuery(request, response, parts.adminQuery);
     } else if (request.method !== 'GET') {

@@ -1,15 +1,25 @@
 /**
  * Starts the chosen parts of the service (gateway, sink, or both) in one
  * process with one metrics registry and one HTTP endpoint, so that every
- * role — `serve`, `gateway`, `sink` — answers /healthz, /readyz and /metrics.
+ * role — `serve`, `gateway`, `sink` — answers /healthz, /readyz and /metrics,
+ * and every role with a gateway answers gRPC-Web.
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config/settings';
 import { startGateway } from '../gateway/gateway';
+import { GrpcWebBridge } from '../gateway/grpc-web-bridge';
 import { startHttpEndpoint, type HttpEndpointParts } from '../http/http-server';
 import { Metrics } from '../observability/metrics';
 import { startSink } from '../sink/sink';
 import { runAdminQuery } from '../storage/admin-query';
+
+/** The address this process reaches its own gRPC server at: the listen host, or loopback for a wildcard. */
+export function reachable(listenAddress: string, port: number): string {
+  const host = listenAddress.slice(0, listenAddress.lastIndexOf(':'));
+  if (host === '0.0.0.0') return `127.0.0.1:${port}`;
+  if (host === '[::]') return `[::1]:${port}`;
+  return `${host}:${port}`;
+}
 
 /** Which parts to run. */
 export interface PartChoice {
@@ -36,6 +46,7 @@ export async function startParts(config: Config, logger: Logger, choice: PartCho
   const ready: Record<string, () => boolean> = {};
   let adminQuery: HttpEndpointParts['adminQuery'];
   let grpcPort: number | undefined;
+  let grpcWeb: HttpEndpointParts['grpcWeb'];
   try {
     if (choice.sink) {
       const sink = await startSink(config, logger, undefined, metrics);
@@ -48,8 +59,11 @@ export async function startParts(config: Config, logger: Logger, choice: PartCho
       stops.push(() => gateway.stop());
       ready.gateway = () => gateway.ready;
       grpcPort = gateway.port;
+      const bridge = new GrpcWebBridge({ target: reachable(config.grpcAddr, gateway.port), corsOrigins: config.corsOrigins, maxBodyBytes: config.grpcWebMaxBodyBytes, logger });
+      stops.push(async () => bridge.close());
+      grpcWeb = (request, response) => bridge.handle(request, response);
     }
-    const http = await startHttpEndpoint(config.httpAddr, { metrics, ready, adminQuery });
+    const http = await startHttpEndpoint(config.httpAddr, { metrics, ready, adminQuery, grpcWeb });
     stops.push(() => http.close());
     return { grpcPort, httpPort: http.port, stop };
   } catch (error) {

@@ -18,6 +18,11 @@ export interface StatusDetails {
 export function statusDetails(error: ServiceError): StatusDetails {
   const raw = error.metadata?.get('grpc-status-details-bin')[0];
   if (!(raw instanceof Buffer)) throw new Error(`the error has no grpc-status-details-bin: ${error.message}`);
+  return decodeStatusDetails(raw);
+}
+
+/** Decodes a google.rpc.Status (the bytes of a grpc-status-details-bin trailer). */
+export function decodeStatusDetails(raw: Uint8Array): StatusDetails {
   const status = Status.decode(raw);
   const find = (name: string) => status.details.find((d) => d.typeUrl === `type.googleapis.com/google.rpc.${name}`)?.value;
   const decodeIf = <T>(value: Uint8Array | undefined, decode: (bytes: Uint8Array) => T) => (value === undefined ? undefined : decode(value));

@@ -43,6 +43,13 @@ it('reports every problem at once, and suggests the closest name for an unknown 
 
 it('refuses settings that contradict each other', () => {
   expect(problemsOf({ TRIBUTARY_MAX_IN_FLIGHT: '100' })).toEqual([expect.stringContaining('TRIBUTARY_MAX_IN_FLIGHT (100) must be at least TRIBUTARY_MAX_RECORDS_PER_REQUEST (500)')]);
+  expect(problemsOf({ TRIBUTARY_GRPC_WEB_MAX_BODY: '4MiB' })).toEqual([expect.stringContaining('TRIBUTARY_GRPC_WEB_MAX_BODY (4194304) must be more than TRIBUTARY_MAX_REQUEST_BYTES (4194304)')]);
+});
+
+it('reads CORS origins, and refuses what is not an origin', () => {
+  expect(loadConfig({ TRIBUTARY_CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
+  expect(loadConfig({}).corsOrigins).toEqual([]);
+  expect(problemsOf({ TRIBUTARY_CORS_ORIGINS: 'https://app.example.com/path' })).toEqual([expect.stringContaining('is not an origin')]);
 });
 
 it('reads API keys from the variable and the file, keeping digests only', () => {

@@ -1,0 +1,50 @@
+/**
+ * CORS for the gRPC-Web endpoint: which browser origins may call it, and the
+ * headers of preflight and actual responses. No origin is allowed unless
+ * configured (TRIBUTARY_CORS_ORIGINS); requests without an Origin header
+ * (servers, curl, buf) are not cross-origin and always pass.
+ */
+
+/** How long a browser may cache a preflight answer, in seconds. */
+const PREFLIGHT_MAX_AGE_S = 600;
+
+/** Response headers the browser's code may read: the status, and any metadata the server sends. */
+const ALWAYS_EXPOSED = ['grpc-status', 'grpc-message', 'grpc-status-details-bin'];
+
+/** The allowed origins and the headers that say so. */
+export class CorsPolicy {
+  private readonly any: boolean;
+  private readonly allowed: ReadonlySet<string>;
+
+  /** `origins`: exact origins (scheme://host[:port]), or "*" for any. */
+  constructor(origins: readonly string[]) {
+    this.any = origins.includes('*');
+    this.allowed = new Set(origins);
+  }
+
+  /** Whether a request from `origin` may be served (no Origin: yes). */
+  allows(origin: string | undefined): boolean {
+    return origin === undefined || this.any || this.allowed.has(origin);
+  }
+
+  /** Headers of the answer to an allowed preflight (OPTIONS) request. */
+  preflightHeaders(origin: string, requestedHeaders: string | undefined): Record<string, string> {
+    return {
+      'access-control-allow-origin': origin,
+      'access-control-allow-methods': 'POST, OPTIONS',
+      'access-control-allow-headers': requestedHeaders ?? 'authorization, content-type, grpc-timeout, x-grpc-web, x-user-agent',
+      'access-control-max-age': String(PREFLIGHT_MAX_AGE_S),
+      vary: 'origin, access-control-request-headers',
+    };
+  }
+
+  /** Headers that let the page at `origin` read a response carrying `metadataNames`; none without an Origin. */
+  responseHeaders(origin: string | undefined, metadataNames: readonly string[]): Record<string, string> {
+    if (origin === undefined) return {};
+    return {
+      'access-control-allow-origin': origin,
+      'access-control-expose-headers': [...ALWAYS_EXPOSED, ...metadataNames].join(', '),
+      vary: 'origin',
+    };
+  }
+}

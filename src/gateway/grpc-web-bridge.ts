@@ -1,0 +1,208 @@
+/**
+ * gRPC-Web on the HTTP endpoint, as Envoy's grpc_web filter does it: each
+ * browser request becomes an HTTP/2 gRPC call to this process's own grpc-js
+ * server, frames passed through both ways. The response's trailers become
+ * the final frame of the body. Handles the binary and "-text" (base64)
+ * forms, metadata both ways, deadlines (grpc-timeout, enforced by grpc-js),
+ * cancellation when the browser goes away, a body-size limit, and CORS.
+ */
+import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { status as Status } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { encodeFrame, encodeTrailers, TRAILER_FLAG } from '../grpc-web/frames';
+import { CorsPolicy } from './cors';
+import { Base64Decoder, Base64Encoder } from './grpc-web-text';
+
+/** Request headers that belong to HTTP/1 or the browser, not to gRPC metadata. */
+const NOT_METADATA = new Set([
+  'host', 'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'content-length', 'content-type',
+  'accept', 'accept-encoding', 'accept-language', 'origin', 'referer', 'user-agent', 'cookie', 'pragma', 'cache-control', 'priority', 'dnt',
+  'x-grpc-web', 'x-user-agent', 'grpc-accept-encoding',
+]);
+
+/** Response headers of the grpc-js server that are not metadata for the browser. */
+const NOT_RESPONSE_METADATA = new Set([':status', 'content-type', 'date', 'grpc-accept-encoding', 'grpc-encoding', 'accept-encoding']);
+
+/** Where the bridge sends calls, and its limits. */
+export interface GrpcWebOptions {
+  /** The grpc-js server, host:port. */
+  readonly target: string;
+  readonly corsOrigins: readonly string[];
+  /** Largest request body, in bytes before any base64 decoding. */
+  readonly maxBodyBytes: number;
+  readonly logger: Logger;
+}
+
+/** Whether the request is a preflight or a gRPC-Web call. */
+export function isGrpcWeb(request: IncomingMessage): boolean {
+  if (request.method === 'OPTIONS') return request.headers['access-control-request-method'] !== undefined;
+  return request.method === 'POST' && (request.headers['content-type'] ?? '').startsWith('application/grpc-web');
+}
+
+/** The metadata of a browser request, as HTTP/2 headers for grpc-js. */
+export function requestMetadata(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const metadata: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (!NOT_METADATA.has(name) && !name.startsWith('sec-') && !name.startsWith('access-control-') && value !== undefined) metadata[name] = value;
+  }
+  return metadata;
+}
+
+/** The metadata of a grpc-js response, as headers for the browser. */
+export function responseMetadata(headers: IncomingHttpHeaders): Record<string, string> {
+  const metadata: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (!NOT_RESPONSE_METADATA.has(name) && !name.startsWith(':') && value !== undefined) metadata[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return metadata;
+}
+
+/** One call through the bridge: the browser's request and response, and the HTTP/2 stream between. */
+class BridgedCall {
+  private readonly text: boolean;
+  private readonly encoder = new Base64Encoder();
+  private upstream: ClientHttp2Stream | undefined;
+  private headersSent = false;
+  private finished = false;
+
+  constructor(
+    private readonly request: IncomingMessage,
+    private readonly response: ServerResponse,
+    private readonly cors: CorsPolicy,
+  ) {
+    this.text = (request.headers['content-type'] ?? '').startsWith('application/grpc-web-text');
+    response.on('close', () => {
+      if (!this.finished) this.upstream?.close(constants.NGHTTP2_CANCEL);
+    });
+  }
+
+  /** Sends the call to grpc-js and streams the request body into it, within `maxBodyBytes`; `closed` runs when the HTTP/2 stream closes. */
+  start(session: ClientHttp2Session, maxBodyBytes: number, closed: () => void): void {
+    const upstream = session.request({
+      ...requestMetadata(this.request.headers),
+      ':method': 'POST',
+      ':path': this.request.url ?? '/',
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      'grpc-accept-encoding': 'identity',
+    });
+    this.upstream = upstream;
+    upstream.on('close', closed);
+    upstream.on('response', (headers) => {
+      if (headers['grpc-status'] !== undefined) return this.finish(responseMetadata(headers));
+      this.writeHead(responseMetadata(headers));
+    });
+    upstream.on('data', (chunk: Buffer) => this.write(chunk));
+    upstream.on('trailers', (trailers) => this.finish(responseMetadata(trailers)));
+    upstream.on('end', () => this.finish({ 'grpc-status': String(Status.INTERNAL), 'grpc-message': 'the call ended without a status' }));
+    upstream.on('error', (error) => this.finish({ 'grpc-status': String(Status.UNAVAILABLE), 'grpc-message': `the gateway did not answer: ${error.message}` }));
+
+    const decoder = this.text ? new Base64Decoder() : undefined;
+    let received = 0;
+    this.request.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > maxBodyBytes) {
+        upstream.close(constants.NGHTTP2_CANCEL);
+        this.request.pause();
+        return this.fail(Status.RESOURCE_EXHAUSTED, `the request body is larger than ${maxBodyBytes} bytes`, true);
+      }
+      try {
+        upstream.write(decoder === undefined ? chunk : decoder.push(chunk.toString('latin1')));
+      } catch {
+        upstream.close(constants.NGHTTP2_CANCEL);
+        this.fail(Status.INVALID_ARGUMENT, 'the grpc-web-text body is not valid base64');
+      }
+    });
+    this.request.on('end', () => {
+      if (decoder?.incomplete === true) {
+        upstream.close(constants.NGHTTP2_CANCEL);
+        return this.fail(Status.INVALID_ARGUMENT, 'the grpc-web-text body ends part-way through a base64 group');
+      }
+      upstream.end();
+    });
+  }
+
+  /** Answers with a status of the bridge's own, as a trailer frame. */
+  fail(code: Status, message: string, closeConnection = false): void {
+    if (closeConnection && !this.headersSent) this.response.setHeader('connection', 'close');
+    this.finish({ 'grpc-status': String(code), 'grpc-message': encodeURIComponent(message) });
+  }
+
+  private writeHead(metadata: Record<string, string>): void {
+    if (this.headersSent) return;
+    this.headersSent = true;
+    this.response.writeHead(200, {
+      'content-type': this.text ? 'application/grpc-web-text+proto' : 'application/grpc-web+proto',
+      ...metadata,
+      ...this.cors.responseHeaders(this.request.headers.origin, Object.keys(metadata)),
+    });
+  }
+
+  private write(bytes: Uint8Array): void {
+    if (this.finished) return;
+    this.writeHead({});
+    this.response.write(this.text ? this.encoder.push(bytes) : bytes);
+  }
+
+  private finish(trailers: Record<string, string>): void {
+    if (this.finished) return;
+    this.write(encodeFrame(TRAILER_FLAG, encodeTrailers(trailers)));
+    this.finished = true;
+    this.response.end(this.text ? this.encoder.end() : undefined);
+  }
+}
+
+/** The bridge: one HTTP/2 session to the grpc-js server, opened on first use and again after it closes. */
+export class GrpcWebBridge {
+  private session: ClientHttp2Session | undefined;
+  private readonly cors: CorsPolicy;
+  private open = 0;
+
+  constructor(private readonly options: GrpcWebOptions) {
+    this.cors = new CorsPolicy(options.corsOrigins);
+  }
+
+  /** Serves a preflight or a gRPC-Web call (see {@link isGrpcWeb}). */
+  handle(request: IncomingMessage, response: ServerResponse): void {
+    const origin = request.headers.origin;
+    if (!this.cors.allows(origin)) {
+      response.writeHead(403, { 'content-type': 'text/plain' }).end(`origin ${origin} is not allowed: add it to TRIBUTARY_CORS_ORIGINS\n`);
+      return;
+    }
+    if (request.method === 'OPTIONS') {
+      response.writeHead(204, origin === undefined ? {} : this.cors.preflightHeaders(origin, request.headers['access-control-request-headers'])).end();
+      return;
+    }
+    const call = new BridgedCall(request, response, this.cors);
+    if (Number(request.headers['content-length'] ?? 0) > this.options.maxBodyBytes) {
+      call.fail(Status.RESOURCE_EXHAUSTED, `the request body is larger than ${this.options.maxBodyBytes} bytes`, true);
+      return;
+    }
+    this.open++;
+    call.start(this.connection(), this.options.maxBodyBytes, () => this.open--);
+  }
+
+  /** Calls whose HTTP/2 stream to grpc-js is still open. */
+  get openCalls(): number {
+    return this.open;
+  }
+
+  private connection(): ClientHttp2Session {
+    if (this.session === undefined || this.session.closed || this.session.destroyed) {
+      const session = connect(`http://${this.options.target}`);
+      session.on('error', (error) => this.options.logger.warn({ err: error }, 'gRPC-Web bridge lost its connection to the gRPC server'));
+      session.on('close', () => {
+        if (this.session === session) this.session = undefined;
+      });
+      session.unref();
+      this.session = session;
+    }
+    return this.session;
+  }
+
+  /** Closes the HTTP/2 session. */
+  close(): void {
+    this.session?.close();
+  }
+}
