@@ -1,10 +1,13 @@
 /**
  * gRPC-Web through the HTTP endpoint's bridge to a real gateway and a real
- * nats-server: both wire forms, unary and streamed responses, error details
+ * nats-server: both wire forms, buf curl as an independent client, unary and streamed responses, error details
  * in the trailers, deadlines, cancellation when the browser goes away, the
  * body-size limit, and CORS.
  */
+import { execFile } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import pino from 'pino';
 import { GrpcWebBridge } from '../../../src/gateway/grpc-web-bridge';
 import { IngestRequest, IngestResponse, RecordStatus } from '../../../src/gen/tributary/ingest/v1/ingest_service';
@@ -51,6 +54,20 @@ it.each([false, true])('ingests over gRPC-Web (text form: %s) and stores the rec
   expect(result.messages).toHaveLength(1);
   expect(IngestResponse.decode(result.messages[0]).results).toEqual([expect.objectContaining({ eventId, status: RecordStatus.ACCEPTED })]);
   expect(await harness.messageCount()).toBe(before + 1);
+});
+
+it('answers buf curl --protocol grpcweb, an independent client', async () => {
+  const root = join(__dirname, '..', '..', '..');
+  const body = { records: [{ eventId: 'evt_web_buf', product: { productId: '123', data: { name: 'Wine' } } }] };
+  const { stdout } = await promisify(execFile)(join(root, 'node_modules', '.bin', 'buf'), [
+    'curl',
+    '--protocol', 'grpcweb',
+    '--schema', join(root, 'src', 'gen', 'descriptor-set.binpb'),
+    '-H', `authorization: Bearer ${KEYS.sourceA}`,
+    '-d', JSON.stringify(body),
+    `${base}${INGEST}`,
+  ]);
+  expect((JSON.parse(stdout) as IngestResponse).results).toEqual([expect.objectContaining({ eventId: 'evt_web_buf', status: 'RECORD_STATUS_ACCEPTED' })]);
 });
 
 it('decodes a grpc-web-text body sent as several padded base64 chunks', async () => {
