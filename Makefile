@@ -7,7 +7,7 @@ DEPS := node_modules/.deps-installed
 GEN := src/gen/.generated
 PROTOS := $(shell find proto -name '*.proto')
 
-.PHONY: help deps system-deps test-servers proto lint breaking typecheck unit test build run descriptors bench bench-validator bench-publish bench-sink clean
+.PHONY: sdk examples example-node example-browser help deps system-deps test-servers proto lint breaking typecheck unit test build run descriptors bench bench-validator bench-publish bench-sink clean
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -23,7 +23,7 @@ $(DEPS): package.json package-lock.json
 system-deps: ## Install nats-server from Debian's packages when it is missing.
 	scripts/install-system-deps.sh
 
-test-servers: ## Also install clickhouse-server 18.16 (the old server a test must refuse).
+test-servers: ## Also install clickhouse-server 18.16 (the old server a test must refuse) and chromium (the browser test).
 	scripts/install-system-deps.sh --with-test-servers
 
 proto: $(GEN) ## Generate src/gen/ (TypeScript and the descriptor set) from proto/.
@@ -43,7 +43,7 @@ breaking: $(DEPS) ## buf breaking against the previous commit of main.
 typecheck: $(GEN) ## Type-check sources, tests and benchmarks.
 	$(BIN)/tsc -p tsconfig.json --noEmit
 
-unit: build test-servers ## Run jest (integration tests spawn the built CLI).
+unit: build sdk test-servers ## Run jest (integration tests spawn the built CLI; the browser test loads the SDK bundle).
 	$(BIN)/jest --ci
 
 test: lint breaking typecheck unit ## Everything CI runs.
@@ -51,6 +51,12 @@ test: lint breaking typecheck unit ## Everything CI runs.
 build: $(GEN) ## Compile to dist/.
 	$(BIN)/tsc -p tsconfig.build.json
 	cp src/gen/descriptor-set.binpb dist/src/gen/
+
+sdk: $(GEN) ## Bundle the SDK (sdk/dist): Node (CommonJS), browsers (ESM and a script-tag global).
+	$(BIN)/esbuild sdk/src/index.ts --bundle --format=cjs --platform=node --target=node20 --external:@grpc/grpc-js --outfile=sdk/dist/node.cjs --log-level=warning
+	$(BIN)/esbuild sdk/src/browser.ts --bundle --format=esm --platform=browser --target=es2020 --minify --outfile=sdk/dist/browser.mjs --log-level=warning
+	$(BIN)/esbuild sdk/src/browser.ts --bundle --format=iife --global-name=Tributary --platform=browser --target=es2020 --minify --outfile=sdk/dist/tributary.iife.js --log-level=warning
+	@echo "sdk/dist/browser.mjs: $$(wc -c < sdk/dist/browser.mjs) bytes, $$(gzip -9c sdk/dist/browser.mjs | wc -c) gzipped"
 
 descriptors: $(GEN) ## Write the contract's descriptor set to dist/descriptors/.
 	@mkdir -p dist/descriptors

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { freePort } from '../../../src/stream/free-port';
 import { queryEmbedded, startCli, type CliProcess } from '../../helpers/cli-process';
 import { FIXTURES_DIR } from '../../helpers/fixtures';
+import { waitReady } from '../../helpers/serve-process';
 import { waitFor } from '../../helpers/wait';
 
 jest.setTimeout(120_000);
@@ -29,7 +30,7 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 async function serve(): Promise<CliProcess> {
   const served = startCli(['serve'], env);
-  await waitFor('serve to be ready', async () => ((await fetch(`http://127.0.0.1:${httpPort}/readyz`).catch(() => undefined))?.status === 200 ? true : undefined), 60_000);
+  await waitReady(httpPort);
   return served;
 }
 

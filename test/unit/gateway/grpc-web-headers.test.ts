@@ -19,7 +19,7 @@ it('passes metadata of the browser request, not the headers of HTTP/1 or the bro
 });
 
 it('passes response metadata, not pseudo-headers or the content type', () => {
-  expect(responseMetadata({ ':status': 200, 'content-type': 'application/grpc', 'grpc-encoding': 'identity', 'x-trace': 't', 'grpc-status': '0' })).toEqual({ 'x-trace': 't', 'grpc-status': '0' });
+  expect(responseMetadata({ ':status': '200', 'content-type': 'application/grpc', 'grpc-encoding': 'identity', 'x-trace': 't', 'grpc-status': '0' })).toEqual({ 'x-trace': 't', 'grpc-status': '0' });
 });
 
 describe('CorsPolicy', () => {

@@ -1,0 +1,150 @@
+/**
+ * The SDK's client: one method per call of the contract, each turning its
+ * arguments into a Record (a time-ordered UUIDv7 event id, a timestamp, the
+ * profile, the session) and queueing it for delivery. Typed from the
+ * generated contract; the gateway's validator is the one judge of a record,
+ * and its verdict comes back as the record's outcome.
+ */
+import { v7 as uuidv7 } from 'uuid';
+import { ConsentAction, Context, ProductRecord, type BehavioralEvent, type Record } from '../../src/gen/web/tributary/ingest/v1/record';
+import { Delivery, type DeliveryOptions, type Outcome } from './delivery';
+import { SESSION_TIMEOUT_MS, SessionTracker, type Platform } from './session';
+import type { Transport } from './transport';
+
+/** A JSON object, as Struct payloads take. */
+export type Payload = { readonly [key: string]: unknown };
+
+/** What every event may set; the client fills in what is left out. */
+export interface EventOptions {
+  /** Default: the client's profile. */
+  readonly profileId?: string;
+  /** Default: the user of the last identify. */
+  readonly userId?: string;
+  readonly accountId?: string;
+  readonly pageId?: string;
+  /** Default: the client's current session (none on servers). */
+  readonly sessionId?: string;
+  /** Merged over the client's context. */
+  readonly context?: Parameters<typeof Context.fromPartial>[0];
+  /** Default: now. */
+  readonly timestamp?: Date;
+  /** Default: a new UUIDv7. Set it to make a retry of your own deduplicate. */
+  readonly eventId?: string;
+}
+
+/** The settings of a client, beyond where it sends. */
+export interface ClientSettings extends Partial<Omit<DeliveryOptions, 'onProblem' | 'onRetry'>> {
+  /** Sets the session rule: 30 min of inactivity on web, 5 on mobile, no session on servers. */
+  readonly platform?: Platform;
+  /** Overrides the platform's session timeout. */
+  readonly sessionTimeoutMs?: number;
+  /** The profile events name unless they say otherwise. */
+  readonly profileId?: string;
+  /** Context sent with every event (library, app, device, …). */
+  readonly context?: Parameters<typeof Context.fromPartial>[0];
+  /** How long close() lets queued records go out. */
+  readonly closeTimeoutMs?: number;
+  /** Told of every record rejected, failed or dropped, with its outcome. */
+  readonly onProblem?: DeliveryOptions['onProblem'];
+  /** Told of every failed attempt that will be retried (with the same event ids). */
+  readonly onRetry?: DeliveryOptions['onRetry'];
+}
+
+/** Defaults of delivery: batches of 100 or every second, at most 10,000 waiting, retries from 100 ms up to 30 s. */
+export const DEFAULTS = { batchSize: 100, flushIntervalMs: 1000, maxQueue: 10_000, requestTimeoutMs: 10_000, retryBaseMs: 100, retryMaxMs: 30_000, closeTimeoutMs: 10_000 } as const;
+
+/** A Tributary client. Every method returns the record's outcome, and never rejects. */
+export class TributaryClient {
+  private readonly delivery: Delivery;
+  private readonly session: SessionTracker;
+  private profileId: string | undefined;
+  private userId: string | undefined;
+
+  constructor(
+    transport: Transport,
+    private readonly settings: ClientSettings & { readonly library: { readonly name: string; readonly version: string } },
+  ) {
+    const platform = settings.platform ?? 'server';
+    this.session = new SessionTracker(settings.sessionTimeoutMs ?? SESSION_TIMEOUT_MS[platform]);
+    this.profileId = settings.profileId;
+    this.delivery = new Delivery(transport, { ...DEFAULTS, ...settings });
+  }
+
+  /** Sets the profile later events name. */
+  setProfile(profileId: string): void {
+    this.profileId = profileId;
+  }
+
+  /** A named behavioral event with its data. */
+  track(name: string, data?: Payload, options: EventOptions = {}): Promise<Outcome> {
+    return this.event({ $case: 'track', value: { name, data } }, options);
+  }
+
+  /** Links the profile to a known user; later events carry `userId`. */
+  identify(userId: string, userAttributes?: Payload, options: EventOptions = {}): Promise<Outcome> {
+    this.userId = userId;
+    return this.event({ $case: 'identify', value: { userAttributes } }, { ...options, userId });
+  }
+
+  /** Joins the current user (or options.userId) with another user id. */
+  alias(anotherUserId: string, options: EventOptions = {}): Promise<Outcome> {
+    return this.event({ $case: 'alias', value: { anotherUserId } }, options);
+  }
+
+  /** Puts the profile in an account. */
+  group(accountId: string, accountAttributes?: Payload, options: EventOptions = {}): Promise<Outcome> {
+    return this.event({ $case: 'group', value: { accountAttributes } }, { ...options, accountId });
+  }
+
+  /** Records a consent decision. */
+  consent(consent: { action: 'accept' | 'reject'; validUntil: Date; source: string; category?: string; message?: string; email?: string }, options: EventOptions = {}): Promise<Outcome> {
+    const action = consent.action === 'accept' ? ConsentAction.ACCEPT : ConsentAction.REJECT;
+    return this.event({ $case: 'consent', value: { category: '', message: '', email: '', ...consent, action } }, options);
+  }
+
+  /** A page view. */
+  page(page: { url?: string; title?: string; referrer?: string; path?: string; data?: Payload } = {}, options: EventOptions = {}): Promise<Outcome> {
+    return this.event({ $case: 'page', value: { url: '', title: '', referrer: '', path: '', ...page } }, options);
+  }
+
+  /** A product catalog record; it names no profile unless given one, and never creates one. */
+  product(product: Parameters<typeof ProductRecord.fromPartial>[0] & { productId: string }, options: Pick<EventOptions, 'eventId' | 'timestamp'> = {}): Promise<Outcome> {
+    return this.delivery.enqueue({ eventId: options.eventId ?? uuidv7(), timestamp: options.timestamp ?? new Date(), kind: { $case: 'product', value: ProductRecord.fromPartial(product) } });
+  }
+
+  /** Sends everything queued; resolves when each record has its outcome. */
+  flush(): Promise<void> {
+    return this.delivery.flush();
+  }
+
+  /** Flushes (for at most closeTimeoutMs), then closes the connection; later calls are dropped as closed. */
+  close(): Promise<void> {
+    return this.delivery.close(this.settings.closeTimeoutMs ?? DEFAULTS.closeTimeoutMs);
+  }
+
+  /** Records waiting or being sent. */
+  get queued(): number {
+    return this.delivery.size;
+  }
+
+  private event(call: NonNullable<BehavioralEvent['call']>, options: EventOptions): Promise<Outcome> {
+    const timestamp = options.timestamp ?? new Date();
+    const record: Record = {
+      eventId: options.eventId ?? uuidv7(),
+      timestamp,
+      kind: {
+        $case: 'event',
+        value: {
+          profileId: options.profileId ?? this.profileId ?? '',
+          userId: options.userId ?? this.userId ?? '',
+          sessionId: options.sessionId ?? this.session.touch(timestamp.getTime()) ?? '',
+          accountId: options.accountId ?? '',
+          pageId: options.pageId ?? '',
+          context: Context.fromPartial({ ...this.settings.context, library: this.settings.library, ...options.context }),
+          call,
+        },
+      },
+    };
+    return this.delivery.enqueue(record);
+  }
+}

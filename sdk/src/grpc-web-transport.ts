@@ -1,0 +1,42 @@
+/**
+ * The gRPC-Web transport: Ingest over fetch to the HTTP endpoint, in browsers,
+ * React Native and Node. Binary frames by default, base64 text on request.
+ */
+import { grpcWebCall } from '../../src/grpc-web/fetch-call';
+import { IngestRequest, IngestResponse } from '../../src/gen/web/tributary/ingest/v1/ingest_service';
+import { errorFromStatus, GrpcCode, type Transport } from './transport';
+
+const INGEST_PATH = '/tributary.ingest.v1.IngestService/Ingest';
+
+const base64Bytes = (text: string): Uint8Array => Uint8Array.from(atob(text.padEnd(Math.ceil(text.length / 4) * 4, '=')), (c) => c.charCodeAt(0));
+
+/** gRPC-Web to `url` (the HTTP endpoint, such as https://ingest.example.com). */
+export class GrpcWebTransport implements Transport {
+  constructor(
+    private readonly url: string,
+    private readonly apiKey: string,
+    private readonly text = false,
+  ) {}
+
+  async ingest(request: IngestRequest, timeoutMs: number): Promise<IngestResponse> {
+    let result;
+    try {
+      result = await grpcWebCall(`${this.url.replace(/\/+$/, '')}${INGEST_PATH}`, [IngestRequest.encode(request).finish()], {
+        headers: { authorization: `Bearer ${this.apiKey}`, 'grpc-timeout': `${Math.max(1, Math.ceil(timeoutMs))}m` },
+        text: this.text,
+        signal: AbortSignal.timeout(timeoutMs + 1000),
+      });
+    } catch (error) {
+      throw errorFromStatus(GrpcCode.UNAVAILABLE, `the gateway could not be reached: ${(error as Error).message}`);
+    }
+    const code = Number(result.trailers['grpc-status'] ?? (result.httpStatus === 200 ? GrpcCode.INTERNAL : GrpcCode.UNAVAILABLE));
+    if (code !== GrpcCode.OK) {
+      const details = result.trailers['grpc-status-details-bin'];
+      throw errorFromStatus(code, decodeURIComponent(result.trailers['grpc-message'] ?? `HTTP ${result.httpStatus}`), details === undefined ? undefined : base64Bytes(details));
+    }
+    if (result.messages.length !== 1) throw errorFromStatus(GrpcCode.INTERNAL, `expected one response message, got ${result.messages.length}`);
+    return IngestResponse.decode(result.messages[0]);
+  }
+
+  close(): void {}
+}
