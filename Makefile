@@ -7,7 +7,7 @@ DEPS := node_modules/.deps-installed
 GEN := src/gen/.generated
 PROTOS := $(shell find proto -name '*.proto')
 
-.PHONY: sdk examples example-node example-browser help deps system-deps test-servers proto lint breaking typecheck unit test build run descriptors bench bench-validator bench-publish bench-sink clean
+.PHONY: sdk example-node example-browser help deps system-deps test-servers proto lint breaking typecheck unit test build run descriptors bench bench-validator bench-publish bench-sink clean
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -57,6 +57,12 @@ sdk: $(GEN) ## Bundle the SDK (sdk/dist): Node (CommonJS), browsers (ESM and a s
 	$(BIN)/esbuild sdk/src/browser.ts --bundle --format=esm --platform=browser --target=es2020 --minify --outfile=sdk/dist/browser.mjs --log-level=warning
 	$(BIN)/esbuild sdk/src/browser.ts --bundle --format=iife --global-name=Tributary --platform=browser --target=es2020 --minify --outfile=sdk/dist/tributary.iife.js --log-level=warning
 	@echo "sdk/dist/browser.mjs: $$(wc -c < sdk/dist/browser.mjs) bytes, $$(gzip -9c sdk/dist/browser.mjs | wc -c) gzipped"
+
+example-node: sdk ## Send a short journey with the SDK over gRPC to `make run`.
+	node examples/node/send-events.mjs
+
+example-browser: sdk ## Serve a page that sends events with the SDK over gRPC-Web to `make run` (http://127.0.0.1:8090).
+	node examples/browser/serve.mjs
 
 descriptors: $(GEN) ## Write the contract's descriptor set to dist/descriptors/.
 	@mkdir -p dist/descriptors

@@ -75,15 +75,15 @@ export const oneOf =
     return raw as T;
   };
 
-/** Browser origins allowed by CORS, comma-separated: "*", or scheme://host[:port] each. */
+/** Browser origins allowed by CORS, comma-separated: "*", or scheme://host[:port] each, where port may be "*" (any port). */
 export const origins: Parser<readonly string[]> = (raw) =>
   raw
     .split(',')
     .map((origin) => origin.trim())
     .filter((origin) => origin !== '')
     .map((origin) => {
-      if (origin !== '*' && !/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$|^https?:\/\/\[[0-9a-fA-F:.]+\](:\d{1,5})?$/.test(origin)) {
-        throw new Error(`"${origin}" is not an origin: use scheme://host[:port] with no path, such as https://app.example.com, or *`);
+      if (origin !== '*' && !/^https?:\/\/([A-Za-z0-9.-]+|\[[0-9a-fA-F:.]+\])(:(\d{1,5}|\*))?$/.test(origin)) {
+        throw new Error(`"${origin}" is not an origin: use scheme://host[:port] with no path, such as https://app.example.com or http://localhost:*, or *`);
       }
       return origin;
     });

@@ -15,16 +15,20 @@ const ALWAYS_EXPOSED = ['grpc-status', 'grpc-message', 'grpc-status-details-bin'
 export class CorsPolicy {
   private readonly any: boolean;
   private readonly allowed: ReadonlySet<string>;
+  /** scheme://host of origins given as scheme://host:* (any port). */
+  private readonly anyPort: ReadonlySet<string>;
 
-  /** `origins`: exact origins (scheme://host[:port]), or "*" for any. */
+  /** `origins`: exact origins (scheme://host[:port]), scheme://host:* for any port, or "*" for any origin. */
   constructor(origins: readonly string[]) {
     this.any = origins.includes('*');
     this.allowed = new Set(origins);
+    this.anyPort = new Set(origins.filter((o) => o.endsWith(':*')).map((o) => o.slice(0, -2)));
   }
 
   /** Whether a request from `origin` may be served (no Origin: yes). */
   allows(origin: string | undefined): boolean {
-    return origin === undefined || this.any || this.allowed.has(origin);
+    if (origin === undefined || this.any || this.allowed.has(origin)) return true;
+    return this.anyPort.has(origin.replace(/:\d+$/, ''));
   }
 
   /** Headers of the answer to an allowed preflight (OPTIONS) request. */

@@ -11,6 +11,9 @@ import { DEV_SOURCE, devKeys, isLoopback, type DevKeys } from './dev-keys';
 import { EmbeddedNats } from './embedded-nats';
 import { startParts } from './parts';
 
+/** The origins dev mode allows when TRIBUTARY_CORS_ORIGINS is empty: pages on loopback, any port. */
+export const DEV_CORS_ORIGINS = 'http://127.0.0.1:*,http://localhost:*';
+
 /** The running service. */
 export interface Served {
   readonly config: Config;
@@ -33,6 +36,8 @@ export async function startServe(env: NodeJS.ProcessEnv, logger: Logger, flags: 
     keys = devKeys(config.dataDir);
     overrides.apiKeys = `${keys.apiKey}=${DEV_SOURCE}`;
     if (config.adminKey === '') overrides.adminKey = keys.adminKey;
+    // Pages served from this machine (examples, a dev server) may call gRPC-Web.
+    if (config.corsOrigins.length === 0) overrides.corsOrigins = DEV_CORS_ORIGINS;
   }
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {

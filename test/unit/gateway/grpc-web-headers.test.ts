@@ -31,6 +31,8 @@ describe('CorsPolicy', () => {
     expect(policy.allows('https://other.example.com')).toBe(false);
     expect(new CorsPolicy([]).allows('https://app.example.com')).toBe(false);
     expect(new CorsPolicy(['*']).allows('https://any.example.com')).toBe(true);
+    const anyPort = new CorsPolicy(['http://localhost:*']);
+    expect(['http://localhost:5173', 'http://localhost', 'https://localhost:5173', 'http://localhost.evil:1'].map((o) => anyPort.allows(o))).toEqual([true, true, false, false]);
   });
 
   it('exposes the status trailers and the response metadata to the page', () => {
