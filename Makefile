@@ -7,7 +7,7 @@ DEPS := node_modules/.deps-installed
 GEN := src/gen/.generated
 PROTOS := $(shell find proto -name '*.proto')
 
-.PHONY: sdk example-node example-browser help deps system-deps test-servers proto lint breaking typecheck unit test build run descriptors bench bench-validator bench-publish bench-sink clean
+.PHONY: sdk example-node example-browser help deps system-deps test-servers proto lint breaking typecheck unit test build run descriptors bench bench-validator clean
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -72,16 +72,11 @@ descriptors: $(GEN) ## Write the contract's descriptor set to dist/descriptors/.
 run: build system-deps ## Start the service: gateway, sink, HTTP, its own nats-server, embedded ClickHouse in ./data.
 	node dist/src/cli/main.js serve
 
-bench: bench-validator bench-publish bench-sink ## Run every benchmark.
+bench: build test-servers ## B1/B2 baselines and S1-S4 with ratios; writes bench/results/ (markdown, JSON, PNG). Never part of make test.
+	node dist/bench/run.js
 
 bench-validator: build ## Cost per record of validating and decoding.
 	node dist/bench/validator.bench.js
-
-bench-publish: build system-deps ## js.publish() against core publishes with collected PubAcks.
-	node dist/bench/publish-path.bench.js
-
-bench-sink: build system-deps ## The sink's drain rate against a raw insert of the same rows.
-	node dist/bench/sink-drain.bench.js
 
 clean: ## Remove build output and generated code.
 	rm -rf dist src/gen

@@ -33,6 +33,11 @@ export class NatsServerProcess {
     private readonly readyTimeoutMs = 20_000,
   ) {}
 
+  /** The process id of the running server, if it runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   /** The client URL of the server. */
   get url(): string {
     return `nats://127.0.0.1:${this.port}`;

@@ -1,0 +1,225 @@
+/**
+ * `make bench`: Tributary measured against its own limits. Starts a
+ * nats-server and the built gateway and sink (embedded ClickHouse) in a
+ * temporary folder, runs the raw baselines (B1 JetStream, B2 ClickHouse) and
+ * the scenarios (S1 ingest, sink drain, S2 end to end, S3 latency at half
+ * load, S4 replay) with load generators in their own processes, and writes
+ * the report to bench/results/. Every figure is also a ratio to a baseline
+ * of the same run. BENCH_RECORDS sets the records per scenario (100000).
+ */
+import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { freePort } from '../src/stream/free-port';
+import { findNatsServer, NatsServerProcess } from '../src/stream/nats-server-process';
+import type { LoadPlan, LoadResult } from './suite/load-generator';
+import { cpuMeter, peakRssMb } from './suite/process-stats';
+import { runChild, startRole, type Service } from './suite/processes';
+import { recordMix } from './suite/record-mix';
+import { writeReport, type Goal } from './suite/report';
+
+const RECORDS = Number(process.env.BENCH_RECORDS ?? 100_000);
+const STREAM = 'BENCH';
+const SUBJECTS = 'bench';
+const S3_SECONDS = 15;
+type Measured = LoadResult & { cpuSeconds: number; peakRssMb: number };
+
+const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls until `check` returns a value, or throws after `timeoutMs`. */
+async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 180_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+/** Rows the record mix should leave in ClickHouse with FINAL: one per event, one per product id. */
+function expectedRows(ranges: readonly { run: string; to: number }[]): { events: number; products: number } {
+  let events = 0;
+  const products = new Set<string>();
+  for (const { run, to } of ranges) {
+    for (const record of recordMix(0, to, run)) {
+      if (record.kind?.$case === 'product') products.add(record.kind.value.productId);
+      else events++;
+    }
+  }
+  return { events, products: products.size };
+}
+
+async function main(): Promise<void> {
+  const started = new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-');
+  const binary = findNatsServer();
+  if (binary === undefined) throw new Error('nats-server is not installed (make system-deps)');
+  const dir = mkdtempSync(join(tmpdir(), 'tributary-bench-'));
+  const nats = new NatsServerProcess(await freePort(), join(dir, 'nats'), binary);
+  await nats.resume();
+  const natsPid = nats.pid ?? 0;
+  const apiKey = `bench-${randomBytes(12).toString('hex')}`;
+  const adminKey = `admin-${randomBytes(12).toString('hex')}`;
+  const [grpcPort, gatewayHttp, sinkHttp] = [await freePort(), await freePort(), await freePort()];
+  const common = { NATS_URL: nats.url, TRIBUTARY_STREAM: STREAM, TRIBUTARY_SUBJECT_PREFIX: SUBJECTS, TRIBUTARY_LOG_LEVEL: 'warn', TRIBUTARY_STREAM_DUPLICATE_WINDOW: '30m' };
+  const services: Service[] = [];
+  const inspector = await connect({ servers: nats.url });
+  const jsm: JetStreamManager = await jetstreamManager(inspector);
+  try {
+    console.log(`B1 raw JetStream: ${RECORDS} records`);
+    const b1 = await runChild<{ recordsPerSecond: number; envelopeBytes: number; cpuSeconds: number }>('raw-publish', { natsUrl: nats.url, stream: 'RAW', run: 'b1', records: RECORDS, batch: 500, window: 8 });
+    await jsm.streams.delete('RAW').catch(() => undefined);
+    console.log(`B2 raw ClickHouse: ${RECORDS} rows`);
+    const b2 = await runChild<{ rowsPerSecond: number; cpuSeconds: number }>('raw-insert', { dataDir: join(dir, 'raw'), run: 'b2', records: RECORDS, batchSize: 10_000 });
+
+    const gateway = startRole('gateway', { ...common, TRIBUTARY_GRPC_ADDR: `127.0.0.1:${grpcPort}`, TRIBUTARY_HTTP_ADDR: `127.0.0.1:${gatewayHttp}`, TRIBUTARY_API_KEYS: `${apiKey}=bench` });
+    services.push(gateway);
+    await until('the gateway', async () => ((await fetch(`http://127.0.0.1:${gatewayHttp}/readyz`)).ok ? true : undefined), 60_000);
+    const load = async (plan: Omit<LoadPlan, 'target' | 'apiKey'>): Promise<Measured> => runChild<Measured>('load-generator', { target: `127.0.0.1:${grpcPort}`, apiKey, ...plan });
+
+    const s1: { [mode: string]: Measured & { cpu: { [name: string]: number } } } = {};
+    const modes: [string, Omit<LoadPlan, 'target' | 'apiKey' | 'run' | 'from' | 'to'>][] = [
+      ['Ingest, batches of 100', { mode: 'closed-unary', batch: 100, concurrency: 32 }],
+      ['Ingest, batches of 500', { mode: 'closed-unary', batch: 500, concurrency: 8 }],
+      ['IngestStream, batches of 500', { mode: 'stream', batch: 500, concurrency: 8 }],
+    ];
+    for (const [index, [name, mode]] of modes.entries()) {
+      console.log(`S1 ingest: ${name}`);
+      const meter = cpuMeter({ gateway: gateway.pid, nats: natsPid });
+      const result = await load({ ...mode, run: `s1m${index}`, from: 0, to: RECORDS });
+      s1[name] = { ...result, cpu: meter.done() };
+    }
+    const [bestName, best] = Object.entries(s1).sort((a, b) => b[1].recordsPerSecond - a[1].recordsPerSecond)[0];
+    const bestMode = modes.find(([name]) => name === bestName)![1];
+
+    console.log(`sink drain: ${3 * RECORDS} records already in the stream`);
+    const lastSeq = async () => (await jsm.streams.info(STREAM)).state.last_seq;
+    const ackFloor = async () => (await jsm.consumers.info(STREAM, 'tributary-sink')).ack_floor.stream_seq;
+    const inStream = await lastSeq();
+    const drainStart = performance.now();
+    const sink = startRole('sink', { ...common, TRIBUTARY_DATA_DIR: join(dir, 'sink'), TRIBUTARY_HTTP_ADDR: `127.0.0.1:${sinkHttp}`, TRIBUTARY_ADMIN_KEY: adminKey });
+    services.push(sink);
+    const drainMeter = cpuMeter({ sink: sink.pid, nats: natsPid });
+    await until('the sink to drain the stream', async () => ((await ackFloor()) >= inStream ? true : undefined));
+    const drain = { seconds: (performance.now() - drainStart) / 1000, cpu: drainMeter.done() };
+
+    const query = async <T>(sql: string): Promise<T> => {
+      const response = await fetch(`http://127.0.0.1:${sinkHttp}/admin/query`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}` }, body: sql });
+      const body = (await response.json()) as { rows: T[]; error?: string };
+      if (!response.ok) throw new Error(body.error);
+      return body.rows[0];
+    };
+    const counts = async () => {
+      const row = await query<{ [k: string]: string }>('SELECT (SELECT count() FROM tributary.events FINAL) AS events, (SELECT count() FROM tributary.products FINAL) AS products, (SELECT count() FROM tributary.events) AS events_raw, (SELECT count() FROM tributary.products) AS products_raw');
+      return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)]));
+    };
+
+    console.log(`S2 end to end: ${RECORDS} records, ${bestName}`);
+    const ranges = [...modes.map((_, i) => ({ run: `s1m${i}`, to: RECORDS })), { run: 's2', to: RECORDS }];
+    const expected = expectedRows(ranges);
+    let maxPending = 0;
+    const s2Meter = cpuMeter({ gateway: gateway.pid, sink: sink.pid, nats: natsPid });
+    const s2Start = performance.now();
+    const s2Load = load({ ...bestMode, run: 's2', from: 0, to: RECORDS });
+    const s2Sent = await s2Load;
+    const s2SentAt = performance.now();
+    await until('every S2 record in ClickHouse with FINAL', async () => {
+      const info = await jsm.consumers.info(STREAM, 'tributary-sink');
+      maxPending = Math.max(maxPending, info.num_pending + info.num_ack_pending);
+      const now = await counts();
+      return now.events === expected.events && now.products === expected.products ? true : undefined;
+    });
+    const s2 = { seconds: (performance.now() - s2Start) / 1000, lagAfterLastAckSeconds: (performance.now() - s2SentAt) / 1000, cpu: s2Meter.done(), load: s2Sent };
+
+    console.log('S4 replay of S2');
+    const before = await counts();
+    const s4 = await load({ ...bestMode, run: 's2', from: 0, to: RECORDS });
+    await until('the sink to catch up', async () => ((await ackFloor()) >= (await lastSeq()) ? true : undefined));
+    const after = await counts();
+    const added = { final: after.events + after.products - before.events - before.products, raw: after.events_raw + after.products_raw - before.events_raw - before.products_raw };
+
+    const rate = Math.round(best.recordsPerSecond / 2);
+    const chdbVersion = (await query<{ v: string }>('SELECT version() AS v')).v;
+    const sinkRss = peakRssMb(sink.pid);
+    // S3 measures the gateway as S1 did, alone: the sink would take a core of the two.
+    await sink.stop();
+    console.log(`S3 latency: ${rate} records/s open loop for ${S3_SECONDS} s, sink stopped`);
+    const s3 = await load({ mode: 'open', batch: 100, concurrency: 0, rate, run: 's3', from: 0, to: rate * S3_SECONDS });
+
+    const gatewayRss = peakRssMb(gateway.pid);
+    const natsRss = peakRssMb(natsPid);
+    const s1Records = RECORDS * modes.length;
+    const s1Cpu = (name: string) => Object.values(s1).reduce((sum, r) => sum + (r.cpu[name] ?? 0), 0);
+    const perMillion = (seconds: number, records: number) => round((seconds / records) * 1e6, 1);
+    const drainRate = Math.round(inStream / drain.seconds);
+    const s2Rate = Math.round(RECORDS / s2.seconds);
+    const ratios = { 'S1/B1': round(best.recordsPerSecond / b1.recordsPerSecond), 'S2/B1': round(s2Rate / b1.recordsPerSecond), 'sink/B2': round(drainRate / b2.rowsPerSecond) };
+    const goals: Goal[] = [
+      { goal: 'S1 ≥ 0.6 × B1', value: String(ratios['S1/B1']), met: ratios['S1/B1'] >= 0.6 },
+      { goal: 'S2 ≥ 0.5 × B1', value: String(ratios['S2/B1']), met: ratios['S2/B1'] >= 0.5 },
+      { goal: 'sink drain ≥ 0.7 × B2', value: String(ratios['sink/B2']), met: ratios['sink/B2'] >= 0.7 },
+      { goal: 'p99 ack latency at 50% load ≤ 25 ms', value: `${s3.latencyMs.p99} ms`, met: s3.latencyMs.p99 <= 25 },
+      { goal: 'S4 adds 0 rows', value: `${added.final} with FINAL, ${added.raw} without`, met: added.final === 0 && added.raw === 0 },
+      { goal: 'gateway RSS ≤ 300 MB', value: `${gatewayRss} MB`, met: gatewayRss <= 300 },
+    ];
+    const row = (scenario: string, recordsPerSecond: number, extra: { [k: string]: string | number } = {}) => ({ scenario, 'records/s': recordsPerSecond, ...extra });
+    const report = {
+      ratios,
+      goals,
+      table: [
+        row('B1 raw JetStream (core publish + collected PubAcks)', b1.recordsPerSecond, { note: `${b1.envelopeBytes} B envelopes, batches of 500, 8 in flight` }),
+        row('B2 raw ClickHouse insert (JSONEachRow, 10,000 rows)', b2.rowsPerSecond),
+        ...Object.entries(s1).map(([name, r]) => row(`S1 ${name}`, r.recordsPerSecond, { 'p50 ms': r.latencyMs.p50, 'p99 ms': r.latencyMs.p99 })),
+        row(`sink drain (${inStream} records in the stream)`, drainRate),
+        row(`S2 end to end (${bestName})`, s2Rate, { 'sink lag: max pending': maxPending, 'rows complete after last ack, s': round(s2.lagAfterLastAckSeconds) }),
+        row(`S3 open loop at ${rate}/s`, s3.recordsPerSecond, { 'p50 ms': s3.latencyMs.p50, 'p99 ms': s3.latencyMs.p99, 'p99.9 ms': s3.latencyMs.p999 }),
+        row('S4 replay of S2', s4.recordsPerSecond, { statuses: JSON.stringify(s4.statuses), 'rows added': added.final }),
+      ],
+      processes: {
+        gateway: { cpuSecondsPerMillion: perMillion(s1Cpu('gateway') + s2.cpu.gateway, s1Records + RECORDS), peakRssMb: gatewayRss },
+        sink: { cpuSecondsPerMillion: perMillion(drain.cpu.sink + s2.cpu.sink, inStream + RECORDS), peakRssMb: sinkRss },
+        'nats-server': { cpuSecondsPerMillion: perMillion(s1Cpu('nats') + s2.cpu.nats, s1Records + RECORDS), peakRssMb: natsRss },
+        'load generator': { cpuSecondsPerMillion: perMillion(Object.values(s1).reduce((s, r) => s + r.cpuSeconds, 0), s1Records), peakRssMb: Math.max(...Object.values(s1).map((r) => r.peakRssMb)) },
+      },
+      machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, natsServer: execFileSync(binary, ['--version']).toString().trim(), clickhouse: `chDB ${chdbVersion}`, recordsPerScenario: RECORDS },
+      raw: { b1, b2, s1, drain: { ...drain, records: inStream }, s2, s3, s4, countsBefore: before, countsAfter: after, expected },
+      throughput: [
+        { label: 'B1 raw JetStream', value: b1.recordsPerSecond },
+        ...Object.entries(s1).map(([name, r]) => ({ label: `S1 ${name.replace('batches of ', '')}`, value: r.recordsPerSecond })),
+        { label: 'S2 end to end', value: s2Rate },
+        { label: 'B2 raw ClickHouse', value: b2.rowsPerSecond },
+        { label: 'sink drain', value: drainRate },
+        { label: 'S4 replay', value: s4.recordsPerSecond },
+      ],
+      latency: [
+        ...Object.entries(s1).flatMap(([name, r]) => [{ label: `S1 ${name.replace('batches of ', '')} p99`, value: r.latencyMs.p99 }]),
+        { label: 'S3 p50', value: s3.latencyMs.p50 },
+        { label: 'S3 p99', value: s3.latencyMs.p99 },
+        { label: 'S3 p99.9', value: s3.latencyMs.p999 },
+      ],
+    };
+    const written = await writeReport(report, join(__dirname, '..', '..', 'bench', 'results'), started);
+    console.table(report.table);
+    console.table(goals);
+    console.log(`wrote ${written.join(', ')}`);
+  } catch (error) {
+    for (const service of services) console.error(`--- ${service.name} output (last 3000 characters) ---\n${service.output().slice(-3000)}`);
+    throw error;
+  } finally {
+    await inspector.close();
+    for (const service of services.reverse()) await service.stop();
+    await nats.pause();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,125 @@
+/**
+ * The load generator, run as its own process by the benchmark: sends the
+ * record mix to a gateway over gRPC and prints one JSON line of figures.
+ * Requests are encoded before the clock starts, so the generator spends its
+ * time on the wire. Closed loop (Ingest with a fixed number of calls in
+ * flight, or IngestStream with a window) measures capacity; open loop (calls
+ * started on a fixed schedule, latency counted from the scheduled time)
+ * measures latency at a given rate.
+ */
+import { performance } from 'node:perf_hooks';
+import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { IngestRequest, IngestResponse, RecordStatus } from '../../src/gen/tributary/ingest/v1/ingest_service';
+import { childMain } from './child-main';
+import { recordMix } from './record-mix';
+
+/** What to send, and how. */
+export interface LoadPlan {
+  readonly target: string;
+  readonly apiKey: string;
+  readonly run: string;
+  readonly from: number;
+  readonly to: number;
+  readonly batch: number;
+  /** closed-unary: `concurrency` Ingest calls in flight; stream: one IngestStream, `concurrency` requests unanswered; open: Ingest calls at `rate` records/s. */
+  readonly mode: 'closed-unary' | 'stream' | 'open';
+  readonly concurrency: number;
+  readonly rate?: number;
+}
+
+/** What the generator measured. */
+export interface LoadResult {
+  readonly records: number;
+  readonly seconds: number;
+  readonly recordsPerSecond: number;
+  readonly statuses: { [status: string]: number };
+  readonly latencyMs: { readonly p50: number; readonly p99: number; readonly p999: number };
+}
+
+const INGEST = '/tributary.ingest.v1.IngestService/Ingest';
+const INGEST_STREAM = '/tributary.ingest.v1.IngestService/IngestStream';
+const passThrough = (bytes: Buffer) => bytes;
+const decode = (bytes: Buffer) => IngestResponse.decode(bytes);
+
+const percentile = (sorted: readonly number[], p: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] * 100) / 100;
+
+/** Sends the plan's records and measures. */
+async function main(plan: LoadPlan): Promise<LoadResult> {
+  const records = recordMix(plan.from, plan.to, plan.run);
+  const requests: Buffer[] = [];
+  for (let i = 0; i < records.length; i += plan.batch) requests.push(Buffer.from(IngestRequest.encode({ records: records.slice(i, i + plan.batch), sentAt: new Date() }).finish()));
+  const client = new Client(plan.target, credentials.createInsecure(), { 'grpc.max_send_message_length': -1, 'grpc.max_receive_message_length': -1 });
+  await new Promise<void>((resolve, reject) => client.waitForReady(Date.now() + 10_000, (e) => (e ? reject(e) : resolve())));
+  const metadata = new Metadata();
+  metadata.set('authorization', `Bearer ${plan.apiKey}`);
+  const statuses: { [status: string]: number } = {};
+  const count = (response: IngestResponse) => {
+    for (const result of response.results) statuses[RecordStatus[result.status]] = (statuses[RecordStatus[result.status]] ?? 0) + 1;
+  };
+  const unary = (request: Buffer) =>
+    new Promise<void>((resolve, reject) =>
+      client.makeUnaryRequest(INGEST, passThrough, decode, request, metadata, (error: ServiceError | null, response?: IngestResponse) => {
+        if (error !== null || response === undefined) return reject(error);
+        count(response);
+        resolve();
+      }),
+    );
+  const latencies: number[] = [];
+  const start = performance.now();
+
+  if (plan.mode === 'closed-unary') {
+    let next = 0;
+    await Promise.all(Array.from({ length: plan.concurrency }, async () => {
+      while (next < requests.length) {
+        const request = requests[next++];
+        const sent = performance.now();
+        await unary(request);
+        latencies.push(performance.now() - sent);
+      }
+    }));
+  } else if (plan.mode === 'open') {
+    const interval = (plan.batch / (plan.rate ?? 1)) * 1000;
+    await Promise.all(requests.map(async (request, i) => {
+      const due = start + i * interval;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      await unary(request);
+      latencies.push(performance.now() - due);
+    }));
+  } else {
+    const call = client.makeBidiStreamRequest(INGEST_STREAM, passThrough, decode, metadata);
+    const sentAt: number[] = [];
+    let answered = 0;
+    let written = 0;
+    await new Promise<void>((resolve, reject) => {
+      const fill = () => {
+        while (written < requests.length && written - answered < plan.concurrency) {
+          sentAt.push(performance.now());
+          call.write(requests[written++]);
+        }
+        if (written === requests.length) call.end();
+      };
+      call.on('data', (response: IngestResponse) => {
+        latencies.push(performance.now() - sentAt[answered++]);
+        count(response);
+        fill();
+      });
+      call.on('error', reject);
+      call.on('end', resolve);
+      fill();
+    });
+  }
+
+  const seconds = (performance.now() - start) / 1000;
+  client.close();
+  latencies.sort((a, b) => a - b);
+  return {
+    records: records.length,
+    seconds,
+    recordsPerSecond: Math.round(records.length / seconds),
+    statuses,
+    latencyMs: { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), p999: percentile(latencies, 0.999) },
+  };
+}
+
+childMain(main);
