@@ -15,8 +15,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { postAdminQuery } from '../src/http/admin-query-client';
 import { freePort } from '../src/stream/free-port';
 import { findNatsServer, NatsServerProcess } from '../src/stream/nats-server-process';
+import { waitFor } from '../test/helpers/wait';
 import type { LoadPlan, LoadResult } from './suite/load-generator';
 import { cpuMeter, peakRssMb } from './suite/process-stats';
 import { runChild, startRole, type Service } from './suite/processes';
@@ -27,21 +29,12 @@ const RECORDS = Number(process.env.BENCH_RECORDS ?? 100_000);
 const STREAM = 'BENCH';
 const SUBJECTS = 'bench';
 const S3_SECONDS = 15;
+/** Longest wait for the sink to catch up, and how often to look (each look may be a FINAL count on the sink). */
+const WAIT_MS = 180_000;
+const POLL_MS = 100;
 type Measured = LoadResult & { cpuSeconds: number; peakRssMb: number };
 
 const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls until `check` returns a value, or throws after `timeoutMs`. */
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 180_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 /** Rows the record mix should leave in ClickHouse with FINAL: one per event, one per product id. */
 function expectedRows(ranges: readonly { run: string; to: number }[]): { events: number; products: number } {
@@ -80,7 +73,7 @@ async function main(): Promise<void> {
 
     const gateway = startRole('gateway', { ...common, TRIBUTARY_GRPC_ADDR: `127.0.0.1:${grpcPort}`, TRIBUTARY_HTTP_ADDR: `127.0.0.1:${gatewayHttp}`, TRIBUTARY_API_KEYS: `${apiKey}=bench` });
     services.push(gateway);
-    await until('the gateway', async () => ((await fetch(`http://127.0.0.1:${gatewayHttp}/readyz`)).ok ? true : undefined), 60_000);
+    await waitFor('the gateway', async () => ((await fetch(`http://127.0.0.1:${gatewayHttp}/readyz`)).ok ? true : undefined), 60_000, POLL_MS);
     const load = async (plan: Omit<LoadPlan, 'target' | 'apiKey'>): Promise<Measured> => runChild<Measured>('load-generator', { target: `127.0.0.1:${grpcPort}`, apiKey, ...plan });
 
     const s1: { [mode: string]: Measured & { cpu: { [name: string]: number } } } = {};
@@ -106,15 +99,10 @@ async function main(): Promise<void> {
     const sink = startRole('sink', { ...common, TRIBUTARY_DATA_DIR: join(dir, 'sink'), TRIBUTARY_HTTP_ADDR: `127.0.0.1:${sinkHttp}`, TRIBUTARY_ADMIN_KEY: adminKey });
     services.push(sink);
     const drainMeter = cpuMeter({ sink: sink.pid, nats: natsPid });
-    await until('the sink to drain the stream', async () => ((await ackFloor()) >= inStream ? true : undefined));
+    await waitFor('the sink to drain the stream', async () => ((await ackFloor()) >= inStream ? true : undefined), WAIT_MS, POLL_MS);
     const drain = { seconds: (performance.now() - drainStart) / 1000, cpu: drainMeter.done() };
 
-    const query = async <T>(sql: string): Promise<T> => {
-      const response = await fetch(`http://127.0.0.1:${sinkHttp}/admin/query`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}` }, body: sql });
-      const body = (await response.json()) as { rows: T[]; error?: string };
-      if (!response.ok) throw new Error(body.error);
-      return body.rows[0];
-    };
+    const query = async <T>(sql: string): Promise<T> => (await postAdminQuery<T>(`127.0.0.1:${sinkHttp}`, adminKey, sql))[0];
     const counts = async () => {
       const row = await query<{ [k: string]: string }>('SELECT (SELECT count() FROM tributary.events FINAL) AS events, (SELECT count() FROM tributary.products FINAL) AS products, (SELECT count() FROM tributary.events) AS events_raw, (SELECT count() FROM tributary.products) AS products_raw');
       return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)]));
@@ -126,21 +114,20 @@ async function main(): Promise<void> {
     let maxPending = 0;
     const s2Meter = cpuMeter({ gateway: gateway.pid, sink: sink.pid, nats: natsPid });
     const s2Start = performance.now();
-    const s2Load = load({ ...bestMode, run: 's2', from: 0, to: RECORDS });
-    const s2Sent = await s2Load;
+    const s2Sent = await load({ ...bestMode, run: 's2', from: 0, to: RECORDS });
     const s2SentAt = performance.now();
-    await until('every S2 record in ClickHouse with FINAL', async () => {
+    await waitFor('every S2 record in ClickHouse with FINAL', async () => {
       const info = await jsm.consumers.info(STREAM, 'tributary-sink');
       maxPending = Math.max(maxPending, info.num_pending + info.num_ack_pending);
       const now = await counts();
       return now.events === expected.events && now.products === expected.products ? true : undefined;
-    });
+    }, WAIT_MS, POLL_MS);
     const s2 = { seconds: (performance.now() - s2Start) / 1000, lagAfterLastAckSeconds: (performance.now() - s2SentAt) / 1000, cpu: s2Meter.done(), load: s2Sent };
 
     console.log('S4 replay of S2');
     const before = await counts();
     const s4 = await load({ ...bestMode, run: 's2', from: 0, to: RECORDS });
-    await until('the sink to catch up', async () => ((await ackFloor()) >= (await lastSeq()) ? true : undefined));
+    await waitFor('the sink to catch up', async () => ((await ackFloor()) >= (await lastSeq()) ? true : undefined), WAIT_MS, POLL_MS);
     const after = await counts();
     const added = { final: after.events + after.products - before.events - before.products, raw: after.events_raw + after.products_raw - before.events_raw - before.products_raw };
 

@@ -9,7 +9,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
-import { IngestRequest, IngestResponse, RecordStatus } from '../../src/gen/tributary/ingest/v1/ingest_service';
+import { IngestRequest, IngestResponse, IngestServiceService, RecordStatus } from '../../src/gen/tributary/ingest/v1/ingest_service';
 import { childMain } from './child-main';
 import { recordMix } from './record-mix';
 
@@ -36,8 +36,6 @@ export interface LoadResult {
   readonly latencyMs: { readonly p50: number; readonly p99: number; readonly p999: number };
 }
 
-const INGEST = '/tributary.ingest.v1.IngestService/Ingest';
-const INGEST_STREAM = '/tributary.ingest.v1.IngestService/IngestStream';
 const passThrough = (bytes: Buffer) => bytes;
 const decode = (bytes: Buffer) => IngestResponse.decode(bytes);
 
@@ -58,7 +56,7 @@ async function main(plan: LoadPlan): Promise<LoadResult> {
   };
   const unary = (request: Buffer) =>
     new Promise<void>((resolve, reject) =>
-      client.makeUnaryRequest(INGEST, passThrough, decode, request, metadata, (error: ServiceError | null, response?: IngestResponse) => {
+      client.makeUnaryRequest(IngestServiceService.ingest.path, passThrough, decode, request, metadata, (error: ServiceError | null, response?: IngestResponse) => {
         if (error !== null || response === undefined) return reject(error);
         count(response);
         resolve();
@@ -87,7 +85,7 @@ async function main(plan: LoadPlan): Promise<LoadResult> {
       latencies.push(performance.now() - due);
     }));
   } else {
-    const call = client.makeBidiStreamRequest(INGEST_STREAM, passThrough, decode, metadata);
+    const call = client.makeBidiStreamRequest(IngestServiceService.ingestStream.path, passThrough, decode, metadata);
     const sentAt: number[] = [];
     let answered = 0;
     let written = 0;

@@ -57,6 +57,8 @@ export const DEFAULTS = { batchSize: 100, flushIntervalMs: 1000, maxQueue: 10_00
 export class TributaryClient {
   private readonly delivery: Delivery;
   private readonly session: SessionTracker;
+  /** The context of every event that sets none of its own, built once. */
+  private readonly context: Context;
   private profileId: string | undefined;
   private userId: string | undefined;
 
@@ -67,6 +69,7 @@ export class TributaryClient {
     const platform = settings.platform ?? 'server';
     this.session = new SessionTracker(settings.sessionTimeoutMs ?? SESSION_TIMEOUT_MS[platform]);
     this.profileId = settings.profileId;
+    this.context = Context.fromPartial({ ...settings.context, library: settings.library });
     this.delivery = new Delivery(transport, { ...DEFAULTS, ...settings });
   }
 
@@ -140,7 +143,7 @@ export class TributaryClient {
           sessionId: options.sessionId ?? this.session.touch(timestamp.getTime()) ?? '',
           accountId: options.accountId ?? '',
           pageId: options.pageId ?? '',
-          context: Context.fromPartial({ ...this.settings.context, library: this.settings.library, ...options.context }),
+          context: options.context === undefined ? this.context : Context.fromPartial({ ...this.settings.context, library: this.settings.library, ...options.context }),
           call,
         },
       },

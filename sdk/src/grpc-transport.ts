@@ -4,9 +4,7 @@
  */
 import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { IngestRequest, IngestResponse } from '../../src/gen/web/tributary/ingest/v1/ingest_service';
-import { errorFromStatus, type Transport } from './transport';
-
-const INGEST_PATH = '/tributary.ingest.v1.IngestService/Ingest';
+import { errorFromStatus, INGEST_PATH, type Transport } from './transport';
 
 /** gRPC to `url`: host:port, or grpc://host:port (plaintext) or grpcs://host:port (TLS). */
 export class GrpcTransport implements Transport {

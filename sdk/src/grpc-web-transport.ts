@@ -2,13 +2,11 @@
  * The gRPC-Web transport: Ingest over fetch to the HTTP endpoint, in browsers,
  * React Native and Node. Binary frames by default, base64 text on request.
  */
+import { fromBase64 } from '../../src/grpc-web/base64';
 import { grpcWebCall } from '../../src/grpc-web/fetch-call';
 import { IngestRequest, IngestResponse } from '../../src/gen/web/tributary/ingest/v1/ingest_service';
-import { errorFromStatus, GrpcCode, type Transport } from './transport';
+import { errorFromStatus, GrpcCode, INGEST_PATH, type Transport } from './transport';
 
-const INGEST_PATH = '/tributary.ingest.v1.IngestService/Ingest';
-
-const base64Bytes = (text: string): Uint8Array => Uint8Array.from(atob(text.padEnd(Math.ceil(text.length / 4) * 4, '=')), (c) => c.charCodeAt(0));
 
 /** gRPC-Web to `url` (the HTTP endpoint, such as https://ingest.example.com). */
 export class GrpcWebTransport implements Transport {
@@ -32,7 +30,7 @@ export class GrpcWebTransport implements Transport {
     const code = Number(result.trailers['grpc-status'] ?? (result.httpStatus === 200 ? GrpcCode.INTERNAL : GrpcCode.UNAVAILABLE));
     if (code !== GrpcCode.OK) {
       const details = result.trailers['grpc-status-details-bin'];
-      throw errorFromStatus(code, decodeURIComponent(result.trailers['grpc-message'] ?? `HTTP ${result.httpStatus}`), details === undefined ? undefined : base64Bytes(details));
+      throw errorFromStatus(code, decodeURIComponent(result.trailers['grpc-message'] ?? `HTTP ${result.httpStatus}`), details === undefined ? undefined : fromBase64(details));
     }
     if (result.messages.length !== 1) throw errorFromStatus(GrpcCode.INTERNAL, `expected one response message, got ${result.messages.length}`);
     return IngestResponse.decode(result.messages[0]);

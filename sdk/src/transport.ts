@@ -8,6 +8,9 @@ import { ErrorInfo, RetryInfo } from '../../src/gen/web/google/rpc/error_details
 import { Status } from '../../src/gen/web/google/rpc/status';
 import type { IngestRequest, IngestResponse } from '../../src/gen/web/tributary/ingest/v1/ingest_service';
 
+/** The method both transports call. */
+export const INGEST_PATH = '/tributary.ingest.v1.IngestService/Ingest';
+
 /** gRPC status codes the SDK acts on. */
 export const GrpcCode = {
   OK: 0,

@@ -3,6 +3,7 @@
  * `serve`, through its admin endpoint (the embedded engine belongs to that
  * process). Prints a table for people or JSON lines (--json) for scripts.
  */
+import { AdminQueryFailed, postAdminQuery } from '../http/admin-query-client';
 
 /** What `query` needs. */
 export interface QueryOptions {
@@ -14,17 +15,15 @@ export interface QueryOptions {
 
 /** Runs `sql` and prints the rows; returns the exit code. */
 export async function query(sql: string, options: QueryOptions): Promise<number> {
-  const response = await fetch(`http://${options.address}/admin/query`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${options.adminKey}`, 'content-type': 'text/plain' },
-    body: sql,
-  });
-  const body = (await response.json()) as { rows?: unknown[]; error?: string };
-  if (!response.ok || body.rows === undefined) {
-    console.error(`query failed (HTTP ${response.status}): ${body.error ?? 'no rows'}`);
+  let rows: unknown[];
+  try {
+    rows = await postAdminQuery(options.address, options.adminKey, sql);
+  } catch (error) {
+    if (!(error instanceof AdminQueryFailed)) throw error;
+    console.error(error.message);
     return 1;
   }
-  if (options.json) for (const row of body.rows) console.log(JSON.stringify(row));
-  else console.table(body.rows);
+  if (options.json) for (const row of rows) console.log(JSON.stringify(row));
+  else console.table(rows);
   return 0;
 }

@@ -3,6 +3,7 @@
  * trailers back. Runs in browsers, React Native and Node alike. Used by the
  * SDK's gRPC-Web transport and by the tests of the gateway's bridge.
  */
+import { fromBase64, toBase64 } from './base64';
 import { encodeFrame, FrameReader, parseTrailers, TRAILER_FLAG } from './frames';
 
 /** How the call goes out. */
@@ -24,23 +25,6 @@ export interface GrpcWebCallResult {
   /** The trailers (grpc-status, grpc-message, grpc-status-details-bin, …); empty when the body had none. */
   readonly trailers: Record<string, string>;
 }
-
-const toBase64 = (bytes: Uint8Array): string => {
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
-};
-
-const fromBase64 = (text: string): Uint8Array => {
-  const bytes: number[] = [];
-  // Padded chunks may follow each other: decode each on its own.
-  for (const chunk of text.replace(/\s+/g, '').match(/[^=]*=*/g) ?? []) {
-    if (chunk === '') continue;
-    const binary = atob(chunk);
-    for (let i = 0; i < binary.length; i++) bytes.push(binary.charCodeAt(i));
-  }
-  return Uint8Array.from(bytes);
-};
 
 /** Calls `url` (the HTTP endpoint plus /package.Service/Method) with `requests` as message frames. */
 export async function grpcWebCall(url: string, requests: readonly Uint8Array[], options: GrpcWebCallOptions = {}): Promise<GrpcWebCallResult> {

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { postAdminQuery } from '../../src/http/admin-query-client';
 import { freePort } from '../../src/stream/free-port';
 import { startCli, type CliProcess } from './cli-process';
 import { waitFor } from './wait';
@@ -63,11 +64,8 @@ export class ServeProcess {
   }
 
   /** Runs one SELECT through the admin endpoint and returns its rows. */
-  async query<T>(sql: string): Promise<T[]> {
-    const response = await fetch(`${this.httpUrl}/admin/query`, { method: 'POST', headers: { authorization: `Bearer ${this.adminKey}` }, body: sql });
-    const body = (await response.json()) as { rows?: T[]; error?: string };
-    if (!response.ok || body.rows === undefined) throw new Error(`query failed (HTTP ${response.status}): ${body.error}`);
-    return body.rows;
+  query<T>(sql: string): Promise<T[]> {
+    return postAdminQuery<T>(`127.0.0.1:${this.httpPort}`, this.adminKey, sql);
   }
 
   /** Stops serve (SIGTERM, expecting a clean exit) and removes its data folder. */

@@ -5,7 +5,7 @@
  * body-size limit, and CORS.
  */
 import { execFile } from 'node:child_process';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type ClientRequest } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pino from 'pino';
@@ -148,10 +148,23 @@ it('cancels the upstream call when the browser aborts a unary call', async () =>
 });
 
 describe('the body-size limit', () => {
-  it('refuses a declared content-length over the limit without calling the gateway', async () => {
-    const result = await grpcWebCall(`${base}${INGEST}`, [new Uint8Array(MAX_BODY)], { headers: auth() });
-    expect(result.trailers['grpc-status']).toBe('8');
-    expect(decodeURIComponent(result.trailers['grpc-message'])).toContain(`larger than ${MAX_BODY} bytes`);
+  let unfinished: ClientRequest | undefined;
+  afterEach(() => unfinished?.destroy());
+
+  it('refuses a declared content-length over the limit before any of the body arrives', async () => {
+    // Only 5 bytes are sent and the request is never ended: an answer can only come from the declared length.
+    const answer = await new Promise<Buffer>((resolve, reject) => {
+      const req = httpRequest(`${base}${INGEST}`, { method: 'POST', headers: { 'content-type': 'application/grpc-web+proto', 'content-length': String(MAX_BODY + 1), ...auth() } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve(Buffer.concat(chunks)));
+      });
+      unfinished = req;
+      req.on('error', reject);
+      req.write(Buffer.alloc(5));
+    });
+    expect(answer.subarray(5).toString()).toContain('grpc-status: 8');
+    expect(decodeURIComponent(answer.subarray(5).toString())).toContain(`larger than ${MAX_BODY} bytes`);
+    expect(bridge.openCalls).toBe(0);
   });
 
   it('stops reading a chunked body once it passes the limit', async () => {
