@@ -21,6 +21,8 @@ export class Metrics {
   readonly sinkBatchSize = new Histogram({ name: 'tributary_sink_batch_size', help: 'Messages per sink batch.', buckets: [1, 10, 100, 1000, 5000, 10000, 50000], registers: [this.registry] });
   readonly sinkBatchSeconds = new Histogram({ name: 'tributary_sink_batch_duration_seconds', help: 'Time from fetching a sink batch to acking it.', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [this.registry] });
   readonly rowsWritten = new Counter({ name: 'tributary_rows_written_total', help: 'Rows handed to ClickHouse, by table.', labelNames: ['table'], registers: [this.registry] });
+  readonly identityLinks = new Counter({ name: 'tributary_identity_links_total', help: 'Identity links decided by the sink, by effect (linked, merged, redundant, refused).', labelNames: ['effect'], registers: [this.registry] });
+  readonly identitySeconds = new Histogram({ name: 'tributary_identity_resolution_seconds', help: "Time a sink batch spends resolving its identity links (batches with links only).", buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [this.registry] });
   readonly deadLetters = new Counter({ name: 'tributary_dead_letters_total', help: 'Messages set aside as dead letters, by reason.', labelNames: ['reason'], registers: [this.registry] });
   private pending: (() => Promise<number>) | undefined;
 

@@ -1,7 +1,8 @@
 /**
  * Writes a batch of rows: one insert per table, each with an
- * insert_deduplication_token derived from the stream sequences it holds, so a
- * retried or redelivered batch is not stored twice. When ClickHouse rejects
+ * insert_deduplication_token derived from the stream sequences it holds (or
+ * the rows' own dedup keys), so a retried or redelivered batch is not stored
+ * twice. When ClickHouse rejects
  * an insert for its data, the batch is split in halves until the rows at
  * fault are found; the others are stored. Transient failures are thrown.
  */
@@ -15,6 +16,11 @@ export interface PendingRow {
   readonly seq: number;
   readonly table: string;
   readonly row: unknown;
+  /**
+   * What makes the row itself for insert deduplication, when its sequence
+   * does not (a row derived from several messages); the sequence otherwise.
+   */
+  readonly dedupKey?: string;
 }
 
 /** A row ClickHouse refused for its data, with the reason. */
@@ -23,10 +29,10 @@ export interface RefusedRow<R extends PendingRow = PendingRow> {
   readonly error: Error;
 }
 
-/** The token of an insert: its table and the sequences of its rows. */
+/** The token of an insert: its table and the sequences (or dedup keys) of its rows. */
 export function insertToken(table: string, rows: readonly PendingRow[]): string {
   const hash = createHash('sha256').update(table);
-  for (const { seq } of rows) hash.update(`,${seq}`);
+  for (const { seq, dedupKey } of rows) hash.update(dedupKey === undefined ? `,${seq}` : `,${JSON.stringify(dedupKey)}`);
   return hash.digest('hex').slice(0, 40);
 }
 

@@ -11,7 +11,7 @@ import { deadLetterSubject } from '../stream/dead-letter-stream';
 import type { ClickHouseWriter } from './clickhouse-writer';
 
 /** Why a message became a dead letter. */
-export type DeadLetterReason = 'UNDECODABLE_ENVELOPE' | 'INVALID_ENVELOPE' | 'REJECTED_BY_CLICKHOUSE';
+export type DeadLetterReason = 'UNDECODABLE_ENVELOPE' | 'INVALID_ENVELOPE' | 'REJECTED_BY_CLICKHOUSE' | 'IDENTITY_LINK_REFUSED';
 
 /** A message the sink could not store. */
 export interface DeadLetter {

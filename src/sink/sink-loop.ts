@@ -1,6 +1,7 @@
 /**
  * The sink's loop: fetch a batch from the durable consumer (bounded by count
- * and time), turn envelopes into rows, store them, and only then ack.
+ * and time), turn envelopes into rows, store them, resolve the identity links
+ * of the stored events, and only then ack.
  * Transient failures are retried with backoff while the batch stays unacked
  * (its ack wait kept alive); rows ClickHouse refuses are redelivered up to a
  * bound and then become dead letters, terminated so the consumer moves on.
@@ -11,7 +12,9 @@ import { Envelope } from '../gen/tributary/ingest/v1/envelope';
 import type { Metrics } from '../observability/metrics';
 import type { ClickHouseWriter, PendingRow } from './clickhouse-writer';
 import type { DeadLetter, DeadLetterReason, DeadLetters } from './dead-letters';
-import { toTableRow, type TableRow } from './rows';
+import type { IdentityResolver } from './identity/identity-resolver';
+import { linksOf } from './identity/links';
+import { toTableRow, type EventRow, type TableRow } from './rows';
 
 /** The loop's bounds. */
 export interface SinkLoopOptions {
@@ -51,6 +54,7 @@ export class SinkLoop {
   constructor(
     private readonly consumer: Consumer,
     private readonly writer: ClickHouseWriter,
+    private readonly identity: IdentityResolver,
     private readonly deadLetters: DeadLetters,
     private readonly options: SinkLoopOptions,
     private readonly logger: Logger,
@@ -156,7 +160,17 @@ export class SinkLoop {
       if (msg.info.deliveryCount < this.options.maxDeliveries) redeliver.add(msg.seq);
       else letters.push(letter(msg, 'REJECTED_BY_CLICKHOUSE', error, pending.row.source_id));
     }
-    await this.retrying(batch, 'dead-letter write', () => this.deadLetters.record(letters));
+
+    const notStored = new Set(refused.map((r) => r.pending));
+    const events = rows.flatMap((r) => (r.table === 'events' && !notStored.has(r) ? [r.row as EventRow] : []));
+    const links = linksOf(events);
+    const resolving = performance.now();
+    const identity = await this.retrying(batch, 'identity resolution', () => this.identity.resolve(links));
+    if (links.length > 0) this.metrics.identitySeconds.observe((performance.now() - resolving) / 1000);
+    for (const d of identity.decisions) this.metrics.identityLinks.inc({ effect: d.effect });
+    // A refused link is set aside with its reason; its event is stored, so the message is acked.
+    const refusedLinks = identity.refused.map((d) => letter(bySeq.get(d.link.seq) as JsMsg, 'IDENTITY_LINK_REFUSED', d.reason, d.link.sourceId));
+    await this.retrying(batch, 'dead-letter write', () => this.deadLetters.record([...letters, ...refusedLinks]));
 
     // A reason on +TERM needs nats-server 2.10; the dead letter holds the reason anyway.
     const dead = new Set(letters.map((l) => l.seq));
@@ -169,7 +183,7 @@ export class SinkLoop {
     const written = rows.length - refused.length;
     this.stats.batches++;
     this.stats.rowsWritten += written;
-    this.stats.deadLetters += letters.length;
+    this.stats.deadLetters += letters.length + refusedLinks.length;
     this.stats.lastBatchMs = Date.now() - started;
     this.metrics.sinkBatchSize.observe(batch.length);
     this.metrics.sinkBatchSeconds.observe(this.stats.lastBatchMs / 1000);
@@ -177,6 +191,6 @@ export class SinkLoop {
     for (const row of rows) perTable.set(row.table, (perTable.get(row.table) ?? 0) + 1);
     for (const { pending } of refused) perTable.set(pending.table, (perTable.get(pending.table) ?? 0) - 1);
     for (const [table, n] of perTable) this.metrics.rowsWritten.inc({ table }, n);
-    for (const l of letters) this.metrics.deadLetters.inc({ reason: l.reason });
+    for (const l of [...letters, ...refusedLinks]) this.metrics.deadLetters.inc({ reason: l.reason });
   }
 }

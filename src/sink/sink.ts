@@ -17,6 +17,7 @@ import { ensureConsumer, sinkConsumerConfig } from '../stream/sink-consumer';
 import { ensureStream, streamConfig } from '../stream/stream-definition';
 import { ClickHouseWriter } from './clickhouse-writer';
 import { DeadLetters } from './dead-letters';
+import { IdentityResolver } from './identity/identity-resolver';
 import { SinkLoop, type SinkStats } from './sink-loop';
 
 /** A running sink. */
@@ -45,7 +46,8 @@ export async function startSink(config: Config, logger: Logger, clickhouse?: Cli
     const js = jetstream(link.nc);
     const consumer = await js.consumers.get(config.stream, config.sinkConsumer);
     const writer = new ClickHouseWriter(client, database);
-    const loop = new SinkLoop(consumer, writer, new DeadLetters(js, writer, config), {
+    const identity = new IdentityResolver(client, database, writer, config.identityMaxGroup);
+    const loop = new SinkLoop(consumer, writer, identity, new DeadLetters(js, writer, config), {
       batchSize: config.sinkBatchSize,
       batchWaitMs: config.sinkBatchWaitMs,
       maxDeliveries: config.sinkMaxDeliveries,

@@ -9,6 +9,11 @@
  * - profiles: fed from events only, by a materialized view, with aggregates
  *   that a replayed event cannot change; products never reach it.
  * - dead_letters: what could not be stored, with its reason and payload.
+ * - identity_links, identity_edges, profile_masters: the identity graph
+ *   (docs/identity.md): every identify and alias link with the event that
+ *   made it and what it did, the same links by node for walking the graph,
+ *   and each profile's master id, versioned; events_stitched gives events
+ *   with their profile's current master id.
  * - *_final views: exact reads (FINAL) for queries that must not see a
  *   duplicate before merges catch up.
  */
@@ -176,5 +181,57 @@ export const MIGRATIONS: readonly Migration[] = [
     // parts keep one data file until a part reaches a million rows.
     statements: (t) =>
       ['events', 'products'].map((table) => `ALTER TABLE ${t.database}.${table}${onCluster(t)} MODIFY SETTING min_rows_for_wide_part = 1000000, min_bytes_for_wide_part = 1073741824`),
+  },
+  {
+    version: 7,
+    name: 'identity graph',
+    statements: (t) => [
+      `CREATE TABLE IF NOT EXISTS ${t.database}.identity_links${onCluster(t)} (
+        source_id LowCardinality(String),
+        event_id String,
+        call LowCardinality(String),
+        left_node String,
+        right_node String,
+        original_timestamp ${DT},
+        stream_seq UInt64,
+        effect LowCardinality(String),
+        reason String,
+        master_id String,
+        group_size UInt32,
+        resolved_at ${DT}
+      ) ${engine(t, 'identity_links', 'ReplacingMergeTree')}
+      ORDER BY (source_id, event_id)${dedupSettings(t)}`,
+      `CREATE TABLE IF NOT EXISTS ${t.database}.identity_edges${onCluster(t)} (
+        node String,
+        other String,
+        source_id LowCardinality(String),
+        event_id String,
+        call LowCardinality(String),
+        original_timestamp ${DT},
+        stream_seq UInt64,
+        effect LowCardinality(String),
+        reason String
+      ) ${engine(t, 'identity_edges', 'ReplacingMergeTree')}
+      ORDER BY (node, source_id, event_id)`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${t.database}.identity_edges_from_links${onCluster(t)} TO ${t.database}.identity_edges AS
+      SELECT pair.1 AS node, pair.2 AS other, source_id, event_id, call, original_timestamp, stream_seq, effect, reason
+      FROM ${t.database}.identity_links ARRAY JOIN [(left_node, right_node), (right_node, left_node)] AS pair`,
+      `CREATE TABLE IF NOT EXISTS ${t.database}.profile_masters${onCluster(t)} (
+        profile_id String,
+        master_id String,
+        version UInt64,
+        group_size UInt32,
+        last_link_event_id String,
+        resolved_at ${DT}
+      ) ${engine(t, 'profile_masters', 'ReplacingMergeTree', 'version')}
+      ORDER BY profile_id${dedupSettings(t)}`,
+      `CREATE VIEW IF NOT EXISTS ${t.database}.profile_masters_current${onCluster(t)} AS
+      SELECT profile_id, master_id, version, group_size, last_link_event_id, resolved_at FROM ${t.database}.profile_masters FINAL`,
+      `CREATE VIEW IF NOT EXISTS ${t.database}.events_stitched${onCluster(t)} AS
+      SELECT e.*, if(m.current_master = '', e.profile_id, m.current_master) AS master_id
+      FROM ${t.database}.events_final AS e
+      LEFT JOIN (SELECT profile_id AS stitched_profile_id, master_id AS current_master FROM ${t.database}.profile_masters FINAL) AS m
+      ON m.stitched_profile_id = e.profile_id`,
+    ],
   },
 ];

@@ -1,0 +1,68 @@
+/**
+ * Reads the identity graph from ClickHouse: the links of the groups some ids
+ * belong to (walked breadth first over identity_edges, which holds each link
+ * under both its ids), and profiles' stored masters. Storage is reached
+ * through a `select` function, so the sink (its own client) and
+ * `tributary identities` (the admin endpoint) read it the same way.
+ */
+import { inLists } from '../../storage/sql-literal';
+import type { IdentityNode } from './links';
+import type { LinkEffect, ProfileMaster, StoredLink } from './resolve';
+
+/** Runs one SELECT and returns its rows as JSON objects. */
+export type Select = <T>(sql: string) => Promise<T[]>;
+
+interface EdgeRow {
+  node: string;
+  other: string;
+  source_id: string;
+  event_id: string;
+  call: 'identify' | 'alias';
+  original_timestamp: string;
+  stream_seq: number | string;
+  effect: LinkEffect;
+  reason: string;
+}
+
+/** Every stored link, refused ones included, of the groups `seeds` belong to; refused links are not walked through. */
+export async function groupLinks(select: Select, database: string, seeds: Iterable<IdentityNode>): Promise<StoredLink[]> {
+  const seen = new Set<IdentityNode>();
+  const links: StoredLink[] = [];
+  for (let frontier = new Set(seeds); frontier.size > 0; ) {
+    for (const node of frontier) seen.add(node);
+    const next = new Set<IdentityNode>();
+    for (const list of inLists(frontier)) {
+      const rows = await select<EdgeRow>(
+        `SELECT node, other, source_id, event_id, call, original_timestamp, stream_seq, effect, reason FROM ${database}.identity_edges WHERE node IN (${list})`,
+      );
+      for (const row of rows) {
+        links.push({
+          sourceId: row.source_id,
+          eventId: row.event_id,
+          call: row.call,
+          left: row.node,
+          right: row.other,
+          originalTimestamp: row.original_timestamp,
+          seq: Number(row.stream_seq),
+          effect: row.effect,
+          reason: row.reason,
+        });
+        if (row.effect !== 'refused' && !seen.has(row.other)) next.add(row.other);
+      }
+    }
+    frontier = next;
+  }
+  return links;
+}
+
+/** The stored master and version of each profile that has one. */
+export async function storedMasters(select: Select, database: string, profileIds: Iterable<string>): Promise<Map<string, Pick<ProfileMaster, 'masterId' | 'version'>>> {
+  const masters = new Map<string, Pick<ProfileMaster, 'masterId' | 'version'>>();
+  for (const list of inLists(profileIds)) {
+    const rows = await select<{ profile_id: string; master_id: string; version: number | string }>(
+      `SELECT profile_id, master_id, version FROM ${database}.profile_masters FINAL WHERE profile_id IN (${list})`,
+    );
+    for (const row of rows) masters.set(row.profile_id, { masterId: row.master_id, version: Number(row.version) });
+  }
+  return masters;
+}

@@ -1,0 +1,74 @@
+/**
+ * The sink's identity step, run after a batch's events are stored and before
+ * it is acked: reads the groups the batch's links touch, resolves them, and
+ * stores the new links' decisions (identity_links, and through its view
+ * identity_edges) and the changed masters (profile_masters). Everything it
+ * writes is derived from the links alone, so a redelivered batch writes the
+ * same thing or nothing.
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import { SETTINGS } from '../../storage/clickhouse-client';
+import { toDateTime64 } from '../../storage/datetime';
+import type { ClickHouseWriter, PendingRow } from '../clickhouse-writer';
+import { groupLinks, storedMasters, type Select } from './identity-graph';
+import { profileIdOf, type IdentityLink } from './links';
+import { resolve, type LinkDecision, type Resolution } from './resolve';
+
+/** Resolves identity links into ClickHouse. */
+export class IdentityResolver {
+  private readonly select: Select;
+
+  constructor(
+    client: ClickHouseClient,
+    private readonly database: string,
+    private readonly writer: ClickHouseWriter,
+    private readonly maxGroupSize: number,
+  ) {
+    this.select = async <T>(query: string) => (await client.query({ query, format: 'JSONEachRow', clickhouse_settings: SETTINGS })).json<T>();
+  }
+
+  /** Resolves and stores a batch's links (in stream order); returns what it decided. Throws when storage fails. */
+  async resolve(links: readonly IdentityLink[]): Promise<Resolution> {
+    if (links.length === 0) return { decisions: [], masters: [], refused: [] };
+    const stored = await groupLinks(this.select, this.database, links.flatMap((l) => [l.left, l.right]));
+    const nodes = [...stored, ...links].flatMap((link) => [link.left, link.right]);
+    const profiles = new Set(nodes.map(profileIdOf).filter((id): id is string => id !== undefined));
+    const current = await storedMasters(this.select, this.database, profiles);
+    const resolution = resolve({ stored, incoming: links, current, maxGroupSize: this.maxGroupSize });
+    const resolvedAt = toDateTime64(new Date());
+    await this.store(resolution.decisions.map((d) => linkRow(d, resolvedAt)));
+    await this.store(
+      resolution.masters.map((m) => ({
+        seq: 0,
+        table: 'profile_masters',
+        dedupKey: `${m.profileId}\u0000${m.masterId}\u0000${m.version}`,
+        row: { profile_id: m.profileId, master_id: m.masterId, version: m.version, group_size: m.groupSize, last_link_event_id: m.lastLinkEventId, resolved_at: resolvedAt },
+      })),
+    );
+    return resolution;
+  }
+
+  private async store(rows: readonly PendingRow[]): Promise<void> {
+    const refused = await this.writer.write(rows);
+    if (refused.length > 0) throw new Error(`ClickHouse refused ${refused.length} ${refused[0].pending.table} rows: ${refused[0].error.message}`);
+  }
+}
+
+const linkRow = ({ link, effect, reason, masterId, groupSize }: LinkDecision, resolvedAt: string): PendingRow => ({
+  seq: link.seq,
+  table: 'identity_links',
+  row: {
+    source_id: link.sourceId,
+    event_id: link.eventId,
+    call: link.call,
+    left_node: link.left,
+    right_node: link.right,
+    original_timestamp: link.originalTimestamp,
+    stream_seq: link.seq,
+    effect,
+    reason,
+    master_id: masterId,
+    group_size: groupSize,
+    resolved_at: resolvedAt,
+  },
+});

@@ -1,0 +1,60 @@
+/**
+ * Identity links from stored event rows: `identify` links a profile id to a
+ * user id, `alias` links a user id to another user id. Nothing else links
+ * (a track carrying a user id does not), and product records never reach
+ * here: they are `products` rows, not events. Pure functions.
+ */
+import type { EventRow } from '../rows';
+
+/** A node of the identity graph: `profile:<id>` or `user:<id>`, so equal strings of the two kinds stay apart. */
+export type IdentityNode = string;
+
+const PROFILE = 'profile:';
+const USER = 'user:';
+
+/** The node of a profile id. */
+export const profileNode = (profileId: string): IdentityNode => PROFILE + profileId;
+
+/** The node of a user id. */
+export const userNode = (userId: string): IdentityNode => USER + userId;
+
+/** The profile id of a node, or undefined for a user node. */
+export const profileIdOf = (node: IdentityNode): string | undefined => (node.startsWith(PROFILE) ? node.slice(PROFILE.length) : undefined);
+
+/** The node an id given on the command line names: `user:x` and `profile:x` as written, a bare id as a profile. */
+export const nodeOf = (id: string): IdentityNode => (id.startsWith(PROFILE) || id.startsWith(USER) ? id : profileNode(id));
+
+/** One link, with the event that made it. */
+export interface IdentityLink {
+  readonly sourceId: string;
+  readonly eventId: string;
+  readonly call: 'identify' | 'alias';
+  readonly left: IdentityNode;
+  readonly right: IdentityNode;
+  /** The producer's own timestamp of the event, as stored (`YYYY-MM-DD hh:mm:ss.mmm`, UTC): sorts as text. */
+  readonly originalTimestamp: string;
+  readonly seq: number;
+}
+
+/** What identifies a link: its event. */
+export const linkKey = (link: Pick<IdentityLink, 'sourceId' | 'eventId'>): string => `${link.sourceId}\u0000${link.eventId}`;
+
+/** The link an event row makes, if any. */
+export function linkOf(row: EventRow): IdentityLink | undefined {
+  const base = { sourceId: row.source_id, eventId: row.event_id, originalTimestamp: row.original_timestamp, seq: row.stream_seq };
+  if (row.call === 'identify' && row.user_id !== '') return { ...base, call: 'identify', left: profileNode(row.profile_id), right: userNode(row.user_id) };
+  if (row.call === 'alias' && row.user_id !== '' && row.another_user_id !== '' && row.user_id !== row.another_user_id) {
+    return { ...base, call: 'alias', left: userNode(row.user_id), right: userNode(row.another_user_id) };
+  }
+  return undefined;
+}
+
+/** The links of event rows, in stream order, each event once. */
+export function linksOf(rows: readonly EventRow[]): IdentityLink[] {
+  const links = new Map<string, IdentityLink>();
+  for (const row of [...rows].sort((a, b) => a.stream_seq - b.stream_seq)) {
+    const link = linkOf(row);
+    if (link !== undefined && !links.has(linkKey(link))) links.set(linkKey(link), link);
+  }
+  return [...links.values()];
+}

@@ -1,0 +1,213 @@
+/**
+ * Identity resolution, as a pure function of the links: the links already
+ * stored around a batch's ids, and the batch's new links in stream order.
+ * Ids joined by applied links form a group; the group's master id is its
+ * earliest-seen profile: the profile whose first applied link has the
+ * earliest (producer timestamp, event id), ties broken by id. That depends
+ * only on which links are applied, never on the order they arrived in, so
+ * replays and sink replicas agree. A new link that would make a group larger
+ * than the cap is refused. See docs/identity.md.
+ */
+import { linkKey, profileIdOf, type IdentityLink, type IdentityNode } from './links';
+
+/** What a link did. */
+export type LinkEffect = 'linked' | 'merged' | 'redundant' | 'refused';
+
+/** A link as stored, with what it did. */
+export interface StoredLink extends IdentityLink {
+  readonly effect: LinkEffect;
+  /** Why it was refused; empty otherwise. */
+  readonly reason: string;
+}
+
+/** A new link's decision, with the group it left behind. */
+export interface LinkDecision {
+  readonly link: IdentityLink;
+  readonly effect: LinkEffect;
+  /** Why a link was refused; empty otherwise. */
+  readonly reason: string;
+  /** The group's master id after the link; empty while the group holds no profile. */
+  readonly masterId: string;
+  readonly groupSize: number;
+}
+
+/** A profile's master, as profile_masters holds it. */
+export interface ProfileMaster {
+  readonly profileId: string;
+  readonly masterId: string;
+  /** The number of applied links in the group: it only grows, so the newest view of a group wins. */
+  readonly version: number;
+  readonly groupSize: number;
+  /** The event of the group's newest link (by stream sequence). */
+  readonly lastLinkEventId: string;
+}
+
+/** What resolving a batch decided. */
+export interface Resolution {
+  /** Decisions for the links not decided before. */
+  readonly decisions: LinkDecision[];
+  /** Master rows that differ from the stored ones. */
+  readonly masters: ProfileMaster[];
+  /** The batch's links that are refused, whether now or by an earlier delivery. */
+  readonly refused: LinkDecision[];
+}
+
+/** What {@link resolve} needs. */
+export interface ResolveInput {
+  /** Every stored link of the groups the batch's ids belong to. */
+  readonly stored: readonly StoredLink[];
+  /** The batch's links, in stream order. */
+  readonly incoming: readonly IdentityLink[];
+  /** The stored master and version of the groups' profiles. */
+  readonly current: ReadonlyMap<string, Pick<ProfileMaster, 'masterId' | 'version'>>;
+  /** Most ids a group may hold. */
+  readonly maxGroupSize: number;
+}
+
+/** A candidate for master: when the profile was first linked, then its id. */
+type Rank = readonly [timestamp: string, eventId: string, profileId: string];
+
+const earlier = (a: Rank | undefined, b: Rank | undefined): Rank | undefined => {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] < b[i] ? a : b;
+  return a;
+};
+
+interface Group {
+  size: number;
+  links: number;
+  best: Rank | undefined;
+  last: IdentityLink | undefined;
+}
+
+/** Groups of ids under union by size, each with its size, link count, master candidate and newest link. */
+class Groups {
+  private readonly parent = new Map<IdentityNode, IdentityNode>();
+  private readonly groups = new Map<IdentityNode, Group>();
+  private readonly firstLinked = new Map<string, Rank>();
+
+  has(node: IdentityNode): boolean {
+    return this.parent.has(node);
+  }
+
+  root(node: IdentityNode): IdentityNode {
+    let root = node;
+    for (let up = this.parent.get(root); up !== undefined && up !== root; up = this.parent.get(root)) root = up;
+    for (let at = node; at !== root; ) {
+      const up = this.parent.get(at) as IdentityNode;
+      this.parent.set(at, root);
+      at = up;
+    }
+    return root;
+  }
+
+  /** The size of the group `node` is in; 1 for an id no applied link names. */
+  sizeOf(node: IdentityNode): number {
+    return this.has(node) ? (this.groups.get(this.root(node)) as Group).size : 1;
+  }
+
+  group(node: IdentityNode): Group {
+    return this.groups.get(this.root(node)) as Group;
+  }
+
+  private add(node: IdentityNode): void {
+    if (this.has(node)) return;
+    this.parent.set(node, node);
+    this.groups.set(node, { size: 1, links: 0, best: undefined, last: undefined });
+  }
+
+  /** Applies a link: joins its two ids' groups and counts it. */
+  apply(link: IdentityLink): void {
+    this.add(link.left);
+    this.add(link.right);
+    let [a, b] = [this.root(link.left), this.root(link.right)];
+    if (a !== b) {
+      if ((this.groups.get(a) as Group).size < (this.groups.get(b) as Group).size) [a, b] = [b, a];
+      const [into, from] = [this.groups.get(a) as Group, this.groups.get(b) as Group];
+      this.parent.set(b, a);
+      this.groups.delete(b);
+      into.size += from.size;
+      into.links += from.links;
+      into.best = earlier(into.best, from.best);
+      if (from.last !== undefined && (into.last === undefined || from.last.seq > into.last.seq)) into.last = from.last;
+    }
+    const group = this.groups.get(a) as Group;
+    group.links++;
+    if (group.last === undefined || link.seq > group.last.seq) group.last = link;
+    for (const node of [link.left, link.right]) {
+      const profileId = profileIdOf(node);
+      if (profileId === undefined) continue;
+      const rank = earlier(this.firstLinked.get(profileId), [link.originalTimestamp, link.eventId, profileId]) as Rank;
+      this.firstLinked.set(profileId, rank);
+      group.best = earlier(group.best, rank);
+    }
+  }
+
+  /** Every id, by the root of its group. */
+  members(): Map<IdentityNode, IdentityNode[]> {
+    const byRoot = new Map<IdentityNode, IdentityNode[]>();
+    for (const node of this.parent.keys()) {
+      const root = this.root(node);
+      const list = byRoot.get(root);
+      if (list === undefined) byRoot.set(root, [node]);
+      else list.push(node);
+    }
+    return byRoot;
+  }
+}
+
+const masterOf = (group: Group): string => group.best?.[2] ?? '';
+
+/** Decides a batch's links and the masters of the groups they touch. */
+export function resolve(input: ResolveInput): Resolution {
+  const groups = new Groups();
+  const storedByKey = new Map<string, StoredLink>();
+  for (const link of input.stored) {
+    if (storedByKey.has(linkKey(link))) continue;
+    storedByKey.set(linkKey(link), link);
+    if (link.effect !== 'refused') groups.apply(link);
+  }
+
+  const decisions: LinkDecision[] = [];
+  const refused: LinkDecision[] = [];
+  const touched = new Set<IdentityNode>();
+  for (const link of input.incoming) {
+    const stored = storedByKey.get(linkKey(link));
+    if (stored !== undefined) {
+      if (stored.effect === 'refused') refused.push({ link, effect: 'refused', reason: stored.reason, masterId: '', groupSize: 0 });
+      else touched.add(link.left);
+      continue;
+    }
+    const [sizeLeft, sizeRight] = [groups.sizeOf(link.left), groups.sizeOf(link.right)];
+    const together = groups.has(link.left) && groups.has(link.right) && groups.root(link.left) === groups.root(link.right);
+    if (!together && sizeLeft + sizeRight > input.maxGroupSize) {
+      const reason = `group-size cap: linking ${link.left} (a group of ${sizeLeft}) and ${link.right} (a group of ${sizeRight}) would make a group of ${sizeLeft + sizeRight} ids; TRIBUTARY_IDENTITY_MAX_GROUP is ${input.maxGroupSize}`;
+      const decision: LinkDecision = { link, effect: 'refused', reason, masterId: '', groupSize: 0 };
+      decisions.push(decision);
+      refused.push(decision);
+      continue;
+    }
+    const effect: LinkEffect = together ? 'redundant' : sizeLeft > 1 && sizeRight > 1 ? 'merged' : 'linked';
+    groups.apply(link);
+    touched.add(link.left);
+    const group = groups.group(link.left);
+    decisions.push({ link, effect, reason: '', masterId: masterOf(group), groupSize: group.size });
+  }
+
+  const touchedRoots = new Set([...touched].map((node) => groups.root(node)));
+  const masters: ProfileMaster[] = [];
+  for (const [root, nodes] of groups.members()) {
+    if (!touchedRoots.has(root)) continue;
+    const group = groups.group(root);
+    const masterId = masterOf(group);
+    for (const node of nodes) {
+      const profileId = profileIdOf(node);
+      if (profileId === undefined) continue;
+      const now = input.current.get(profileId);
+      if (now !== undefined && now.masterId === masterId && now.version === group.links) continue;
+      masters.push({ profileId, masterId, version: group.links, groupSize: group.size, lastLinkEventId: group.last?.eventId ?? '' });
+    }
+  }
+  return { decisions, masters, refused };
+}

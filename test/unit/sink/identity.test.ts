@@ -1,0 +1,171 @@
+/**
+ * Identity resolution as pure functions: which events link, how groups form,
+ * which profile is master whatever the delivery order, what a replay writes,
+ * and what the group-size cap refuses. The store is modelled here by keeping
+ * every decision and master row; the integration test uses ClickHouse.
+ */
+import { linkOf, linksOf, nodeOf, profileNode, userNode, type IdentityLink } from '../../../src/sink/identity/links';
+import { resolve, type ProfileMaster, type StoredLink } from '../../../src/sink/identity/resolve';
+import type { EventRow } from '../../../src/sink/rows';
+import { inLists, sqlString } from '../../../src/storage/sql-literal';
+
+let seq = 0;
+const link = (call: 'identify' | 'alias', left: string, right: string, eventId: string, originalTimestamp: string): IdentityLink => ({
+  sourceId: 'web',
+  eventId,
+  call,
+  left,
+  right,
+  originalTimestamp,
+  seq: ++seq,
+});
+const identify = (profileId: string, userId: string, eventId: string, at: string) => link('identify', profileNode(profileId), userNode(userId), eventId, `2026-11-${at}`);
+const alias = (userId: string, other: string, eventId: string, at: string) => link('alias', userNode(userId), userNode(other), eventId, `2026-11-${at}`);
+
+/** A store of decisions and master rows, fed batch after batch as the sink feeds ClickHouse. */
+class Store {
+  readonly links: StoredLink[] = [];
+  readonly rows: ProfileMaster[] = [];
+  readonly masters = new Map<string, ProfileMaster>();
+
+  batch(incoming: IdentityLink[], maxGroupSize = 100) {
+    const result = resolve({ stored: this.links, incoming, current: this.masters, maxGroupSize });
+    for (const d of result.decisions) this.links.push({ ...d.link, effect: d.effect, reason: d.reason });
+    for (const m of result.masters) {
+      this.rows.push(m);
+      const now = this.masters.get(m.profileId);
+      if (now === undefined || m.version >= now.version) this.masters.set(m.profileId, m);
+    }
+    return result;
+  }
+
+  masterOf(profileId: string): string | undefined {
+    return this.masters.get(profileId)?.masterId;
+  }
+}
+
+const permutations = <T>(items: readonly T[]): T[][] =>
+  items.length <= 1 ? [[...items]] : items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
+
+describe('links of events', () => {
+  const row = (call: string, fields: Partial<EventRow>): EventRow => ({ source_id: 'web', event_id: `e_${call}`, call, profile_id: 'p1', user_id: '', another_user_id: '', original_timestamp: '2026-11-01 00:00:00.000', stream_seq: 1, ...fields }) as EventRow;
+
+  it('links a profile to a user on identify, and two users on alias', () => {
+    expect(linkOf(row('identify', { user_id: 'ada' }))).toMatchObject({ left: 'profile:p1', right: 'user:ada', call: 'identify' });
+    expect(linkOf(row('alias', { user_id: 'ada', another_user_id: 'ada-crm' }))).toMatchObject({ left: 'user:ada', right: 'user:ada-crm', call: 'alias' });
+  });
+
+  it('makes no link from other calls, even with a user id', () => {
+    expect(linkOf(row('track', { user_id: 'ada' }))).toBeUndefined();
+    expect(linkOf(row('page', { user_id: 'ada' }))).toBeUndefined();
+  });
+
+  it('keeps stream order and one link per event', () => {
+    const rows = [row('identify', { user_id: 'b', stream_seq: 9, event_id: 'x' }), row('identify', { user_id: 'a', stream_seq: 3, event_id: 'y' }), row('identify', { user_id: 'b', stream_seq: 12, event_id: 'x' })];
+    expect(linksOf(rows).map((l) => [l.eventId, l.seq])).toEqual([
+      ['y', 3],
+      ['x', 9],
+    ]);
+  });
+
+  it('reads ids given on the command line as profiles unless they name their kind', () => {
+    expect([nodeOf('p1'), nodeOf('user:ada'), nodeOf('profile:p2')]).toEqual(['profile:p1', 'user:ada', 'profile:p2']);
+  });
+});
+
+describe('resolve', () => {
+  it('stitches two devices identified as one user under the first-linked profile', () => {
+    const store = new Store();
+    const result = store.batch([identify('phone', 'ada', 'e1', '02'), identify('laptop', 'ada', 'e2', '01')]);
+    expect(result.decisions.map((d) => d.effect)).toEqual(['linked', 'linked']);
+    expect(store.masterOf('phone')).toBe('laptop');
+    expect(store.masterOf('laptop')).toBe('laptop');
+    expect(store.masters.get('phone')).toMatchObject({ version: 2, groupSize: 3 });
+  });
+
+  it('gives the same masters whatever order the links arrive in, one per batch or all in one', () => {
+    const links = [identify('p1', 'u1', 'e1', '01'), identify('p2', 'u2', 'e2', '02'), alias('u2', 'u1', 'e3', '03'), identify('p3', 'u2', 'e4', '04')];
+    const outcomes = new Set<string>();
+    for (const order of permutations(links)) {
+      const oneByOne = new Store();
+      for (const l of order) oneByOne.batch([l]);
+      const together = new Store();
+      together.batch(order);
+      for (const store of [oneByOne, together]) outcomes.add(JSON.stringify(['p1', 'p2', 'p3'].map((p) => [p, store.masterOf(p), store.masters.get(p)?.version])));
+    }
+    expect([...outcomes]).toEqual([JSON.stringify([['p1', 'p1', 4], ['p2', 'p1', 4], ['p3', 'p1', 4]])]);
+  });
+
+  it('records a merge of two groups as merged, and a link inside one group as redundant', () => {
+    const store = new Store();
+    store.batch([identify('p1', 'u1', 'e1', '01'), identify('p2', 'u2', 'e2', '02')]);
+    const result = store.batch([alias('u1', 'u2', 'e3', '03'), identify('p2', 'u1', 'e4', '04')]);
+    expect(result.decisions.map((d) => [d.link.eventId, d.effect, d.masterId, d.groupSize])).toEqual([
+      ['e3', 'merged', 'p1', 4],
+      ['e4', 'redundant', 'p1', 4],
+    ]);
+  });
+
+  it('writes nothing when a batch is delivered again', () => {
+    const store = new Store();
+    const batch = [identify('p1', 'u1', 'e1', '01'), alias('u1', 'u2', 'e2', '02'), identify('p2', 'u2', 'e3', '03')];
+    store.batch(batch);
+    const rows = store.rows.length;
+    const again = store.batch(batch);
+    expect(again).toEqual({ decisions: [], masters: [], refused: [] });
+    expect(store.rows.length).toBe(rows);
+  });
+
+  it('rewrites the masters of a group whose master rows were lost after its links were stored', () => {
+    const store = new Store();
+    const batch = [identify('p1', 'u1', 'e1', '01'), identify('p2', 'u1', 'e2', '02')];
+    store.batch(batch);
+    store.masters.clear();
+    expect(store.batch(batch).masters.map((m) => [m.profileId, m.masterId])).toEqual([
+      ['p1', 'p1'],
+      ['p2', 'p1'],
+    ]);
+  });
+
+  it('refuses a link that would make a group larger than the cap, says why, and does not walk through it', () => {
+    const store = new Store();
+    const chain = Array.from({ length: 6 }, (_, i) => alias('hub', `u${i}`, `a${i}`, `0${i + 1}`));
+    const result = store.batch([identify('p1', 'hub', 'e0', '01'), ...chain], 5);
+    expect(result.decisions.map((d) => d.effect)).toEqual(['linked', 'linked', 'linked', 'linked', 'refused', 'refused', 'refused']);
+    expect(result.refused.map((d) => d.link.eventId)).toEqual(['a3', 'a4', 'a5']);
+    expect(result.refused[0].reason).toBe('group-size cap: linking user:hub (a group of 5) and user:u3 (a group of 1) would make a group of 6 ids; TRIBUTARY_IDENTITY_MAX_GROUP is 5');
+    expect(store.masters.get('p1')).toMatchObject({ masterId: 'p1', groupSize: 5 });
+
+    const later = store.batch([identify('p9', 'u4', 'e9', '09')], 5);
+    expect(later.decisions.map((d) => [d.effect, d.masterId, d.groupSize])).toEqual([['linked', 'p9', 2]]);
+  });
+
+  it('reports a link refused by an earlier delivery again, with its first reason, and decides nothing new', () => {
+    const store = new Store();
+    const batch = [identify('p1', 'u1', 'e1', '01'), identify('p2', 'u1', 'e2', '02')];
+    const first = store.batch(batch, 2);
+    const again = store.batch(batch, 2);
+    expect(again.decisions).toEqual([]);
+    expect(again.refused.map((d) => [d.link.eventId, d.reason])).toEqual(first.refused.map((d) => [d.link.eventId, d.reason]));
+    expect(again.refused).toHaveLength(1);
+  });
+
+  it('gives a group of user ids only no master until a profile joins it', () => {
+    const store = new Store();
+    const result = store.batch([alias('u1', 'u2', 'e1', '01')]);
+    expect(result.decisions[0]).toMatchObject({ effect: 'linked', masterId: '', groupSize: 2 });
+    expect(result.masters).toEqual([]);
+    store.batch([identify('p1', 'u2', 'e2', '02')]);
+    expect(store.masterOf('p1')).toBe('p1');
+  });
+});
+
+describe('SQL literals', () => {
+  it('escapes quotes and backslashes', () => {
+    expect(sqlString(`it's a \\ test`)).toBe(`'it\\'s a \\\\ test'`);
+  });
+
+  it('splits long IN lists', () => {
+    expect(inLists(['a', 'b', 'c'], 2)).toEqual([`'a', 'b'`, `'c'`]);
+  });
+});
