@@ -10,6 +10,7 @@ import { loadConfig, ConfigError } from '../config/load';
 import { startParts } from '../serve/parts';
 import { newKey, readDevKeys } from '../serve/dev-keys';
 import { startServe } from '../serve/serve';
+import { explainIdentity } from './identities';
 import { query } from './query';
 import { send } from './send';
 import { addSettingFlags, settingOverrides } from './setting-flags';
@@ -84,18 +85,49 @@ program
     process.exitCode = await send(files, { address: options.address, apiKey: options.key, batchSize: Number(options.batchSize), json: options.json });
   });
 
-program
-  .command('query')
-  .description("Run read-only SQL against a running serve's ClickHouse, through its admin endpoint (one SELECT, bounded rows and time).")
-  .argument('<sql>', 'one SELECT statement')
-  .option('--address <host:port>', 'the HTTP endpoint', process.env.TRIBUTARY_HTTP_ADDR ?? '127.0.0.1:8080')
-  .option('--admin-key <key>', 'the admin key (default: TRIBUTARY_ADMIN_KEY, or the dev admin key under TRIBUTARY_DATA_DIR)')
-  .option('--json', 'print one JSON row per line', false)
-  .action(async (sql: string, options: { address: string; adminKey?: string; json: boolean }) => {
-    const adminKey = options.adminKey ?? process.env.TRIBUTARY_ADMIN_KEY ?? readDevKeys(process.env.TRIBUTARY_DATA_DIR ?? './data')?.adminKey;
-    if (adminKey === undefined) throw new Error('query needs the admin key: --admin-key or TRIBUTARY_ADMIN_KEY');
-    process.exitCode = await query(sql, { address: options.address, adminKey, json: options.json });
-  });
+/** Options of a command that reads through a running process's admin endpoint. */
+interface AdminOptions {
+  address: string;
+  adminKey?: string;
+  json: boolean;
+}
+
+/** Adds the admin endpoint's options to a command. */
+const withAdminOptions = (command: Command, json: string): Command =>
+  command
+    .option('--address <host:port>', 'the HTTP endpoint', process.env.TRIBUTARY_HTTP_ADDR ?? '127.0.0.1:8080')
+    .option('--admin-key <key>', 'the admin key (default: TRIBUTARY_ADMIN_KEY, or the dev admin key under TRIBUTARY_DATA_DIR)')
+    .option('--json', json, false);
+
+/** The admin key the options, the environment or the dev keys give. */
+function adminKeyOf(options: AdminOptions): string {
+  const adminKey = options.adminKey ?? process.env.TRIBUTARY_ADMIN_KEY ?? readDevKeys(process.env.TRIBUTARY_DATA_DIR ?? './data')?.adminKey;
+  if (adminKey === undefined) throw new Error('this command needs the admin key: --admin-key or TRIBUTARY_ADMIN_KEY');
+  return adminKey;
+}
+
+withAdminOptions(
+  program
+    .command('query')
+    .description("Run read-only SQL against a running serve's ClickHouse, through its admin endpoint (one SELECT, bounded rows and time).")
+    .argument('<sql>', 'one SELECT statement'),
+  'print one JSON row per line',
+).action(async (sql: string, options: AdminOptions) => {
+  process.exitCode = await query(sql, { address: options.address, adminKey: adminKeyOf(options), json: options.json });
+});
+
+withAdminOptions(
+  program
+    .command('identities')
+    .description('Identity stitching (docs/identity.md).')
+    .command('explain')
+    .description("Show an id's identity group through the admin endpoint: its master id, the chain of links to it, every link with its event, and refused links.")
+    .argument('<id>', 'a profile id, or user:<user id>')
+    .option('--database <name>', 'the database of the tables', process.env.TRIBUTARY_CLICKHOUSE_DATABASE ?? 'tributary'),
+  'print the explanation as one JSON object',
+).action(async (id: string, options: AdminOptions & { database: string }) => {
+  process.exitCode = await explainIdentity(id, { address: options.address, adminKey: adminKeyOf(options), database: options.database, json: options.json });
+});
 
 program
   .command('keys')

@@ -204,6 +204,7 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE TABLE IF NOT EXISTS ${t.database}.identity_edges${onCluster(t)} (
         node String,
         other String,
+        forward UInt8,
         source_id LowCardinality(String),
         event_id String,
         call LowCardinality(String),
@@ -214,8 +215,8 @@ export const MIGRATIONS: readonly Migration[] = [
       ) ${engine(t, 'identity_edges', 'ReplacingMergeTree')}
       ORDER BY (node, source_id, event_id)`,
       `CREATE MATERIALIZED VIEW IF NOT EXISTS ${t.database}.identity_edges_from_links${onCluster(t)} TO ${t.database}.identity_edges AS
-      SELECT pair.1 AS node, pair.2 AS other, source_id, event_id, call, original_timestamp, stream_seq, effect, reason
-      FROM ${t.database}.identity_links ARRAY JOIN [(left_node, right_node), (right_node, left_node)] AS pair`,
+      SELECT pair.1 AS node, pair.2 AS other, pair.3 AS forward, source_id, event_id, call, original_timestamp, stream_seq, effect, reason
+      FROM ${t.database}.identity_links ARRAY JOIN [(left_node, right_node, 1), (right_node, left_node, 0)] AS pair`,
       `CREATE TABLE IF NOT EXISTS ${t.database}.profile_masters${onCluster(t)} (
         profile_id String,
         master_id String,

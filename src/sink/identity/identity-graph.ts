@@ -15,6 +15,8 @@ export type Select = <T>(sql: string) => Promise<T[]>;
 interface EdgeRow {
   node: string;
   other: string;
+  /** 1 when node is the link's left id. */
+  forward: number;
   source_id: string;
   event_id: string;
   call: 'identify' | 'alias';
@@ -33,15 +35,15 @@ export async function groupLinks(select: Select, database: string, seeds: Iterab
     const next = new Set<IdentityNode>();
     for (const list of inLists(frontier)) {
       const rows = await select<EdgeRow>(
-        `SELECT node, other, source_id, event_id, call, original_timestamp, stream_seq, effect, reason FROM ${database}.identity_edges WHERE node IN (${list})`,
+        `SELECT node, other, forward, source_id, event_id, call, original_timestamp, stream_seq, effect, reason FROM ${database}.identity_edges WHERE node IN (${list})`,
       );
       for (const row of rows) {
         links.push({
           sourceId: row.source_id,
           eventId: row.event_id,
           call: row.call,
-          left: row.node,
-          right: row.other,
+          left: row.forward === 1 ? row.node : row.other,
+          right: row.forward === 1 ? row.other : row.node,
           originalTimestamp: row.original_timestamp,
           seq: Number(row.stream_seq),
           effect: row.effect,

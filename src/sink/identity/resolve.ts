@@ -159,6 +159,15 @@ class Groups {
 
 const masterOf = (group: Group): string => group.best?.[2] ?? '';
 
+/** The group `node` is in, given each stored link of it once: its ids, its master id and its version (applied links). */
+export function groupOf(stored: readonly StoredLink[], node: IdentityNode): { members: IdentityNode[]; masterId: string; version: number } {
+  const groups = new Groups();
+  for (const link of stored) if (link.effect !== 'refused') groups.apply(link);
+  if (!groups.has(node)) return { members: [node], masterId: profileIdOf(node) ?? '', version: 0 };
+  const group = groups.group(node);
+  return { members: (groups.members().get(groups.root(node)) ?? []).sort(), masterId: masterOf(group), version: group.links };
+}
+
 /** Decides a batch's links and the masters of the groups they touch. */
 export function resolve(input: ResolveInput): Resolution {
   const groups = new Groups();

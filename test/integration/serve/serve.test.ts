@@ -3,7 +3,8 @@
  * on free ports and a temporary data folder (its own nats-server, the
  * embedded ClickHouse, dev keys), `tributary send` of the valid fixtures,
  * `tributary query` showing them while serve runs (and refusing a write),
- * and everything still there after a restart.
+ * everything still there after a restart, and the tour's second device
+ * stitched to the fixtures' profile, as `tributary identities explain` shows.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -89,4 +90,35 @@ it('serves, stores the fixtures, and keeps them across a restart', async () => {
   expect(rejected.output).toMatch(/REJECTED.*\n.*event\.profile_id: REQUIRED/);
   await stop(served);
   expect(await stored()).toEqual({ events: 6, products: 3, profiles: 1 });
+});
+
+it('stitches the tour\'s laptop to the fixtures\' profile, finds its events by master id, and explains why', async () => {
+  const served = await serve();
+  const sent = await sendFixtures([join(__dirname, '..', '..', '..', 'examples', 'identity', 'laptop.ndjson')]);
+  expect(sent.output).toContain('3 records: 3 accepted, 0 duplicate, 0 rejected');
+  const address = `127.0.0.1:${httpPort}`;
+  await waitFor('the laptop to be stitched', async () => {
+    const masters = startCli(['query', '--json', '--address', address, "SELECT master_id FROM tributary.profile_masters_current WHERE profile_id = 'anon_laptop_7f3c'"], { TRIBUTARY_DATA_DIR: dataDir });
+    await masters.exited;
+    return masters.output().includes('usr_12ab45c99d77') ? true : undefined;
+  });
+
+  const stitched = startCli(['query', '--json', '--address', address, "SELECT profile_id, count() AS n FROM tributary.events_stitched WHERE master_id = 'usr_12ab45c99d77' GROUP BY profile_id ORDER BY profile_id"], { TRIBUTARY_DATA_DIR: dataDir });
+  expect(await stitched.exited).toBe(0);
+  expect(stitched.output().trim().split('\n').map((line) => JSON.parse(line))).toEqual([
+    { profile_id: 'anon_laptop_7f3c', n: 3 },
+    { profile_id: 'usr_12ab45c99d77', n: 6 },
+  ]);
+
+  const explained = startCli(['identities', 'explain', '--json', '--address', address, 'anon_laptop_7f3c'], { TRIBUTARY_DATA_DIR: dataDir });
+  expect(await explained.exited).toBe(0);
+  const explanation = JSON.parse(explained.output()) as { masterId: string; members: string[]; path: { eventId: string; left: string; right: string }[]; stored: { masterId: string } };
+  expect(explanation.masterId).toBe('usr_12ab45c99d77');
+  expect(explanation.stored.masterId).toBe('usr_12ab45c99d77');
+  expect(explanation.members).toEqual(['profile:anon_laptop_7f3c', 'profile:usr_12ab45c99d77', 'user:ada@example.com', 'user:crm_000042']);
+  expect(explanation.path.map((l) => [l.left, l.eventId, l.right])).toEqual([
+    ['profile:anon_laptop_7f3c', 'evt_laptop_03', 'user:ada@example.com'],
+    ['user:ada@example.com', 'evt_identify_01', 'profile:usr_12ab45c99d77'],
+  ]);
+  await stop(served);
 });

@@ -5,6 +5,7 @@
  * every decision and master row; the integration test uses ClickHouse.
  */
 import { linkOf, linksOf, nodeOf, profileNode, userNode, type IdentityLink } from '../../../src/sink/identity/links';
+import { explain } from '../../../src/sink/identity/explain';
 import { resolve, type ProfileMaster, type StoredLink } from '../../../src/sink/identity/resolve';
 import type { EventRow } from '../../../src/sink/rows';
 import { inLists, sqlString } from '../../../src/storage/sql-literal';
@@ -157,6 +158,27 @@ describe('resolve', () => {
     expect(result.masters).toEqual([]);
     store.batch([identify('p1', 'u2', 'e2', '02')]);
     expect(store.masterOf('p1')).toBe('p1');
+  });
+});
+
+describe('explain', () => {
+  it('walks from an id to its master, lists the links by time and the refused ones apart', () => {
+    const store = new Store();
+    store.batch([identify('laptop', 'ada', 'e2', '02'), identify('phone', 'ada', 'e1', '01'), alias('ada', 'crm', 'e3', '03'), alias('ada', 'spam', 'e4', '04')], 4);
+    // identity_edges holds each link under both its ids.
+    const edges = store.links.flatMap((l) => [l, { ...l, left: l.right, right: l.left }]);
+    const e = explain(edges, profileNode('laptop'));
+    expect(e).toMatchObject({ masterId: 'phone', version: 3, members: ['profile:laptop', 'profile:phone', 'user:ada', 'user:crm'] });
+    expect(e.path.map((l) => [l.left, l.eventId, l.right])).toEqual([
+      ['profile:laptop', 'e2', 'user:ada'],
+      ['user:ada', 'e1', 'profile:phone'],
+    ]);
+    expect(e.links.map((l) => l.eventId)).toEqual(['e1', 'e2', 'e3']);
+    expect(e.refused.map((l) => l.eventId)).toEqual(['e4']);
+  });
+
+  it('explains an id no link names as its own master', () => {
+    expect(explain([], profileNode('alone'))).toMatchObject({ members: ['profile:alone'], masterId: 'alone', path: [], links: [] });
   });
 });
 
