@@ -7,7 +7,7 @@ DEPS := node_modules/.deps-installed
 GEN := src/gen/.generated
 PROTOS := $(shell find proto -name '*.proto')
 
-.PHONY: sdk example-node example-browser help deps system-deps test-servers proto lint breaking typecheck unit test build run descriptors bench bench-validator clean
+.PHONY: sdk example-node example-browser help deps system-deps test-servers proto lint breaking typecheck unit test build run descriptors bench bench-validator bench-identity clean
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -77,6 +77,9 @@ bench: build test-servers ## B1/B2 baselines and S1-S4 with ratios; writes bench
 
 bench-validator: build ## Cost per record of validating and decoding.
 	node dist/bench/validator.bench.js
+
+bench-identity: build ## Cost per event of the sink's identity resolution, on the embedded ClickHouse.
+	node dist/bench/identity.bench.js
 
 clean: ## Remove build output and generated code.
 	rm -rf dist src/gen

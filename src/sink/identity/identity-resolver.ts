@@ -1,10 +1,10 @@
 /**
  * The sink's identity step, run after a batch's events are stored and before
- * it is acked: reads the groups the batch's links touch, resolves them, and
- * stores the new links' decisions (identity_links, and through its view
- * identity_edges) and the changed masters (profile_masters). Everything it
- * writes is derived from the links alone, so a redelivered batch writes the
- * same thing or nothing.
+ * it is acked: reads the groups the batch's links touch, decides the new
+ * links and stores them (identity_links, and through its view
+ * identity_edges), then reads the groups again and stores the masters that
+ * changed (profile_masters). Everything it writes is derived from the links
+ * alone, so a redelivered batch writes the same thing or nothing.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { SETTINGS } from '../../storage/clickhouse-client';
@@ -12,7 +12,7 @@ import { toDateTime64 } from '../../storage/datetime';
 import type { ClickHouseWriter, PendingRow } from '../clickhouse-writer';
 import { groupLinks, storedMasters, type Select } from './identity-graph';
 import { profileIdOf, type IdentityLink } from './links';
-import { resolve, type LinkDecision, type Resolution } from './resolve';
+import { decide, mastersToWrite, type Decisions, type LinkDecision } from './resolve';
 
 /** Resolves identity links into ClickHouse. */
 export class IdentityResolver {
@@ -27,25 +27,31 @@ export class IdentityResolver {
     this.select = async <T>(query: string) => (await client.query({ query, format: 'JSONEachRow', clickhouse_settings: SETTINGS })).json<T>();
   }
 
-  /** Resolves and stores a batch's links (in stream order); returns what it decided. Throws when storage fails. */
-  async resolve(links: readonly IdentityLink[]): Promise<Resolution> {
-    if (links.length === 0) return { decisions: [], masters: [], refused: [] };
-    const stored = await groupLinks(this.select, this.database, links.flatMap((l) => [l.left, l.right]));
-    const nodes = [...stored, ...links].flatMap((link) => [link.left, link.right]);
-    const profiles = new Set(nodes.map(profileIdOf).filter((id): id is string => id !== undefined));
-    const current = await storedMasters(this.select, this.database, profiles);
-    const resolution = resolve({ stored, incoming: links, current, maxGroupSize: this.maxGroupSize });
+  /**
+   * Decides and stores a batch's links (in stream order), then stores the
+   * masters of their groups as read back after that write, so that of two
+   * replicas resolving one group at once, the later sees both's links.
+   * Returns the decisions. Throws when storage fails.
+   */
+  async resolve(links: readonly IdentityLink[]): Promise<Decisions> {
+    if (links.length === 0) return { decisions: [], refused: [] };
+    const seeds = links.flatMap((l) => [l.left, l.right]);
+    const decided = decide(await groupLinks(this.select, this.database, seeds), links, this.maxGroupSize);
     const resolvedAt = toDateTime64(new Date());
-    await this.store(resolution.decisions.map((d) => linkRow(d, resolvedAt)));
+    await this.store(decided.decisions.map((d) => linkRow(d, resolvedAt)));
+
+    const stored = await groupLinks(this.select, this.database, seeds);
+    const profiles = new Set(stored.flatMap((l) => [l.left, l.right]).map(profileIdOf).filter((id): id is string => id !== undefined));
+    const masters = mastersToWrite(stored, seeds, await storedMasters(this.select, this.database, profiles));
     await this.store(
-      resolution.masters.map((m) => ({
+      masters.map((m) => ({
         seq: 0,
         table: 'profile_masters',
         dedupKey: `${m.profileId}\u0000${m.masterId}\u0000${m.version}`,
         row: { profile_id: m.profileId, master_id: m.masterId, version: m.version, group_size: m.groupSize, last_link_event_id: m.lastLinkEventId, resolved_at: resolvedAt },
       })),
     );
-    return resolution;
+    return decided;
   }
 
   private async store(rows: readonly PendingRow[]): Promise<void> {

@@ -1,6 +1,7 @@
 /**
- * Identity resolution, as a pure function of the links: the links already
- * stored around a batch's ids, and the batch's new links in stream order.
+ * Identity resolution, as pure functions of the links: deciding a batch's new
+ * links (in stream order) against the stored links around their ids, and the
+ * masters of the groups they touch once the decisions are stored.
  * Ids joined by applied links form a group; the group's master id is its
  * earliest-seen profile: the profile whose first applied link has the
  * earliest (producer timestamp, event id), ties broken by id. That depends
@@ -42,26 +43,12 @@ export interface ProfileMaster {
   readonly lastLinkEventId: string;
 }
 
-/** What resolving a batch decided. */
-export interface Resolution {
+/** What deciding a batch's links gave. */
+export interface Decisions {
   /** Decisions for the links not decided before. */
   readonly decisions: LinkDecision[];
-  /** Master rows that differ from the stored ones. */
-  readonly masters: ProfileMaster[];
   /** The batch's links that are refused, whether now or by an earlier delivery. */
   readonly refused: LinkDecision[];
-}
-
-/** What {@link resolve} needs. */
-export interface ResolveInput {
-  /** Every stored link of the groups the batch's ids belong to. */
-  readonly stored: readonly StoredLink[];
-  /** The batch's links, in stream order. */
-  readonly incoming: readonly IdentityLink[];
-  /** The stored master and version of the groups' profiles. */
-  readonly current: ReadonlyMap<string, Pick<ProfileMaster, 'masterId' | 'version'>>;
-  /** Most ids a group may hold. */
-  readonly maxGroupSize: number;
 }
 
 /** A candidate for master: when the profile was first linked, then its id. */
@@ -159,39 +146,45 @@ class Groups {
 
 const masterOf = (group: Group): string => group.best?.[2] ?? '';
 
-/** The group `node` is in, given each stored link of it once: its ids, its master id and its version (applied links). */
+/** The group `node` is in, given its stored links: its ids, its master id and its version (applied links). */
 export function groupOf(stored: readonly StoredLink[], node: IdentityNode): { members: IdentityNode[]; masterId: string; version: number } {
-  const groups = new Groups();
-  for (const link of stored) if (link.effect !== 'refused') groups.apply(link);
+  const { groups } = groupsOf(stored);
   if (!groups.has(node)) return { members: [node], masterId: profileIdOf(node) ?? '', version: 0 };
   const group = groups.group(node);
   return { members: (groups.members().get(groups.root(node)) ?? []).sort(), masterId: masterOf(group), version: group.links };
 }
 
-/** Decides a batch's links and the masters of the groups they touch. */
-export function resolve(input: ResolveInput): Resolution {
+/** Groups from stored links, each link once; returns them with the links by key. */
+function groupsOf(stored: readonly StoredLink[]): { groups: Groups; byKey: Map<string, StoredLink> } {
   const groups = new Groups();
-  const storedByKey = new Map<string, StoredLink>();
-  for (const link of input.stored) {
-    if (storedByKey.has(linkKey(link))) continue;
-    storedByKey.set(linkKey(link), link);
+  const byKey = new Map<string, StoredLink>();
+  for (const link of stored) {
+    if (byKey.has(linkKey(link))) continue;
+    byKey.set(linkKey(link), link);
     if (link.effect !== 'refused') groups.apply(link);
   }
+  return { groups, byKey };
+}
 
+/**
+ * Decides a batch's links (in stream order) against the stored links of the
+ * groups they touch. A link decided before keeps its decision; a new one is
+ * refused when it would make a group larger than `maxGroupSize`.
+ */
+export function decide(stored: readonly StoredLink[], incoming: readonly IdentityLink[], maxGroupSize: number): Decisions {
+  const { groups, byKey } = groupsOf(stored);
   const decisions: LinkDecision[] = [];
   const refused: LinkDecision[] = [];
-  const touched = new Set<IdentityNode>();
-  for (const link of input.incoming) {
-    const stored = storedByKey.get(linkKey(link));
-    if (stored !== undefined) {
-      if (stored.effect === 'refused') refused.push({ link, effect: 'refused', reason: stored.reason, masterId: '', groupSize: 0 });
-      else touched.add(link.left);
+  for (const link of incoming) {
+    const earlier = byKey.get(linkKey(link));
+    if (earlier !== undefined) {
+      if (earlier.effect === 'refused') refused.push({ link, effect: 'refused', reason: earlier.reason, masterId: '', groupSize: 0 });
       continue;
     }
     const [sizeLeft, sizeRight] = [groups.sizeOf(link.left), groups.sizeOf(link.right)];
     const together = groups.has(link.left) && groups.has(link.right) && groups.root(link.left) === groups.root(link.right);
-    if (!together && sizeLeft + sizeRight > input.maxGroupSize) {
-      const reason = `group-size cap: linking ${link.left} (a group of ${sizeLeft}) and ${link.right} (a group of ${sizeRight}) would make a group of ${sizeLeft + sizeRight} ids; TRIBUTARY_IDENTITY_MAX_GROUP is ${input.maxGroupSize}`;
+    if (!together && sizeLeft + sizeRight > maxGroupSize) {
+      const reason = `group-size cap: linking ${link.left} (a group of ${sizeLeft}) and ${link.right} (a group of ${sizeRight}) would make a group of ${sizeLeft + sizeRight} ids; TRIBUTARY_IDENTITY_MAX_GROUP is ${maxGroupSize}`;
       const decision: LinkDecision = { link, effect: 'refused', reason, masterId: '', groupSize: 0 };
       decisions.push(decision);
       refused.push(decision);
@@ -199,24 +192,31 @@ export function resolve(input: ResolveInput): Resolution {
     }
     const effect: LinkEffect = together ? 'redundant' : sizeLeft > 1 && sizeRight > 1 ? 'merged' : 'linked';
     groups.apply(link);
-    touched.add(link.left);
     const group = groups.group(link.left);
     decisions.push({ link, effect, reason: '', masterId: masterOf(group), groupSize: group.size });
   }
+  return { decisions, refused };
+}
 
-  const touchedRoots = new Set([...touched].map((node) => groups.root(node)));
+/**
+ * The master rows of the groups `seeds` belong to, from every stored link of
+ * them (decisions included), that differ from the `current` ones.
+ */
+export function mastersToWrite(stored: readonly StoredLink[], seeds: Iterable<IdentityNode>, current: ReadonlyMap<string, Pick<ProfileMaster, 'masterId' | 'version'>>): ProfileMaster[] {
+  const { groups } = groupsOf(stored);
+  const roots = new Set([...seeds].filter((node) => groups.has(node)).map((node) => groups.root(node)));
   const masters: ProfileMaster[] = [];
   for (const [root, nodes] of groups.members()) {
-    if (!touchedRoots.has(root)) continue;
+    if (!roots.has(root)) continue;
     const group = groups.group(root);
     const masterId = masterOf(group);
     for (const node of nodes) {
       const profileId = profileIdOf(node);
       if (profileId === undefined) continue;
-      const now = input.current.get(profileId);
+      const now = current.get(profileId);
       if (now !== undefined && now.masterId === masterId && now.version === group.links) continue;
       masters.push({ profileId, masterId, version: group.links, groupSize: group.size, lastLinkEventId: group.last?.eventId ?? '' });
     }
   }
-  return { decisions, masters, refused };
+  return masters;
 }

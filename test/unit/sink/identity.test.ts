@@ -6,7 +6,7 @@
  */
 import { linkOf, linksOf, nodeOf, profileNode, userNode, type IdentityLink } from '../../../src/sink/identity/links';
 import { explain } from '../../../src/sink/identity/explain';
-import { resolve, type ProfileMaster, type StoredLink } from '../../../src/sink/identity/resolve';
+import { decide, mastersToWrite, type LinkDecision, type ProfileMaster, type StoredLink } from '../../../src/sink/identity/resolve';
 import type { EventRow } from '../../../src/sink/rows';
 import { inLists, sqlString } from '../../../src/storage/sql-literal';
 
@@ -23,21 +23,33 @@ const link = (call: 'identify' | 'alias', left: string, right: string, eventId: 
 const identify = (profileId: string, userId: string, eventId: string, at: string) => link('identify', profileNode(profileId), userNode(userId), eventId, `2026-11-${at}`);
 const alias = (userId: string, other: string, eventId: string, at: string) => link('alias', userNode(userId), userNode(other), eventId, `2026-11-${at}`);
 
-/** A store of decisions and master rows, fed batch after batch as the sink feeds ClickHouse. */
+/** A store of decisions and master rows, fed batch after batch as the sink feeds ClickHouse (a row of a higher version wins). */
 class Store {
   readonly links: StoredLink[] = [];
   readonly rows: ProfileMaster[] = [];
   readonly masters = new Map<string, ProfileMaster>();
 
-  batch(incoming: IdentityLink[], maxGroupSize = 100) {
-    const result = resolve({ stored: this.links, incoming, current: this.masters, maxGroupSize });
-    for (const d of result.decisions) this.links.push({ ...d.link, effect: d.effect, reason: d.reason });
-    for (const m of result.masters) {
+  /** Stores decisions, as the first insert of a resolution does. */
+  storeLinks(decisions: readonly LinkDecision[]): void {
+    for (const d of decisions) this.links.push({ ...d.link, effect: d.effect, reason: d.reason });
+  }
+
+  /** The masters the groups of `incoming` get from the links stored now, stored as the second insert does. */
+  storeMasters(incoming: readonly IdentityLink[]): ProfileMaster[] {
+    const masters = mastersToWrite(this.links, incoming.flatMap((l) => [l.left, l.right]), this.masters);
+    for (const m of masters) {
       this.rows.push(m);
       const now = this.masters.get(m.profileId);
       if (now === undefined || m.version >= now.version) this.masters.set(m.profileId, m);
     }
-    return result;
+    return masters;
+  }
+
+  /** One resolution, as IdentityResolver runs it. */
+  batch(incoming: IdentityLink[], maxGroupSize = 100) {
+    const decided = decide(this.links, incoming, maxGroupSize);
+    this.storeLinks(decided.decisions);
+    return { ...decided, masters: this.storeMasters(incoming) };
   }
 
   masterOf(profileId: string): string | undefined {
@@ -115,6 +127,28 @@ describe('resolve', () => {
     const again = store.batch(batch);
     expect(again).toEqual({ decisions: [], masters: [], refused: [] });
     expect(store.rows.length).toBe(rows);
+  });
+
+  it('converges when two replicas resolve links of one group at once, whichever writes its masters last', () => {
+    for (const lastWriter of ['stale', 'complete'] as const) {
+      const store = new Store();
+      store.batch([identify('p1', 'u1', 'e1', '01'), identify('p2', 'u2', 'e2', '02')]);
+      const [first, second] = [[alias('u1', 'x', 'e3', '03')], [alias('u2', 'x', 'e4', '04')]];
+      // Both decide before either has stored its links.
+      const decidedFirst = decide(store.links, first, 100);
+      const decidedSecond = decide(store.links, second, 100);
+      store.storeLinks(decidedFirst.decisions);
+      const staleView = mastersToWrite(store.links, first.flatMap((l) => [l.left, l.right]), store.masters);
+      store.storeLinks(decidedSecond.decisions);
+      if (lastWriter === 'stale') {
+        store.storeMasters(second);
+        for (const m of staleView) if (m.version >= (store.masters.get(m.profileId)?.version ?? 0)) store.masters.set(m.profileId, m);
+      } else {
+        for (const m of staleView) store.masters.set(m.profileId, m);
+        store.storeMasters(second);
+      }
+      expect([store.masterOf('p1'), store.masterOf('p2'), store.masters.get('p2')?.version]).toEqual(['p1', 'p1', 4]);
+    }
   });
 
   it('rewrites the masters of a group whose master rows were lost after its links were stored', () => {
