@@ -3,10 +3,23 @@
 /** A ClickHouse string literal: backslashes and single quotes escaped. */
 export const sqlString = (value: string): string => `'${value.replace(/[\\']/g, '\\$&')}'`;
 
-/** Values split into lists small enough for an `IN (...)` under ClickHouse's max_query_size. */
-export function inLists(values: Iterable<string>, size = 1000): string[] {
-  const all = [...values];
+/**
+ * Values split into `IN (...)` lists of at most `maxBytes` of SQL each, so a
+ * query stays well under ClickHouse's max_query_size (256 KiB by default).
+ */
+export function inLists(values: Iterable<string>, maxBytes = 100_000): string[] {
   const lists: string[] = [];
-  for (let i = 0; i < all.length; i += size) lists.push(all.slice(i, i + size).map(sqlString).join(', '));
+  let list: string[] = [];
+  let bytes = 0;
+  for (const value of values) {
+    const literal = sqlString(value);
+    if (list.length > 0 && bytes + literal.length + 2 > maxBytes) {
+      lists.push(list.join(', '));
+      [list, bytes] = [[], 0];
+    }
+    list.push(literal);
+    bytes += literal.length + 2;
+  }
+  if (list.length > 0) lists.push(list.join(', '));
   return lists;
 }

@@ -36,11 +36,13 @@ export class IdentityResolver {
   async resolve(links: readonly IdentityLink[]): Promise<Decisions> {
     if (links.length === 0) return { decisions: [], refused: [] };
     const seeds = links.flatMap((l) => [l.left, l.right]);
-    const decided = decide(await groupLinks(this.select, this.database, seeds), links, this.maxGroupSize);
+    const before = await groupLinks(this.select, this.database, seeds);
+    const decided = decide(before, links, this.maxGroupSize);
     const resolvedAt = toDateTime64(new Date());
     await this.store(decided.decisions.map((d) => linkRow(d, resolvedAt)));
 
-    const stored = await groupLinks(this.select, this.database, seeds);
+    // Reading from every id already known takes one step unless another replica linked new ids meanwhile.
+    const stored = await groupLinks(this.select, this.database, new Set([...seeds, ...before.flatMap((l) => [l.left, l.right])]));
     const profiles = new Set(stored.flatMap((l) => [l.left, l.right]).map(profileIdOf).filter((id): id is string => id !== undefined));
     const masters = mastersToWrite(stored, seeds, await storedMasters(this.select, this.database, profiles));
     await this.store(

@@ -221,7 +221,9 @@ describe('SQL literals', () => {
     expect(sqlString(`it's a \\ test`)).toBe(`'it\\'s a \\\\ test'`);
   });
 
-  it('splits long IN lists', () => {
-    expect(inLists(['a', 'b', 'c'], 2)).toEqual([`'a', 'b'`, `'c'`]);
+  it('splits long IN lists by their size in bytes', () => {
+    expect(inLists(['a', 'b', 'c'], 10)).toEqual([`'a', 'b'`, `'c'`]);
+    expect(inLists(['a', 'b', 'c'])).toEqual([`'a', 'b', 'c'`]);
+    expect(inLists([])).toEqual([]);
   });
 });
