@@ -14,6 +14,7 @@ import type { ClickHouseWriter, PendingRow } from './clickhouse-writer';
 import type { DeadLetter, DeadLetterReason, DeadLetters } from './dead-letters';
 import type { IdentityResolver } from './identity/identity-resolver';
 import { linksOf } from './identity/links';
+import type { LinkDecision } from './identity/resolve';
 import { toTableRow, type EventRow, type TableRow } from './rows';
 
 /** The loop's bounds. */
@@ -122,6 +123,17 @@ export class SinkLoop {
     }
   }
 
+  /** Resolves the identity links of a batch's stored events; returns the refused ones. */
+  private async resolveIdentities(batch: readonly JsMsg[], events: readonly EventRow[]): Promise<LinkDecision[]> {
+    const links = linksOf(events);
+    if (links.length === 0) return [];
+    const started = performance.now();
+    const decided = await this.retrying(batch, 'identity resolution', () => this.identity.resolve(links));
+    this.metrics.identitySeconds.observe((performance.now() - started) / 1000);
+    for (const d of decided.decisions) this.metrics.identityLinks.inc({ effect: d.effect });
+    return decided.refused;
+  }
+
   private async handle(batch: readonly JsMsg[]): Promise<void> {
     const started = Date.now();
     const bySeq = new Map(batch.map((msg) => [msg.seq, msg]));
@@ -162,14 +174,9 @@ export class SinkLoop {
     }
 
     const notStored = new Set(refused.map((r) => r.pending));
-    const events = rows.flatMap((r) => (r.table === 'events' && !notStored.has(r) ? [r.row as EventRow] : []));
-    const links = linksOf(events);
-    const resolving = performance.now();
-    const identity = await this.retrying(batch, 'identity resolution', () => this.identity.resolve(links));
-    if (links.length > 0) this.metrics.identitySeconds.observe((performance.now() - resolving) / 1000);
-    for (const d of identity.decisions) this.metrics.identityLinks.inc({ effect: d.effect });
-    // A refused link is set aside with its reason; its event is stored, so the message is acked.
-    const refusedLinks = identity.refused.map((d) => letter(bySeq.get(d.link.seq) as JsMsg, 'IDENTITY_LINK_REFUSED', d.reason, d.link.sourceId));
+    const refusedLinks = (await this.resolveIdentities(batch, rows.flatMap((r) => (r.table === 'events' && !notStored.has(r) ? [r.row as EventRow] : []))))
+      // A refused link is set aside with its reason; its event is stored, so the message is acked.
+      .map((d) => letter(bySeq.get(d.link.seq) as JsMsg, 'IDENTITY_LINK_REFUSED', d.reason, d.link.sourceId));
     await this.retrying(batch, 'dead-letter write', () => this.deadLetters.record([...letters, ...refusedLinks]));
 
     // A reason on +TERM needs nats-server 2.10; the dead letter holds the reason anyway.

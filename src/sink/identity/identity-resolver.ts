@@ -34,7 +34,6 @@ export class IdentityResolver {
    * Returns the decisions. Throws when storage fails.
    */
   async resolve(links: readonly IdentityLink[]): Promise<Decisions> {
-    if (links.length === 0) return { decisions: [], refused: [] };
     const seeds = links.flatMap((l) => [l.left, l.right]);
     const before = await groupLinks(this.select, this.database, seeds);
     const decided = decide(before, links, this.maxGroupSize);
