@@ -5,7 +5,7 @@
  * of links from the id to its master, every link with the event that made it,
  * and the links the group-size cap refused.
  */
-import { AdminQueryFailed, postAdminQuery } from '../http/admin-query-client';
+import { postAdminQuery } from '../http/admin-query-client';
 import { explain, type Explanation } from '../sink/identity/explain';
 import { groupLinks, storedMasters, type Select } from '../sink/identity/identity-graph';
 import { nodeOf, profileIdOf } from '../sink/identity/links';
@@ -34,20 +34,13 @@ function print(e: Explanation, stored: { masterId: string; version: number } | u
   if (e.refused.length > 0) console.log(`\nrefused links:\n${e.refused.map((l) => `  ${linkLine(l)}\n    ${l.reason}`).join('\n')}`);
 }
 
-/** Explains the group of `id` (a profile id, or `user:<id>`); returns the exit code. */
-export async function explainIdentity(id: string, options: ExplainOptions): Promise<number> {
+/** Explains the group of `id` (a profile id, or `user:<id>`); throws AdminQueryFailed when the endpoint refuses or fails a read. */
+export async function explainIdentity(id: string, options: ExplainOptions): Promise<void> {
   const select: Select = (sql) => postAdminQuery(options.address, options.adminKey, sql);
   const node = nodeOf(id);
-  try {
-    const explanation = explain(await groupLinks(select, options.database, [node]), node);
-    const profileId = profileIdOf(node);
-    const stored = profileId === undefined ? undefined : (await storedMasters(select, options.database, [profileId])).get(profileId);
-    if (options.json) console.log(JSON.stringify({ ...explanation, stored: stored ?? null }));
-    else print(explanation, stored);
-    return 0;
-  } catch (error) {
-    if (!(error instanceof AdminQueryFailed)) throw error;
-    console.error(error.message);
-    return 1;
-  }
+  const explanation = explain(await groupLinks(select, options.database, [node]), node);
+  const profileId = profileIdOf(node);
+  const stored = profileId === undefined ? undefined : (await storedMasters(select, options.database, [profileId])).get(profileId);
+  if (options.json) console.log(JSON.stringify({ ...explanation, stored: stored ?? null }));
+  else print(explanation, stored);
 }

@@ -16,6 +16,7 @@ import { send } from './send';
 import { addSettingFlags, settingOverrides } from './setting-flags';
 import { createLogger } from '../observability/logger';
 import { UnsupportedVersionError } from '../storage/clickhouse-client';
+import { AdminQueryFailed } from '../http/admin-query-client';
 
 /** Runs a started service until SIGINT or SIGTERM, then stops it gracefully. */
 async function runUntilSignal(start: () => Promise<{ stop(): Promise<void> }>): Promise<void> {
@@ -113,7 +114,7 @@ withAdminOptions(
     .argument('<sql>', 'one SELECT statement'),
   'print one JSON row per line',
 ).action(async (sql: string, options: AdminOptions) => {
-  process.exitCode = await query(sql, { address: options.address, adminKey: adminKeyOf(options), json: options.json });
+  await query(sql, { address: options.address, adminKey: adminKeyOf(options), json: options.json });
 });
 
 withAdminOptions(
@@ -126,7 +127,7 @@ withAdminOptions(
     .option('--database <name>', 'the database of the tables', process.env.TRIBUTARY_CLICKHOUSE_DATABASE ?? 'tributary'),
   'print the explanation as one JSON object',
 ).action(async (id: string, options: AdminOptions & { database: string }) => {
-  process.exitCode = await explainIdentity(id, { address: options.address, adminKey: adminKeyOf(options), database: options.database, json: options.json });
+  await explainIdentity(id, { address: options.address, adminKey: adminKeyOf(options), database: options.database, json: options.json });
 });
 
 program
@@ -139,6 +140,7 @@ program
   });
 
 program.parseAsync().catch((error: unknown) => {
-  console.error(error instanceof ConfigError || error instanceof UnsupportedVersionError ? error.message : error);
+  // Errors that explain themselves print their message alone; anything else its stack.
+  console.error(error instanceof ConfigError || error instanceof UnsupportedVersionError || error instanceof AdminQueryFailed ? error.message : error);
   process.exitCode = 1;
 });

@@ -56,6 +56,12 @@ export class ClickHouseWriter {
     return refused;
   }
 
+  /** Stores every row, or throws: for rows the sink makes itself, which ClickHouse refusing is a fault, not poison. */
+  async writeAll(rows: readonly PendingRow[]): Promise<void> {
+    const refused = await this.write(rows);
+    if (refused.length > 0) throw new Error(`ClickHouse refused ${refused.length} ${refused[0].pending.table} rows: ${refused[0].error.message}`);
+  }
+
   private async isolate<R extends PendingRow>(table: string, rows: readonly R[]): Promise<RefusedRow<R>[]> {
     try {
       await this.client.insert({

@@ -59,7 +59,6 @@ export class DeadLetters {
         failed_at: failedAt,
       },
     }));
-    const refused = await this.writer.write(rows);
-    if (refused.length > 0) throw new Error(`ClickHouse refused ${refused.length} dead letters: ${refused[0].error.message}`);
+    await this.writer.writeAll(rows);
   }
 }

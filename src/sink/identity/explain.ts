@@ -4,7 +4,7 @@
  * of the group in time order, and the links refused at its edge. Pure: it
  * works on the group's stored links as identity-graph.ts reads them.
  */
-import { linkKey, profileNode, type IdentityNode } from './links';
+import { distinctLinks, profileNode, type IdentityNode } from './links';
 import { groupOf, type StoredLink } from './resolve';
 
 /** An id's group, explained. */
@@ -25,13 +25,6 @@ export interface Explanation {
 
 const byTime = (a: StoredLink, b: StoredLink): number =>
   a.originalTimestamp === b.originalTimestamp ? (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0) : a.originalTimestamp < b.originalTimestamp ? -1 : 1;
-
-/** Each link once (identity_edges holds it under both its ids). */
-function distinct(links: readonly StoredLink[]): StoredLink[] {
-  const byKey = new Map<string, StoredLink>();
-  for (const link of links) if (!byKey.has(linkKey(link))) byKey.set(linkKey(link), link);
-  return [...byKey.values()];
-}
 
 /** The shortest chain of applied links from one id to another, breadth first; empty when they are the same or apart. */
 function chain(links: readonly StoredLink[], from: IdentityNode, to: IdentityNode): StoredLink[] {
@@ -55,7 +48,8 @@ function chain(links: readonly StoredLink[], from: IdentityNode, to: IdentityNod
 
 /** Explains the group of `node` from every stored link of it. */
 export function explain(stored: readonly StoredLink[], node: IdentityNode): Explanation {
-  const all = distinct(stored);
+  // identity_edges holds each link under both its ids.
+  const all = distinctLinks(stored);
   const applied = all.filter((l) => l.effect !== 'refused').sort(byTime);
   const { members, masterId, version } = groupOf(applied, node);
   return {

@@ -7,7 +7,7 @@
  */
 import { inLists } from '../../storage/sql-literal';
 import type { IdentityNode } from './links';
-import type { LinkEffect, ProfileMaster, StoredLink } from './resolve';
+import type { LinkEffect, StoredLink, StoredMaster } from './resolve';
 
 /** Runs one SELECT and returns its rows as JSON objects. */
 export type Select = <T>(sql: string) => Promise<T[]>;
@@ -58,8 +58,8 @@ export async function groupLinks(select: Select, database: string, seeds: Iterab
 }
 
 /** The stored master and version of each profile that has one. */
-export async function storedMasters(select: Select, database: string, profileIds: Iterable<string>): Promise<Map<string, Pick<ProfileMaster, 'masterId' | 'version'>>> {
-  const masters = new Map<string, Pick<ProfileMaster, 'masterId' | 'version'>>();
+export async function storedMasters(select: Select, database: string, profileIds: Iterable<string>): Promise<Map<string, StoredMaster>> {
+  const masters = new Map<string, StoredMaster>();
   for (const list of inLists(profileIds)) {
     const rows = await select<{ profile_id: string; master_id: string; version: number | string }>(
       `SELECT profile_id, master_id, version FROM ${database}.profile_masters FINAL WHERE profile_id IN (${list})`,

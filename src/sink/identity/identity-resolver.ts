@@ -38,13 +38,13 @@ export class IdentityResolver {
     const before = await groupLinks(this.select, this.database, seeds);
     const decided = decide(before, links, this.maxGroupSize);
     const resolvedAt = toDateTime64(new Date());
-    await this.store(decided.decisions.map((d) => linkRow(d, resolvedAt)));
+    await this.writer.writeAll(decided.decisions.map((d) => linkRow(d, resolvedAt)));
 
     // Reading from every id already known takes one step unless another replica linked new ids meanwhile.
     const stored = await groupLinks(this.select, this.database, new Set([...seeds, ...before.flatMap((l) => [l.left, l.right])]));
     const profiles = new Set(stored.flatMap((l) => [l.left, l.right]).map(profileIdOf).filter((id): id is string => id !== undefined));
     const masters = mastersToWrite(stored, seeds, await storedMasters(this.select, this.database, profiles));
-    await this.store(
+    await this.writer.writeAll(
       masters.map((m) => ({
         seq: 0,
         table: 'profile_masters',
@@ -53,11 +53,6 @@ export class IdentityResolver {
       })),
     );
     return decided;
-  }
-
-  private async store(rows: readonly PendingRow[]): Promise<void> {
-    const refused = await this.writer.write(rows);
-    if (refused.length > 0) throw new Error(`ClickHouse refused ${refused.length} ${refused[0].pending.table} rows: ${refused[0].error.message}`);
   }
 }
 

@@ -49,12 +49,15 @@ export function linkOf(row: EventRow): IdentityLink | undefined {
   return undefined;
 }
 
+/** Each link once (the first of those with one key), in the order given. */
+export function distinctLinks<L extends IdentityLink>(links: Iterable<L>): L[] {
+  const byKey = new Map<string, L>();
+  for (const link of links) if (!byKey.has(linkKey(link))) byKey.set(linkKey(link), link);
+  return [...byKey.values()];
+}
+
 /** The links of event rows, in stream order, each event once. */
 export function linksOf(rows: readonly EventRow[]): IdentityLink[] {
-  const links = new Map<string, IdentityLink>();
-  for (const row of [...rows].sort((a, b) => a.stream_seq - b.stream_seq)) {
-    const link = linkOf(row);
-    if (link !== undefined && !links.has(linkKey(link))) links.set(linkKey(link), link);
-  }
-  return [...links.values()];
+  const ordered = [...rows].sort((a, b) => a.stream_seq - b.stream_seq);
+  return distinctLinks(ordered.map(linkOf).filter((link): link is IdentityLink => link !== undefined));
 }

@@ -9,7 +9,7 @@
  * replays and sink replicas agree. A new link that would make a group larger
  * than the cap is refused. See docs/identity.md.
  */
-import { linkKey, profileIdOf, type IdentityLink, type IdentityNode } from './links';
+import { distinctLinks, linkKey, profileIdOf, type IdentityLink, type IdentityNode } from './links';
 
 /** What a link did. */
 export type LinkEffect = 'linked' | 'merged' | 'redundant' | 'refused';
@@ -42,6 +42,9 @@ export interface ProfileMaster {
   /** The event of the group's newest link (by stream sequence). */
   readonly lastLinkEventId: string;
 }
+
+/** What profile_masters holds of a profile now. */
+export type StoredMaster = Pick<ProfileMaster, 'masterId' | 'version'>;
 
 /** What deciding a batch's links gave. */
 export interface Decisions {
@@ -89,13 +92,19 @@ class Groups {
     return root;
   }
 
-  /** The size of the group `node` is in; 1 for an id no applied link names. */
-  sizeOf(node: IdentityNode): number {
-    return this.has(node) ? (this.groups.get(this.root(node)) as Group).size : 1;
-  }
-
+  /** The group of an id some applied link names. */
   group(node: IdentityNode): Group {
     return this.groups.get(this.root(node)) as Group;
+  }
+
+  /** The size of the group `node` is in; 1 for an id no applied link names. */
+  sizeOf(node: IdentityNode): number {
+    return this.has(node) ? this.group(node).size : 1;
+  }
+
+  /** Whether two ids are in one group already. */
+  together(a: IdentityNode, b: IdentityNode): boolean {
+    return this.has(a) && this.has(b) && this.root(a) === this.root(b);
   }
 
   private add(node: IdentityNode): void {
@@ -157,13 +166,9 @@ export function groupOf(stored: readonly StoredLink[], node: IdentityNode): { me
 /** Groups from stored links, each link once; returns them with the links by key. */
 function groupsOf(stored: readonly StoredLink[]): { groups: Groups; byKey: Map<string, StoredLink> } {
   const groups = new Groups();
-  const byKey = new Map<string, StoredLink>();
-  for (const link of stored) {
-    if (byKey.has(linkKey(link))) continue;
-    byKey.set(linkKey(link), link);
-    if (link.effect !== 'refused') groups.apply(link);
-  }
-  return { groups, byKey };
+  const links = distinctLinks(stored);
+  for (const link of links) if (link.effect !== 'refused') groups.apply(link);
+  return { groups, byKey: new Map(links.map((link) => [linkKey(link), link])) };
 }
 
 /**
@@ -176,13 +181,13 @@ export function decide(stored: readonly StoredLink[], incoming: readonly Identit
   const decisions: LinkDecision[] = [];
   const refused: LinkDecision[] = [];
   for (const link of incoming) {
-    const earlier = byKey.get(linkKey(link));
-    if (earlier !== undefined) {
-      if (earlier.effect === 'refused') refused.push({ link, effect: 'refused', reason: earlier.reason, masterId: '', groupSize: 0 });
+    const before = byKey.get(linkKey(link));
+    if (before !== undefined) {
+      if (before.effect === 'refused') refused.push({ link, effect: 'refused', reason: before.reason, masterId: '', groupSize: 0 });
       continue;
     }
     const [sizeLeft, sizeRight] = [groups.sizeOf(link.left), groups.sizeOf(link.right)];
-    const together = groups.has(link.left) && groups.has(link.right) && groups.root(link.left) === groups.root(link.right);
+    const together = groups.together(link.left, link.right);
     if (!together && sizeLeft + sizeRight > maxGroupSize) {
       const reason = `group-size cap: linking ${link.left} (a group of ${sizeLeft}) and ${link.right} (a group of ${sizeRight}) would make a group of ${sizeLeft + sizeRight} ids; TRIBUTARY_IDENTITY_MAX_GROUP is ${maxGroupSize}`;
       const decision: LinkDecision = { link, effect: 'refused', reason, masterId: '', groupSize: 0 };
@@ -202,7 +207,7 @@ export function decide(stored: readonly StoredLink[], incoming: readonly Identit
  * The master rows of the groups `seeds` belong to, from every stored link of
  * them (decisions included), that differ from the `current` ones.
  */
-export function mastersToWrite(stored: readonly StoredLink[], seeds: Iterable<IdentityNode>, current: ReadonlyMap<string, Pick<ProfileMaster, 'masterId' | 'version'>>): ProfileMaster[] {
+export function mastersToWrite(stored: readonly StoredLink[], seeds: Iterable<IdentityNode>, current: ReadonlyMap<string, StoredMaster>): ProfileMaster[] {
   const { groups } = groupsOf(stored);
   const roots = new Set([...seeds].filter((node) => groups.has(node)).map((node) => groups.root(node)));
   const masters: ProfileMaster[] = [];
