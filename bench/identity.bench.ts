@@ -1,5 +1,5 @@
 /**
- * The cost of identity resolution per event: the sink's identity step
+ * The cost of identity resolution per event: the identity stage's work
  * (links of a batch's stored events, the walk of their groups, the decisions
  * and master rows written) on the embedded ClickHouse, beside the insert of
  * the same batch's events for scale. The workload is seeded: people with one
@@ -14,12 +14,13 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
 import { loadConfig } from '../src/config/load';
-import { Envelope } from '../src/gen/tributary/ingest/v1/envelope';
 import type { Record } from '../src/gen/tributary/ingest/v1/record';
-import { ClickHouseWriter } from '../src/sink/clickhouse-writer';
-import { IdentityResolver } from '../src/sink/identity/identity-resolver';
-import { linksOf } from '../src/sink/identity/links';
-import { toTableRow, type EventRow } from '../src/sink/rows';
+import { IdentityResolver } from '../src/identity/identity-resolver';
+import { linkingEvent } from '../src/identity/linking-event';
+import { linksOf, type LinkingEvent } from '../src/identity/links';
+import { sinkRow } from '../src/sink/sink-batches';
+import { ClickHouseWriter } from '../src/storage/clickhouse-writer';
+import { LineBuffer } from '../src/storage/line-buffer';
 import { createClickHouse } from '../src/storage/clickhouse-client';
 import { migrate } from '../src/storage/migrate';
 import { envelopesOf, SEED } from './suite/record-mix';
@@ -73,7 +74,8 @@ async function main(): Promise<void> {
     const writer = new ClickHouseWriter(client, database);
     const resolver = new IdentityResolver(client, database, writer, 100);
     const records = workload();
-    const rows = envelopesOf(records).map((bytes, i) => ({ seq: i + 1, ...toTableRow(Envelope.decode(bytes), i + 1) }));
+    const lines = new LineBuffer();
+    const rows = envelopesOf(records).map((bytes, i) => ({ ...sinkRow(bytes, i + 1, lines), event: linkingEvent(bytes, i + 1) }));
     const batches = Array.from({ length: Math.ceil(rows.length / BATCH) }, (_, b) => rows.slice(b * BATCH, (b + 1) * BATCH));
 
     const pass = async (): Promise<Pass> => {
@@ -82,7 +84,7 @@ async function main(): Promise<void> {
         const inserting = performance.now();
         await writer.write(batch);
         const resolving = performance.now();
-        const links = linksOf(batch.map((r) => r.row as EventRow));
+        const links = linksOf(batch.map((r) => r.event).filter((e): e is LinkingEvent => e !== undefined));
         const resolution = await resolver.resolve(links);
         const done = performance.now();
         totals.insertMs += resolving - inserting;

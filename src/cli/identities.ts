@@ -6,10 +6,10 @@
  * and the links the group-size cap refused.
  */
 import { postAdminQuery } from '../http/admin-query-client';
-import { explain, type Explanation } from '../sink/identity/explain';
-import { groupLinks, storedMasters, type Select } from '../sink/identity/identity-graph';
-import { nodeOf, profileIdOf } from '../sink/identity/links';
-import type { StoredLink } from '../sink/identity/resolve';
+import { explain, type Explanation } from '../identity/explain';
+import { groupLinks, storedMasters, type Select } from '../identity/identity-graph';
+import { nodeOf, profileIdOf } from '../identity/links';
+import type { StoredLink } from '../identity/resolve';
 
 /** What `identities explain` needs. */
 export interface ExplainOptions {

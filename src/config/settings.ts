@@ -51,6 +51,8 @@ export const SETTINGS = {
   sinkAckWaitMs: setting('TRIBUTARY_SINK_ACK_WAIT', '30s', duration(1000), 'How long JetStream waits for an ack before redelivering; the sink keeps it alive while it retries.'),
   sinkMaxDeliveries: setting('TRIBUTARY_SINK_MAX_DELIVERIES', '5', integer(1, 1000), 'Deliveries of a record ClickHouse rejects as invalid before it goes to the dead letters.'),
   sinkRetryMaxMs: setting('TRIBUTARY_SINK_RETRY_MAX', '30s', duration(10), 'Longest pause between retries of a failing insert (exponential backoff from 100ms).'),
+  sinkStallAfterMs: setting('TRIBUTARY_SINK_STALL_AFTER', '1m', duration(1000), 'How long a batch of the sink or the identity stage may keep failing before that stage turns /readyz not ready with the reason (it keeps retrying).'),
+  identityConsumer: setting('TRIBUTARY_IDENTITY_CONSUMER', 'tributary-identity', token, "Name prefix of the identity stage's durable consumers (<name>-identify and <name>-alias); deleting them rebuilds the identity graph from the stream."),
   identityMaxGroup: setting('TRIBUTARY_IDENTITY_MAX_GROUP', '100', integer(2, 1_000_000), "Most ids (profile and user ids) one person's identity group may hold; a link that would make a larger group is refused and set aside as a dead letter."),
   logLevel: setting('TRIBUTARY_LOG_LEVEL', 'info', oneOf('trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'), 'Least severe log level written.'),
   maxEventIdLength: limit('TRIBUTARY_MAX_EVENT_ID_LENGTH', DEFAULT_LIMITS.maxEventIdLength, 'Longest event_id.'),

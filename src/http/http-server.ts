@@ -25,8 +25,8 @@ export interface AdminQueryEndpoint {
 /** What the endpoint reports on. */
 export interface HttpEndpointParts {
   readonly metrics: Metrics;
-  /** Named readiness checks; /readyz is 200 only when every one is true. */
-  readonly ready: { readonly [part: string]: () => boolean };
+  /** Named readiness checks, each true, false or the reason it is not ready; /readyz is 200 only when every one is true. */
+  readonly ready: { readonly [part: string]: () => boolean | string };
   /** The admin query, when this process holds the ClickHouse session. */
   readonly adminQuery?: AdminQueryEndpoint;
   /** gRPC-Web calls and their CORS preflights, when this process runs the gateway. */
@@ -82,7 +82,7 @@ export async function startHttpEndpoint(address: string, parts: HttpEndpointPart
       response.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
     } else if (path === '/readyz') {
       const checks = Object.fromEntries(Object.entries(parts.ready).map(([name, check]) => [name, check()]));
-      const ready = Object.values(checks).every(Boolean);
+      const ready = Object.values(checks).every((check) => check === true);
       response.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(`${JSON.stringify({ ready, checks })}\n`);
     } else if (path === '/metrics') {
       parts.metrics.registry.metrics().then(

@@ -2,10 +2,10 @@
  * Reads the identity graph from ClickHouse: the links of the groups some ids
  * belong to (walked breadth first over identity_edges, which holds each link
  * under both its ids), and profiles' stored masters. Storage is reached
- * through a `select` function, so the sink (its own client) and
+ * through a `select` function, so the identity stage (its own client) and
  * `tributary identities` (the admin endpoint) read it the same way.
  */
-import { inLists } from '../../storage/sql-literal';
+import { inLists } from '../storage/sql-literal';
 import type { IdentityNode } from './links';
 import type { LinkEffect, StoredLink, StoredMaster } from './resolve';
 

@@ -1,15 +1,14 @@
 /**
- * The sink's identity step, run after a batch's events are stored and before
- * it is acked: reads the groups the batch's links touch, decides the new
- * links and stores them (identity_links, and through its view
- * identity_edges), then reads the groups again and stores the masters that
- * changed (profile_masters). Everything it writes is derived from the links
+ * The identity stage's resolution of a batch of links: reads the groups the
+ * links touch, decides the new links and stores them (identity_links, and
+ * through its view identity_edges), then reads the groups again and stores
+ * the masters that changed (profile_masters). Everything it writes is derived from the links
  * alone, so a redelivered batch writes the same thing or nothing.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { SETTINGS } from '../../storage/clickhouse-client';
-import { toDateTime64 } from '../../storage/datetime';
-import type { ClickHouseWriter, PendingRow } from '../clickhouse-writer';
+import { SETTINGS } from '../storage/clickhouse-client';
+import { toDateTime64 } from '../storage/datetime';
+import { objectRow, type ClickHouseWriter, type PendingRow } from '../storage/clickhouse-writer';
 import { groupLinks, storedMasters, type Select } from './identity-graph';
 import { profileIdOf, type IdentityLink } from './links';
 import { decide, mastersToWrite, type Decisions, type LinkDecision } from './resolve';
@@ -45,21 +44,21 @@ export class IdentityResolver {
     const profiles = new Set(stored.flatMap((l) => [l.left, l.right]).map(profileIdOf).filter((id): id is string => id !== undefined));
     const masters = mastersToWrite(stored, seeds, await storedMasters(this.select, this.database, profiles));
     await this.writer.writeAll(
-      masters.map((m) => ({
-        seq: 0,
-        table: 'profile_masters',
-        dedupKey: `${m.profileId}\u0000${m.masterId}\u0000${m.version}`,
-        row: { profile_id: m.profileId, master_id: m.masterId, version: m.version, group_size: m.groupSize, last_link_event_id: m.lastLinkEventId, resolved_at: resolvedAt },
-      })),
+      masters.map((m) =>
+        objectRow(
+          0,
+          'profile_masters',
+          { profile_id: m.profileId, master_id: m.masterId, version: m.version, group_size: m.groupSize, last_link_event_id: m.lastLinkEventId, resolved_at: resolvedAt },
+          `${m.profileId}\u0000${m.masterId}\u0000${m.version}`,
+        ),
+      ),
     );
     return decided;
   }
 }
 
-const linkRow = ({ link, effect, reason, masterId, groupSize }: LinkDecision, resolvedAt: string): PendingRow => ({
-  seq: link.seq,
-  table: 'identity_links',
-  row: {
+const linkRow = ({ link, effect, reason, masterId, groupSize }: LinkDecision, resolvedAt: string): PendingRow =>
+  objectRow(link.seq, 'identity_links', {
     source_id: link.sourceId,
     event_id: link.eventId,
     call: link.call,
@@ -72,5 +71,4 @@ const linkRow = ({ link, effect, reason, masterId, groupSize }: LinkDecision, re
     master_id: masterId,
     group_size: groupSize,
     resolved_at: resolvedAt,
-  },
-});
+  });

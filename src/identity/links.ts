@@ -1,10 +1,22 @@
 /**
- * Identity links from stored event rows: `identify` links a profile id to a
- * user id, `alias` links a user id to another user id. Nothing else links
- * (a track carrying a user id does not), and product records never reach
- * here: they are `products` rows, not events. Pure functions.
+ * Identity links from events: `identify` links a profile id to a user id,
+ * `alias` links a user id to another user id. Nothing else links (a track
+ * carrying a user id does not), and product records never reach here: they
+ * are not events. Pure functions.
  */
-import type { EventRow } from '../rows';
+
+/** What an event says about identity, named as its `events` columns. */
+export interface LinkingEvent {
+  readonly source_id: string;
+  readonly event_id: string;
+  readonly call: string;
+  readonly profile_id: string;
+  readonly user_id: string;
+  readonly another_user_id: string;
+  /** The producer's own timestamp, as stored (`YYYY-MM-DD hh:mm:ss.mmm`, UTC). */
+  readonly original_timestamp: string;
+  readonly stream_seq: number;
+}
 
 /** A node of the identity graph: `profile:<id>` or `user:<id>`, so equal strings of the two kinds stay apart. */
 export type IdentityNode = string;
@@ -39,8 +51,8 @@ export interface IdentityLink {
 /** What identifies a link: its event. */
 export const linkKey = (link: Pick<IdentityLink, 'sourceId' | 'eventId'>): string => `${link.sourceId}\u0000${link.eventId}`;
 
-/** The link an event row makes, if any. */
-export function linkOf(row: EventRow): IdentityLink | undefined {
+/** The link an event makes, if any. */
+export function linkOf(row: LinkingEvent): IdentityLink | undefined {
   const base = { sourceId: row.source_id, eventId: row.event_id, originalTimestamp: row.original_timestamp, seq: row.stream_seq };
   if (row.call === 'identify' && row.user_id !== '') return { ...base, call: 'identify', left: profileNode(row.profile_id), right: userNode(row.user_id) };
   if (row.call === 'alias' && row.user_id !== '' && row.another_user_id !== '' && row.user_id !== row.another_user_id) {
@@ -56,8 +68,8 @@ export function distinctLinks<L extends IdentityLink>(links: Iterable<L>): L[] {
   return [...byKey.values()];
 }
 
-/** The links of event rows, in stream order, each event once. */
-export function linksOf(rows: readonly EventRow[]): IdentityLink[] {
+/** The links of events, in stream order, each event once. */
+export function linksOf(rows: readonly LinkingEvent[]): IdentityLink[] {
   const ordered = [...rows].sort((a, b) => a.stream_seq - b.stream_seq);
   return distinctLinks(ordered.map(linkOf).filter((link): link is IdentityLink => link !== undefined));
 }

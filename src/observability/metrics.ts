@@ -5,6 +5,9 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+/** The stages whose consumer backlog is a gauge. */
+type PendingStage = 'sink' | 'identity';
+
 /** Every metric Tributary exports. */
 export class Metrics {
   readonly registry = new Registry();
@@ -21,27 +24,30 @@ export class Metrics {
   readonly sinkBatchSize = new Histogram({ name: 'tributary_sink_batch_size', help: 'Messages per sink batch.', buckets: [1, 10, 100, 1000, 5000, 10000, 50000], registers: [this.registry] });
   readonly sinkBatchSeconds = new Histogram({ name: 'tributary_sink_batch_duration_seconds', help: 'Time from fetching a sink batch to acking it.', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [this.registry] });
   readonly rowsWritten = new Counter({ name: 'tributary_rows_written_total', help: 'Rows handed to ClickHouse, by table.', labelNames: ['table'], registers: [this.registry] });
-  readonly identityLinks = new Counter({ name: 'tributary_identity_links_total', help: 'Identity links decided by the sink, by effect (linked, merged, redundant, refused).', labelNames: ['effect'], registers: [this.registry] });
-  readonly identitySeconds = new Histogram({ name: 'tributary_identity_resolution_seconds', help: "Time a sink batch spends resolving its identity links (batches with links only).", buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [this.registry] });
+  readonly identityLinks = new Counter({ name: 'tributary_identity_links_total', help: 'Identity links decided by the identity stage, by effect (linked, merged, redundant, refused).', labelNames: ['effect'], registers: [this.registry] });
+  readonly identitySeconds = new Histogram({ name: 'tributary_identity_resolution_seconds', help: "Time the identity stage spends resolving a batch's links.", buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [this.registry] });
   readonly deadLetters = new Counter({ name: 'tributary_dead_letters_total', help: 'Messages set aside as dead letters, by reason.', labelNames: ['reason'], registers: [this.registry] });
-  private pending: (() => Promise<number>) | undefined;
+  readonly stalls = new Counter({ name: 'tributary_stage_stalls_total', help: 'Batches that failed for longer than the stall bound, by stage (sink, identity); the stage is not ready while one fails.', labelNames: ['stage'], registers: [this.registry] });
+  private readonly pending = new Map<PendingStage, () => Promise<number>>();
 
   constructor() {
-    const read = () => this.pending;
-    new Gauge({
-      name: 'tributary_sink_consumer_pending',
-      help: 'Messages the sink consumer has not yet acked (undelivered plus awaiting ack).',
-      registers: [this.registry],
-      async collect() {
-        const source = read();
-        if (source !== undefined) this.set(await source());
-      },
-    });
+    for (const stage of ['sink', 'identity'] as const) {
+      const read = () => this.pending.get(stage);
+      new Gauge({
+        name: `tributary_${stage}_consumer_pending`,
+        help: `Messages the ${stage} consumer${stage === 'identity' ? 's have' : ' has'} not yet acked (undelivered plus awaiting ack).`,
+        registers: [this.registry],
+        async collect() {
+          const source = read();
+          if (source !== undefined) this.set(await source());
+        },
+      });
+    }
     collectDefaultMetrics({ register: this.registry, prefix: 'tributary_' });
   }
 
-  /** Tells the backlog gauge how to read the consumer's backlog. */
-  watchPending(read: () => Promise<number>): void {
-    this.pending = read;
+  /** Tells a backlog gauge how to read its consumers' backlog. */
+  watchPending(stage: PendingStage, read: () => Promise<number>): void {
+    this.pending.set(stage, read);
   }
 }

@@ -11,6 +11,7 @@ import { GrpcWebBridge } from '../gateway/grpc-web-bridge';
 import { startHttpEndpoint, type HttpEndpointParts } from '../http/http-server';
 import { Metrics } from '../observability/metrics';
 import { startSink } from '../sink/sink';
+import { startIdentity } from '../identity/identity-stage';
 import { runAdminQuery } from '../storage/admin-query';
 
 /** The address this process reaches its own gRPC server at: the listen host, or loopback for a wildcard. */
@@ -43,7 +44,7 @@ export async function startParts(config: Config, logger: Logger, choice: PartCho
   const stop = async () => {
     for (const part of stops.splice(0).reverse()) await part();
   };
-  const ready: Record<string, () => boolean> = {};
+  const ready: Record<string, () => boolean | string> = {};
   let adminQuery: HttpEndpointParts['adminQuery'];
   let grpcPort: number | undefined;
   let grpcWeb: HttpEndpointParts['grpcWeb'];
@@ -51,7 +52,10 @@ export async function startParts(config: Config, logger: Logger, choice: PartCho
     if (choice.sink) {
       const sink = await startSink(config, logger, undefined, metrics);
       stops.push(() => sink.stop());
-      ready.sink = () => !sink.stats.failing;
+      ready.sink = () => sink.ready();
+      const identity = await startIdentity(config, logger, sink.clickhouse, metrics);
+      stops.push(() => identity.stop());
+      ready.identity = () => identity.ready();
       adminQuery = { adminKey: config.adminKey, run: (sql) => runAdminQuery(sink.clickhouse, sql) };
     }
     if (choice.gateway) {

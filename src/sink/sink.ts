@@ -1,7 +1,8 @@
 /**
  * Assembles and runs the sink: ClickHouse (version check, migrations), the
- * stream, the dead-letter stream and the durable consumer, then the loop.
- * Storage-agnostic up to the writer: the loop knows rows, not SQL.
+ * stream, the dead-letter stream and the durable consumer, then the loop
+ * that stores its batches. Storage-agnostic up to the writer: the sink knows
+ * rows, not SQL.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -10,21 +11,24 @@ import { natsServers } from '../config/load';
 import type { Config } from '../config/settings';
 import { Metrics } from '../observability/metrics';
 import { checkVersion, createClickHouse } from '../storage/clickhouse-client';
+import { ClickHouseWriter } from '../storage/clickhouse-writer';
 import { migrate } from '../storage/migrate';
 import { NatsLink } from '../stream/connection';
+import { ConsumerLoop, type LoopHealth } from '../stream/consumer-loop';
 import { deadLetterStreamConfig } from '../stream/dead-letter-stream';
+import { DeadLetters } from '../stream/dead-letters';
 import { ensureConsumer, sinkConsumerConfig } from '../stream/sink-consumer';
 import { ensureStream, streamConfig } from '../stream/stream-definition';
-import { ClickHouseWriter } from './clickhouse-writer';
-import { DeadLetters } from './dead-letters';
-import { IdentityResolver } from './identity/identity-resolver';
-import { SinkLoop, type SinkStats } from './sink-loop';
+import { SinkBatches, type SinkStats } from './sink-batches';
 
 /** A running sink. */
 export interface Sink {
   readonly stats: Readonly<SinkStats>;
+  readonly health: Readonly<LoopHealth>;
   /** The ClickHouse client the sink writes with (the embedded engine belongs to this process). */
   readonly clickhouse: ClickHouseClient;
+  /** Whether the sink is ready: true, or why not (a batch failing for longer than the stall bound). */
+  ready(): true | string;
   /** Finishes or abandons (unacked) the batch in hand, then closes NATS and, if it opened it, ClickHouse. */
   stop(): Promise<void>;
 }
@@ -46,14 +50,16 @@ export async function startSink(config: Config, logger: Logger, clickhouse?: Cli
     const js = jetstream(link.nc);
     const consumer = await js.consumers.get(config.stream, config.sinkConsumer);
     const writer = new ClickHouseWriter(client, database);
-    const identity = new IdentityResolver(client, database, writer, config.identityMaxGroup);
-    const loop = new SinkLoop(consumer, writer, identity, new DeadLetters(js, writer, config), {
-      batchSize: config.sinkBatchSize,
-      batchWaitMs: config.sinkBatchWaitMs,
-      maxDeliveries: config.sinkMaxDeliveries,
-      retryMaxMs: config.sinkRetryMaxMs,
-    }, logger, metrics);
-    metrics.watchPending(async () => {
+    const batches = new SinkBatches(writer, new DeadLetters(js, writer, config), { maxDeliveries: config.sinkMaxDeliveries, retryMaxMs: config.sinkRetryMaxMs }, logger, metrics);
+    const loop = new ConsumerLoop(
+      'sink',
+      consumer,
+      (batch, retrying) => batches.handle(batch, retrying),
+      { batchSize: config.sinkBatchSize, batchWaitMs: config.sinkBatchWaitMs, retryMaxMs: config.sinkRetryMaxMs, stallAfterMs: config.sinkStallAfterMs },
+      logger,
+      () => metrics.stalls.inc({ stage: 'sink' }),
+    );
+    metrics.watchPending('sink', async () => {
       const info = await jsm.consumers.info(config.stream, config.sinkConsumer);
       return info.num_pending + info.num_ack_pending;
     });
@@ -61,8 +67,10 @@ export async function startSink(config: Config, logger: Logger, clickhouse?: Cli
     logger.info({ clickhouse: config.clickhouseUrl === '' ? 'embedded' : 'server', version, database, consumer: config.sinkConsumer }, 'sink consuming');
     const opened = link;
     return {
-      stats: loop.stats,
+      stats: batches.stats,
+      health: loop.health,
       clickhouse: client,
+      ready: () => loop.ready(),
       async stop() {
         await loop.stop();
         await opened.drain();

@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
-import { createChdbConnection } from 'chdb/connection';
+import { createChdbConnection, type ChdbExtension } from 'chdb/connection';
 import type { Config } from '../config/settings';
 
 /** The oldest ClickHouse Tributary supports: the JSON column type is generally available from 25.3. */
@@ -28,6 +28,12 @@ export const SETTINGS: ClickHouseSettings = Object.freeze({
 /** The folder of the embedded engine. */
 export const embeddedPath = (config: Config): string => resolve(join(config.dataDir, 'clickhouse'));
 
+/** The raw chDB surface behind each embedded client (for inserts that bypass the client's per-row path). */
+const embedded = new WeakMap<ClickHouseClient, ChdbExtension>();
+
+/** The chDB session behind `client`, or undefined when it talks to a server. */
+export const embeddedSession = (client: ClickHouseClient): ChdbExtension | undefined => embedded.get(client);
+
 /** Creates the client the configuration asks for. */
 export function createClickHouse(config: Config): ClickHouseClient {
   if (config.clickhouseUrl !== '') return createClient({ url: config.clickhouseUrl, request_timeout: 60_000 });
@@ -35,8 +41,10 @@ export function createClickHouse(config: Config): ClickHouseClient {
   mkdirSync(path, { recursive: true });
   // chdb implements the Connection interface of its own copy of
   // @clickhouse/client-common; the shapes are the same, the declarations differ.
-  const connection = createChdbConnection({ path }) as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];
-  return createClient({ connection });
+  const chdb = createChdbConnection({ path });
+  const client = createClient({ connection: chdb as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'] });
+  embedded.set(client, chdb.chdb);
+  return client;
 }
 
 /** The server refused: older than {@link MINIMUM_VERSION}. */

@@ -1,21 +1,36 @@
 /**
- * Writes a batch of rows: one insert per table, each with an
- * insert_deduplication_token derived from the stream sequences it holds (or
- * the rows' own dedup keys), so a retried or redelivered batch is not stored
- * twice. When ClickHouse rejects
- * an insert for its data, the batch is split in halves until the rows at
+ * Writes a batch of rows: one buffer per table, each insert with its own
+ * insert_deduplication_token (derived from the stream sequences it holds, or
+ * the rows' own dedup keys) and settings, so a retried or redelivered batch
+ * is not stored twice and nothing carries over to the next insert.
+ *
+ * An insert never touches more than {@link MAX_PARTITIONS_PER_INSERT}
+ * partitions: a backfill of years is cut into parts by partition, the same
+ * way for the same rows, so tokens stay deterministic. When ClickHouse
+ * refuses an insert for its data, it is split in halves until the rows at
  * fault are found; the others are stored. Transient failures are thrown.
  */
 import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { SETTINGS } from '../storage/clickhouse-client';
-import { isDataError } from '../storage/error-class';
+import { classifyInsertFailure } from './error-class';
+import { bodyOf } from './line-buffer';
+import { insertRaw } from './raw-insert';
+
+/**
+ * The most partitions one insert touches: ClickHouse's default
+ * `max_partitions_per_insert_block`, which a server may lower but rarely
+ * does; an insert refused for it anyway is split further.
+ */
+export const MAX_PARTITIONS_PER_INSERT = 100;
 
 /** A row on its way to a table, with the stream sequence it came from. */
 export interface PendingRow {
   readonly seq: number;
   readonly table: string;
-  readonly row: unknown;
+  /** The row as one JSONEachRow line, newline included. */
+  readonly bytes: Uint8Array;
+  /** The partition it lands in, for tables that have them. */
+  readonly partition?: number;
   /**
    * What makes the row itself for insert deduplication, when its sequence
    * does not (a row derived from several messages); the sequence otherwise.
@@ -29,11 +44,34 @@ export interface RefusedRow<R extends PendingRow = PendingRow> {
   readonly error: Error;
 }
 
+/** A row the sink builds itself, as an object, on its way to `table`. */
+export const objectRow = (seq: number, table: string, row: object, dedupKey?: string): PendingRow => ({ seq, table, bytes: Buffer.from(`${JSON.stringify(row)}\n`), dedupKey });
+
 /** The token of an insert: its table and the sequences (or dedup keys) of its rows. */
 export function insertToken(table: string, rows: readonly PendingRow[]): string {
   const hash = createHash('sha256').update(table);
   for (const { seq, dedupKey } of rows) hash.update(dedupKey === undefined ? `,${seq}` : `,${JSON.stringify(dedupKey)}`);
   return hash.digest('hex').slice(0, 40);
+}
+
+/**
+ * The rows cut into inserts of at most `max` partitions each. Rows keep their
+ * order when they fit one insert; otherwise they are grouped by partition in
+ * ascending order, so the same rows always make the same parts.
+ */
+export function partitionParts<R extends PendingRow>(rows: readonly R[], max = MAX_PARTITIONS_PER_INSERT): R[][] {
+  const byPartition = new Map<number, R[]>();
+  for (const row of rows) {
+    const key = row.partition ?? 0;
+    const list = byPartition.get(key);
+    if (list === undefined) byPartition.set(key, [row]);
+    else list.push(row);
+  }
+  if (byPartition.size <= max) return rows.length === 0 ? [] : [[...rows]];
+  const keys = [...byPartition.keys()].sort((a, b) => a - b);
+  const parts: R[][] = [];
+  for (let i = 0; i < keys.length; i += max) parts.push(keys.slice(i, i + max).flatMap((k) => byPartition.get(k) as R[]));
+  return parts;
 }
 
 /** Inserts rows into tables of one database. */
@@ -52,7 +90,7 @@ export class ClickHouseWriter {
       else list.push(row);
     }
     const refused: RefusedRow<R>[] = [];
-    for (const [table, list] of byTable) refused.push(...(await this.isolate(table, list)));
+    for (const [table, list] of byTable) for (const part of partitionParts(list)) refused.push(...(await this.isolate(table, part)));
     return refused;
   }
 
@@ -64,15 +102,15 @@ export class ClickHouseWriter {
 
   private async isolate<R extends PendingRow>(table: string, rows: readonly R[]): Promise<RefusedRow<R>[]> {
     try {
-      await this.client.insert({
+      await insertRaw(this.client, {
         table: `${this.database}.${table}`,
-        values: rows.map((r) => r.row),
-        format: 'JSONEachRow',
-        clickhouse_settings: { ...SETTINGS, insert_deduplication_token: insertToken(table, rows) },
+        body: bodyOf(rows),
+        settings: { insert_deduplication_token: insertToken(table, rows) },
       });
       return [];
     } catch (error) {
-      if (!isDataError(error)) throw error;
+      const failure = classifyInsertFailure(error);
+      if (failure === 'transient' || (failure === 'split' && rows.length === 1)) throw error;
       if (rows.length === 1) return [{ pending: rows[0], error: error as Error }];
       const half = Math.ceil(rows.length / 2);
       return [...(await this.isolate(table, rows.slice(0, half))), ...(await this.isolate(table, rows.slice(half)))];

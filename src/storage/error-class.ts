@@ -1,9 +1,21 @@
 /**
- * Which ClickHouse failures a retry can cure (Vector's ClickHouse sink draws
- * the same line): errors about the data itself are poison and go to the dead
- * letters; everything else (network, overload, a table missing or read-only)
- * is transient and retried, so that an outage never sends good records aside.
+ * What a failed insert means, so the sink knows whether to retry it or look
+ * for the rows at fault (Vector's ClickHouse sink draws the same line):
+ *
+ * - `poison`: ClickHouse says a row's data cannot be stored (a parse or type
+ *   error). The insert is split until the rows at fault are found; they go
+ *   to the dead letters, the others are stored.
+ * - `split`: the insert as a whole is too big a piece for the engine (more
+ *   partitions than one insert may touch). It is split and retried; no row is
+ *   at fault.
+ * - `transient`: everything else (network, overload, a table or column
+ *   missing, a query the engine refuses). The sink builds every row itself,
+ *   so a missing column or a malformed statement is schema drift or a bug,
+ *   never bad data: retried with backoff, never dead-lettered.
  */
+
+/** How the sink treats a failed insert. */
+export type InsertFailure = 'poison' | 'split' | 'transient';
 
 /** ClickHouse error types that mean the rows themselves cannot be stored. */
 const DATA_ERRORS = new Set([
@@ -15,17 +27,20 @@ const DATA_ERRORS = new Set([
   'CANNOT_READ_ALL_DATA',
   'ARGUMENT_OUT_OF_BOUND',
   'DECIMAL_OVERFLOW',
-  'INCORRECT_NUMBER_OF_COLUMNS',
-  'NUMBER_OF_COLUMNS_DOESNT_MATCH',
-  'UNKNOWN_IDENTIFIER',
-  'NO_SUCH_COLUMN_IN_TABLE',
-  'INCORRECT_QUERY',
   'TOO_DEEP_RECURSION',
 ]);
 
-/** Whether `error` says the inserted rows are invalid (poison), not that the server had trouble. */
-export function isDataError(error: unknown): boolean {
-  const type = (error as { type?: unknown } | null)?.type;
-  if (typeof type !== 'string') return false;
-  return type.startsWith('CANNOT_PARSE') || type.startsWith('CANNOT_CONVERT') || DATA_ERRORS.has(type);
+/** An unknown field in a JSONEachRow insert (INCORRECT_DATA) means the table lost a column: drift, not data. */
+const UNKNOWN_FIELD = /Unknown field found while parsing/;
+
+/** TOO_MANY_PARTS also names merge back-pressure, which is transient; only this message asks for smaller inserts. */
+const TOO_MANY_PARTITIONS = /Too many partitions for single INSERT block/;
+
+/** Classifies an insert's failure from the ClickHouse error's type and message. */
+export function classifyInsertFailure(error: unknown): InsertFailure {
+  const { type, message } = (error ?? {}) as { type?: unknown; message?: unknown };
+  const text = typeof message === 'string' ? message : '';
+  if (TOO_MANY_PARTITIONS.test(text)) return 'split';
+  if (typeof type !== 'string' || UNKNOWN_FIELD.test(text)) return 'transient';
+  return type.startsWith('CANNOT_PARSE') || type.startsWith('CANNOT_CONVERT') || DATA_ERRORS.has(type) ? 'poison' : 'transient';
 }

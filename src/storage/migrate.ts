@@ -6,10 +6,10 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from 'pino';
 import { SETTINGS } from './clickhouse-client';
 import { toDateTime64 } from './datetime';
-import { MIGRATIONS, onCluster, type SchemaTarget } from './schema';
+import { MIGRATIONS, onCluster, type Migration, type SchemaTarget } from './schema';
 
-/** Applies the missing migrations; returns the versions it applied. */
-export async function migrate(client: ClickHouseClient, target: SchemaTarget, logger: Logger): Promise<number[]> {
+/** Applies the missing migrations (of all of them, or of those given); returns the versions it applied. */
+export async function migrate(client: ClickHouseClient, target: SchemaTarget, logger: Logger, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
   const { database } = target;
   const cluster = onCluster(target);
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}${cluster}`, clickhouse_settings: SETTINGS });
@@ -20,7 +20,7 @@ export async function migrate(client: ClickHouseClient, target: SchemaTarget, lo
   const rows = await (await client.query({ query: `SELECT version FROM ${database}.schema_migrations FINAL`, format: 'JSONEachRow', clickhouse_settings: SETTINGS })).json<{ version: number }>();
   const applied = new Set(rows.map((r) => Number(r.version)));
   const done: number[] = [];
-  for (const migration of MIGRATIONS) {
+  for (const migration of migrations) {
     if (applied.has(migration.version)) continue;
     for (const statement of migration.statements(target)) await client.command({ query: statement, clickhouse_settings: SETTINGS });
     await client.insert({

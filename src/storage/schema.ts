@@ -14,6 +14,9 @@
  *   made it and what it did, the same links by node for walking the graph,
  *   and each profile's master id, versioned; events_stitched gives events
  *   with their profile's current master id.
+ * - free-form bags (properties, attributes, context, product data): the
+ *   JSON text the producer sent, in String columns (migration 8 converted the
+ *   JSON columns of migration 1 and 2).
  * - *_final views: exact reads (FINAL) for queries that must not see a
  *   duplicate before merges catch up.
  */
@@ -49,6 +52,37 @@ function engine(t: SchemaTarget, table: string, kind: 'ReplacingMergeTree' | 'Ag
 const dedupSettings = (t: SchemaTarget): string => (t.replicated ? '' : ' SETTINGS non_replicated_deduplication_window = 1000');
 
 const DT = "DateTime64(3, 'UTC')";
+
+/** The columns that hold a producer's free-form JSON (String since migration 8). */
+export const BAGS: readonly { readonly table: 'events' | 'products'; readonly column: string }[] = [
+  { table: 'events', column: 'properties' },
+  { table: 'events', column: 'user_attributes' },
+  { table: 'events', column: 'account_attributes' },
+  { table: 'events', column: 'context' },
+  { table: 'products', column: 'data' },
+];
+
+/** The materialized view that feeds profiles from events; `attributes` is the expression of the identify attributes' text. */
+const profilesView = (t: SchemaTarget, attributes: string): string =>
+  `CREATE MATERIALIZED VIEW IF NOT EXISTS ${t.database}.profiles_from_events${onCluster(t)} TO ${t.database}.profiles AS
+      SELECT source_id, profile_id,
+        min(timestamp) AS first_seen,
+        max(timestamp) AS last_seen,
+        argMaxStateIf(user_id, timestamp, user_id != '') AS user_id,
+        argMaxStateIf(${attributes}, timestamp, call = 'identify') AS user_attributes
+      FROM ${t.database}.events
+      GROUP BY source_id, profile_id`;
+
+/** The exact-read views of events and products. */
+const finalViews = (t: SchemaTarget): string[] =>
+  ['events', 'products'].map((table) => `CREATE VIEW IF NOT EXISTS ${t.database}.${table}_final${onCluster(t)} AS SELECT * FROM ${t.database}.${table} FINAL`);
+
+/** Events with their profile's current master id. */
+const stitchedView = (t: SchemaTarget): string => `CREATE VIEW IF NOT EXISTS ${t.database}.events_stitched${onCluster(t)} AS
+      SELECT e.*, if(m.current_master = '', e.profile_id, m.current_master) AS master_id
+      FROM ${t.database}.events_final AS e
+      LEFT JOIN (SELECT profile_id AS stitched_profile_id, master_id AS current_master FROM ${t.database}.profile_masters FINAL) AS m
+      ON m.stitched_profile_id = e.profile_id`;
 
 /** Every migration, in order. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -133,14 +167,7 @@ export const MIGRATIONS: readonly Migration[] = [
         user_attributes AggregateFunction(argMax, String, ${DT})
       ) ${engine(t, 'profiles', 'AggregatingMergeTree')}
       ORDER BY (source_id, profile_id)`,
-      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${t.database}.profiles_from_events${onCluster(t)} TO ${t.database}.profiles AS
-      SELECT source_id, profile_id,
-        min(timestamp) AS first_seen,
-        max(timestamp) AS last_seen,
-        argMaxStateIf(user_id, timestamp, user_id != '') AS user_id,
-        argMaxStateIf(toJSONString(user_attributes), timestamp, call = 'identify') AS user_attributes
-      FROM ${t.database}.events
-      GROUP BY source_id, profile_id`,
+      profilesView(t, 'toJSONString(user_attributes)'),
     ],
   },
   {
@@ -164,8 +191,7 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 5,
     name: 'exact-read views',
     statements: (t) => [
-      `CREATE VIEW IF NOT EXISTS ${t.database}.events_final${onCluster(t)} AS SELECT * FROM ${t.database}.events FINAL`,
-      `CREATE VIEW IF NOT EXISTS ${t.database}.products_final${onCluster(t)} AS SELECT * FROM ${t.database}.products FINAL`,
+      ...finalViews(t),
       `CREATE VIEW IF NOT EXISTS ${t.database}.profiles_current${onCluster(t)} AS
       SELECT source_id, profile_id, min(first_seen) AS first_seen, max(last_seen) AS last_seen,
         argMaxMerge(user_id) AS user_id, argMaxMerge(user_attributes) AS user_attributes
@@ -228,11 +254,26 @@ export const MIGRATIONS: readonly Migration[] = [
       ORDER BY profile_id${dedupSettings(t)}`,
       `CREATE VIEW IF NOT EXISTS ${t.database}.profile_masters_current${onCluster(t)} AS
       SELECT profile_id, master_id, version, group_size, last_link_event_id, resolved_at FROM ${t.database}.profile_masters FINAL`,
-      `CREATE VIEW IF NOT EXISTS ${t.database}.events_stitched${onCluster(t)} AS
-      SELECT e.*, if(m.current_master = '', e.profile_id, m.current_master) AS master_id
-      FROM ${t.database}.events_final AS e
-      LEFT JOIN (SELECT profile_id AS stitched_profile_id, master_id AS current_master FROM ${t.database}.profile_masters FINAL) AS m
-      ON m.stitched_profile_id = e.profile_id`,
+      stitchedView(t),
+    ],
+  },
+  {
+    version: 8,
+    name: 'free-form bags as JSON text',
+    // The JSON type inferred types and rewrote values (a date-like string came
+    // back as a DateTime, nulls and {} were dropped); String keeps the JSON text
+    // the producer sent. MODIFY COLUMN rewrites existing values as their JSON
+    // text; on a String column it changes nothing, so the step runs again safely.
+    // Views keep the column types they were made with, so every view over
+    // events or products is made again (or it would cast the text back to
+    // JSON); the profiles view read toJSONString() of the old column and now
+    // takes the text.
+    statements: (t) => [
+      ...BAGS.map(({ table, column }) => `ALTER TABLE ${t.database}.${table}${onCluster(t)} MODIFY COLUMN ${column} String`),
+      ...['events_stitched', 'events_final', 'products_final', 'profiles_from_events'].map((view) => `DROP VIEW IF EXISTS ${t.database}.${view}${onCluster(t)}`),
+      ...finalViews(t),
+      stitchedView(t),
+      profilesView(t, 'user_attributes'),
     ],
   },
 ];

@@ -1,14 +1,15 @@
 /**
- * Dead letters: what the sink could not store goes, with its reason, its
+ * Dead letters: what the sink could not store, and identity links the
+ * identity stage refused, go, with its reason, its
  * delivery count and its payload, to the dead-letter stream and to the
  * dead_letters table, so nothing is dropped without a trace.
  */
-import type { JetStreamClient } from '@nats-io/jetstream';
+import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import { headers } from '@nats-io/nats-core';
 import type { Config } from '../config/settings';
 import { toDateTime64 } from '../storage/datetime';
-import { deadLetterSubject } from '../stream/dead-letter-stream';
-import type { ClickHouseWriter } from './clickhouse-writer';
+import { objectRow, type ClickHouseWriter } from '../storage/clickhouse-writer';
+import { deadLetterSubject } from './dead-letter-stream';
 
 /** Why a message became a dead letter. */
 export type DeadLetterReason = 'UNDECODABLE_ENVELOPE' | 'INVALID_ENVELOPE' | 'REJECTED_BY_CLICKHOUSE' | 'IDENTITY_LINK_REFUSED';
@@ -23,6 +24,11 @@ export interface DeadLetter {
   readonly error: string;
   readonly deliveries: number;
   readonly payload: Uint8Array;
+}
+
+/** The dead letter of a message; `sourceId` is empty when the envelope could not be read. */
+export function deadLetter(msg: JsMsg, reason: DeadLetterReason, error: unknown, sourceId: string): DeadLetter {
+  return { seq: msg.seq, subject: msg.subject, sourceId, reason, error: error instanceof Error ? error.message : String(error), deliveries: msg.info.deliveryCount, payload: msg.data };
 }
 
 /** Records dead letters in the dead-letter stream and the dead_letters table. */
@@ -45,10 +51,8 @@ export class DeadLetters {
       await this.js.publish(deadLetterSubject(this.config, letter.sourceId), letter.payload, { msgID: `dead:${letter.seq}`, headers: h });
     }
     const failedAt = toDateTime64(new Date());
-    const rows = letters.map((l) => ({
-      seq: l.seq,
-      table: 'dead_letters',
-      row: {
+    const rows = letters.map((l) =>
+      objectRow(l.seq, 'dead_letters', {
         source_id: l.sourceId,
         stream_seq: l.seq,
         subject: l.subject,
@@ -57,8 +61,8 @@ export class DeadLetters {
         deliveries: l.deliveries,
         payload_base64: Buffer.from(l.payload).toString('base64'),
         failed_at: failedAt,
-      },
-    }));
+      }),
+    );
     await this.writer.writeAll(rows);
   }
 }

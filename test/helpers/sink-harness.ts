@@ -1,7 +1,8 @@
 /**
- * A sink under test: a real nats-server, the embedded ClickHouse of this
- * process in a fresh database, a random stream, and the gateway's own
- * publishing pieces to put Envelopes on the stream.
+ * A sink under test, with the identity stage beside it: a real nats-server,
+ * the embedded ClickHouse of this process in a fresh database, a random
+ * stream, and the gateway's own publishing pieces to put Envelopes on the
+ * stream.
  */
 import { randomBytes } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -11,7 +12,10 @@ import { loadConfig } from '../../src/config/load';
 import type { Config, SettingName } from '../../src/config/settings';
 import { JetStreamPublisher } from '../../src/publish/jetstream-publisher';
 import type { PublishAck } from '../../src/publish/publisher';
+import { startIdentity, type IdentityStage } from '../../src/identity/identity-stage';
+import { Metrics } from '../../src/observability/metrics';
 import { startSink, type Sink } from '../../src/sink/sink';
+import { identityConsumerConfig, LINKING_CALLS } from '../../src/stream/identity-consumers';
 import type { Record } from '../../src/gen/tributary/ingest/v1/record';
 import { NatsLink } from '../../src/stream/connection';
 import { processClickHouse, randomDatabase } from './clickhouse';
@@ -22,6 +26,7 @@ import { waitFor } from './wait';
 /** A sink and what a test needs around it. */
 export class SinkHarness {
   sink: Sink | undefined;
+  identity: IdentityStage | undefined;
 
   private constructor(
     readonly nats: NatsServer,
@@ -32,7 +37,7 @@ export class SinkHarness {
     private readonly publisher: JetStreamPublisher,
   ) {}
 
-  /** Starts NATS; the sink starts with {@link startSink} (at once unless `start` is false). */
+  /** Starts NATS; the sink and the identity stage start at once unless `start` is false. */
   static async create(overrides: Partial<{ [K in SettingName]: string }> = {}, start = true): Promise<SinkHarness> {
     const nats = await NatsServer.start();
     const id = randomBytes(4).toString('hex');
@@ -43,7 +48,10 @@ export class SinkHarness {
     );
     const link = await NatsLink.open(nats.url, pino({ level: 'silent' }));
     const harness = new SinkHarness(nats, config, client, link, await jetstreamManager(link.nc), new JetStreamPublisher(link, { maxInFlight: 100_000, timeoutMs: 10_000 }));
-    if (start) await harness.startSink();
+    if (start) {
+      await harness.startSink();
+      await harness.startIdentity();
+    }
     return harness;
   }
 
@@ -51,6 +59,17 @@ export class SinkHarness {
   async startSink(): Promise<Sink> {
     this.sink = await startSink(this.config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), this.clickhouse);
     return this.sink;
+  }
+
+  /** Starts the identity stage in this process, on this process's ClickHouse (after the sink has migrated it). */
+  async startIdentity(): Promise<IdentityStage> {
+    this.identity = await startIdentity(this.config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), this.clickhouse, new Metrics());
+    return this.identity;
+  }
+
+  /** The durable names of the identity stage's consumers. */
+  get identityConsumers(): string[] {
+    return LINKING_CALLS.map((call) => identityConsumerConfig(this.config, call).durable_name);
   }
 
   /** The fully qualified name of a table of the test's database. */
@@ -63,14 +82,15 @@ export class SinkHarness {
     return this.publisher.publish(envelopeMessages(this.config.subjectPrefix, records, options));
   }
 
-  /** The sink consumer's state: messages not yet delivered, delivered but unacked, and the ack floor. */
-  async consumerState(): Promise<{ pending: number; ackPending: number; ackFloor: number }> {
-    const info = await this.jsm.consumers.info(this.config.stream, this.config.sinkConsumer);
+  /** A consumer's state (the sink's by default): messages not yet delivered, delivered but unacked, and the ack floor. */
+  async consumerState(consumer = this.config.sinkConsumer): Promise<{ pending: number; ackPending: number; ackFloor: number }> {
+    const info = await this.jsm.consumers.info(this.config.stream, consumer);
     return { pending: info.num_pending, ackPending: info.num_ack_pending, ackFloor: info.ack_floor.stream_seq };
   }
 
-  /** Stops the sink, NATS and the connection (the shared ClickHouse stays open). */
+  /** Stops the identity stage, the sink, NATS and the connection (the shared ClickHouse stays open). */
   async close(): Promise<void> {
+    await this.identity?.stop();
     await this.sink?.stop();
     this.publisher.close();
     await this.link.drain();
@@ -78,10 +98,14 @@ export class SinkHarness {
   }
 }
 
-/** Waits until the sink has acked everything on the stream. */
+/** Waits until the sink (and the identity stage, when it runs) has acked everything on the stream. */
 export async function drained(harness: SinkHarness): Promise<void> {
-  await waitFor('the sink to ack every message', async () => {
-    const state = await harness.consumerState();
-    return state.pending === 0 && state.ackPending === 0 ? true : undefined;
+  const consumers = [harness.config.sinkConsumer, ...(harness.identity === undefined ? [] : harness.identityConsumers)];
+  await waitFor('the sink and the identity stage to ack every message', async () => {
+    for (const consumer of consumers) {
+      const state = await harness.consumerState(consumer);
+      if (state.pending !== 0 || state.ackPending !== 0) return undefined;
+    }
+    return true;
   });
 }

@@ -86,7 +86,7 @@ it('sends events from a page on an allowed origin over gRPC-Web, and ClickHouse 
   expect(outcomes.map((o) => o.status)).toEqual(['accepted', 'accepted', 'accepted']);
   const rows = await waitFor('the browser events in ClickHouse', async () => {
     const found = await serve.query<{ call: string; name: string; library: string; session_id: string }>(
-      `SELECT call, name, context.library.name AS library, session_id FROM tributary.events_final WHERE profile_id = 'prof_browser' ORDER BY event_id`,
+      `SELECT call, name, JSONExtractString(context, 'library', 'name') AS library, session_id FROM tributary.events_final WHERE profile_id = 'prof_browser' ORDER BY event_id`,
     );
     return found.length === 3 ? found : undefined;
   });

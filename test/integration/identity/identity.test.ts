@@ -117,11 +117,12 @@ it('changes no master id, link or master row when events are redelivered or the 
   await drained(harness);
   expect(await snapshot()).toEqual(before);
 
-  await harness.sink?.stop();
-  await harness.jsm.consumers.delete(harness.config.stream, harness.config.sinkConsumer);
-  await harness.startSink();
+  await harness.identity?.stop();
+  for (const consumer of harness.identityConsumers) await harness.jsm.consumers.delete(harness.config.stream, consumer);
+  await harness.startIdentity();
   await drained(harness);
-  expect((await harness.consumerState()).ackFloor).toBeGreaterThan(records.length);
+  const floors = await Promise.all(harness.identityConsumers.map(async (consumer) => (await harness.consumerState(consumer)).ackFloor));
+  expect(Math.max(...floors)).toBeGreaterThan(records.length);
   expect(await snapshot()).toEqual(before);
 });
 
@@ -129,7 +130,8 @@ it('stops a runaway alias chain at the group-size cap, storing the events and se
   const id = ids();
   const [profile, hub] = [id('p'), id('hub')];
   const chain = Array.from({ length: 8 }, (_, i) => alias(id(`a${i}`), profile, hub, id(`u${i}`), 2 + i));
-  await deliver([identify(id('i'), profile, hub, 1), ...chain]);
+  // Identify and alias have consumers of their own, so which links the cap refuses follows the order they are resolved in: identify first here.
+  await deliver([identify(id('i'), profile, hub, 1)], chain);
 
   const refused = await select<{ event_id: string; reason: string }>(
     harness.clickhouse,

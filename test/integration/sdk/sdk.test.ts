@@ -52,7 +52,7 @@ it.each(['grpc', 'grpc-web'] as const)('sends every call over %s, and ClickHouse
 
   const rows = await waitFor('the events in ClickHouse', async () => {
     const found = await serve.query<{ call: string; user_id: string; session_id: string; event_id: string; library: string }>(
-      `SELECT call, user_id, session_id, event_id, context.library.name AS library FROM tributary.events_final WHERE profile_id = '${profileId}' ORDER BY event_id`,
+      `SELECT call, user_id, session_id, event_id, JSONExtractString(context, 'library', 'name') AS library FROM tributary.events_final WHERE profile_id = '${profileId}' ORDER BY event_id`,
     );
     return found.length === 6 ? found : undefined;
   });

@@ -23,8 +23,8 @@ it('acks nothing while the table is missing, and loses nothing after it is back'
   await harness.clickhouse.command({ query: `DETACH TABLE ${harness.table('events')}` });
   try {
     await harness.publish(Array.from({ length: 10 }, (_, i) => trackRecord(`evt_during_${i}`)));
-    const retriesBefore = harness.sink?.stats.retries ?? 0;
-    await waitFor('the sink to fail and retry twice', () => ((harness.sink?.stats.retries ?? 0) >= retriesBefore + 2 ? true : undefined));
+    const retriesBefore = harness.sink?.health.retries ?? 0;
+    await waitFor('the sink to fail and retry twice', () => ((harness.sink?.health.retries ?? 0) >= retriesBefore + 2 ? true : undefined));
     expect(await harness.consumerState()).toEqual({ pending: 0, ackPending: 10, ackFloor: floor });
   } finally {
     await harness.clickhouse.command({ query: `ATTACH TABLE ${harness.table('events')}` });

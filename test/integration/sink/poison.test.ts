@@ -23,9 +23,9 @@ it('sets poison aside with its reason and stores what follows', async () => {
   const truncated = Buffer.from([0x0a, 0x05, 0x0a]);
   await js.publish(`${harness.config.subjectPrefix}.source_a.event.track`, truncated, { msgID: 'truncated-1' });
   await js.publish(`${harness.config.subjectPrefix}.source_a.event.track`, Buffer.alloc(0), { msgID: 'empty-1' });
-  const ambiguous = trackRecord('evt_ambiguous');
-  if (ambiguous.kind?.$case === 'event' && ambiguous.kind.value.call?.$case === 'track') ambiguous.kind.value.call.value.data = { a: { b: 1 }, 'a.b': 'x' };
-  await harness.publish([ambiguous]);
+  // Past the year 9999 a timestamp has no DateTime64 text ClickHouse reads: the row, not the batch, is at fault.
+  const unreadable = { ...trackRecord('evt_year_10000'), timestamp: new Date('+010000-01-01T00:00:00.000Z') };
+  await harness.publish([unreadable]);
   await harness.publish([trackRecord('evt_after_1'), trackRecord('evt_after_2')]);
   await drained(harness);
 
@@ -39,7 +39,7 @@ it('sets poison aside with its reason and stores what follows', async () => {
     ['source_a', 'REJECTED_BY_CLICKHOUSE', 2],
   ]);
   expect(Buffer.from(letters[0].payload_base64, 'base64')).toEqual(truncated);
-  expect(letters[2].error).toMatch(/INCORRECT_DATA|path/i);
+  expect(letters[2].error).toMatch(/Cannot parse input/);
   expect((await harness.jsm.streams.info(deadLetterStreamName(harness.config))).state.messages).toBe(3);
   expect(await count(harness.clickhouse, `SELECT count() AS n FROM ${harness.table('events_final')} WHERE event_id LIKE 'evt_after_%'`)).toBe(2);
   expect(harness.sink?.stats.deadLetters).toBe(3);

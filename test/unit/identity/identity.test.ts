@@ -4,10 +4,10 @@
  * and what the group-size cap refuses. The store is modelled here by keeping
  * every decision and master row; the integration test uses ClickHouse.
  */
-import { linkOf, linksOf, nodeOf, profileNode, userNode, type IdentityLink } from '../../../src/sink/identity/links';
-import { explain } from '../../../src/sink/identity/explain';
-import { decide, mastersToWrite, type LinkDecision, type ProfileMaster, type StoredLink } from '../../../src/sink/identity/resolve';
-import type { EventRow } from '../../../src/sink/rows';
+import { linkOf, linksOf, nodeOf, profileNode, userNode, type IdentityLink } from '../../../src/identity/links';
+import { explain } from '../../../src/identity/explain';
+import { decide, mastersToWrite, type LinkDecision, type ProfileMaster, type StoredLink } from '../../../src/identity/resolve';
+import type { LinkingEvent } from '../../../src/identity/links';
 import { inLists, sqlString } from '../../../src/storage/sql-literal';
 
 let seq = 0;
@@ -61,7 +61,7 @@ const permutations = <T>(items: readonly T[]): T[][] =>
   items.length <= 1 ? [[...items]] : items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
 
 describe('links of events', () => {
-  const row = (call: string, fields: Partial<EventRow>): EventRow => ({ source_id: 'web', event_id: `e_${call}`, call, profile_id: 'p1', user_id: '', another_user_id: '', original_timestamp: '2026-11-01 00:00:00.000', stream_seq: 1, ...fields }) as EventRow;
+  const row = (call: string, fields: Partial<LinkingEvent>): LinkingEvent => ({ source_id: 'web', event_id: `e_${call}`, call, profile_id: 'p1', user_id: '', another_user_id: '', original_timestamp: '2026-11-01 00:00:00.000', stream_seq: 1, ...fields });
 
   it('links a profile to a user on identify, and two users on alias', () => {
     expect(linkOf(row('identify', { user_id: 'ada' }))).toMatchObject({ left: 'profile:p1', right: 'user:ada', call: 'identify' });

@@ -1,40 +1,122 @@
-/** The pure mapping from Envelopes to rows: one table per kind, the clock facts, and envelopes that cannot be rows. */
+/**
+ * Envelope bytes into JSONEachRow lines, read off the wire: one table per
+ * kind, every column of every call, the clock facts, the partition, decoding
+ * as ts-proto decodes (the last of a field sent twice), and envelopes that
+ * cannot be rows.
+ */
+import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { Envelope } from '../../../src/gen/tributary/ingest/v1/envelope';
-import { InvalidEnvelopeError, toTableRow } from '../../../src/sink/rows';
+import { Record } from '../../../src/gen/tributary/ingest/v1/record';
+import { encodeEnvelope } from '../../../src/publish/envelope';
+import { envelopeRow, InvalidEnvelopeError } from '../../../src/sink/envelope-row';
 import { validRecords } from '../../helpers/records';
 
 const receivedAt = new Date('2026-11-20T10:16:00.000Z');
-const envelopeOf = (record: ReturnType<typeof validRecords>[number], overrides: Partial<Envelope> = {}): Envelope => ({
-  record,
+const facts = (record: Record) => ({
   sourceId: 'web',
   receivedAt,
   timestamp: record.timestamp === undefined ? receivedAt : new Date(record.timestamp.getTime() + 5000),
   sentAt: new Date('2026-11-20T10:15:55.000Z'),
-  ...overrides,
 });
+const bytesOf = (record: Record): Uint8Array => encodeEnvelope(Record.encode(record).finish(), facts(record));
+const rowOf = (record: Record, seq = 1) => {
+  const encoded = envelopeRow(bytesOf(record), seq);
+  return { ...encoded, row: JSON.parse(encoded.line) as { [column: string]: unknown } };
+};
+const fixture = (eventId: string): Record => validRecords().find((r) => r.eventId === eventId) as Record;
 
 it('sends events to events and products to products, nowhere else', () => {
-  const tables = validRecords().map((r) => toTableRow(envelopeOf(r), 7).table);
+  const tables = validRecords().map((r) => envelopeRow(bytesOf(r), 7).table);
   expect(tables.filter((t) => t === 'events')).toHaveLength(6);
   expect(tables.filter((t) => t === 'products')).toHaveLength(3);
 });
 
-it('keeps the corrected and the original timestamp apart, and the stream sequence', () => {
-  const track = validRecords().find((r) => r.eventId === 'evt_track_01')!;
-  const mapped = toTableRow(envelopeOf(track), 42);
-  expect(mapped.table).toBe('events');
-  expect(mapped.row).toMatchObject({ timestamp: '2026-11-20 10:15:35.250', original_timestamp: '2026-11-20 10:15:30.250', received_at: '2026-11-20 10:16:00.000', sent_at: '2026-11-20 10:15:55.000', stream_seq: 42 });
+it('writes a whole events row: the call, the clock facts, the context in proto3 JSON, the stream sequence', () => {
+  const { row, partition, sourceId } = rowOf(fixture('evt_track_01'), 42);
+  expect(row).toEqual({
+    source_id: 'web',
+    event_id: 'evt_track_01',
+    call: 'track',
+    name: 'Order Completed',
+    another_user_id: '',
+    properties: { orderId: 'ord_1001', revenue: 129.9, currency: 'EUR', coupon: null, firstOrder: true, items: [{ sku: 'W-1', qty: 2 }, { sku: 'W-7', qty: 1 }] },
+    user_attributes: {},
+    account_attributes: {},
+    consent_action: '',
+    consent_category: '',
+    consent_valid_until: null,
+    consent_source: '',
+    consent_message: '',
+    consent_email: '',
+    page_url: '',
+    page_title: '',
+    page_referrer: '',
+    page_path: '',
+    timestamp: '2026-11-20 10:15:35.250',
+    original_timestamp: '2026-11-20 10:15:30.250',
+    received_at: '2026-11-20 10:16:00.000',
+    sent_at: '2026-11-20 10:15:55.000',
+    profile_id: 'usr_12ab45c99d77',
+    user_id: '',
+    session_id: 'sess_55f1a4c908e1',
+    account_id: 'acc_a9213fbb892',
+    page_id: 'page_checkout',
+    context: (Record.toJSON(fixture('evt_track_01')) as { event: { context: unknown } }).event.context,
+    stream_seq: 42,
+  });
+  expect(partition).toBe(202611);
+  expect(sourceId).toBe('web');
 });
 
-it('keeps product profile and user ids as columns only', () => {
-  const product = validRecords().find((r) => r.eventId === 'evt_product_03')!;
-  expect(toTableRow(envelopeOf(product), 1)).toMatchObject({ table: 'products', row: { product_id: 'sku_rose_2021', profile_id: 'usr_12ab45c99d77', user_id: 'ada@example.com', price: null } });
+it('fills the columns of each call and nothing else', () => {
+  expect(rowOf(fixture('evt_identify_01')).row).toMatchObject({ call: 'identify', user_id: 'ada@example.com', user_attributes: { email: 'ada@example.com', name: 'Ada Lovelace', plan: 'pro' }, properties: {} });
+  expect(rowOf(fixture('evt_alias_01')).row).toMatchObject({ call: 'alias', user_id: 'ada@example.com', another_user_id: 'crm_000042', name: '' });
+  expect(rowOf(fixture('evt_group_01')).row).toMatchObject({ call: 'group', account_attributes: { name: 'Analytical Engines Ltd', seats: 25 } });
+  expect(rowOf(fixture('evt_consent_01')).row).toMatchObject({
+    call: 'consent', consent_action: 'accept', consent_category: 'marketing', consent_valid_until: '2027-11-20 00:00:00.000', consent_source: 'cookie-banner', consent_message: 'I agree to receive offers.',
+  });
+  expect(rowOf(fixture('evt_page_01')).row).toMatchObject({ call: 'page', page_url: 'https://shop.example.com/wines/red?utm_source=newsletter', page_title: 'Red wines', page_referrer: 'https://mail.example.com/', page_path: '/wines/red' });
 });
 
-it('refuses envelopes without a record, a kind or a call', () => {
-  const track = validRecords().find((r) => r.eventId === 'evt_track_01')!;
-  expect(() => toTableRow(envelopeOf(track, { record: undefined }), 1)).toThrow(InvalidEnvelopeError);
-  expect(() => toTableRow(envelopeOf({ ...track, kind: undefined }), 1)).toThrow('the envelope holds no record');
+it('writes a whole products row, with profile and user ids as columns only and no partition', () => {
+  const { row, partition, table } = rowOf(fixture('evt_product_02'), 9);
+  expect(table).toBe('products');
+  expect(partition).toBe(0);
+  expect(row).toEqual({
+    source_id: 'web', product_id: 'sku_merlot_2019', event_id: 'evt_product_02', profile_id: '', user_id: '', title: 'Merlot 2019', description: 'A round, fruity red.',
+    url: 'https://shop.example.com/p/merlot-2019', image_link: 'https://cdn.example.com/merlot-2019.jpg', price: 14.5, currency: 'EUR', brand: 'Domaine X', category: 'Wine > Red',
+    tags: ['red', 'dry'], availability: 'in_stock', rating: 4.6, data: {}, updated_at: '2026-11-20 10:15:35.250', received_at: '2026-11-20 10:16:00.000', stream_seq: 9,
+  });
+  expect(rowOf(fixture('evt_product_03')).row).toMatchObject({ product_id: 'sku_rose_2021', profile_id: 'usr_12ab45c99d77', user_id: 'ada@example.com', price: null });
+});
+
+it('partitions by the month of the original timestamp, however old', () => {
+  const track = { ...fixture('evt_track_01'), timestamp: new Date('1999-02-28T23:59:59.999Z') };
+  expect(rowOf(track).partition).toBe(199902);
+  expect(rowOf(track).row.original_timestamp).toBe('1999-02-28 23:59:59.999');
+});
+
+it('decodes as ts-proto does: the last of a field sent twice wins, unknown fields are skipped', () => {
+  const record = fixture('evt_track_01');
+  const writer = new BinaryWriter();
+  writer.uint32((1 << 3) | 2).bytes(Record.encode(fixture('evt_alias_01')).finish());
+  writer.uint32((1 << 3) | 2).bytes(Record.encode(record).finish());
+  writer.uint32((99 << 3) | 0).uint32(7);
+  const bytes = Envelope.encode({ sourceId: 'first', receivedAt, timestamp: undefined, sentAt: undefined }, writer).finish();
+  const twice = new BinaryWriter().raw(bytes).uint32((2 << 3) | 2).string('second').finish();
+  const decoded = Envelope.decode(twice);
+  const row = JSON.parse(envelopeRow(twice, 1).line);
+  expect(row).toMatchObject({ source_id: decoded.sourceId, event_id: decoded.record?.eventId, call: 'track' });
+  expect(row.source_id).toBe('second');
+});
+
+it('refuses envelopes without a record, a kind or a call, and bytes that are not an envelope', () => {
+  const track = fixture('evt_track_01');
+  expect(() => envelopeRow(Envelope.encode({ sourceId: 'web', receivedAt, timestamp: undefined, sentAt: undefined }).finish(), 1)).toThrow(InvalidEnvelopeError);
+  expect(() => envelopeRow(bytesOf({ ...track, kind: undefined }), 1)).toThrow('the envelope holds no record');
   const noCall = { ...track, kind: { $case: 'event' as const, value: { profileId: 'p', userId: '', sessionId: '', accountId: '', pageId: '' } } };
-  expect(() => toTableRow(envelopeOf(noCall), 1)).toThrow('the event has no call');
+  expect(() => envelopeRow(bytesOf(noCall), 1)).toThrow('the event has no call');
+  const truncated = bytesOf(track).slice(0, 40);
+  expect(() => envelopeRow(truncated, 1)).toThrow();
+  expect(() => envelopeRow(truncated, 1)).not.toThrow(InvalidEnvelopeError);
 });

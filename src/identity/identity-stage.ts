@@ -1,0 +1,77 @@
+/**
+ * Assembles and runs the identity stage: its durable consumers on the
+ * identify and alias subjects, one loop each, resolving links into the
+ * identity tables that the sink's migrations create. It runs beside the sink
+ * (the embedded ClickHouse belongs to the sink's process) but on its own
+ * consumers, so the events' acks never wait for the graph, and a failing
+ * graph read stalls only this stage.
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { Logger } from 'pino';
+import { natsServers } from '../config/load';
+import type { Config } from '../config/settings';
+import type { Metrics } from '../observability/metrics';
+import { ClickHouseWriter } from '../storage/clickhouse-writer';
+import { NatsLink } from '../stream/connection';
+import { ConsumerLoop } from '../stream/consumer-loop';
+import { DeadLetters } from '../stream/dead-letters';
+import { identityConsumerConfig, LINKING_CALLS } from '../stream/identity-consumers';
+import { ensureConsumer } from '../stream/sink-consumer';
+import { IdentityBatches } from './identity-batches';
+import { IdentityResolver } from './identity-resolver';
+
+/** A running identity stage. */
+export interface IdentityStage {
+  /** Whether it is ready: true, or why not (a batch failing for longer than the stall bound). */
+  ready(): true | string;
+  /** Finishes or abandons (unacked) the batches in hand, then closes its NATS connection. */
+  stop(): Promise<void>;
+}
+
+/** Starts the identity stage on `client`, whose database the sink has migrated. */
+export async function startIdentity(config: Config, logger: Logger, client: ClickHouseClient, metrics: Metrics): Promise<IdentityStage> {
+  const link = await NatsLink.open(natsServers(config), logger);
+  try {
+    const jsm = await jetstreamManager(link.nc);
+    const js = jetstream(link.nc);
+    const writer = new ClickHouseWriter(client, config.clickhouseDatabase);
+    const batches = new IdentityBatches(new IdentityResolver(client, config.clickhouseDatabase, writer, config.identityMaxGroup), new DeadLetters(js, writer, config), metrics);
+    const definitions = LINKING_CALLS.map((call) => identityConsumerConfig(config, call));
+    const loops: ConsumerLoop[] = [];
+    for (const definition of definitions) {
+      await ensureConsumer(jsm, config.stream, definition);
+      loops.push(
+        new ConsumerLoop(
+          `identity (${definition.durable_name})`,
+          await js.consumers.get(config.stream, definition.durable_name),
+          (batch, retrying) => batches.handle(batch, retrying),
+          { batchSize: config.sinkBatchSize, batchWaitMs: config.sinkBatchWaitMs, retryMaxMs: config.sinkRetryMaxMs, stallAfterMs: config.sinkStallAfterMs },
+          logger,
+          () => metrics.stalls.inc({ stage: 'identity' }),
+        ),
+      );
+    }
+    metrics.watchPending('identity', async () => {
+      let pending = 0;
+      for (const { durable_name } of definitions) {
+        const info = await jsm.consumers.info(config.stream, durable_name);
+        pending += info.num_pending + info.num_ack_pending;
+      }
+      return pending;
+    });
+    for (const loop of loops) loop.start();
+    logger.info({ consumers: definitions.map((d) => d.durable_name) }, 'identity stage consuming');
+    return {
+      ready: () => loops.map((loop) => loop.ready()).find((r) => r !== true) ?? true,
+      async stop() {
+        await Promise.all(loops.map((loop) => loop.stop()));
+        await link.drain();
+        logger.info('identity stage stopped');
+      },
+    };
+  } catch (error) {
+    await link.drain();
+    throw error;
+  }
+}

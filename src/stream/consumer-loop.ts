@@ -1,0 +1,153 @@
+/**
+ * The loop of a stage that drains a durable pull consumer in batches (the
+ * sink, the identity stage): fetch a batch (bounded by count and time), hand
+ * it to the stage, repeat until stopped. A stage's step that fails
+ * transiently is retried with exponential backoff while the batch stays
+ * unacked, its ack wait kept alive; a batch that has failed for longer than
+ * the stall bound makes the stage not ready, with the reason, and is counted
+ * once. Stopping cuts a failing batch off unacked, so it is redelivered.
+ */
+import type { Consumer, JsMsg } from '@nats-io/jetstream';
+import type { Logger } from 'pino';
+
+/** The loop's bounds. */
+export interface ConsumerLoopOptions {
+  readonly batchSize: number;
+  readonly batchWaitMs: number;
+  /** Longest pause between retries. */
+  readonly retryMaxMs: number;
+  /** How long a batch may keep failing before the stage reports itself not ready. */
+  readonly stallAfterMs: number;
+}
+
+/** What the loop's stage is doing, for readiness and metrics. */
+export interface LoopHealth {
+  /** When the failing batch or fetch first failed, or undefined while things work. */
+  failingSince: number | undefined;
+  /** The last failure's message. */
+  lastError: string;
+  /** Retries of a batch's steps so far. */
+  retries: number;
+  /** Batches that failed for longer than the stall bound. */
+  stalls: number;
+}
+
+/** Runs one step of a batch until it succeeds (or the loop stops). */
+export type Retrying = <T>(what: string, work: () => Promise<T>) => Promise<T>;
+
+/** A stage's handling of one batch; it acks, naks or terms every message it was given. */
+export type BatchHandler = (batch: readonly JsMsg[], retrying: Retrying) => Promise<void>;
+
+const FIRST_RETRY_MS = 100;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The message of any thrown value. */
+export const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** Exponential backoff from 100 ms, capped. */
+export const backoffMs = (attempt: number, maxMs: number): number => Math.min(maxMs, FIRST_RETRY_MS * 2 ** Math.min(Math.max(attempt, 1) - 1, 20));
+
+/** Whether a stage is ready: true, or why not. */
+export function readiness(health: Readonly<LoopHealth>, stallAfterMs: number, now = Date.now()): true | string {
+  if (health.failingSince === undefined || now - health.failingSince < stallAfterMs) return true;
+  return `failing for ${Math.round((now - health.failingSince) / 1000)}s: ${health.lastError}`;
+}
+
+/** Drains a consumer into a stage until stopped. */
+export class ConsumerLoop {
+  readonly health: LoopHealth = { failingSince: undefined, lastError: '', retries: 0, stalls: 0 };
+  private stopping = false;
+  private running: Promise<void> | undefined;
+  private fetching: { stop(): void } | undefined;
+  private stalled = false;
+
+  constructor(
+    private readonly name: string,
+    private readonly consumer: Consumer,
+    private readonly handle: BatchHandler,
+    private readonly options: ConsumerLoopOptions,
+    private readonly logger: Logger,
+    private readonly onStall: () => void = () => undefined,
+  ) {}
+
+  /** Starts consuming. */
+  start(): void {
+    this.running = this.loop();
+  }
+
+  /** Finishes the batch in hand (or leaves it unacked if it is still failing) and stops. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.fetching?.stop();
+    await this.running;
+  }
+
+  /** Whether the stage is ready: true, or why not. */
+  ready(): true | string {
+    return readiness(this.health, this.options.stallAfterMs);
+  }
+
+  private backoff(attempt: number): number {
+    return backoffMs(attempt, this.options.retryMaxMs);
+  }
+
+  private failed(error: unknown): void {
+    this.health.failingSince ??= Date.now();
+    this.health.lastError = message(error);
+    if (!this.stalled && Date.now() - this.health.failingSince >= this.options.stallAfterMs) {
+      this.stalled = true;
+      this.health.stalls++;
+      this.onStall();
+      this.logger.error({ stage: this.name, err: this.health.lastError }, `${this.name} has failed for longer than its stall bound; not ready until it recovers`);
+    }
+  }
+
+  private recovered(): void {
+    this.health.failingSince = undefined;
+    this.stalled = false;
+  }
+
+  private async loop(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      try {
+        const batch = await this.fetch();
+        if (batch.length > 0) await this.handle(batch, (what, work) => this.retrying(batch, what, work));
+        failures = 0;
+        this.recovered();
+      } catch (error) {
+        if (this.stopping) break;
+        failures++;
+        this.failed(error);
+        this.logger.warn({ stage: this.name, err: message(error), attempt: failures }, `${this.name} could not fetch or handle a batch; retrying`);
+        await sleep(this.backoff(failures));
+      }
+    }
+  }
+
+  private async fetch(): Promise<JsMsg[]> {
+    const messages = await this.consumer.fetch({ max_messages: this.options.batchSize, expires: this.options.batchWaitMs });
+    this.fetching = messages;
+    const batch: JsMsg[] = [];
+    for await (const msg of messages) batch.push(msg);
+    this.fetching = undefined;
+    return batch;
+  }
+
+  /** Runs `work` until it succeeds, keeping the batch's ack wait alive; gives up only when stopping. */
+  private async retrying<T>(batch: readonly JsMsg[], what: string, work: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await work();
+      } catch (error) {
+        if (this.stopping) throw error;
+        this.health.retries++;
+        this.failed(error);
+        this.logger.warn({ stage: this.name, err: message(error), attempt, messages: batch.length }, `${what} failed; the batch stays unacked and is retried`);
+        for (const msg of batch) msg.working();
+        await sleep(this.backoff(attempt));
+      }
+    }
+  }
+}
