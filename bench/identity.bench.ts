@@ -20,7 +20,7 @@ import { linkingEvent } from '../src/identity/linking-event';
 import { linksOf, type LinkingEvent } from '../src/identity/links';
 import { sinkRow } from '../src/sink/sink-batches';
 import { ClickHouseWriter } from '../src/storage/clickhouse-writer';
-import { LineBuffer } from '../src/storage/line-buffer';
+import { RowBuffers } from '../src/sink/row-buffers';
 import { createClickHouse } from '../src/storage/clickhouse-client';
 import { migrate } from '../src/storage/migrate';
 import { envelopesOf, SEED } from './suite/record-mix';
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
     const writer = new ClickHouseWriter(client, database);
     const resolver = new IdentityResolver(client, database, writer, 100);
     const records = workload();
-    const lines = new LineBuffer();
+    const lines = new RowBuffers();
     const rows = envelopesOf(records).map((bytes, i) => ({ ...sinkRow(bytes, i + 1, lines), event: linkingEvent(bytes, i + 1) }));
     const batches = Array.from({ length: Math.ceil(rows.length / BATCH) }, (_, b) => rows.slice(b * BATCH, (b + 1) * BATCH));
 

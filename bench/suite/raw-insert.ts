@@ -8,9 +8,10 @@
 import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { loadConfig } from '../../src/config/load';
+import { RowBuffers } from '../../src/sink/row-buffers';
 import { sinkRow } from '../../src/sink/sink-batches';
 import { createClickHouse } from '../../src/storage/clickhouse-client';
-import { bodyOf, LineBuffer } from '../../src/storage/line-buffer';
+import { bodyOf } from '../../src/storage/clickhouse-writer';
 import { insertRaw } from '../../src/storage/raw-insert';
 import { migrate } from '../../src/storage/migrate';
 import { childMain } from './child-main';
@@ -28,7 +29,7 @@ childMain(async (plan: RawInsertPlan) => {
   const config = loadConfig({}, { dataDir: plan.dataDir });
   const client = createClickHouse(config);
   await migrate(client, { database: config.clickhouseDatabase, cluster: '', replicated: false }, pino({ level: 'warn' }));
-  const lines = new LineBuffer();
+  const lines = new RowBuffers();
   const rows = envelopesOf(recordMix(0, plan.records, plan.run)).map((bytes, i) => sinkRow(bytes, i + 1, lines));
   const start = performance.now();
   for (let i = 0; i < rows.length; i += plan.batchSize) {

@@ -11,9 +11,9 @@ import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics';
 import { backoffMs, type Retrying } from '../stream/consumer-loop';
 import type { ClickHouseWriter, PendingRow } from '../storage/clickhouse-writer';
-import { LineBuffer } from '../storage/line-buffer';
 import { deadLetter, type DeadLetter, type DeadLetters } from '../stream/dead-letters';
-import { envelopeRow, InvalidEnvelopeError } from './envelope-row';
+import { envelopeRow, InvalidEnvelopeError, type RowSink } from './envelope-row';
+import { RowBuffers } from './row-buffers';
 
 /** What the sink has stored so far. */
 export interface SinkStats {
@@ -35,10 +35,9 @@ export interface SinkBatchOptions {
 /** A row on its way to its table, with the source it came from. */
 export type SinkRow = PendingRow & { readonly sourceId: string };
 
-/** The row of the envelope in `bytes`, its line written into `lines`; throws as {@link envelopeRow} does. */
-export function sinkRow(bytes: Uint8Array, seq: number, lines: LineBuffer): SinkRow {
-  const { table, line, partition, sourceId } = envelopeRow(bytes, seq);
-  return { seq, table, bytes: lines.append(line), partition, sourceId };
+/** The row of the envelope in `bytes`, written into `rows`; throws as {@link envelopeRow} does. */
+export function sinkRow(bytes: Uint8Array, seq: number, rows: RowSink): SinkRow {
+  return { seq, ...envelopeRow(bytes, seq, rows) };
 }
 
 /** Stores batches of the stream in ClickHouse. */
@@ -58,7 +57,7 @@ export class SinkBatches {
     const started = Date.now();
     const rows: SinkRow[] = [];
     const letters: DeadLetter[] = [];
-    const lines = new LineBuffer();
+    const lines = new RowBuffers();
     for (const msg of batch) {
       try {
         rows.push(sinkRow(msg.data, msg.seq, lines));

@@ -13,7 +13,6 @@
 import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { classifyInsertFailure } from './error-class';
-import { bodyOf } from './line-buffer';
 import { insertRaw } from './raw-insert';
 
 /**
@@ -46,6 +45,27 @@ export interface RefusedRow<R extends PendingRow = PendingRow> {
 
 /** A row the sink builds itself, as an object, on its way to `table`. */
 export const objectRow = (seq: number, table: string, row: object, dedupKey?: string): PendingRow => ({ seq, table, bytes: Buffer.from(`${JSON.stringify(row)}\n`), dedupKey });
+
+/**
+ * The lines of `rows` as one insert body: rows that lie back to back in one
+ * buffer are taken as one piece, so a body written in one buffer is not copied.
+ */
+export function bodyOf(rows: readonly { readonly bytes: Uint8Array }[]): Buffer {
+  const pieces: Buffer[] = [];
+  let run: Uint8Array | undefined;
+  let runEnd = 0;
+  for (const { bytes } of rows) {
+    if (run !== undefined && bytes.buffer === run.buffer && bytes.byteOffset === runEnd) {
+      runEnd += bytes.byteLength;
+      continue;
+    }
+    if (run !== undefined) pieces.push(Buffer.from(run.buffer, run.byteOffset, runEnd - run.byteOffset));
+    run = bytes;
+    runEnd = bytes.byteOffset + bytes.byteLength;
+  }
+  if (run !== undefined) pieces.push(Buffer.from(run.buffer, run.byteOffset, runEnd - run.byteOffset));
+  return pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
+}
 
 /** The token of an insert: its table and the sequences (or dedup keys) of its rows. */
 export function insertToken(table: string, rows: readonly PendingRow[]): string {

@@ -4,8 +4,9 @@
  * ClickHouse String columns; the object path to that text, ts-proto's
  * `Struct.decode`, `Struct.unwrap` and `JSON.stringify`, builds a JS object
  * per bag and a string per key and value only to throw them away. This walks
- * the encoded bytes once and writes the JSON as bytes into a scratch buffer,
- * then makes one string of it.
+ * the encoded bytes once and writes the JSON as bytes (json-bytes.ts): into
+ * the caller's buffer ({@link writeStruct}, the sink's rows), or into a
+ * scratch buffer made into one string ({@link structJson}).
  *
  * `JSON.parse` of the text deep-equals `JSON.parse` of the object path's
  * text for every input the object path decodes, bar the refusals below. Keys
@@ -48,8 +49,8 @@
  * sliced strings out of a Buffer (latin1Slice, utf8Slice: 90 ns a string)
  * rather than with BinaryReader.string and JSON.stringify (130 ns).
  */
-import { isUtf8 } from 'node:buffer';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
+import { JsonBytes } from './json-bytes';
 
 /** Malformed or non-JSON input: the message says what and at which byte. */
 export class StructJsonError extends Error {
@@ -75,6 +76,19 @@ export function structJson(bytes: Uint8Array, start = 0, end = bytes.length): st
   }) as string;
 }
 
+/**
+ * Writes the JSON of the google.protobuf.Struct encoded in bytes[start, end)
+ * into `out`, as {@link structJson} makes it. On a throw, `out` is as it was.
+ *
+ * @throws StructJsonError and RangeError as structJson does.
+ */
+export function writeStruct(out: JsonBytes, bytes: Uint8Array, start: number, end: number): void {
+  walkInto(out, bytes, start, end, (walk) => {
+    walk.struct(end, 0);
+    return true;
+  });
+}
+
 /** JSON text of the google.protobuf.ListValue encoded in bytes[start, end): an array. Throws as structJson does. */
 export function listValueJson(bytes: Uint8Array, start = 0, end = bytes.length): string {
   return write(bytes, start, end, (walk) => {
@@ -92,30 +106,37 @@ export function valueJson(bytes: Uint8Array, start = 0, end = bytes.length): str
   return write(bytes, start, end, (walk) => walk.value(end, 0));
 }
 
-/** The output buffer, kept between calls; one that grew past KEEP_BYTES is let go. */
-let scratch = Buffer.allocUnsafe(4096);
+/** The output of the string-returning functions, kept between calls; one that grew past KEEP_BYTES is let go. */
+let scratch = new JsonBytes();
 const KEEP_BYTES = 1 << 20;
 
-/** Walks one encoding; the callback writes a message and says whether it wrote anything. */
+/** Walks one encoding into the scratch buffer and returns its text; the callback writes a message and says whether it wrote anything. */
 function write(bytes: Uint8Array, start: number, end: number, message: (walk: Walk) => boolean): string | undefined {
+  scratch.reset();
+  try {
+    return walkInto(scratch, bytes, start, end, message) ? scratch.text() : undefined;
+  } finally {
+    if (scratch.buf.length > KEEP_BYTES) scratch = new JsonBytes();
+  }
+}
+
+/** Walks one encoding into `out`; on a throw, `out` is rolled back. The callback writes a message and says whether it wrote anything. */
+function walkInto(out: JsonBytes, bytes: Uint8Array, start: number, end: number, message: (walk: Walk) => boolean): boolean {
   if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= bytes.length)) {
     throw new RangeError(`[${start}, ${end}) is not a range of ${bytes.length} bytes`);
   }
-  const walk = new Walk(bytes, start);
-  let wrote: boolean;
+  const from = out.n;
+  const walk = new Walk(bytes, start, out);
   try {
-    wrote = message(walk);
+    const wrote = message(walk);
+    if (walk.nonFinite && !parses(out.buf.toString('utf8', from, out.n))) throw new StructJsonError('NaN or Infinity is not a JSON number');
+    return wrote;
   } catch (e) {
+    out.n = from;
     if (e instanceof StructJsonError) throw e;
     // BinaryReader's own errors: a premature end, an overlong varint, a bad group.
     throw new StructJsonError(`${(e as Error).message} at byte ${walk.reader.pos}`, { cause: e });
-  } finally {
-    if (scratch.length > KEEP_BYTES) scratch = Buffer.allocUnsafe(4096);
   }
-  if (!wrote) return undefined;
-  const json = walk.out.toString(walk.ascii ? 'latin1' : 'utf8', 0, walk.n);
-  if (walk.nonFinite && !parses(json)) throw new StructJsonError('NaN or Infinity is not a JSON number');
-  return json;
 }
 
 function parses(json: string): boolean {
@@ -129,22 +150,12 @@ function parses(json: string): boolean {
 
 /** The tag of each Value kind, by field number: null, number, string, bool, struct, list. */
 const KIND_TAGS = [-1, 8, 17, 26, 32, 42, 50];
-/** The second byte of JSON.stringify's two-character escapes, by character code. */
-const ESCAPES: { readonly [code: number]: number } = { 0x08: 0x62, 0x09: 0x74, 0x0a: 0x6e, 0x0c: 0x66, 0x0d: 0x72, 0x22: 0x22, 0x5c: 0x5c };
-const HEX = '0123456789abcdef';
-/** The object path's decoder: invalid UTF-8 becomes U+FFFD, a leading U+FEFF is kept. */
-const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 /** Up to this many keys, a Struct looks for a repeated key among its members' bytes; past it, a Set says whether to look. */
 const LINEAR_KEYS = 16;
 
 /** One walk over one encoding, writing JSON into `out`; input positions index the whole of `bytes`. */
 class Walk {
   readonly reader: BinaryReader;
-  out = scratch;
-  /** Bytes written to `out`. */
-  n = 0;
-  /** Whether every byte written is ASCII. */
-  ascii = true;
   /** Whether a NaN or ±Infinity was written; the text is parsed before it is returned. */
   nonFinite = false;
   /** For every open Struct, where each member starts in `out` and where its key ends, in pairs. */
@@ -153,6 +164,7 @@ class Walk {
   constructor(
     readonly bytes: Uint8Array,
     start: number,
+    readonly out: JsonBytes,
   ) {
     this.reader = new BinaryReader(bytes);
     this.reader.pos = start;
@@ -165,7 +177,7 @@ class Walk {
     const base = members.length;
     let seen: Set<string> | undefined;
     this.byte(0x7b);
-    const open = this.n;
+    const open = this.out.n;
     while (reader.pos < end) {
       const tag = reader.uint32();
       if (tag !== 10) {
@@ -195,16 +207,16 @@ class Walk {
         }
       }
       if (valueStart < 0) continue;
-      const member = this.n;
+      const member = this.out.n;
       if (keyStart < 0) this.text('""');
       else this.string(keyStart, keyEnd);
-      const keyOut = this.n;
+      const keyOut = this.out.n;
       this.byte(0x3a);
       reader.pos = valueStart;
       const wrote = this.value(valueEnd, depth + 2);
       reader.pos = entryEnd;
-      if (!wrote || (keyOut - member === 11 && this.out.toString('latin1', member, keyOut) === '"__proto__"')) {
-        this.n = member;
+      if (!wrote || (keyOut - member === 11 && this.out.buf.toString('latin1', member, keyOut) === '"__proto__"')) {
+        this.out.n = member;
         continue;
       }
       this.byte(0x2c);
@@ -213,7 +225,7 @@ class Walk {
       if (seen === undefined) {
         removed = this.dropKey(base, member, keyOut);
       } else {
-        const key = this.out.toString('latin1', member, keyOut);
+        const key = this.out.buf.toString('latin1', member, keyOut);
         if (seen.has(key)) removed = this.dropKey(base, member, keyOut);
         else seen.add(key);
       }
@@ -229,7 +241,7 @@ class Walk {
     this.enter(depth);
     const { reader } = this;
     this.byte(0x5b);
-    const open = this.n;
+    const open = this.out.n;
     while (reader.pos < end) {
       const tag = reader.uint32();
       if (tag !== 10) {
@@ -246,7 +258,7 @@ class Walk {
   value(end: number, depth: number): boolean {
     this.enter(depth);
     const { reader } = this;
-    const mark = this.n;
+    const mark = this.out.n;
     let wrote = false;
     while (reader.pos < end) {
       const tag = reader.uint32();
@@ -255,7 +267,7 @@ class Walk {
         this.skip(tag, end);
         continue;
       }
-      this.n = mark;
+      this.out.n = mark;
       wrote = true;
       switch (kind) {
         case 1: // null_value, an enum
@@ -289,53 +301,18 @@ class Walk {
 
   /** Parses a Value that a later one overrides, as the object path does, and drops what it wrote. */
   private discard(start: number, end: number, depth: number): void {
-    const { n, reader } = this;
+    const { reader } = this;
+    const n = this.out.n;
     const pos = reader.pos;
     reader.pos = start;
     this.value(end, depth);
-    this.n = n;
+    this.out.n = n;
     reader.pos = pos;
   }
 
   /** Writes a string's bytes as a JSON string. */
   private string(start: number, stop: number): void {
-    this.room(2 + 6 * (stop - start));
-    const { bytes, out } = this;
-    let n = this.n;
-    let high = false;
-    out[n++] = 0x22;
-    for (let i = start; i < stop; i++) {
-      const c = bytes[i];
-      if (c >= 0x80) {
-        high = true;
-      } else if (c < 0x20 || c === 0x22 || c === 0x5c) {
-        out[n++] = 0x5c;
-        const short = ESCAPES[c];
-        if (short !== undefined) {
-          out[n++] = short;
-        } else {
-          out[n++] = 0x75; // \u00XX
-          out[n++] = 0x30;
-          out[n++] = 0x30;
-          out[n++] = HEX.charCodeAt(c >> 4);
-          out[n++] = HEX.charCodeAt(c & 15);
-        }
-        continue;
-      }
-      out[n++] = c;
-    }
-    out[n++] = 0x22;
-    if (high) {
-      this.ascii = false;
-      if (!isUtf8(bytes.subarray(start, stop))) {
-        // Rare: decoded as the object path decodes it and written again, U+FFFD for U+FFFD, so that
-        // two keys that decode alike compare alike.
-        const json = JSON.stringify(utf8.decode(bytes.subarray(start, stop)));
-        this.room(3 * json.length);
-        n = this.n + this.out.write(json, this.n, 'utf8');
-      }
-    }
-    this.n = n;
+    this.out.utf8String(this.bytes, start, stop);
   }
 
   /** Writes a double as JSON.stringify does; NaN and ±Infinity as their names, which `write` refuses if they are still there at the end. */
@@ -353,27 +330,17 @@ class Walk {
 
   /** Writes ASCII text. */
   private text(s: string): void {
-    this.room(s.length);
-    for (let i = 0; i < s.length; i++) this.out[this.n++] = s.charCodeAt(i);
+    this.out.ascii7(s);
   }
 
   private byte(c: number): void {
-    this.room(1);
-    this.out[this.n++] = c;
+    this.out.byte(c);
   }
 
   /** Ends an object or array opened at `open` (after its bracket): its last comma becomes the bracket. */
   private close(open: number, bracket: number): void {
-    if (this.n > open) this.out[this.n - 1] = bracket;
+    if (this.out.n > open) this.out.buf[this.out.n - 1] = bracket;
     else this.byte(bracket);
-  }
-
-  /** Makes room for `bytes` more bytes in `out`. */
-  private room(bytes: number): void {
-    if (this.n + bytes <= this.out.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(2 * this.out.length, this.n + bytes));
-    this.out.copy(bigger, 0, 0, this.n);
-    this.out = scratch = bigger;
   }
 
   /**
@@ -383,11 +350,11 @@ class Walk {
   private dropKey(base: number, member: number, keyEnd: number): number {
     const { members, out } = this;
     for (let j = base; j < members.length; j += 2) {
-      if (!sameBytes(out, member, keyEnd, members[j], members[j + 1])) continue;
+      if (!sameBytes(out.buf, member, keyEnd, members[j], members[j + 1])) continue;
       const next = j + 2 < members.length ? members[j + 2] : member;
       const removed = next - members[j];
-      out.copyWithin(members[j], next, this.n);
-      this.n -= removed;
+      out.buf.copyWithin(members[j], next, out.n);
+      out.n -= removed;
       members.splice(j, 2);
       for (let k = j; k < members.length; k++) members[k] -= removed;
       return removed;
@@ -398,7 +365,7 @@ class Walk {
   /** The keys of the open Struct's members, as latin1 strings of their bytes. */
   private keySet(base: number): Set<string> {
     const keys = new Set<string>();
-    for (let j = base; j < this.members.length; j += 2) keys.add(this.out.toString('latin1', this.members[j], this.members[j + 1]));
+    for (let j = base; j < this.members.length; j += 2) keys.add(this.out.buf.toString('latin1', this.members[j], this.members[j + 1]));
     return keys;
   }
 

@@ -6,7 +6,7 @@
  */
 import { jetstream } from '@nats-io/jetstream';
 import { sinkRow } from '../../../src/sink/sink-batches';
-import { LineBuffer } from '../../../src/storage/line-buffer';
+import { RowBuffers } from '../../../src/sink/row-buffers';
 import { ClickHouseWriter, type PendingRow } from '../../../src/storage/clickhouse-writer';
 import { count } from '../../helpers/clickhouse';
 import { validRecords } from '../../helpers/records';
@@ -46,7 +46,7 @@ it('stores a retried insert once because of its deduplication token', async () =
   const acks = await harness.publish(validRecords('-token'), { msgIdSuffix: '#token' });
   await drained(harness);
   const rows: PendingRow[] = await Promise.all(
-    acks.map(async ({ seq }) => sinkRow((await harness.jsm.streams.getMessage(harness.config.stream, { seq }))!.data, seq + 1_000_000, new LineBuffer())),
+    acks.map(async ({ seq }) => sinkRow((await harness.jsm.streams.getMessage(harness.config.stream, { seq }))!.data, seq + 1_000_000, new RowBuffers())),
   );
   const before = await rowsOf('events', '-token', false);
 
@@ -68,7 +68,7 @@ it('keeps one row per event when a written batch is nak-ed and redelivered', asy
   for await (const msg of await consumer.fetch({ max_messages: records.length, expires: 5000 })) batch.push(msg);
   expect(batch).toHaveLength(records.length);
   const writer = new ClickHouseWriter(harness.clickhouse, harness.config.clickhouseDatabase);
-  const lines = new LineBuffer();
+  const lines = new RowBuffers();
   const rows: PendingRow[] = batch.map((msg) => sinkRow(msg.data, msg.seq, lines));
   await writer.write(rows);
   for (const msg of batch) msg.nak();

@@ -8,7 +8,8 @@ import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { Envelope } from '../../../src/gen/tributary/ingest/v1/envelope';
 import { Record } from '../../../src/gen/tributary/ingest/v1/record';
 import { encodeEnvelope } from '../../../src/publish/envelope';
-import { envelopeRow, InvalidEnvelopeError } from '../../../src/sink/envelope-row';
+import { envelopeRow as writeRow, InvalidEnvelopeError } from '../../../src/sink/envelope-row';
+import { RowBuffers } from '../../../src/sink/row-buffers';
 import { validRecords } from '../../helpers/records';
 
 const receivedAt = new Date('2026-11-20T10:16:00.000Z');
@@ -19,9 +20,10 @@ const facts = (record: Record) => ({
   sentAt: new Date('2026-11-20T10:15:55.000Z'),
 });
 const bytesOf = (record: Record): Uint8Array => encodeEnvelope(Record.encode(record).finish(), facts(record));
+const envelopeRow = (bytes: Uint8Array, seq: number) => writeRow(bytes, seq, new RowBuffers());
 const rowOf = (record: Record, seq = 1) => {
   const encoded = envelopeRow(bytesOf(record), seq);
-  return { ...encoded, row: JSON.parse(encoded.line) as { [column: string]: unknown } };
+  return { ...encoded, row: JSON.parse(Buffer.from(encoded.bytes).toString('utf8')) as { [column: string]: unknown } };
 };
 const fixture = (eventId: string): Record => validRecords().find((r) => r.eventId === eventId) as Record;
 
@@ -105,7 +107,7 @@ it('decodes as ts-proto does: the last of a field sent twice wins, unknown field
   const bytes = Envelope.encode({ sourceId: 'first', receivedAt, timestamp: undefined, sentAt: undefined }, writer).finish();
   const twice = new BinaryWriter().raw(bytes).uint32((2 << 3) | 2).string('second').finish();
   const decoded = Envelope.decode(twice);
-  const row = JSON.parse(envelopeRow(twice, 1).line);
+  const row = JSON.parse(Buffer.from(envelopeRow(twice, 1).bytes).toString('utf8'));
   expect(row).toMatchObject({ source_id: decoded.sourceId, event_id: decoded.record?.eventId, call: 'track' });
   expect(row.source_id).toBe('second');
 });
@@ -119,4 +121,36 @@ it('refuses envelopes without a record, a kind or a call, and bytes that are not
   const truncated = bytesOf(track).slice(0, 40);
   expect(() => envelopeRow(truncated, 1)).toThrow();
   expect(() => envelopeRow(truncated, 1)).not.toThrow(InvalidEnvelopeError);
+});
+
+it('writes strings as JSON.stringify does, invalid UTF-8 as the decoder reads it, one line each', () => {
+  const odd = 'quote " backslash \\ newline \n nul \u0000 line-sep \u2028 emoji 😀';
+  const track = fixture('evt_track_01');
+  const record = { ...track, eventId: odd };
+  const { row, bytes } = rowOf(record);
+  expect(row.event_id).toBe(odd);
+  expect(Buffer.from(bytes).toString('utf8').split('\n')).toEqual([expect.any(String), '']);
+
+  // An event id of bytes that are not UTF-8: the sink stores what ts-proto's decoder reads.
+  const raw = Buffer.from(Record.encode({ ...track, eventId: 'XX' }).finish());
+  const at = raw.indexOf('XX');
+  raw[at] = 0xff;
+  raw[at + 1] = 0xc3;
+  const envelope = encodeEnvelope(raw, facts(track));
+  const decoded = Envelope.decode(envelope).record?.eventId;
+  expect(JSON.parse(Buffer.from(envelopeRow(envelope, 1).bytes).toString('utf8')).event_id).toBe(decoded);
+  expect(decoded).toBe('\ufffd\ufffd');
+});
+
+it('leaves the output as it was when an envelope fails part-way, and keeps earlier rows', () => {
+  const rows = new RowBuffers();
+  const first = writeRow(bytesOf(fixture('evt_track_01')), 1, rows);
+  const before = Buffer.from(first.bytes);
+  // A NaN in a Struct fails inside the bag writer, after the row has begun.
+  const track = fixture('evt_page_01');
+  if (track.kind?.$case === 'event' && track.kind.value.call?.$case === 'page') track.kind.value.call.value.data = { x: Number.NaN };
+  expect(() => writeRow(bytesOf(track), 2, rows)).toThrow(/NaN/);
+  const next = writeRow(bytesOf(fixture('evt_group_01')), 3, rows);
+  expect(Buffer.from(first.bytes)).toEqual(before);
+  expect(next.bytes.byteOffset).toBe(first.bytes.byteOffset + first.bytes.byteLength);
 });
