@@ -1,7 +1,7 @@
 /**
  * B2, raw ClickHouse: the record mix's rows inserted straight into the same
  * tables (made by the same migrations) in the embedded engine, at the sink's
- * batch size and in its format (one JSONEachRow buffer per table and batch,
+ * batch size and in its format (one TabSeparated buffer per table and batch,
  * through the same raw insert), with nothing of the sink in the way: the
  * lines are made before the clock starts. Run as a child process by bench/run.ts, on a data folder of its own.
  */
@@ -36,7 +36,7 @@ childMain(async (plan: RawInsertPlan) => {
     const batch = rows.slice(i, i + plan.batchSize);
     for (const table of ['events', 'products']) {
       const ofTable = batch.filter((r) => r.table === table);
-      if (ofTable.length > 0) await insertRaw(client, { table: `${config.clickhouseDatabase}.${table}`, body: bodyOf(ofTable), settings: { insert_deduplication_token: `${plan.run}-${table}-${i}` } });
+      if (ofTable.length > 0) await insertRaw(client, { table: `${config.clickhouseDatabase}.${table}`, body: bodyOf(ofTable), columns: ofTable[0].columns, settings: { insert_deduplication_token: `${plan.run}-${table}-${i}` } });
     }
   }
   const seconds = (performance.now() - start) / 1000;

@@ -8,6 +8,7 @@
 import { postAdminQuery } from '../http/admin-query-client';
 import { explain, type Explanation } from '../identity/explain';
 import { groupLinks, storedMasters, type Select } from '../identity/identity-graph';
+import { inlineIds } from '../storage/id-lists';
 import { nodeOf, profileIdOf } from '../identity/links';
 import type { StoredLink } from '../identity/resolve';
 
@@ -36,7 +37,7 @@ function print(e: Explanation, stored: { masterId: string; version: number } | u
 
 /** Explains the group of `id` (a profile id, or `user:<id>`); throws AdminQueryFailed when the endpoint refuses or fails a read. */
 export async function explainIdentity(id: string, options: ExplainOptions): Promise<void> {
-  const select: Select = (sql) => postAdminQuery(options.address, options.adminKey, sql);
+  const select: Select = (sql, ids) => postAdminQuery(options.address, options.adminKey, inlineIds(sql, ids));
   const node = nodeOf(id);
   const explanation = explain(await groupLinks(select, options.database, [node]), node);
   const profileId = profileIdOf(node);

@@ -5,12 +5,12 @@
  * through a `select` function, so the identity stage (its own client) and
  * `tributary identities` (the admin endpoint) read it the same way.
  */
-import { inLists } from '../storage/sql-literal';
+import { IDS_PARAM, idChunks } from '../storage/id-lists';
 import type { IdentityNode } from './links';
 import type { LinkEffect, StoredLink, StoredMaster } from './resolve';
 
-/** Runs one SELECT and returns its rows as JSON objects. */
-export type Select = <T>(sql: string) => Promise<T[]>;
+/** Runs one SELECT whose {@link IDS_PARAM} is bound to `ids`, and returns its rows as JSON objects. */
+export type Select = <T>(sql: string, ids: readonly string[]) => Promise<T[]>;
 
 interface EdgeRow {
   node: string;
@@ -33,9 +33,10 @@ export async function groupLinks(select: Select, database: string, seeds: Iterab
   for (let frontier = new Set(seeds); frontier.size > 0; ) {
     for (const node of frontier) seen.add(node);
     const next = new Set<IdentityNode>();
-    for (const list of inLists(frontier)) {
+    for (const ids of idChunks(frontier)) {
       const rows = await select<EdgeRow>(
-        `SELECT node, other, forward, source_id, event_id, call, original_timestamp, stream_seq, effect, reason FROM ${database}.identity_edges WHERE node IN (${list})`,
+        `SELECT node, other, forward, source_id, event_id, call, original_timestamp, stream_seq, effect, reason FROM ${database}.identity_edges WHERE node IN ${IDS_PARAM}`,
+        ids,
       );
       for (const row of rows) {
         links.push({
@@ -60,9 +61,10 @@ export async function groupLinks(select: Select, database: string, seeds: Iterab
 /** The stored master and version of each profile that has one. */
 export async function storedMasters(select: Select, database: string, profileIds: Iterable<string>): Promise<Map<string, StoredMaster>> {
   const masters = new Map<string, StoredMaster>();
-  for (const list of inLists(profileIds)) {
+  for (const ids of idChunks(profileIds)) {
     const rows = await select<{ profile_id: string; master_id: string; version: number | string }>(
-      `SELECT profile_id, master_id, version FROM ${database}.profile_masters FINAL WHERE profile_id IN (${list})`,
+      `SELECT profile_id, master_id, version FROM ${database}.profile_masters FINAL WHERE profile_id IN ${IDS_PARAM}`,
+      ids,
     );
     for (const row of rows) masters.set(row.profile_id, { masterId: row.master_id, version: Number(row.version) });
   }

@@ -23,7 +23,7 @@ export class IdentityResolver {
     private readonly writer: ClickHouseWriter,
     private readonly maxGroupSize: number,
   ) {
-    this.select = async <T>(query: string) => (await client.query({ query, format: 'JSONEachRow', clickhouse_settings: SETTINGS })).json<T>();
+    this.select = async <T>(query: string, ids: readonly string[]) => (await client.query({ query, query_params: { ids }, format: 'JSONEachRow', clickhouse_settings: SETTINGS })).json<T>();
   }
 
   /**

@@ -1,15 +1,14 @@
 /**
- * An Envelope's bytes into one JSONEachRow line of its table, read straight
- * off the wire and written as bytes: no Envelope object, no JS string per
- * field (a string field's UTF-8 bytes are copied, escaped where JSON needs
- * it), and free-form Structs go from their bytes to JSON without becoming JS
- * objects (src/contract/wire/struct-json.ts). A bag is inlined as a JSON
- * object; ClickHouse reads an object into a String column as its raw text
- * (`input_format_json_read_objects_as_strings`), so it is stored exactly as
- * the producer's value reads.
+ * An Envelope's bytes into one row of its table, read straight off the wire
+ * and written as TabSeparated bytes (tsv.ts), by position in the column
+ * order below: no Envelope object, no JS string per field (a string field's
+ * UTF-8 bytes are copied, escaped where TabSeparated needs it), and free-form
+ * Structs go from their bytes to JSON text without becoming JS objects
+ * (src/contract/wire/struct-json.ts). A bag's cell is the JSON text the
+ * producer's value reads as, stored in a String column as it is.
  *
- * A behavioral event becomes one `events` line, a product record one
- * `products` line (it never reaches `profiles`). Columns match
+ * A behavioral event becomes one `events` row, a product record one
+ * `products` row (it never reaches `profiles`). Columns match
  * src/storage/schema.ts. Decoding follows ts-proto's, which the gateway
  * validated with: a field sent twice keeps its last value, a message field
  * sent twice its last message, a oneof its last member; unknown fields and
@@ -20,6 +19,21 @@ import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import type { JsonBytes } from '../contract/wire/json-bytes';
 import { writeStruct } from '../contract/wire/struct-json';
 import { msToDateTime64 } from '../storage/datetime';
+import { tsvEscapeWritten, tsvString, tsvText } from './tsv';
+
+/** The columns of an `events` row, in the order its cells are written. */
+export const EVENT_COLUMNS = [
+  'source_id', 'event_id', 'call', 'name', 'another_user_id', 'properties', 'user_attributes', 'account_attributes',
+  'consent_action', 'consent_category', 'consent_valid_until', 'consent_source', 'consent_message', 'consent_email',
+  'page_url', 'page_title', 'page_referrer', 'page_path',
+  'timestamp', 'original_timestamp', 'received_at', 'sent_at', 'profile_id', 'user_id', 'session_id', 'account_id', 'page_id', 'context', 'stream_seq',
+] as const;
+
+/** The columns of a `products` row, in the order its cells are written. */
+export const PRODUCT_COLUMNS = [
+  'source_id', 'product_id', 'event_id', 'profile_id', 'user_id', 'title', 'description', 'url', 'image_link', 'price', 'currency',
+  'brand', 'category', 'tags', 'availability', 'rating', 'data', 'updated_at', 'received_at', 'stream_seq',
+] as const;
 
 /** A row's table. */
 export type RowTable = 'events' | 'products';
@@ -32,7 +46,7 @@ export interface RowSink {
 /** The row of an envelope. */
 export interface EncodedRow {
   readonly table: RowTable;
-  /** The row as one JSONEachRow line, newline included: a view of the output it was written to. */
+  /** The row as one TabSeparated line in its table's column order, newline included: a view of the output it was written to. */
   readonly bytes: Uint8Array;
   /** `toYYYYMM` of the column the table is partitioned by (events), or 0 (products: unpartitioned). */
   readonly partition: number;
@@ -53,8 +67,8 @@ interface Range {
   readonly end: number;
 }
 
-/** The most bytes a row takes: JSON writes at most 6 bytes for one byte of the envelope (`\u00XX`), plus the column names and dates. */
-const mostBytes = (envelope: Uint8Array): number => 6 * envelope.length + 2048;
+/** The most bytes a row takes: JSON text in a cell takes at most 12 bytes for one byte of the envelope (`\\u00XX`), plus the dates and the context's names. */
+const mostBytes = (envelope: Uint8Array): number => 12 * envelope.length + 2048;
 
 /** Calls `visit` for each field of the message in `range`; `visit` must consume the field's value or return false to skip it. */
 function fields(reader: BinaryReader, range: Range, visit: (field: number, wireType: WireType) => boolean): void {
@@ -98,9 +112,9 @@ function timestampMs(reader: BinaryReader, r: Range): number {
 /** `,"name":` as bytes, by name, made once. */
 const MEMBERS = new Map<string, Uint8Array>();
 
-/** Writes the row of one envelope: JSON objects of members, each `"name":value`. */
+/** Writes the row of one envelope: cells separated by tabs, and the JSON of the context. */
 class RowWriter {
-  /** Whether the next member is the first of its object. */
+  /** Whether the next JSON member is the first of its object. */
   private first = false;
 
   constructor(
@@ -108,52 +122,71 @@ class RowWriter {
     readonly bytes: Uint8Array,
   ) {}
 
-  /** Opens an object. */
+  /** Ends a cell. */
+  tab(): this {
+    this.out.byte(0x09);
+    return this;
+  }
+
+  /** A string field's bytes, or the empty string when it is absent. */
+  text(r: Range | undefined): this {
+    if (r !== undefined) tsvString(this.out, this.bytes, r.start, r.end);
+    return this;
+  }
+
+  /** Plain ASCII with nothing to escape: names of enums and calls, numbers. */
+  ascii(s: string): this {
+    this.out.ascii7(s);
+    return this;
+  }
+
+  /** A DateTime64 value, or NULL. */
+  dateTime(ms: number | undefined): this {
+    return this.ascii(ms === undefined ? '\\N' : msToDateTime64(ms));
+  }
+
+  /** A number, or NULL when it is absent or not finite. */
+  number(value: number | undefined): this {
+    return this.ascii(value === undefined || !Number.isFinite(value) ? '\\N' : String(value));
+  }
+
+  /** A Struct's JSON text, or `{}` when it is absent. */
+  bag(r: Range | undefined): this {
+    const from = this.out.n;
+    if (r === undefined) this.out.ascii7('{}');
+    else writeStruct(this.out, this.bytes, r.start, r.end);
+    tsvEscapeWritten(this.out, from);
+    return this;
+  }
+
+  /** Opens a JSON object. */
   open(): void {
     this.out.byte(0x7b);
     this.first = true;
   }
 
-  /** Closes an object. */
+  /** Closes a JSON object. */
   close(): void {
     this.out.byte(0x7d);
     this.first = false;
   }
 
-  /** Starts a member. */
-  name(name: string): this {
-    let member = MEMBERS.get(name);
-    if (member === undefined) {
-      member = Buffer.from(`,"${name}":`, 'latin1');
-      MEMBERS.set(name, member);
+  /** Starts a JSON member. */
+  member(name: string): void {
+    let bytes = MEMBERS.get(name);
+    if (bytes === undefined) {
+      bytes = Buffer.from(`,"${name}":`, 'latin1');
+      MEMBERS.set(name, bytes);
     }
     const { out } = this;
-    out.room(member.length);
-    for (let i = this.first ? 1 : 0; i < member.length; i++) out.buf[out.n++] = member[i];
+    out.room(bytes.length);
+    for (let i = this.first ? 1 : 0; i < bytes.length; i++) out.buf[out.n++] = bytes[i];
     this.first = false;
-    return this;
   }
 
-  /** A string field's bytes as a JSON string, or "" when it is absent. */
-  text(r: Range | undefined): void {
-    if (r === undefined) this.out.ascii7('""');
-    else this.out.utf8String(this.bytes, r.start, r.end);
-  }
-
-  /** A DateTime64 value, or null. */
-  dateTime(ms: number | undefined): void {
-    this.out.ascii7(ms === undefined ? 'null' : `"${msToDateTime64(ms)}"`);
-  }
-
-  /** A number, or null when it is absent or not finite. */
-  number(value: number | undefined): void {
-    this.out.ascii7(value === undefined || !Number.isFinite(value) ? 'null' : String(value));
-  }
-
-  /** A Struct's JSON, or `{}` when it is absent. */
-  bag(r: Range | undefined): void {
-    if (r === undefined) this.out.ascii7('{}');
-    else writeStruct(this.out, this.bytes, r.start, r.end);
+  /** A string field's bytes as a JSON string. */
+  jsonText(r: Range): void {
+    this.out.utf8String(this.bytes, r.start, r.end);
   }
 }
 
@@ -193,8 +226,8 @@ function writeMessage(reader: BinaryReader, w: RowWriter, r: Range, spec: JsonNa
     const value = values[field];
     const nested = spec.nested?.[field];
     if (value === undefined || (nested === undefined && value.end === value.start)) continue;
-    w.name(spec.names[field - 1]);
-    if (nested === undefined) w.text(value);
+    w.member(spec.names[field - 1]);
+    if (nested === undefined) w.jsonText(value);
     else writeMessage(reader, w, value, nested);
   }
   w.close();
@@ -232,7 +265,7 @@ const CONSENT_ACTION = 1;
 const CONSENT_ACTIONS = ['', 'accept', 'reject'];
 const AVAILABILITY = ['', 'in_stock', 'out_of_stock', 'preorder', 'backorder'];
 
-/** Writes the columns of the call in `r` (field `callField` of BehavioralEvent). */
+/** Writes the cells of the call in `r` (field `callField` of BehavioralEvent), `call` to `page_path`, each with its tab. */
 function writeCall(reader: BinaryReader, w: RowWriter, callField: number, r: Range): void {
   const call = CALLS[callField - 10];
   const spec = CALL_FIELDS[call];
@@ -249,29 +282,27 @@ function writeCall(reader: BinaryReader, w: RowWriter, callField: number, r: Ran
     return true;
   });
   /** String field `field` of the call when it is `of`, else the empty string. */
-  const text = (name: string, of: Call, field: number) => w.name(name).text(call === of ? texts[field] : undefined);
-  const bag = (name: string, ...of: Call[]) => w.name(name).bag(of.includes(call) ? data : undefined);
-  w.name('call').out.ascii7(`"${call}"`);
-  text('name', 'track', 1);
-  text('another_user_id', 'alias', 1);
-  bag('properties', 'track', 'page');
-  bag('user_attributes', 'identify');
-  bag('account_attributes', 'group');
-  w.name('consent_action').out.ascii7(`"${call === 'consent' ? (CONSENT_ACTIONS[action] ?? '') : ''}"`);
-  text('consent_category', 'consent', 2);
-  w.name('consent_valid_until').dateTime(call === 'consent' ? validUntil : undefined);
-  text('consent_source', 'consent', 4);
-  text('consent_message', 'consent', 5);
-  text('consent_email', 'consent', 6);
-  text('page_url', 'page', 1);
-  text('page_title', 'page', 2);
-  text('page_referrer', 'page', 3);
-  text('page_path', 'page', 4);
+  const text = (of: Call, field: number) => w.text(call === of ? texts[field] : undefined).tab();
+  const bag = (...of: Call[]) => w.bag(of.includes(call) ? data : undefined).tab();
+  w.ascii(call).tab();
+  text('track', 1);
+  text('alias', 1);
+  bag('track', 'page');
+  bag('identify');
+  bag('group');
+  w.ascii(call === 'consent' ? (CONSENT_ACTIONS[action] ?? '') : '').tab();
+  text('consent', 2);
+  w.dateTime(call === 'consent' ? validUntil : undefined).tab();
+  text('consent', 4);
+  text('consent', 5);
+  text('consent', 6);
+  text('page', 1);
+  text('page', 2);
+  text('page', 3);
+  text('page', 4);
 }
 
-const ID_COLUMNS = ['profile_id', 'user_id', 'session_id', 'account_id', 'page_id'];
-
-/** Writes the `events` row of a behavioral event; returns its partition. */
+/** Writes the `events` row of a behavioral event, in EVENT_COLUMNS order; returns its partition. */
 function writeEvent(reader: BinaryReader, w: RowWriter, env: EnvelopeFacts, rec: RecordFacts, r: Range, seq: number): number {
   const ids: (Range | undefined)[] = [];
   let context: Range | undefined;
@@ -288,24 +319,22 @@ function writeEvent(reader: BinaryReader, w: RowWriter, env: EnvelopeFacts, rec:
   const received = env.receivedMs ?? 0;
   const timestamp = env.timestampMs ?? received;
   const original = rec.timestampMs ?? timestamp;
-  w.name('source_id').out.string(env.sourceId);
-  w.name('event_id').text(rec.eventId);
+  tsvText(w.out, env.sourceId);
+  w.tab().text(rec.eventId).tab();
   writeCall(reader, w, call.field, call.range);
-  w.name('timestamp').dateTime(timestamp);
-  w.name('original_timestamp').dateTime(original);
-  w.name('received_at').dateTime(received);
-  w.name('sent_at').dateTime(env.sentMs);
-  ID_COLUMNS.forEach((column, i) => w.name(column).text(ids[i + 1]));
-  w.name('context');
+  w.dateTime(timestamp).tab().dateTime(original).tab().dateTime(received).tab().dateTime(env.sentMs).tab();
+  for (let field = 1; field <= 5; field++) w.text(ids[field]).tab();
+  const from = w.out.n;
   if (context === undefined) w.out.ascii7('{}');
   else writeMessage(reader, w, context, CONTEXT);
-  w.name('stream_seq').number(seq);
+  tsvEscapeWritten(w.out, from);
+  w.tab().number(seq);
   const date = new Date(original);
   return date.getUTCFullYear() * 100 + date.getUTCMonth() + 1;
 }
 
-/** Writes the `products` row of a product record. */
-function writeProduct(reader: BinaryReader, w: RowWriter, env: EnvelopeFacts, rec: RecordFacts, r: Range, seq: number): void {
+/** Writes the `products` row of a product record, in PRODUCT_COLUMNS order. */
+function writeProduct(reader: BinaryReader, w: RowWriter, bytes: Uint8Array, env: EnvelopeFacts, rec: RecordFacts, r: Range, seq: number): void {
   const texts: (Range | undefined)[] = [];
   const tags: Range[] = [];
   let price: number | undefined;
@@ -323,31 +352,18 @@ function writeProduct(reader: BinaryReader, w: RowWriter, env: EnvelopeFacts, re
     return true;
   });
   const received = env.receivedMs ?? 0;
-  w.name('source_id').out.string(env.sourceId);
-  w.name('product_id').text(texts[1]);
-  w.name('event_id').text(rec.eventId);
-  w.name('profile_id').text(texts[2]);
-  w.name('user_id').text(texts[3]);
-  w.name('title').text(texts[4]);
-  w.name('description').text(texts[5]);
-  w.name('url').text(texts[6]);
-  w.name('image_link').text(texts[7]);
-  w.name('price').number(price);
-  w.name('currency').text(texts[9]);
-  w.name('brand').text(texts[10]);
-  w.name('category').text(texts[11]);
-  w.name('tags').out.byte(0x5b);
+  tsvText(w.out, env.sourceId);
+  w.tab().text(texts[1]).tab().text(rec.eventId).tab();
+  for (let field = 2; field <= 7; field++) w.text(texts[field]).tab();
+  w.number(price).tab().text(texts[9]).tab().text(texts[10]).tab().text(texts[11]).tab();
+  w.out.byte(0x5b);
   tags.forEach((tag, i) => {
     if (i > 0) w.out.byte(0x2c);
-    w.text(tag);
+    tsvString(w.out, bytes, tag.start, tag.end, true);
   });
   w.out.byte(0x5d);
-  w.name('availability').out.ascii7(`"${AVAILABILITY[availability] ?? ''}"`);
-  w.name('rating').number(rating);
-  w.name('data').bag(data);
-  w.name('updated_at').dateTime(env.timestampMs ?? received);
-  w.name('received_at').dateTime(received);
-  w.name('stream_seq').number(seq);
+  w.tab().ascii(AVAILABILITY[availability] ?? '').tab().number(rating).tab().bag(data).tab();
+  w.dateTime(env.timestampMs ?? received).tab().dateTime(received).tab().number(seq);
 }
 
 /** The envelope's own fields. */
@@ -398,11 +414,9 @@ export function envelopeRow(bytes: Uint8Array, seq: number, rows: RowSink): Enco
   const start = out.n;
   try {
     const w = new RowWriter(out, bytes);
-    w.open();
     let partition = 0;
     if (rec.kind.event) partition = writeEvent(reader, w, env, rec, rec.kind.range, seq);
-    else writeProduct(reader, w, env, rec, rec.kind.range, seq);
-    w.close();
+    else writeProduct(reader, w, bytes, env, rec, rec.kind.range, seq);
     out.byte(0x0a);
     return { table, bytes: out.buf.subarray(start, out.n), partition, sourceId: env.sourceId };
   } catch (error) {

@@ -12,7 +12,7 @@ import type { Metrics } from '../observability/metrics';
 import { backoffMs, type Retrying } from '../stream/consumer-loop';
 import type { ClickHouseWriter, PendingRow } from '../storage/clickhouse-writer';
 import { deadLetter, type DeadLetter, type DeadLetters } from '../stream/dead-letters';
-import { envelopeRow, InvalidEnvelopeError, type RowSink } from './envelope-row';
+import { envelopeRow, EVENT_COLUMNS, InvalidEnvelopeError, PRODUCT_COLUMNS, type RowSink } from './envelope-row';
 import { RowBuffers } from './row-buffers';
 
 /** What the sink has stored so far. */
@@ -37,7 +37,8 @@ export type SinkRow = PendingRow & { readonly sourceId: string };
 
 /** The row of the envelope in `bytes`, written into `rows`; throws as {@link envelopeRow} does. */
 export function sinkRow(bytes: Uint8Array, seq: number, rows: RowSink): SinkRow {
-  return { seq, ...envelopeRow(bytes, seq, rows) };
+  const row = envelopeRow(bytes, seq, rows);
+  return { seq, ...row, columns: row.table === 'events' ? EVENT_COLUMNS : PRODUCT_COLUMNS };
 }
 
 /** Stores batches of the stream in ClickHouse. */

@@ -1,5 +1,6 @@
 /**
- * Writes a batch of rows: one buffer per table, each insert with its own
+ * Writes a batch of rows: one buffer per table (TabSeparated or JSONEachRow
+ * lines, as the rows come), each insert with its own
  * insert_deduplication_token (derived from the stream sequences it holds, or
  * the rows' own dedup keys) and settings, so a retried or redelivered batch
  * is not stored twice and nothing carries over to the next insert.
@@ -26,8 +27,10 @@ export const MAX_PARTITIONS_PER_INSERT = 100;
 export interface PendingRow {
   readonly seq: number;
   readonly table: string;
-  /** The row as one JSONEachRow line, newline included. */
+  /** The row as one line, newline included: JSONEachRow, or TabSeparated in the order of `columns`. */
   readonly bytes: Uint8Array;
+  /** The columns of a TabSeparated row, in order (one array shared by a table's rows); absent for JSONEachRow. */
+  readonly columns?: readonly string[];
   /** The partition it lands in, for tables that have them. */
   readonly partition?: number;
   /**
@@ -125,6 +128,7 @@ export class ClickHouseWriter {
       await insertRaw(this.client, {
         table: `${this.database}.${table}`,
         body: bodyOf(rows),
+        columns: rows[0].columns,
         settings: { insert_deduplication_token: insertToken(table, rows) },
       });
       return [];

@@ -38,6 +38,7 @@ const CASES: { readonly [name: string]: JsonValue } = {
   'null-like string': 'null',
   unicode: 'Ünïcødé 😀 中文 עברית',
   escapes: 'quote " backslash \\ slash / newline \n tab \t nul \u0000 bell \u0007 line-sep \u2028',
+  'cell-like strings': ['\\N', '\\t', 'a\rb', "it's", '\\', '\t\n'],
   'mixed list': [1, 'two', 3.5, true, null, { six: [7] }, []],
   'nested to the depth limit': nested(15),
   'keys that look like paths': { 'a.b': 1, a: { b: 2 }, '': 'empty key' },
@@ -90,11 +91,22 @@ it('reads back every bag of every kind of record as the JSON value sent', async 
   expect(Object.values(CASES).map((v) => ({ v }))).toContainEqual(JSON.parse(profile.user_attributes));
 });
 
+it('stores string fields as sent: tabs, newlines, backslashes, quotes and a literal \\N', async () => {
+  const odd = "tab\there, newline\nthere, cr\r, backslash \\ and \\N, quote ' and \", nul \u0000, 😀";
+  const record = event('fid_strings', { $case: 'track', value: { name: odd, data: {} } });
+  if (record.kind?.$case === 'event') Object.assign(record.kind.value, { profileId: odd, sessionId: '\\N' });
+  const product: Record = { eventId: 'fid_strings_product', timestamp: new Date('2026-11-20T10:15:30.250Z'), kind: { $case: 'product', value: { productId: 'sku_odd', title: odd, description: '', url: '', imageLink: '', currency: '', brand: '', category: '', tags: [odd, "it's", '\\N', ''], availability: 0 } } };
+  await harness.publish([record, product]);
+  await drained(harness);
+  expect(await select(harness.clickhouse, `SELECT name, profile_id, session_id FROM ${harness.table('events_final')} WHERE event_id = 'fid_strings'`)).toEqual([{ name: odd, profile_id: odd, session_id: '\\N' }]);
+  expect(await select(harness.clickhouse, `SELECT title, tags FROM ${harness.table('products_final')} WHERE event_id = 'fid_strings_product'`)).toEqual([{ title: odd, tags: [odd, "it's", '\\N', ''] }]);
+});
+
 it('stores the context as its proto3 JSON, unicode and escapes included', async () => {
   const record = event('fid_context', { $case: 'track', value: { name: 'Context', data: {} } });
   if (record.kind?.$case === 'event') {
     record.kind.value.context = {
-      library: { name: 'sdk "quoted"', version: '' },
+      library: { name: 'sdk "quoted" \\ back\tslash', version: '' },
       device: undefined,
       os: undefined,
       app: { name: 'Äpp 😀', version: '1.0', build: '', namespace: 'com.example' },
@@ -108,7 +120,7 @@ it('stores the context as its proto3 JSON, unicode and escapes included', async 
   await harness.publish([record]);
   await drained(harness);
   expect(await bagOf('events', 'context', 'fid_context')).toEqual({
-    library: { name: 'sdk "quoted"' },
+    library: { name: 'sdk "quoted" \\ back\tslash' },
     app: { name: 'Äpp 😀', version: '1.0', namespace: 'com.example' },
     locale: 'de-DE',
     userAgent: 'line\nbreak',

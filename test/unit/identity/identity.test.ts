@@ -8,7 +8,7 @@ import { linkOf, linksOf, nodeOf, profileNode, userNode, type IdentityLink } fro
 import { explain } from '../../../src/identity/explain';
 import { decide, mastersToWrite, type LinkDecision, type ProfileMaster, type StoredLink } from '../../../src/identity/resolve';
 import type { LinkingEvent } from '../../../src/identity/links';
-import { inLists, sqlString } from '../../../src/storage/sql-literal';
+import { idChunks, IDS_PARAM, inlineIds, sqlString } from '../../../src/storage/id-lists';
 
 let seq = 0;
 const link = (call: 'identify' | 'alias', left: string, right: string, eventId: string, originalTimestamp: string): IdentityLink => ({
@@ -221,9 +221,13 @@ describe('SQL literals', () => {
     expect(sqlString(`it's a \\ test`)).toBe(`'it\\'s a \\\\ test'`);
   });
 
-  it('splits long IN lists by their size in bytes', () => {
-    expect(inLists(['a', 'b', 'c'], 10)).toEqual([`'a', 'b'`, `'c'`]);
-    expect(inLists(['a', 'b', 'c'])).toEqual([`'a', 'b', 'c'`]);
-    expect(inLists([])).toEqual([]);
+  it('cuts long id lists by their size in bytes', () => {
+    expect(idChunks(['a', 'b', 'c'], 10)).toEqual([['a', 'b'], ['c']]);
+    expect(idChunks(['a', 'b', 'c'])).toEqual([['a', 'b', 'c']]);
+    expect(idChunks([])).toEqual([]);
+  });
+
+  it('writes the id list as literals for an endpoint without parameters', () => {
+    expect(inlineIds(`SELECT 1 WHERE x IN ${IDS_PARAM}`, ["it's", 'b'])).toBe(`SELECT 1 WHERE x IN ['it\\'s', 'b']`);
   });
 });

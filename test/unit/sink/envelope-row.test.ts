@@ -8,9 +8,10 @@ import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { Envelope } from '../../../src/gen/tributary/ingest/v1/envelope';
 import { Record } from '../../../src/gen/tributary/ingest/v1/record';
 import { encodeEnvelope } from '../../../src/publish/envelope';
-import { envelopeRow as writeRow, InvalidEnvelopeError } from '../../../src/sink/envelope-row';
+import { envelopeRow as writeRow, EVENT_COLUMNS, InvalidEnvelopeError, PRODUCT_COLUMNS } from '../../../src/sink/envelope-row';
 import { RowBuffers } from '../../../src/sink/row-buffers';
 import { validRecords } from '../../helpers/records';
+import { parseTsvRow } from '../../helpers/tsv-row';
 
 const receivedAt = new Date('2026-11-20T10:16:00.000Z');
 const facts = (record: Record) => ({
@@ -23,7 +24,7 @@ const bytesOf = (record: Record): Uint8Array => encodeEnvelope(Record.encode(rec
 const envelopeRow = (bytes: Uint8Array, seq: number) => writeRow(bytes, seq, new RowBuffers());
 const rowOf = (record: Record, seq = 1) => {
   const encoded = envelopeRow(bytesOf(record), seq);
-  return { ...encoded, row: JSON.parse(Buffer.from(encoded.bytes).toString('utf8')) as { [column: string]: unknown } };
+  return { ...encoded, row: parseTsvRow(encoded.bytes, encoded.table === 'events' ? EVENT_COLUMNS : PRODUCT_COLUMNS) };
 };
 const fixture = (eventId: string): Record => validRecords().find((r) => r.eventId === eventId) as Record;
 
@@ -107,7 +108,7 @@ it('decodes as ts-proto does: the last of a field sent twice wins, unknown field
   const bytes = Envelope.encode({ sourceId: 'first', receivedAt, timestamp: undefined, sentAt: undefined }, writer).finish();
   const twice = new BinaryWriter().raw(bytes).uint32((2 << 3) | 2).string('second').finish();
   const decoded = Envelope.decode(twice);
-  const row = JSON.parse(Buffer.from(envelopeRow(twice, 1).bytes).toString('utf8'));
+  const row = parseTsvRow(envelopeRow(twice, 1).bytes, EVENT_COLUMNS);
   expect(row).toMatchObject({ source_id: decoded.sourceId, event_id: decoded.record?.eventId, call: 'track' });
   expect(row.source_id).toBe('second');
 });
@@ -123,13 +124,19 @@ it('refuses envelopes without a record, a kind or a call, and bytes that are not
   expect(() => envelopeRow(truncated, 1)).not.toThrow(InvalidEnvelopeError);
 });
 
-it('writes strings as JSON.stringify does, invalid UTF-8 as the decoder reads it, one line each', () => {
+it('writes strings and bags with every character that needs escaping, invalid UTF-8 as the decoder reads it, one line each', () => {
   const odd = 'quote " backslash \\ newline \n nul \u0000 line-sep \u2028 emoji 😀';
   const track = fixture('evt_track_01');
   const record = { ...track, eventId: odd };
   const { row, bytes } = rowOf(record);
   expect(row.event_id).toBe(odd);
   expect(Buffer.from(bytes).toString('utf8').split('\n')).toEqual([expect.any(String), '']);
+  const data = { [odd]: [odd, { tab: '\t', cr: '\r', quote: "'" }], path: 'C:\\dir\\file' };
+  const withBag = { ...track, kind: { $case: 'event' as const, value: { profileId: odd, userId: '', sessionId: '', accountId: '', pageId: '', call: { $case: 'track' as const, value: { name: odd, data } } } } };
+  expect(rowOf(withBag).row).toMatchObject({ profile_id: odd, name: odd, properties: data });
+  const product = fixture('evt_product_02');
+  if (product.kind?.$case === 'product') product.kind.value.tags = [odd, "it's", 'a\\b', ''];
+  expect(rowOf(product).row.tags).toEqual([odd, "it's", 'a\\b', '']);
 
   // An event id of bytes that are not UTF-8: the sink stores what ts-proto's decoder reads.
   const raw = Buffer.from(Record.encode({ ...track, eventId: 'XX' }).finish());
@@ -138,7 +145,7 @@ it('writes strings as JSON.stringify does, invalid UTF-8 as the decoder reads it
   raw[at + 1] = 0xc3;
   const envelope = encodeEnvelope(raw, facts(track));
   const decoded = Envelope.decode(envelope).record?.eventId;
-  expect(JSON.parse(Buffer.from(envelopeRow(envelope, 1).bytes).toString('utf8')).event_id).toBe(decoded);
+  expect(parseTsvRow(envelopeRow(envelope, 1).bytes, EVENT_COLUMNS).event_id).toBe(decoded);
   expect(decoded).toBe('\ufffd\ufffd');
 });
 
