@@ -26,10 +26,11 @@ system-deps: ## Install nats-server from Debian's packages when it is missing.
 test-servers: ## Also install clickhouse-server 18.16 (the old server a test must refuse) and chromium (the browser test).
 	scripts/install-system-deps.sh --with-test-servers
 
-proto: $(GEN) ## Generate src/gen/ (TypeScript and the descriptor set) from proto/.
-$(GEN): $(DEPS) $(PROTOS) buf.yaml buf.gen.yaml
+proto: $(GEN) ## Generate src/gen/ (TypeScript and the descriptor sets) from proto/, and grpc.health.v1's for reflection.
+$(GEN): $(DEPS) $(PROTOS) buf.yaml buf.gen.yaml Makefile
 	$(BIN)/buf generate
 	$(BIN)/buf build --as-file-descriptor-set -o src/gen/descriptor-set.binpb
+	$(BIN)/buf build node_modules/grpc-health-check/proto --as-file-descriptor-set -o src/gen/health-descriptor-set.binpb
 	touch $@
 
 lint: $(DEPS) ## buf lint, buf format and eslint.
@@ -50,7 +51,7 @@ test: lint breaking typecheck unit ## Everything CI runs.
 
 build: $(GEN) ## Compile to dist/.
 	$(BIN)/tsc -p tsconfig.build.json
-	cp src/gen/descriptor-set.binpb dist/src/gen/
+	cp src/gen/descriptor-set.binpb src/gen/health-descriptor-set.binpb dist/src/gen/
 
 sdk: $(GEN) ## Bundle the SDK (sdk/dist): Node (CommonJS), browsers (ESM and a script-tag global).
 	$(BIN)/esbuild sdk/src/index.ts --bundle --format=cjs --platform=node --target=node20 --external:@grpc/grpc-js --outfile=sdk/dist/node.cjs --log-level=warning

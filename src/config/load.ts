@@ -1,11 +1,12 @@
 /**
  * Reads the configuration from the environment into one typed, frozen
  * Config. Every problem is collected and reported at once, and an unknown
- * TRIBUTARY_* variable is refused with the closest valid name.
+ * TRIBUTARY_* variable is refused with the closest valid name; the variables
+ * clients read (CLIENT_VARIABLES) are not settings and are let be.
  */
 import { closest } from 'fastest-levenshtein';
 import type { ValidationLimits } from '../contract/limits';
-import { SETTINGS, type Config, type SettingName } from './settings';
+import { CLIENT_VARIABLES, SETTINGS, type Config, type SettingName } from './settings';
 
 /** The configuration could not be read; `problems` lists every reason. */
 export class ConfigError extends Error {
@@ -39,7 +40,7 @@ function crossChecks(config: Config): string[] {
 export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Record<SettingName, string>> = {}): Config {
   const problems: string[] = [];
   for (const name of Object.keys(env)) {
-    if (name.startsWith('TRIBUTARY_') && !KNOWN.includes(name)) {
+    if (name.startsWith('TRIBUTARY_') && !KNOWN.includes(name) && !CLIENT_VARIABLES.includes(name)) {
       problems.push(`${name} is not a setting; did you mean ${closest(name, KNOWN)}?`);
     }
   }

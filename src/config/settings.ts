@@ -66,6 +66,13 @@ export const SETTINGS = {
   maxFutureMs: setting('TRIBUTARY_MAX_FUTURE', ms(DEFAULT_LIMITS.maxFutureMs), duration(0), 'How far ahead of the server clock a corrected timestamp may lie.'),
 } as const;
 
+/**
+ * Variables the clients read (`tributary send`, the examples), not settings
+ * of a server: a server started from the same shell accepts and ignores
+ * them, instead of refusing them as unknown settings.
+ */
+export const CLIENT_VARIABLES: readonly string[] = ['TRIBUTARY_API_KEY'];
+
 /** The name of a setting. */
 export type SettingName = keyof typeof SETTINGS;
 

@@ -1,7 +1,9 @@
 /**
  * The nats-server that `tributary serve` runs when NATS_URL is unset: a
  * supervised child on a free port, its store under TRIBUTARY_DATA_DIR/nats,
- * started again if it dies, stopped when serve stops.
+ * started again if it dies, stopped when serve stops. Once shutdown has
+ * begun it is never started again: a terminal's Ctrl-C signals the whole
+ * process group, so the child may exit before serve has stopped its parts.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -16,6 +18,7 @@ const RESTART_DELAY_MS = 1000;
 /** A supervised nats-server child. */
 export class EmbeddedNats extends NatsServerProcess {
   private stopping = false;
+  private restart: NodeJS.Timeout | undefined;
 
   /** Starts nats-server for `config`; fails with how to install it when it is missing. */
   static async start(config: Config, logger: Logger): Promise<EmbeddedNats> {
@@ -30,9 +33,15 @@ export class EmbeddedNats extends NatsServerProcess {
     return nats;
   }
 
+  /** Stops supervising: from now on a child that exits stays down. Call it first thing when shutdown begins. */
+  beginShutdown(): void {
+    this.stopping = true;
+    clearTimeout(this.restart);
+  }
+
   /** Stops the child for good. */
   async stop(): Promise<void> {
-    this.stopping = true;
+    this.beginShutdown();
     await this.pause();
   }
 
@@ -40,7 +49,8 @@ export class EmbeddedNats extends NatsServerProcess {
     this.child?.once('exit', (code, signal) => {
       if (this.stopping) return;
       logger.error({ code, signal }, 'embedded nats-server exited; starting it again');
-      setTimeout(() => {
+      this.restart = setTimeout(() => {
+        if (this.stopping) return;
         this.resume().then(
           () => this.supervise(logger),
           (error: unknown) => logger.fatal({ err: error }, 'embedded nats-server could not be started again'),

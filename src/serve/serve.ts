@@ -40,12 +40,14 @@ export async function startServe(env: NodeJS.ProcessEnv, logger: Logger, flags: 
     if (config.corsOrigins.length === 0) overrides.corsOrigins = DEV_CORS_ORIGINS;
   }
   const stops: (() => Promise<void>)[] = [];
+  let embedded: EmbeddedNats | undefined;
   const stop = async () => {
+    embedded?.beginShutdown();
     for (const part of stops.reverse()) await part();
   };
   try {
     if (config.natsUrl === '') {
-      const nats = await EmbeddedNats.start(config, logger);
+      const nats = (embedded = await EmbeddedNats.start(config, logger));
       stops.push(() => nats.stop());
       overrides.natsUrl = nats.url;
     }

@@ -7,6 +7,9 @@ import { EventEmitter } from 'node:events';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 
+/** How long a drain may take before the connection is closed without it. */
+const DRAIN_TIMEOUT_MS = 5_000;
+
 /** Events of a {@link NatsLink}: "down" when the connection is lost, "up" when it is back. */
 export interface NatsLinkEvents {
   down: [];
@@ -40,9 +43,24 @@ export class NatsLink extends EventEmitter<NatsLinkEvents> {
     return this.up && !this.nc.isClosed();
   }
 
-  /** Stops taking new messages, waits for those in flight, and closes. */
-  async drain(): Promise<void> {
-    if (!this.nc.isClosed()) await this.nc.drain();
+  /**
+   * Stops taking new messages, waits for those in flight, and closes; closes
+   * without waiting after `timeoutMs`, or when the drain fails, since a
+   * drain waits forever for a server that is gone and a connection left open
+   * keeps reconnecting (and the process alive).
+   */
+  async drain(timeoutMs = DRAIN_TIMEOUT_MS): Promise<void> {
+    if (this.nc.isClosed()) return;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    // A drain that fails, or is cut short by close(), ends the same way: closed.
+    const draining = this.nc.drain().catch(() => undefined);
+    try {
+      await Promise.race([draining, late]);
+    } finally {
+      clearTimeout(timer);
+      if (!this.nc.isClosed()) await this.nc.close();
+    }
   }
 
   private async follow(logger: Logger): Promise<void> {

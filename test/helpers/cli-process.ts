@@ -24,9 +24,13 @@ export interface CliProcess {
   readonly exited: Promise<number | string>;
 }
 
-/** Starts `tributary <args>` with `env` added to a clean environment. */
-export function startCli(args: readonly string[], env: NodeJS.ProcessEnv): CliProcess {
-  const child = spawn(process.execPath, [built(CLI), ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts `tributary <args>` with `env` added to a clean environment; with
+ * `ownGroup`, in a process group of its own, as a terminal runs a command (so
+ * that the group can be signalled, as Ctrl-C does).
+ */
+export function startCli(args: readonly string[], env: NodeJS.ProcessEnv, ownGroup = false): CliProcess {
+  const child = spawn(process.execPath, [built(CLI), ...args], { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: ownGroup });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

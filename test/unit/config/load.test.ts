@@ -41,6 +41,11 @@ it('reports every problem at once, and suggests the closest name for an unknown 
   expect(problems.slice(1).map((p) => p.split(':')[0]).sort()).toEqual(['TRIBUTARY_LOG_LEVEL', 'TRIBUTARY_MAX_TAGS', 'TRIBUTARY_STREAM']);
 });
 
+it("accepts the clients' variables, and still refuses a typo of a setting", () => {
+  expect(loadConfig({ TRIBUTARY_API_KEY: 'key-of-a-client-0123456789' }).apiKeys).toEqual([]);
+  expect(problemsOf({ TRIBUTARY_API_KEY: 'k', TRIBUTARY_API_KEYZ: 'k=s' })).toEqual(['TRIBUTARY_API_KEYZ is not a setting; did you mean TRIBUTARY_API_KEYS?']);
+});
+
 it('refuses settings that contradict each other', () => {
   expect(problemsOf({ TRIBUTARY_MAX_IN_FLIGHT: '100' })).toEqual([expect.stringContaining('TRIBUTARY_MAX_IN_FLIGHT (100) must be at least TRIBUTARY_MAX_RECORDS_PER_REQUEST (500)')]);
   expect(problemsOf({ TRIBUTARY_GRPC_WEB_MAX_BODY: '4MiB' })).toEqual([expect.stringContaining('TRIBUTARY_GRPC_WEB_MAX_BODY (4194304) must be more than TRIBUTARY_MAX_REQUEST_BYTES (4194304)')]);
