@@ -21,12 +21,14 @@ export const Reason = Object.freeze({
   RESERVED_NAME: 'RESERVED_NAME',
   /** A timestamp lies too far ahead of the server's clock. */
   TOO_FAR_IN_FUTURE: 'TOO_FAR_IN_FUTURE',
-  /** A Struct nests deeper than the limit. */
+  /** A Struct nests deeper than the limit, or the record deeper than the protobuf decoder allows (its field path is then empty). */
   TOO_DEEP: 'TOO_DEEP',
   /** A Struct has more entries than the limit. */
   TOO_MANY_ENTRIES: 'TOO_MANY_ENTRIES',
   /** A list has more items than the limit. */
   TOO_MANY_ITEMS: 'TOO_MANY_ITEMS',
+  /** The record's bytes do not decode (truncated, malformed, a string that is not UTF-8); its field path is empty. */
+  UNDECODABLE: 'UNDECODABLE',
 });
 
 /** One of the codes of {@link Reason}. */

@@ -59,13 +59,15 @@ export function createIngest(deps: IngestDependencies): Ingest {
     const results = new Array<RecordResult>(records.length);
     const outbound: OutboundMessage[] = [];
     const slots: number[] = [];
-    records.forEach(({ record, bytes }, i) => {
-      const violations = validateRecord(record, bytes.length, context);
-      if (violations.length > 0) {
-        results[i] = { eventId: record.eventId, status: RecordStatus.REJECTED, violations, sequence: 0 };
+    const eventIds = records.map((framed) => ('record' in framed ? framed.record.eventId : framed.eventId));
+    records.forEach((framed, i) => {
+      const violations = 'record' in framed ? validateRecord(framed.record, framed.bytes.length, context) : [framed.violation];
+      if (!('record' in framed) || violations.length > 0) {
+        results[i] = { eventId: eventIds[i], status: RecordStatus.REJECTED, violations, sequence: 0 };
         metrics.recordsRejected.inc({ source: sourceId, reason: violations[0].reason });
         return;
       }
+      const { record, bytes } = framed;
       const timestamp = correctTimestamp(record.timestamp, skewMs, receivedAt);
       outbound.push({
         subject: subjectFor(deps.subjectPrefix, sourceId, record),
@@ -82,7 +84,7 @@ export function createIngest(deps: IngestDependencies): Ingest {
       const i = slots[j];
       if (ack.duplicate) duplicates++;
       const status = ack.duplicate ? RecordStatus.DUPLICATE : RecordStatus.ACCEPTED;
-      results[i] = { eventId: records[i].record.eventId, status, violations: [], sequence: ack.seq };
+      results[i] = { eventId: eventIds[i], status, violations: [], sequence: ack.seq };
     });
     metrics.recordsAccepted.inc({ source: sourceId }, acks.length - duplicates);
     metrics.recordsDuplicate.inc({ source: sourceId }, duplicates);

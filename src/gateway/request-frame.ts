@@ -1,17 +1,17 @@
 /**
  * Reads an IngestRequest off the wire without throwing (a throw inside a
  * grpc-js deserializer becomes INTERNAL). Each record keeps its own bytes, so
- * its size can be checked and the bytes passed to the stream unchanged.
+ * its size can be checked and the bytes passed to the stream unchanged, and
+ * is decoded on its own: a record that does not decode is carried with the
+ * violation that rejects it, and only a request that cannot be read as a
+ * list of records is malformed as a whole.
  */
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import { Timestamp } from '../gen/google/protobuf/timestamp';
-import { Record } from '../gen/tributary/ingest/v1/record';
+import { decodeRecord, type DecodedRecord } from '../contract';
 
-/** One record of a request, decoded, with the bytes it was decoded from. */
-export interface FramedRecord {
-  readonly record: Record;
-  readonly bytes: Uint8Array;
-}
+/** One record of a request, decoded (or why not), with the bytes it was decoded from. */
+export type FramedRecord = DecodedRecord & { readonly bytes: Uint8Array };
 
 /** A request as the gateway reads it: decoded, too large to read, or unreadable. */
 export type RequestFrame =
@@ -35,7 +35,7 @@ export function readRequestFrame(buffer: Uint8Array, maxBytes: number): RequestF
       const [field, wireType] = reader.tag();
       if (field === RECORDS_FIELD && wireType === WireType.LengthDelimited) {
         const bytes = reader.bytes();
-        records.push({ record: Record.decode(bytes), bytes });
+        records.push({ ...decodeRecord(bytes), bytes });
       } else if (field === SENT_AT_FIELD && wireType === WireType.LengthDelimited) {
         sentAt = toDate(Timestamp.decode(reader.bytes()));
       } else {

@@ -11,7 +11,7 @@ import pino from 'pino';
 import { loadConfig } from '../../src/config/load';
 import type { Config, SettingName } from '../../src/config/settings';
 import { startGateway, type Gateway } from '../../src/gateway/gateway';
-import { IngestServiceClient, type IngestRequest, type IngestResponse } from '../../src/gen/tributary/ingest/v1/ingest_service';
+import { IngestResponse, IngestServiceClient, type IngestRequest } from '../../src/gen/tributary/ingest/v1/ingest_service';
 import { NatsServer } from './nats-server';
 
 /** The API keys the harness configures, and the sources they name. */
@@ -62,6 +62,21 @@ export class GatewayHarness {
     const full: IngestRequest = { records: [], ...request };
     return new Promise((resolve, reject) => {
       this.client.ingest(full, authorized(key), options, (error: ServiceError | null, response: IngestResponse) => (error === null ? resolve(response) : reject(error)));
+    });
+  }
+
+  /** Calls Ingest with a request already encoded (records that need not decode), as a client of another language may send it. */
+  ingestBytes(request: Uint8Array, key: string | null = KEYS.sourceA): Promise<IngestResponse> {
+    return new Promise((resolve, reject) => {
+      this.client.makeUnaryRequest(
+        '/tributary.ingest.v1.IngestService/Ingest',
+        (bytes: Uint8Array) => Buffer.from(bytes),
+        (buffer: Buffer) => IngestResponse.decode(buffer),
+        request,
+        authorized(key),
+        {},
+        (error: ServiceError | null, response?: IngestResponse) => (error === null && response !== undefined ? resolve(response) : reject(error)),
+      );
     });
   }
 

@@ -4,11 +4,12 @@
  * DUPLICATE and stores nothing; REJECTED records never reach the stream; a
  * mixed batch gets exact per-record results; sources never collide.
  */
+import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { RecordStatus } from '../../../src/gen/tributary/ingest/v1/ingest_service';
 import { Envelope } from '../../../src/gen/tributary/ingest/v1/envelope';
 import { Record } from '../../../src/gen/tributary/ingest/v1/record';
 import { GatewayHarness, KEYS } from '../../helpers/gateway-harness';
-import { invalidFixtures } from '../../helpers/fixtures';
+import { fixtureBytes, invalidFixtures } from '../../helpers/fixtures';
 import { trackRecord, validRecords } from '../../helpers/records';
 
 let harness: GatewayHarness;
@@ -64,9 +65,10 @@ describe('Ingest against a real JetStream', () => {
 
   it('rejects every invalid fixture with its violation and stores none of them', async () => {
     const fixtures = invalidFixtures();
-    const records = fixtures.map((f) => Record.fromJSON(f.content.record));
+    const request = new BinaryWriter();
+    for (const f of fixtures) request.uint32(10).bytes(fixtureBytes(f.content));
     const count = await harness.messageCount();
-    const response = await harness.ingest({ records });
+    const response = await harness.ingestBytes(request.finish());
 
     expect(response.results).toHaveLength(fixtures.length);
     response.results.forEach((result, i) => {
@@ -75,6 +77,22 @@ describe('Ingest against a real JetStream', () => {
       expect(result.violations.map(({ field, reason }) => ({ field, reason }))).toEqual([fixtures[i].content.expect]);
     });
     expect(await harness.messageCount()).toBe(count);
+  });
+
+  it('rejects a record that does not decode on its own, and stores its siblings', async () => {
+    const deep = invalidFixtures().find((f) => f.name === 'record-nested-past-decoder-limit');
+    if (deep === undefined) throw new Error('the nesting fixture is missing');
+    const request = new BinaryWriter();
+    for (const bytes of [Record.encode(trackRecord('sibling-1')).finish(), fixtureBytes(deep.content), Record.encode(trackRecord('sibling-2')).finish()]) request.uint32(10).bytes(bytes);
+    const count = await harness.messageCount();
+    const response = await harness.ingestBytes(request.finish());
+
+    expect(response.results.map((r) => [r.eventId, r.status, r.violations.map((v) => `${v.field}:${v.reason}`)])).toEqual([
+      ['sibling-1', RecordStatus.ACCEPTED, []],
+      ['evt_nested_past_decoder_limit', RecordStatus.REJECTED, [':TOO_DEEP']],
+      ['sibling-2', RecordStatus.ACCEPTED, []],
+    ]);
+    expect(await harness.messageCount()).toBe(count + 2);
   });
 
   it('gives a mixed batch exact per-record results in request order', async () => {

@@ -1,0 +1,54 @@
+/**
+ * One record's bytes into a Record, or the violation that rejects that record
+ * alone: the request around it is read, so a record the decoder refuses is
+ * answered like any record that breaks the contract, and its siblings go on.
+ * Strings are decoded strictly: invalid UTF-8 refuses the record, where the
+ * lenient decoder would turn it into U+FFFD. Pure.
+ */
+import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
+import type { FieldViolation } from '../gen/tributary/ingest/v1/ingest_service';
+import { Record } from '../gen/tributary/ingest/v1/record';
+import { Reason } from './reasons';
+
+/** A decoded record, or why its bytes are not one, with the event id they seem to carry. */
+export type DecodedRecord = { readonly record: Record } | { readonly violation: FieldViolation; readonly eventId: string };
+
+const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const lenient = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/** The event id (field 1) of a record that does not decode, read leniently as far as the bytes go, or "". */
+function eventIdOf(bytes: Uint8Array): string {
+  let eventId = '';
+  try {
+    const reader = new BinaryReader(bytes, (b) => lenient.decode(b));
+    while (reader.pos < reader.len) {
+      const [field, wireType] = reader.tag();
+      if (field === 1 && wireType === WireType.LengthDelimited) eventId = reader.string();
+      else reader.skip(wireType, field);
+    }
+  } catch {
+    // The bytes end or break after the event id, or before it: what was read stands.
+  }
+  return eventId;
+}
+
+/** The violation of bytes the decoder refused with `error`. */
+function violationOf(error: unknown): FieldViolation {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/recursion limit/.test(message)) {
+    return { field: '', reason: Reason.TOO_DEEP, message: 'The record nests deeper than the protobuf decoder allows (100 messages).' };
+  }
+  if (error instanceof TypeError && /utf-8|encoded data/i.test(message)) {
+    return { field: '', reason: Reason.UNDECODABLE, message: 'The record holds a string that is not valid UTF-8.' };
+  }
+  return { field: '', reason: Reason.UNDECODABLE, message: `The record's bytes are not a Record: ${message}.` };
+}
+
+/** Decodes one record. */
+export function decodeRecord(bytes: Uint8Array): DecodedRecord {
+  try {
+    return { record: Record.decode(new BinaryReader(bytes, (b) => strict.decode(b))) };
+  } catch (error) {
+    return { violation: violationOf(error), eventId: eventIdOf(bytes) };
+  }
+}
