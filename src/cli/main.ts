@@ -17,6 +17,7 @@ import { addSettingFlags, settingOverrides } from './setting-flags';
 import { createLogger } from '../observability/logger';
 import { UnsupportedVersionError } from '../storage/clickhouse-client';
 import { AdminQueryFailed } from '../http/admin-query-client';
+import { DataDirInUseError } from '../serve/data-dir-lock';
 
 /** Runs a started service until SIGINT or SIGTERM, then stops it gracefully. */
 async function runUntilSignal(start: () => Promise<{ stop(): Promise<void> }>): Promise<void> {
@@ -141,6 +142,7 @@ program
 
 program.parseAsync().catch((error: unknown) => {
   // Errors that explain themselves print their message alone; anything else its stack.
-  console.error(error instanceof ConfigError || error instanceof UnsupportedVersionError || error instanceof AdminQueryFailed ? error.message : error);
+  const explained = error instanceof ConfigError || error instanceof UnsupportedVersionError || error instanceof AdminQueryFailed || error instanceof DataDirInUseError;
+  console.error(explained ? error.message : error);
   process.exitCode = 1;
 });

@@ -4,21 +4,42 @@
  * started again if it dies, stopped when serve stops. Once shutdown has
  * begun it is never started again: a terminal's Ctrl-C signals the whole
  * process group, so the child may exit before serve has stopped its parts.
+ * Its pid is kept in `<TRIBUTARY_DATA_DIR>/nats-server.pid`: a child that
+ * outlived a serve killed with SIGKILL is found there and stopped at the next
+ * start (which holds the data folder's lock, so no live serve owns it).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/settings';
 import { freePort } from '../stream/free-port';
+import { commandLine, readPid } from './data-dir-lock';
 import { findNatsServer, NATS_SERVER_INSTALL_HINT, NatsServerProcess } from '../stream/nats-server-process';
 
 /** How long to wait before starting a nats-server that died. */
 const RESTART_DELAY_MS = 1000;
+/** How long an orphan gets to stop on SIGTERM before SIGKILL. */
+const ORPHAN_STOP_MS = 10_000;
+
+const alive = (pid: number): boolean => commandLine(pid) !== undefined;
+
+/** Stops the nats-server in `pidFile` if it still runs on `store`: an orphan of a serve that was killed. */
+async function stopOrphan(pidFile: string, store: string, logger: Logger): Promise<void> {
+  const pid = readPid(pidFile);
+  if (pid === undefined || !(commandLine(pid) ?? '').includes(store)) return;
+  logger.warn({ pid, store }, 'a nats-server left by an earlier serve still runs on the store; stopping it');
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + ORPHAN_STOP_MS;
+  while (alive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  if (alive(pid)) process.kill(pid, 'SIGKILL');
+  while (alive(pid)) await new Promise((resolve) => setTimeout(resolve, 50));
+}
 
 /** A supervised nats-server child. */
 export class EmbeddedNats extends NatsServerProcess {
   private stopping = false;
   private restart: NodeJS.Timeout | undefined;
+  private pidFile = '';
 
   /** Starts nats-server for `config`; fails with how to install it when it is missing. */
   static async start(config: Config, logger: Logger): Promise<EmbeddedNats> {
@@ -26,7 +47,10 @@ export class EmbeddedNats extends NatsServerProcess {
     if (binary === undefined) throw new Error(`nats-server is not installed; ${NATS_SERVER_INSTALL_HINT}`);
     const store = resolve(join(config.dataDir, 'nats'));
     mkdirSync(store, { recursive: true });
+    const pidFile = resolve(join(config.dataDir, 'nats-server.pid'));
+    await stopOrphan(pidFile, store, logger);
     const nats = new EmbeddedNats(await freePort(), store, binary);
+    nats.pidFile = pidFile;
     await nats.resume();
     nats.supervise(logger);
     logger.info({ url: nats.url, store }, 'embedded nats-server started');
@@ -39,10 +63,17 @@ export class EmbeddedNats extends NatsServerProcess {
     clearTimeout(this.restart);
   }
 
+  /** Starts the child and records its pid. */
+  override async resume(): Promise<void> {
+    await super.resume();
+    writeFileSync(this.pidFile, `${this.pid}\n`);
+  }
+
   /** Stops the child for good. */
   async stop(): Promise<void> {
     this.beginShutdown();
     await this.pause();
+    rmSync(this.pidFile, { force: true });
   }
 
   private supervise(logger: Logger): void {

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { loadConfig } from '../config/load';
 import type { Config, SettingName } from '../config/settings';
 import { DEV_SOURCE, devKeys, isLoopback, type DevKeys } from './dev-keys';
+import { lockDataDir } from './data-dir-lock';
 import { EmbeddedNats } from './embedded-nats';
 import { startParts } from './parts';
 
@@ -39,7 +40,8 @@ export async function startServe(env: NodeJS.ProcessEnv, logger: Logger, flags: 
     // Pages served from this machine (examples, a dev server) may call gRPC-Web.
     if (config.corsOrigins.length === 0) overrides.corsOrigins = DEV_CORS_ORIGINS;
   }
-  const stops: (() => Promise<void>)[] = [];
+  const lock = lockDataDir(config.dataDir);
+  const stops: (() => Promise<void>)[] = [async () => lock.release()];
   let embedded: EmbeddedNats | undefined;
   const stop = async () => {
     embedded?.beginShutdown();

@@ -4,31 +4,18 @@
  * signal, and leaves no nats-server behind; a gateway whose NATS is gone
  * stops on SIGTERM instead of waiting for it forever.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../../src/stream/free-port';
 import { startCli, type CliProcess } from '../../helpers/cli-process';
 import { NatsServer } from '../../helpers/nats-server';
+import { processesWith } from '../../helpers/processes';
 import { waitReady } from '../../helpers/serve-process';
 import { waitFor } from '../../helpers/wait';
 
 jest.setTimeout(90_000);
 const SHUTDOWN_TIMEOUT_S = 2;
-
-/** Pids of the processes whose command line mentions `text`. */
-function processesWith(text: string): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 /** The exit code of `served`, which must come within the shutdown timeout and a margin of the signal. */
 async function exitWithin(served: CliProcess): Promise<number | string> {
