@@ -141,8 +141,10 @@ program
   });
 
 program.parseAsync().catch((error: unknown) => {
-  // Errors that explain themselves print their message alone; anything else its stack.
+  // Errors that explain themselves print their message alone; anything else a one-line reason, and its stack at debug level.
   const explained = error instanceof ConfigError || error instanceof UnsupportedVersionError || error instanceof AdminQueryFailed || error instanceof DataDirInUseError;
-  console.error(explained ? error.message : error);
+  if (explained) console.error(error.message);
+  else console.error(`tributary: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+  if (!explained && /^(debug|trace)$/.test(process.env.TRIBUTARY_LOG_LEVEL ?? '')) console.error(error);
   process.exitCode = 1;
 });

@@ -58,51 +58,57 @@ export async function startGateway(config: Config, logger: Logger, metrics: Metr
   if (keys.size === 0) logger.warn('no API key is configured: every call will be answered UNAUTHENTICATED');
 
   const link = await NatsLink.open(natsServers(config), logger);
-  const jsm = await jetstreamManager(link.nc);
-  const definition = streamConfig(config);
-  await ensureStream(jsm, definition);
+  try {
+    const jsm = await jetstreamManager(link.nc);
+    const definition = streamConfig(config);
+    await ensureStream(jsm, definition);
 
-  const health = new GatewayHealth();
-  link.on('down', () => health.set(false));
-  link.on('up', () => {
-    ensureStream(jsm, definition).then(
-      () => health.set(true),
-      (error: unknown) => logger.error({ err: error }, 'the stream could not be set up after NATS came back'),
-    );
-  });
+    const health = new GatewayHealth();
+    link.on('down', () => health.set(false));
+    link.on('up', () => {
+      ensureStream(jsm, definition).then(
+        () => health.set(true),
+        (error: unknown) => logger.error({ err: error }, 'the stream could not be set up after NATS came back'),
+      );
+    });
 
-  const publisher = new JetStreamPublisher(link, { maxInFlight: config.maxInFlight, timeoutMs: config.publishTimeoutMs });
-  const ingest = createIngest({
-    publisher,
-    limits: validationLimits(config),
-    subjectPrefix: config.subjectPrefix,
-    maxRecordsPerRequest: config.maxRecordsPerRequest,
-    now: () => new Date(),
-    metrics,
-  });
+    const publisher = new JetStreamPublisher(link, { maxInFlight: config.maxInFlight, timeoutMs: config.publishTimeoutMs });
+    const ingest = createIngest({
+      publisher,
+      limits: validationLimits(config),
+      subjectPrefix: config.subjectPrefix,
+      maxRecordsPerRequest: config.maxRecordsPerRequest,
+      now: () => new Date(),
+      metrics,
+    });
 
-  const server = new Server({ 'grpc.max_receive_message_length': config.maxRequestBytes * RECEIVE_CAP_FACTOR });
-  server.addService(ingestServiceDefinition(config.maxRequestBytes), ingestHandlers(ingest, keys, config.maxRequestBytes));
-  health.addToServer(server);
-  addReflection(server);
-  const port = await bind(server, config.grpcAddr);
-  health.set(link.connected);
-  logger.info({ address: config.grpcAddr, port, stream: config.stream, sources: keys.size }, 'gateway listening');
+    const server = new Server({ 'grpc.max_receive_message_length': config.maxRequestBytes * RECEIVE_CAP_FACTOR });
+    server.addService(ingestServiceDefinition(config.maxRequestBytes), ingestHandlers(ingest, keys, config.maxRequestBytes));
+    health.addToServer(server);
+    addReflection(server);
+    const port = await bind(server, config.grpcAddr);
+    health.set(link.connected);
+    logger.info({ address: config.grpcAddr, port, stream: config.stream, sources: keys.size }, 'gateway listening');
 
-  return {
-    port,
-    get inFlight() {
-      return publisher.inFlight;
-    },
-    get ready() {
-      return link.connected;
-    },
-    async stop() {
-      health.set(false);
-      await shutdown(server, config.shutdownTimeoutMs);
-      publisher.close();
-      await link.drain();
-      logger.info('gateway stopped');
-    },
-  };
+    return {
+      port,
+      get inFlight() {
+        return publisher.inFlight;
+      },
+      get ready() {
+        return link.connected;
+      },
+      async stop() {
+        health.set(false);
+        await shutdown(server, config.shutdownTimeoutMs);
+        publisher.close();
+        await link.drain();
+        logger.info('gateway stopped');
+      },
+    };
+  } catch (error) {
+    // A start that fails leaves nothing running: an open connection would keep reconnecting, and the process alive.
+    await link.drain();
+    throw error;
+  }
 }
