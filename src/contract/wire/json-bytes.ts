@@ -4,9 +4,9 @@
  * rather than concatenating strings saves making a string of every key and
  * value, then encoding the whole text again.
  *
- * Strings are escaped exactly as JSON.stringify escapes them: quote,
- * backslash and control characters (`\n`, `\u0000`…); a lone surrogate of a
- * JS string as `\udXXX`. Valid UTF-8 from the wire is copied as it is.
+ * Strings from the wire are escaped exactly as JSON.stringify escapes them:
+ * quote, backslash and control characters (`\n`, `\u0000`…); valid UTF-8 is
+ * copied as it is.
  */
 import { isUtf8 } from 'node:buffer';
 
@@ -15,9 +15,6 @@ const ESCAPES: { readonly [code: number]: number } = { 0x08: 0x62, 0x09: 0x74, 0
 const HEX = '0123456789abcdef';
 /** How protobuf decoders read strings: invalid UTF-8 becomes U+FFFD, a leading U+FEFF is kept. */
 const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
-/** What JSON.stringify escapes in a JS string (surrogates included, to leave lone ones to it). */
-// eslint-disable-next-line no-control-regex -- control characters are exactly what JSON escapes
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /** A growable buffer of JSON bytes. */
 export class JsonBytes {
@@ -54,23 +51,6 @@ export class JsonBytes {
   ascii7(s: string): void {
     this.room(s.length);
     for (let i = 0; i < s.length; i++) this.buf[this.n++] = s.charCodeAt(i);
-  }
-
-  /** Writes a JS string as a JSON string. */
-  string(value: string): void {
-    if (NEEDS_ESCAPE.test(value)) {
-      const json = JSON.stringify(value);
-      this.room(3 * json.length);
-      this.n += this.buf.write(json, this.n, 'utf8');
-      this.ascii = false;
-      return;
-    }
-    this.room(2 + 3 * value.length);
-    this.buf[this.n++] = 0x22;
-    const written = this.buf.write(value, this.n, 'utf8');
-    if (written !== value.length) this.ascii = false;
-    this.n += written;
-    this.buf[this.n++] = 0x22;
   }
 
   /** Writes UTF-8 bytes[start, stop) as a JSON string, decoding them only when they are not valid UTF-8. */
