@@ -16,6 +16,7 @@ import { Metrics } from '../../src/observability/metrics';
 import { startSink } from '../../src/sink/sink';
 import { createClickHouse } from '../../src/storage/clickhouse-client';
 import { migrate } from '../../src/storage/migrate';
+import { backlog } from '../../src/stream/consumer-loop';
 import { identityConsumerConfig, LINKING_CALLS } from '../../src/stream/identity-consumers';
 import { waitFor } from '../../test/helpers/wait';
 import { childMain } from './child-main';
@@ -45,13 +46,7 @@ childMain(async (plan: StagePlan) => {
   const running = plan.stage === 'sink' ? await startSink(config, logger, client) : await startIdentity(config, logger, client, new Metrics());
   await waitFor(
     `the ${plan.stage} stage to drain the stream`,
-    async () => {
-      for (const consumer of consumers) {
-        const info = await jsm.consumers.info(config.stream, consumer);
-        if (info.num_pending + info.num_ack_pending > 0) return undefined;
-      }
-      return true;
-    },
+    async () => ((await backlog(jsm, config.stream, consumers)) === 0 ? true : undefined),
     300_000,
     100,
   );

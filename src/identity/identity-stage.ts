@@ -14,7 +14,7 @@ import type { Config } from '../config/settings';
 import type { Metrics } from '../observability/metrics';
 import { ClickHouseWriter } from '../storage/clickhouse-writer';
 import { NatsLink } from '../stream/connection';
-import { ConsumerLoop } from '../stream/consumer-loop';
+import { backlog, ConsumerLoop, consumerLoopOptions } from '../stream/consumer-loop';
 import { DeadLetters } from '../stream/dead-letters';
 import { identityConsumerConfig, LINKING_CALLS } from '../stream/identity-consumers';
 import { ensureConsumer } from '../stream/sink-consumer';
@@ -46,20 +46,13 @@ export async function startIdentity(config: Config, logger: Logger, client: Clic
           `identity (${definition.durable_name})`,
           await js.consumers.get(config.stream, definition.durable_name),
           (batch, retrying) => batches.handle(batch, retrying),
-          { batchSize: config.sinkBatchSize, batchWaitMs: config.sinkBatchWaitMs, retryMaxMs: config.sinkRetryMaxMs, stallAfterMs: config.sinkStallAfterMs },
+          consumerLoopOptions(config),
           logger,
           () => metrics.stalls.inc({ stage: 'identity' }),
         ),
       );
     }
-    metrics.watchPending('identity', async () => {
-      let pending = 0;
-      for (const { durable_name } of definitions) {
-        const info = await jsm.consumers.info(config.stream, durable_name);
-        pending += info.num_pending + info.num_ack_pending;
-      }
-      return pending;
-    });
+    metrics.watchPending('identity', () => backlog(jsm, config.stream, definitions.map((d) => d.durable_name)));
     for (const loop of loops) loop.start();
     logger.info({ consumers: definitions.map((d) => d.durable_name) }, 'identity stage consuming');
     return {

@@ -14,7 +14,7 @@ import { checkVersion, createClickHouse } from '../storage/clickhouse-client';
 import { ClickHouseWriter } from '../storage/clickhouse-writer';
 import { migrate } from '../storage/migrate';
 import { NatsLink } from '../stream/connection';
-import { ConsumerLoop, type LoopHealth } from '../stream/consumer-loop';
+import { backlog, ConsumerLoop, consumerLoopOptions, type LoopHealth } from '../stream/consumer-loop';
 import { deadLetterStreamConfig } from '../stream/dead-letter-stream';
 import { DeadLetters } from '../stream/dead-letters';
 import { ensureConsumer, sinkConsumerConfig } from '../stream/sink-consumer';
@@ -55,14 +55,11 @@ export async function startSink(config: Config, logger: Logger, clickhouse?: Cli
       'sink',
       consumer,
       (batch, retrying) => batches.handle(batch, retrying),
-      { batchSize: config.sinkBatchSize, batchWaitMs: config.sinkBatchWaitMs, retryMaxMs: config.sinkRetryMaxMs, stallAfterMs: config.sinkStallAfterMs },
+      consumerLoopOptions(config),
       logger,
       () => metrics.stalls.inc({ stage: 'sink' }),
     );
-    metrics.watchPending('sink', async () => {
-      const info = await jsm.consumers.info(config.stream, config.sinkConsumer);
-      return info.num_pending + info.num_ack_pending;
-    });
+    metrics.watchPending('sink', () => backlog(jsm, config.stream, [config.sinkConsumer]));
     loop.start();
     logger.info({ clickhouse: config.clickhouseUrl === '' ? 'embedded' : 'server', version, database, consumer: config.sinkConsumer }, 'sink consuming');
     const opened = link;

@@ -7,8 +7,9 @@
  * the stall bound makes the stage not ready, with the reason, and is counted
  * once. Stopping cuts a failing batch off unacked, so it is redelivered.
  */
-import type { Consumer, JsMsg } from '@nats-io/jetstream';
+import type { Consumer, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
+import type { Config } from '../config/settings';
 
 /** The loop's bounds. */
 export interface ConsumerLoopOptions {
@@ -18,6 +19,24 @@ export interface ConsumerLoopOptions {
   readonly retryMaxMs: number;
   /** How long a batch may keep failing before the stage reports itself not ready. */
   readonly stallAfterMs: number;
+}
+
+/** The loop's bounds as the configuration sets them (the sink's settings serve every stage). */
+export const consumerLoopOptions = (config: Config): ConsumerLoopOptions => ({
+  batchSize: config.sinkBatchSize,
+  batchWaitMs: config.sinkBatchWaitMs,
+  retryMaxMs: config.sinkRetryMaxMs,
+  stallAfterMs: config.sinkStallAfterMs,
+});
+
+/** Messages `consumers` of `stream` have not acked yet (undelivered plus awaiting ack), for the backlog gauges. */
+export async function backlog(jsm: JetStreamManager, stream: string, consumers: readonly string[]): Promise<number> {
+  let pending = 0;
+  for (const consumer of consumers) {
+    const info = await jsm.consumers.info(stream, consumer);
+    pending += info.num_pending + info.num_ack_pending;
+  }
+  return pending;
 }
 
 /** What the loop's stage is doing, for readiness and metrics. */
@@ -47,12 +66,6 @@ export const message = (error: unknown): string => (error instanceof Error ? err
 
 /** Exponential backoff from 100 ms, capped. */
 export const backoffMs = (attempt: number, maxMs: number): number => Math.min(maxMs, FIRST_RETRY_MS * 2 ** Math.min(Math.max(attempt, 1) - 1, 20));
-
-/** Whether a stage is ready: true, or why not. */
-export function readiness(health: Readonly<LoopHealth>, stallAfterMs: number, now = Date.now()): true | string {
-  if (health.failingSince === undefined || now - health.failingSince < stallAfterMs) return true;
-  return `failing for ${Math.round((now - health.failingSince) / 1000)}s: ${health.lastError}`;
-}
 
 /** Drains a consumer into a stage until stopped. */
 export class ConsumerLoop {
@@ -85,7 +98,10 @@ export class ConsumerLoop {
 
   /** Whether the stage is ready: true, or why not. */
   ready(): true | string {
-    return readiness(this.health, this.options.stallAfterMs);
+    const { failingSince, lastError } = this.health;
+    const now = Date.now();
+    if (failingSince === undefined || now - failingSince < this.options.stallAfterMs) return true;
+    return `failing for ${Math.round((now - failingSince) / 1000)}s: ${lastError}`;
   }
 
   private backoff(attempt: number): number {
