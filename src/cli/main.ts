@@ -18,41 +18,57 @@ import { createLogger } from '../observability/logger';
 import { UnsupportedVersionError } from '../storage/clickhouse-client';
 import { AdminQueryFailed } from '../http/admin-query-client';
 import { DataDirInUseError } from '../serve/data-dir-lock';
+import { StartFailed } from '../lifecycle/start-waits';
 
-/** Runs a started service until SIGINT or SIGTERM, then stops it gracefully. */
-async function runUntilSignal(start: () => Promise<{ stop(): Promise<void> }>): Promise<void> {
-  const service = await start();
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      service.stop().then(resolve, resolve);
+/**
+ * Starts a service and runs it until SIGINT or SIGTERM, then stops it
+ * gracefully. A signal while it is still starting (waiting for NATS or
+ * ClickHouse) cancels the start, which stops what had started.
+ */
+async function runUntilSignal(start: (signal: AbortSignal) => Promise<{ stop(): Promise<void> }>): Promise<void> {
+  const cancel = new AbortController();
+  const signalled = new Promise<void>((resolve) => {
+    const onSignal = () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      cancel.abort();
+      resolve();
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
   });
+  let service: { stop(): Promise<void> };
+  try {
+    service = await start(cancel.signal);
+  } catch (error) {
+    // Told to stop while starting: whatever the start was doing when cut short, this is a clean end.
+    if (cancel.signal.aborted) return;
+    throw error;
+  }
+  await signalled;
+  await service.stop().catch(() => undefined);
 }
 
 const program = new Command('tributary').description('Event ingestion: gRPC in, NATS JetStream, ClickHouse out.');
 
 /** Adds a command that reads the configuration and runs a service until SIGINT or SIGTERM. */
-function serviceCommand(name: string, description: string, start: (config: Config, logger: Logger) => Promise<{ stop(): Promise<void> }>): void {
+function serviceCommand(name: string, description: string, start: (config: Config, logger: Logger, signal: AbortSignal) => Promise<{ stop(): Promise<void> }>): void {
   addSettingFlags(program.command(name).description(description)).action(async (options: { [key: string]: unknown }) => {
     const config = loadConfig(process.env, settingOverrides(options));
     const logger = createLogger(config.logLevel);
-    await runUntilSignal(() => start(config, logger));
+    await runUntilSignal((signal) => start(config, logger, signal));
   });
 }
 
 serviceCommand(
   'gateway',
   'Run the gRPC gateway: authenticate, validate, and publish records to JetStream (TRIBUTARY_GRPC_ADDR, NATS_URL, TRIBUTARY_API_KEYS); /healthz, /readyz and /metrics on TRIBUTARY_HTTP_ADDR.',
-  (config, logger) => startParts(config, logger, { gateway: true, sink: false }),
+  (config, logger, signal) => startParts(config, logger, { gateway: true, sink: false }, signal),
 );
 serviceCommand(
   'sink',
   'Run the sink: consume the stream into ClickHouse exactly once (NATS_URL, CLICKHOUSE_URL or the embedded engine under TRIBUTARY_DATA_DIR); /healthz, /readyz, /metrics and /admin/query on TRIBUTARY_HTTP_ADDR.',
-  (config, logger) => startParts(config, logger, { gateway: false, sink: true }),
+  (config, logger, signal) => startParts(config, logger, { gateway: false, sink: true }, signal),
 );
 
 addSettingFlags(
@@ -62,8 +78,8 @@ addSettingFlags(
 ).action(async (options: { [key: string]: unknown }) => {
     const flags = settingOverrides(options);
     const logger = createLogger(loadConfig(process.env, flags).logLevel);
-    await runUntilSignal(async () => {
-      const served = await startServe(process.env, logger, flags);
+    await runUntilSignal(async (signal) => {
+      const served = await startServe(process.env, logger, flags, signal);
       if (served.devKeys !== undefined) {
         console.log(`\nDev mode (no TRIBUTARY_API_KEYS): keys are kept in ${served.config.dataDir}/dev-keys.json`);
         console.log(`  API key (source "dev"): ${served.devKeys.apiKey}`);
@@ -142,7 +158,7 @@ program
 
 program.parseAsync().catch((error: unknown) => {
   // Errors that explain themselves print their message alone; anything else a one-line reason, and its stack at debug level.
-  const explained = error instanceof ConfigError || error instanceof UnsupportedVersionError || error instanceof AdminQueryFailed || error instanceof DataDirInUseError;
+  const explained = error instanceof ConfigError || error instanceof UnsupportedVersionError || error instanceof AdminQueryFailed || error instanceof DataDirInUseError || error instanceof StartFailed;
   if (explained) console.error(error.message);
   else console.error(`tributary: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
   if (!explained && /^(debug|trace)$/.test(process.env.TRIBUTARY_LOG_LEVEL ?? '')) console.error(error);

@@ -40,6 +40,7 @@ export const SETTINGS = {
   maxInFlight: setting('TRIBUTARY_MAX_IN_FLIGHT', '20000', integer(1, 10_000_000), 'Most records published and waiting for their PubAck; a request beyond it is RESOURCE_EXHAUSTED.'),
   publishTimeoutMs: setting('TRIBUTARY_PUBLISH_TIMEOUT', '5s', duration(10), 'How long to wait for a PubAck before answering UNAVAILABLE.'),
   shutdownTimeoutMs: setting('TRIBUTARY_SHUTDOWN_TIMEOUT', '10s', duration(0), 'How long a graceful shutdown waits for calls in flight before cancelling them.'),
+  startTimeoutMs: setting('TRIBUTARY_START_TIMEOUT', '2m', duration(1000), 'How long a start waits for NATS and ClickHouse (connecting, the stream and its consumers, migrations), retrying with backoff and saying in /readyz what it waits for, before it exits non-zero with the reason.'),
   dataDir: setting('TRIBUTARY_DATA_DIR', './data', text, 'Folder for local state: the embedded ClickHouse (and the embedded NATS store of `serve`).'),
   clickhouseUrl: setting('CLICKHOUSE_URL', '', text, 'A ClickHouse server, such as http://user:pass@host:8123; empty uses the embedded engine (chDB) under TRIBUTARY_DATA_DIR.'),
   clickhouseDatabase: setting('TRIBUTARY_CLICKHOUSE_DATABASE', 'tributary', token, 'Database that holds the tables.'),

@@ -4,13 +4,13 @@
  * (stop taking calls, finish those in flight, drain NATS).
  */
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { jetstreamManager } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { natsServers, validationLimits } from '../config/load';
 import type { Config } from '../config/settings';
 import { Metrics } from '../observability/metrics';
 import { JetStreamPublisher } from '../publish/jetstream-publisher';
-import { NatsLink } from '../stream/connection';
+import { StartCancelled, StartWaits } from '../lifecycle/start-waits';
+import { openNatsLink, setUpJetStream } from '../stream/set-up';
 import { ensureStream, streamConfig } from '../stream/stream-definition';
 import { ApiKeyRing } from './auth';
 import { ingestHandlers, ingestServiceDefinition } from './grpc-service';
@@ -52,23 +52,30 @@ function shutdown(server: Server, timeoutMs: number): Promise<void> {
   });
 }
 
-/** Starts the gateway; fails when NATS cannot be reached or the stream cannot be set up. */
-export async function startGateway(config: Config, logger: Logger, metrics: Metrics = new Metrics()): Promise<Gateway> {
+/**
+ * Starts the gateway, waiting (as `waits` bounds it) for NATS and the
+ * stream; fails when they cannot be had in time.
+ */
+export async function startGateway(config: Config, logger: Logger, metrics: Metrics = new Metrics(), waits = new StartWaits(logger, config.startTimeoutMs)): Promise<Gateway> {
   const keys = new ApiKeyRing([...config.apiKeys, ...config.apiKeysFile]);
   if (keys.size === 0) logger.warn('no API key is configured: every call will be answered UNAUTHENTICATED');
 
-  const link = await NatsLink.open(natsServers(config), logger);
+  const link = await openNatsLink(waits, 'gateway', natsServers(config), logger);
+  const stopping = new AbortController();
   try {
-    const jsm = await jetstreamManager(link.nc);
     const definition = streamConfig(config);
-    await ensureStream(jsm, definition);
+    const setUpStream = (stepWaits: StartWaits, what: string) => setUpJetStream(stepWaits, 'gateway', what, link, (jsm) => ensureStream(jsm, definition));
+    await setUpStream(waits, `the stream "${definition.name}"`);
 
     const health = new GatewayHealth();
     link.on('down', () => health.set(false));
     link.on('up', () => {
-      ensureStream(jsm, definition).then(
+      // Set the stream up again (a server restarted on an empty store lost it), as long as it takes.
+      setUpStream(new StartWaits(logger, Infinity, stopping.signal), `the stream "${definition.name}" after NATS came back`).then(
         () => health.set(true),
-        (error: unknown) => logger.error({ err: error }, 'the stream could not be set up after NATS came back'),
+        (error: unknown) => {
+          if (!(error instanceof StartCancelled)) logger.error({ err: error }, 'the stream could not be set up after NATS came back');
+        },
       );
     });
 
@@ -99,6 +106,7 @@ export async function startGateway(config: Config, logger: Logger, metrics: Metr
         return link.connected;
       },
       async stop() {
+        stopping.abort();
         health.set(false);
         await shutdown(server, config.shutdownTimeoutMs);
         publisher.close();

@@ -22,15 +22,15 @@ export interface AdminQueryEndpoint {
   readonly run: (sql: string) => Promise<unknown[]>;
 }
 
-/** What the endpoint reports on. */
+/** What the endpoint reports on; read at each request, so the parts of a process that is still starting can be added as they start. */
 export interface HttpEndpointParts {
   readonly metrics: Metrics;
   /** Named readiness checks, each true, false or the reason it is not ready; /readyz is 200 only when every one is true. */
   readonly ready: { readonly [part: string]: () => boolean | string };
   /** The admin query, when this process holds the ClickHouse session. */
-  readonly adminQuery?: AdminQueryEndpoint;
+  adminQuery?: AdminQueryEndpoint;
   /** gRPC-Web calls and their CORS preflights, when this process runs the gateway. */
-  readonly grpcWeb?: (request: IncomingMessage, response: ServerResponse) => void;
+  grpcWeb?: (request: IncomingMessage, response: ServerResponse) => void;
 }
 
 const json = (response: ServerResponse, status: number, body: unknown) =>

@@ -7,13 +7,14 @@
  * graph read stalls only this stage.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstream } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { natsServers } from '../config/load';
 import type { Config } from '../config/settings';
 import type { Metrics } from '../observability/metrics';
 import { ClickHouseWriter } from '../storage/clickhouse-writer';
-import { NatsLink } from '../stream/connection';
+import { StartWaits } from '../lifecycle/start-waits';
+import { openNatsLink, setUpJetStream } from '../stream/set-up';
 import { backlog, ConsumerLoop, consumerLoopOptions } from '../stream/consumer-loop';
 import { DeadLetters } from '../stream/dead-letters';
 import { identityConsumerConfig, LINKING_CALLS } from '../stream/identity-consumers';
@@ -29,18 +30,19 @@ export interface IdentityStage {
   stop(): Promise<void>;
 }
 
-/** Starts the identity stage on `client`, whose database the sink has migrated. */
-export async function startIdentity(config: Config, logger: Logger, client: ClickHouseClient, metrics: Metrics): Promise<IdentityStage> {
-  const link = await NatsLink.open(natsServers(config), logger);
+/** Starts the identity stage on `client`, whose database the sink has migrated, waiting (as `waits` bounds it) for NATS and its consumers. */
+export async function startIdentity(config: Config, logger: Logger, client: ClickHouseClient, metrics: Metrics, waits = new StartWaits(logger, config.startTimeoutMs)): Promise<IdentityStage> {
+  const link = await openNatsLink(waits, 'identity', natsServers(config), logger);
   try {
-    const jsm = await jetstreamManager(link.nc);
+    const definitions = LINKING_CALLS.map((call) => identityConsumerConfig(config, call));
+    const jsm = await setUpJetStream(waits, 'identity', `the consumers ${definitions.map((d) => `"${d.durable_name}"`).join(' and ')}`, link, async (manager) => {
+      for (const definition of definitions) await ensureConsumer(manager, config.stream, definition);
+    });
     const js = jetstream(link.nc);
     const writer = new ClickHouseWriter(client, config.clickhouseDatabase);
     const batches = new IdentityBatches(new IdentityResolver(client, config.clickhouseDatabase, writer, config.identityMaxGroup), new DeadLetters(js, writer, config), metrics);
-    const definitions = LINKING_CALLS.map((call) => identityConsumerConfig(config, call));
     const loops: ConsumerLoop[] = [];
     for (const definition of definitions) {
-      await ensureConsumer(jsm, config.stream, definition);
       loops.push(
         new ConsumerLoop(
           `identity (${definition.durable_name})`,

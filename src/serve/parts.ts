@@ -2,13 +2,16 @@
  * Starts the chosen parts of the service (gateway, sink, or both) in one
  * process with one metrics registry and one HTTP endpoint, so that every
  * role — `serve`, `gateway`, `sink` — answers /healthz, /readyz and /metrics,
- * and every role with a gateway answers gRPC-Web.
+ * and every role with a gateway answers gRPC-Web. The HTTP endpoint comes up
+ * first, so that while the parts wait for NATS or ClickHouse, /readyz says
+ * what each one waits for.
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config/settings';
 import { startGateway } from '../gateway/gateway';
 import { GrpcWebBridge } from '../gateway/grpc-web-bridge';
 import { startHttpEndpoint, type HttpEndpointParts } from '../http/http-server';
+import { StartWaits } from '../lifecycle/start-waits';
 import { Metrics } from '../observability/metrics';
 import { startSink } from '../sink/sink';
 import { startIdentity } from '../identity/identity-stage';
@@ -33,42 +36,49 @@ export interface RunningParts {
   /** The gRPC port, when the gateway runs. */
   readonly grpcPort: number | undefined;
   readonly httpPort: number;
-  /** Stops the HTTP endpoint, then the gateway, then the sink. */
+  /** Stops the gateway, then the sink, then the HTTP endpoint (which says "stopping" meanwhile). */
   stop(): Promise<void>;
 }
 
-/** Starts the sink first (it owns the schema), then the gateway, then the HTTP endpoint; stops what started if a part fails. */
-export async function startParts(config: Config, logger: Logger, choice: PartChoice): Promise<RunningParts> {
+/**
+ * Starts the HTTP endpoint, then the sink (it owns the schema), the identity
+ * stage and the gateway, each waiting for what it needs within
+ * TRIBUTARY_START_TIMEOUT; `signal` cancels a start in progress. Stops what
+ * started if a part fails.
+ */
+export async function startParts(config: Config, logger: Logger, choice: PartChoice, signal?: AbortSignal): Promise<RunningParts> {
   const metrics = new Metrics();
-  const stops: (() => Promise<void>)[] = [];
+  const waits = new StartWaits(logger, config.startTimeoutMs, signal);
+  const ready: Record<string, () => boolean | string> = {};
+  const names = [...(choice.sink ? ['sink', 'identity'] : []), ...(choice.gateway ? ['gateway'] : [])];
+  for (const name of names) ready[name] = waits.readiness(name);
+  const endpoint: HttpEndpointParts = { metrics, ready };
+  const http = await startHttpEndpoint(config.httpAddr, endpoint);
+  const stops: (() => Promise<void>)[] = [() => http.close()];
   const stop = async () => {
+    for (const name of names) ready[name] = () => 'stopping';
     for (const part of stops.splice(0).reverse()) await part();
   };
-  const ready: Record<string, () => boolean | string> = {};
-  let adminQuery: HttpEndpointParts['adminQuery'];
   let grpcPort: number | undefined;
-  let grpcWeb: HttpEndpointParts['grpcWeb'];
   try {
     if (choice.sink) {
-      const sink = await startSink(config, logger, undefined, metrics);
+      const sink = await startSink(config, logger, undefined, metrics, waits);
       stops.push(() => sink.stop());
       ready.sink = () => sink.ready();
-      const identity = await startIdentity(config, logger, sink.clickhouse, metrics);
+      endpoint.adminQuery = { adminKey: config.adminKey, run: (sql) => runAdminQuery(sink.clickhouse, sql) };
+      const identity = await startIdentity(config, logger, sink.clickhouse, metrics, waits);
       stops.push(() => identity.stop());
       ready.identity = () => identity.ready();
-      adminQuery = { adminKey: config.adminKey, run: (sql) => runAdminQuery(sink.clickhouse, sql) };
     }
     if (choice.gateway) {
-      const gateway = await startGateway(config, logger, metrics);
+      const gateway = await startGateway(config, logger, metrics, waits);
       stops.push(() => gateway.stop());
       ready.gateway = () => gateway.ready;
       grpcPort = gateway.port;
       const bridge = new GrpcWebBridge({ target: reachable(config.grpcAddr, gateway.port), corsOrigins: config.corsOrigins, maxBodyBytes: config.grpcWebMaxBodyBytes, logger });
       stops.push(async () => bridge.close());
-      grpcWeb = (request, response) => bridge.handle(request, response);
+      endpoint.grpcWeb = (request, response) => bridge.handle(request, response);
     }
-    const http = await startHttpEndpoint(config.httpAddr, { metrics, ready, adminQuery, grpcWeb });
-    stops.push(() => http.close());
     return { grpcPort, httpPort: http.port, stop };
   } catch (error) {
     await stop();

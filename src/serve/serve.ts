@@ -25,8 +25,8 @@ export interface Served {
   stop(): Promise<void>;
 }
 
-/** Reads the configuration from `env` and `flags` and starts everything; stops what it started if a part fails. */
-export async function startServe(env: NodeJS.ProcessEnv, logger: Logger, flags: Partial<Record<SettingName, string>> = {}): Promise<Served> {
+/** Reads the configuration from `env` and `flags` and starts everything (`signal` cancels the start); stops what it started if a part fails. */
+export async function startServe(env: NodeJS.ProcessEnv, logger: Logger, flags: Partial<Record<SettingName, string>> = {}, signal?: AbortSignal): Promise<Served> {
   let config = loadConfig(env, flags);
   const overrides: Partial<Record<SettingName, string>> = { ...flags };
   let keys: DevKeys | undefined;
@@ -54,7 +54,7 @@ export async function startServe(env: NodeJS.ProcessEnv, logger: Logger, flags: 
       overrides.natsUrl = nats.url;
     }
     config = loadConfig(env, overrides);
-    const parts = await startParts(config, logger, { gateway: true, sink: true });
+    const parts = await startParts(config, logger, { gateway: true, sink: true }, signal);
     stops.push(() => parts.stop());
     const grpcPort = parts.grpcPort ?? 0;
     logger.info({ grpc: grpcPort, http: parts.httpPort, devMode: keys !== undefined }, 'tributary serving');

@@ -9,7 +9,8 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics';
-import { backoffMs, type Retrying } from '../stream/consumer-loop';
+import { backoffMs } from '../lifecycle/backoff';
+import type { Retrying } from '../stream/consumer-loop';
 import type { ClickHouseWriter, PendingRow } from '../storage/clickhouse-writer';
 import { deadLetter, type DeadLetter, type DeadLetters } from '../stream/dead-letters';
 import { envelopeRow, EVENT_COLUMNS, InvalidEnvelopeError, PRODUCT_COLUMNS, type RowSink } from './envelope-row';

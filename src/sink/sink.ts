@@ -5,15 +5,18 @@
  * rows, not SQL.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstream } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { natsServers } from '../config/load';
 import type { Config } from '../config/settings';
 import { Metrics } from '../observability/metrics';
 import { checkVersion, createClickHouse } from '../storage/clickhouse-client';
 import { ClickHouseWriter } from '../storage/clickhouse-writer';
+import { permanentSetUpFailure } from '../storage/error-class';
 import { migrate } from '../storage/migrate';
-import { NatsLink } from '../stream/connection';
+import type { NatsLink } from '../stream/connection';
+import { StartWaits } from '../lifecycle/start-waits';
+import { openNatsLink, setUpJetStream, withoutCredentials } from '../stream/set-up';
 import { backlog, ConsumerLoop, consumerLoopOptions, type LoopHealth } from '../stream/consumer-loop';
 import { deadLetterStreamConfig } from '../stream/dead-letter-stream';
 import { DeadLetters } from '../stream/dead-letters';
@@ -33,21 +36,27 @@ export interface Sink {
   stop(): Promise<void>;
 }
 
-/** Starts the sink; `clickhouse` reuses a client the caller owns (and keeps open). */
-export async function startSink(config: Config, logger: Logger, clickhouse?: ClickHouseClient, metrics: Metrics = new Metrics()): Promise<Sink> {
+/**
+ * Starts the sink, waiting (as `waits` bounds it) for ClickHouse, NATS, the
+ * streams and the consumer; `clickhouse` reuses a client the caller owns
+ * (and keeps open).
+ */
+export async function startSink(config: Config, logger: Logger, clickhouse?: ClickHouseClient, metrics: Metrics = new Metrics(), waits = new StartWaits(logger, config.startTimeoutMs)): Promise<Sink> {
   const client = clickhouse ?? createClickHouse(config);
   const closeOwned = () => (clickhouse === undefined ? client.close() : Promise.resolve());
+  const clickhouseName = config.clickhouseUrl === '' ? 'the embedded ClickHouse' : `ClickHouse at ${withoutCredentials(config.clickhouseUrl)}`;
   let link: NatsLink | undefined;
   try {
-    const version = await checkVersion(client);
+    const version = await waits.step('sink', clickhouseName, () => checkVersion(client), permanentSetUpFailure);
     const database = config.clickhouseDatabase;
-    await migrate(client, { database, cluster: config.clickhouseCluster, replicated: config.clickhouseReplicated }, logger);
-    link = await NatsLink.open(natsServers(config), logger);
-    const jsm = await jetstreamManager(link.nc);
-    await ensureStream(jsm, streamConfig(config));
-    await ensureStream(jsm, deadLetterStreamConfig(config));
-    await ensureConsumer(jsm, config.stream, sinkConsumerConfig(config));
-    const js = jetstream(link.nc);
+    await waits.step('sink', `the migrations of ${clickhouseName}`, () => migrate(client, { database, cluster: config.clickhouseCluster, replicated: config.clickhouseReplicated }, logger), permanentSetUpFailure);
+    const opened = (link = await openNatsLink(waits, 'sink', natsServers(config), logger));
+    const jsm = await setUpJetStream(waits, 'sink', `the streams and the consumer "${config.sinkConsumer}"`, opened, async (manager) => {
+      await ensureStream(manager, streamConfig(config));
+      await ensureStream(manager, deadLetterStreamConfig(config));
+      await ensureConsumer(manager, config.stream, sinkConsumerConfig(config));
+    });
+    const js = jetstream(opened.nc);
     const consumer = await js.consumers.get(config.stream, config.sinkConsumer);
     const writer = new ClickHouseWriter(client, database);
     const batches = new SinkBatches(writer, new DeadLetters(js, writer, config), { maxDeliveries: config.sinkMaxDeliveries, retryMaxMs: config.sinkRetryMaxMs }, logger, metrics);
@@ -62,7 +71,6 @@ export async function startSink(config: Config, logger: Logger, clickhouse?: Cli
     metrics.watchPending('sink', () => backlog(jsm, config.stream, [config.sinkConsumer]));
     loop.start();
     logger.info({ clickhouse: config.clickhouseUrl === '' ? 'embedded' : 'server', version, database, consumer: config.sinkConsumer }, 'sink consuming');
-    const opened = link;
     return {
       stats: batches.stats,
       health: loop.health,

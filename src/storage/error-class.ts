@@ -44,3 +44,13 @@ export function classifyInsertFailure(error: unknown): InsertFailure {
   if (typeof type !== 'string' || UNKNOWN_FIELD.test(text)) return 'transient';
   return type.startsWith('CANNOT_PARSE') || type.startsWith('CANNOT_CONVERT') || DATA_ERRORS.has(type) ? 'poison' : 'transient';
 }
+
+/** ClickHouse error types that waiting will not mend: the server refuses who we are. */
+const ACCESS_ERRORS = new Set(['AUTHENTICATION_FAILED', 'UNKNOWN_USER', 'REQUIRED_PASSWORD', 'WRONG_PASSWORD', 'ACCESS_DENIED', 'IP_ADDRESS_NOT_ALLOWED']);
+
+/** Whether a failed set-up step (version check, migration) is permanent: an unsupported server, or credentials it refuses. */
+export function permanentSetUpFailure(error: unknown): boolean {
+  if (error instanceof Error && error.name === 'UnsupportedVersionError') return true;
+  const { type } = (error ?? {}) as { type?: unknown };
+  return typeof type === 'string' && ACCESS_ERRORS.has(type);
+}

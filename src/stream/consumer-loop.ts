@@ -10,6 +10,7 @@
 import type { Consumer, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { Config } from '../config/settings';
+import { backoffMs, errorMessage, sleep } from '../lifecycle/backoff';
 
 /** The loop's bounds. */
 export interface ConsumerLoopOptions {
@@ -57,16 +58,6 @@ export type Retrying = <T>(what: string, work: () => Promise<T>) => Promise<T>;
 /** A stage's handling of one batch; it acks, naks or terms every message it was given. */
 export type BatchHandler = (batch: readonly JsMsg[], retrying: Retrying) => Promise<void>;
 
-const FIRST_RETRY_MS = 100;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The message of any thrown value. */
-export const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-
-/** Exponential backoff from 100 ms, capped. */
-export const backoffMs = (attempt: number, maxMs: number): number => Math.min(maxMs, FIRST_RETRY_MS * 2 ** Math.min(Math.max(attempt, 1) - 1, 20));
-
 /** Drains a consumer into a stage until stopped. */
 export class ConsumerLoop {
   readonly health: LoopHealth = { failingSince: undefined, lastError: '', retries: 0, stalls: 0 };
@@ -110,7 +101,7 @@ export class ConsumerLoop {
 
   private failed(error: unknown): void {
     this.health.failingSince ??= Date.now();
-    this.health.lastError = message(error);
+    this.health.lastError = errorMessage(error);
     if (!this.stalled && Date.now() - this.health.failingSince >= this.options.stallAfterMs) {
       this.stalled = true;
       this.health.stalls++;
@@ -136,7 +127,7 @@ export class ConsumerLoop {
         if (this.stopping) break;
         failures++;
         this.failed(error);
-        this.logger.warn({ stage: this.name, err: message(error), attempt: failures }, `${this.name} could not fetch or handle a batch; retrying`);
+        this.logger.warn({ stage: this.name, err: errorMessage(error), attempt: failures }, `${this.name} could not fetch or handle a batch; retrying`);
         await sleep(this.backoff(failures));
       }
     }
@@ -160,7 +151,7 @@ export class ConsumerLoop {
         if (this.stopping) throw error;
         this.health.retries++;
         this.failed(error);
-        this.logger.warn({ stage: this.name, err: message(error), attempt, messages: batch.length }, `${what} failed; the batch stays unacked and is retried`);
+        this.logger.warn({ stage: this.name, err: errorMessage(error), attempt, messages: batch.length }, `${what} failed; the batch stays unacked and is retried`);
         for (const msg of batch) msg.working();
         await sleep(this.backoff(attempt));
       }

@@ -9,7 +9,7 @@ import { headers } from '@nats-io/nats-core';
 import type { Config } from '../config/settings';
 import { toDateTime64 } from '../storage/datetime';
 import { objectRow, type ClickHouseWriter } from '../storage/clickhouse-writer';
-import { message } from './consumer-loop';
+import { errorMessage } from '../lifecycle/backoff';
 import { deadLetterSubject } from './dead-letter-stream';
 
 /** Why a message became a dead letter. */
@@ -29,7 +29,7 @@ export interface DeadLetter {
 
 /** The dead letter of a message; `sourceId` is empty when the envelope could not be read. */
 export function deadLetter(msg: JsMsg, reason: DeadLetterReason, error: unknown, sourceId: string): DeadLetter {
-  return { seq: msg.seq, subject: msg.subject, sourceId, reason, error: message(error), deliveries: msg.info.deliveryCount, payload: msg.data };
+  return { seq: msg.seq, subject: msg.subject, sourceId, reason, error: errorMessage(error), deliveries: msg.info.deliveryCount, payload: msg.data };
 }
 
 /** Records dead letters in the dead-letter stream and the dead_letters table. */

@@ -11,11 +11,11 @@ import { freePort } from '../../src/stream/free-port';
 
 /** A nats-server child process with JetStream on a temporary store. */
 export class NatsServer extends NatsServerProcess {
-  /** Starts a server on a free port with a new temporary store. */
-  static async start(): Promise<NatsServer> {
+  /** Starts a server on `port` (a free one by default) with a new temporary store. */
+  static async start(port?: number): Promise<NatsServer> {
     const binary = findNatsServer();
     if (binary === undefined) throw new Error(`nats-server is not installed; ${NATS_SERVER_INSTALL_HINT}`);
-    const server = new NatsServer(await freePort(), mkdtempSync(join(tmpdir(), 'tributary-nats-')), binary);
+    const server = new NatsServer(port ?? (await freePort()), mkdtempSync(join(tmpdir(), 'tributary-nats-')), binary);
     await server.resume();
     return server;
   }
