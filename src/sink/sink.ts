@@ -22,6 +22,7 @@ import { deadLetterStreamConfig } from '../stream/dead-letter-stream';
 import { DeadLetters } from '../stream/dead-letters';
 import { ensureConsumer, sinkConsumerConfig } from '../stream/sink-consumer';
 import { ensureStream, streamConfig } from '../stream/stream-definition';
+import { StreamReclaimer } from '../stream/stream-reclaim';
 import { SinkBatches, type SinkStats } from './sink-batches';
 
 /** A running sink. */
@@ -69,7 +70,9 @@ export async function startSink(config: Config, logger: Logger, clickhouse?: Cli
       () => metrics.stalls.inc({ stage: 'sink' }),
     );
     metrics.watchPending('sink', () => backlog(jsm, config.stream, [config.sinkConsumer]));
+    const reclaimer = new StreamReclaimer(jsm, config.stream, config.sinkConsumer, logger);
     loop.start();
+    reclaimer.start();
     logger.info({ clickhouse: config.clickhouseUrl === '' ? 'embedded' : 'server', version, database, consumer: config.sinkConsumer }, 'sink consuming');
     return {
       stats: batches.stats,
@@ -77,6 +80,7 @@ export async function startSink(config: Config, logger: Logger, clickhouse?: Cli
       clickhouse: client,
       ready: () => loop.ready(),
       async stop() {
+        await reclaimer.stop();
         await loop.stop();
         await opened.drain();
         await closeOwned();

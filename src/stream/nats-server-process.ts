@@ -22,7 +22,7 @@ export function findNatsServer(env: NodeJS.ProcessEnv = process.env): string | u
     .find(existsSync);
 }
 
-/** A nats-server with JetStream, listening on 127.0.0.1:`port` with its store in `storeDir`. */
+/** A nats-server with JetStream, listening on 127.0.0.1:`port` with its store in `storeDir`; `extraArgs` add to its command line (a cluster's routes). */
 export class NatsServerProcess {
   protected child: ChildProcess | undefined;
 
@@ -31,6 +31,7 @@ export class NatsServerProcess {
     readonly storeDir: string,
     private readonly binary: string,
     private readonly readyTimeoutMs = 20_000,
+    private readonly extraArgs: readonly string[] = [],
   ) {}
 
   /** The process id of the running server, if it runs. */
@@ -45,7 +46,7 @@ export class NatsServerProcess {
 
   /** Starts the server and waits until it is ready; rejects with its log when it exits or takes too long. */
   async resume(): Promise<void> {
-    const child = spawn(this.binary, ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.storeDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(this.binary, ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.storeDir, ...this.extraArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
     let log = '';
     try {

@@ -1,0 +1,153 @@
+/**
+ * The processes of a fault scenario, each a real `tributary` child on fixed
+ * ports so that it can be killed and started again in place: a gateway and a
+ * sink (with its embedded ClickHouse) against the scenario's NATS, or one
+ * serve with its own nats-server. Then the books: what ClickHouse holds for
+ * the load's event ids, read from the data folder once the process is gone.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { JetStreamManager } from '@nats-io/jetstream';
+import { freePort } from '../../src/stream/free-port';
+import { queryEmbedded, startCli, type CliProcess } from './cli-process';
+import type { LoadClient } from './load-client';
+import { waitFor } from './wait';
+
+/** The roles a rig runs: a gateway and a sink as two processes, or serve. */
+export type Role = 'gateway' | 'sink' | 'serve';
+
+/** What ClickHouse holds of a load: rows per event id, in the table and after FINAL. */
+export interface Stored {
+  readonly rows: Map<string, number>;
+  readonly finalRows: Map<string, number>;
+}
+
+/** A scenario's processes. */
+export class FaultRig {
+  readonly apiKey = `fault-key-${randomBytes(8).toString('hex')}`;
+  readonly adminKey = `fault-admin-${randomBytes(8).toString('hex')}`;
+  readonly stream: string;
+  readonly sinkConsumer: string;
+  readonly dataDir = mkdtempSync(join(tmpdir(), 'tributary-fault-'));
+  private readonly processes = new Map<Role, CliProcess>();
+
+  private constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    readonly grpcPort: number,
+    private readonly httpPorts: { readonly [role in Role]: number },
+  ) {
+    this.stream = env.TRIBUTARY_STREAM as string;
+    this.sinkConsumer = env.TRIBUTARY_SINK_CONSUMER as string;
+  }
+
+  /** A rig against `natsUrl` (empty: serve runs its own), with `env` added to every process. */
+  static async create(natsUrl: string, env: NodeJS.ProcessEnv = {}): Promise<FaultRig> {
+    const id = randomBytes(4).toString('hex');
+    const base = {
+      ...(natsUrl === '' ? {} : { NATS_URL: natsUrl }),
+      TRIBUTARY_STREAM: `F_${id}`,
+      TRIBUTARY_SUBJECT_PREFIX: `f${id}`,
+      TRIBUTARY_SINK_CONSUMER: `sink-${id}`,
+      // What a killed sink held comes back soon.
+      TRIBUTARY_SINK_ACK_WAIT: '3s',
+      TRIBUTARY_SINK_BATCH_SIZE: '1000',
+      TRIBUTARY_LOG_LEVEL: 'warn',
+      ...env,
+    };
+    return new FaultRig(base, await freePort(), { gateway: await freePort(), sink: await freePort(), serve: await freePort() });
+  }
+
+  /** Starts `role` and waits until its /readyz is 200. */
+  async start(role: Role): Promise<void> {
+    const started = startCli([role], {
+      ...this.env,
+      TRIBUTARY_DATA_DIR: this.dataDir,
+      TRIBUTARY_GRPC_ADDR: `127.0.0.1:${this.grpcPort}`,
+      TRIBUTARY_HTTP_ADDR: `127.0.0.1:${this.httpPorts[role]}`,
+      TRIBUTARY_API_KEYS: `${this.apiKey}=fault_test`,
+      TRIBUTARY_ADMIN_KEY: this.adminKey,
+    });
+    this.processes.set(role, started);
+    const ready = waitFor(`${role} to be ready`, async () => ((await this.readyz(role))?.status === 200 ? true : undefined), 60_000);
+    await Promise.race([ready, started.exited.then((code) => Promise.reject(new Error(`${role} exited (${code}): ${started.output()}`)))]);
+  }
+
+  /** The /readyz answer of `role`. */
+  async readyz(role: Role): Promise<{ status: number; body: unknown } | undefined> {
+    const response = await fetch(`http://127.0.0.1:${this.httpPorts[role]}/readyz`).catch(() => undefined);
+    return response === undefined ? undefined : { status: response.status, body: await response.json() };
+  }
+
+  /** A number `role` exports at /metrics, such as tributary_sink_consumer_pending. */
+  async metric(role: Role, name: string): Promise<number | undefined> {
+    const text = await fetch(`http://127.0.0.1:${this.httpPorts[role]}/metrics`).then((r) => r.text(), () => '');
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+    return line === undefined ? undefined : Number(line.slice(name.length + 1));
+  }
+
+  /** Waits until the sink's consumer has nothing pending and nothing awaiting ack, looking through `jsm`. */
+  async sinkCaughtUp(jsm: JetStreamManager, timeoutMs = 120_000): Promise<void> {
+    await waitFor(
+      'the sink to store everything',
+      async () => {
+        const info = await jsm.consumers.info(this.stream, this.sinkConsumer);
+        return info.num_pending + info.num_ack_pending === 0 ? true : undefined;
+      },
+      timeoutMs,
+      200,
+    );
+  }
+
+  /** Kills `role` with SIGKILL, as a crash or the OOM killer would. */
+  async kill(role: Role): Promise<void> {
+    const running = this.processes.get(role);
+    if (running === undefined) throw new Error(`${role} is not running`);
+    running.child.kill('SIGKILL');
+    await running.exited;
+    this.processes.delete(role);
+  }
+
+  /** Stops `role` with SIGTERM and requires a clean exit. */
+  async stop(role: Role): Promise<void> {
+    const running = this.processes.get(role);
+    if (running === undefined) return;
+    running.child.kill('SIGTERM');
+    const code = await running.exited;
+    this.processes.delete(role);
+    if (code !== 0) throw new Error(`${role} exited with ${code}: ${running.output()}`);
+  }
+
+  /** What ClickHouse holds for ids starting `prefix`, read from the data folder (stop the sink or serve first). */
+  async stored(prefix: string): Promise<Stored> {
+    const read = async (table: string) => {
+      const rows = await queryEmbedded<{ event_id: string; n: string }>(this.dataDir, `SELECT event_id, count() AS n FROM ${table} WHERE startsWith(event_id, '${prefix}-') GROUP BY event_id`);
+      return new Map(rows.map((row) => [row.event_id, Number(row.n)]));
+    };
+    return { rows: await read('tributary.events'), finalRows: await read('tributary.events FINAL') };
+  }
+
+  /** Kills whatever still runs and removes the data folder. */
+  async close(): Promise<void> {
+    for (const role of [...this.processes.keys()]) await this.kill(role).catch(() => undefined);
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Reconciles a client's books against ClickHouse: every record it sent
+ * settled one way (sent = accepted + duplicate + rejected + failed); every
+ * record it saw ACCEPTED or DUPLICATE is stored exactly once (one row, and one
+ * after FINAL); nothing rejected or never sent is stored.
+ */
+export function reconcile(client: LoadClient, stored: Stored): void {
+  const tally = client.tally();
+  expect(tally.accepted + tally.duplicate + tally.rejected + tally.failed).toBe(tally.sent);
+  const acked = client.ids('accepted', 'duplicate');
+  const notOnce = acked.filter((id) => stored.rows.get(id) !== 1 || stored.finalRows.get(id) !== 1);
+  expect(notOnce.slice(0, 10)).toEqual([]);
+  const sentNotRejected = new Set(client.ids('accepted', 'duplicate', 'failed'));
+  const unexpected = [...stored.rows.keys()].filter((id) => !sentNotRejected.has(id));
+  expect(unexpected.slice(0, 10)).toEqual([]);
+}
