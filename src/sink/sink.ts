@@ -1,7 +1,8 @@
 /**
  * Assembles and runs the sink: ClickHouse (version check, migrations), the
  * stream, the dead-letter stream and the durable consumer, then the loop
- * that stores its batches. Storage-agnostic up to the writer: the sink knows
+ * that stores its batches, and the reclaimer that makes room in a full
+ * stream. Storage-agnostic up to the writer: the sink knows
  * rows, not SQL.
  */
 import type { ClickHouseClient } from '@clickhouse/client';

@@ -57,7 +57,7 @@ export function loadRecords(prefix: string, total: number, seed: number): Record
 /** A client's load, its books, and how often each kind of refusal made it wait. */
 export class LoadClient {
   readonly outcomes = new Map<string, Outcome>();
-  /** Refusals that were retried, by status name (RESOURCE_EXHAUSTED only counts those with RetryInfo). */
+  /** Refusals that were retried, by status name (RESOURCE_EXHAUSTED, only with RetryInfo, by status and ErrorInfo reason, such as RESOURCE_EXHAUSTED/STREAM_FULL). */
   readonly retried: { [status: string]: number } = {};
   private readonly records: Record[];
   private readonly client: InstanceType<typeof IngestServiceClient>;
@@ -133,9 +133,10 @@ export class LoadClient {
       return backoff;
     }
     if (error.code !== status.RESOURCE_EXHAUSTED) return undefined;
-    const retryDelay = safeDetails(error)?.retryInfo?.retryDelay;
+    const details = safeDetails(error);
+    const retryDelay = details?.retryInfo?.retryDelay;
     if (retryDelay === undefined) return undefined;
-    this.count('RESOURCE_EXHAUSTED');
+    this.count(`RESOURCE_EXHAUSTED/${details?.errorInfo?.reason ?? ''}`);
     return Math.max(backoff, Number(retryDelay.seconds) * 1000 + retryDelay.nanos / 1e6);
   }
 
