@@ -1,7 +1,8 @@
 /**
  * The loop of a stage that drains a durable pull consumer in batches (the
- * sink, the identity stage): fetch a batch (bounded by count and time), hand
- * it to the stage, repeat until stopped. A stage's step that fails
+ * sink, the identity stage): take a batch off the consumer's continuous pull
+ * (bounded by count and time: src/stream/message-batches.ts), hand it to the
+ * stage, repeat until stopped. A stage's step that fails
  * transiently is retried with exponential backoff while the batch stays
  * unacked, its ack wait kept alive; a batch that has failed for longer than
  * the stall bound makes the stage not ready, with the reason, and is counted
@@ -11,6 +12,7 @@ import type { Consumer, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { Config } from '../config/settings';
 import { backoffMs, errorMessage, sleep } from '../lifecycle/backoff';
+import { MessageBatches } from './message-batches';
 
 /** The loop's bounds. */
 export interface ConsumerLoopOptions {
@@ -63,7 +65,7 @@ export class ConsumerLoop {
   readonly health: LoopHealth = { failingSince: undefined, lastError: '', retries: 0, stalls: 0 };
   private stopping = false;
   private running: Promise<void> | undefined;
-  private fetching: { stop(): void } | undefined;
+  private batches: MessageBatches | undefined;
   private stalled = false;
 
   constructor(
@@ -83,7 +85,7 @@ export class ConsumerLoop {
   /** Finishes the batch in hand (or leaves it unacked if it is still failing) and stops. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.fetching?.stop();
+    this.batches?.stop();
     await this.running;
   }
 
@@ -133,13 +135,19 @@ export class ConsumerLoop {
     }
   }
 
+  /** The next batch from the consumer's continuous pull, started (again) when there is none. */
   private async fetch(): Promise<JsMsg[]> {
-    const messages = await this.consumer.fetch({ max_messages: this.options.batchSize, expires: this.options.batchWaitMs });
-    this.fetching = messages;
-    const batch: JsMsg[] = [];
-    for await (const msg of messages) batch.push(msg);
-    this.fetching = undefined;
-    return batch;
+    const batches = (this.batches ??= new MessageBatches(await this.consumer.consume({ max_messages: this.options.batchSize }), this.options.batchSize, this.options.batchWaitMs));
+    try {
+      const batch = await batches.next();
+      // An empty batch means the pull has ended: the next fetch starts a new one.
+      if (batch.length === 0) this.batches = undefined;
+      return batch;
+    } catch (error) {
+      batches.stop();
+      this.batches = undefined;
+      throw error;
+    }
   }
 
   /** Runs `work` until it succeeds, keeping the batch's ack wait alive; gives up only when stopping. */

@@ -23,7 +23,7 @@ const CHECK_EVERY_MS = 1_000;
  * (a filtered consumer's ack floor stays at the last record of its subjects).
  * `lastSeq` must have been read before `consumers`.
  */
-export function firstNeeded(lastSeq: number, consumers: readonly Pick<ConsumerInfo, 'num_pending' | 'num_ack_pending' | 'ack_floor'>[]): number {
+export function firstNeeded(lastSeq: number, consumers: readonly { num_pending: number; num_ack_pending: number; ack_floor: { stream_seq: number } }[]): number {
   let first = lastSeq + 1;
   for (const consumer of consumers) {
     const caughtUp = consumer.num_pending === 0 && consumer.num_ack_pending === 0;
