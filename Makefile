@@ -7,7 +7,7 @@ DEPS := node_modules/.deps-installed
 GEN := src/gen/.generated
 PROTOS := $(shell find proto -name '*.proto')
 
-.PHONY: sdk example-node example-browser help deps system-deps test-servers proto lint breaking typecheck unit test build run descriptors bench bench-validator bench-identity clean
+.PHONY: sdk example-node example-browser help deps system-deps test-servers proto lint breaking typecheck unit test build run descriptors bench soak bench-validator bench-identity clean
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -75,6 +75,9 @@ run: build system-deps ## Start the service: gateway, sink, HTTP, its own nats-s
 
 bench: build test-servers ## B1/B2 baselines and S1-S4 with ratios; writes bench/results/ (markdown, JSON, PNG). Never part of make test.
 	node dist/bench/run.js
+
+soak: build system-deps ## 10 minutes of steady load (SOAK_SECONDS, SOAK_RATE); writes each process's memory curve and the backlogs to bench/results/soak-*. Never part of make test.
+	node dist/bench/soak.js
 
 bench-validator: build ## Cost per record of validating and decoding.
 	node dist/bench/validator.bench.js

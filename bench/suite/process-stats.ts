@@ -25,3 +25,13 @@ export function cpuMeter(pids: { readonly [name: string]: number }): { done(): {
     done: () => Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, Math.round((cpuSeconds(pid) - start[name]) * 100) / 100])),
   };
 }
+
+/** Resident memory of a process now, in MB (0 when it has ended). */
+export function rssMb(pid: number): number {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match === null ? 0 : Math.round(Number(match[1]) / 1024);
+  } catch {
+    return 0;
+  }
+}
