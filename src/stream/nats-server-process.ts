@@ -71,14 +71,14 @@ export class NatsServerProcess {
     }
   }
 
-  /** Stops the server (SIGTERM, then SIGKILL after 10s) and waits for it to exit; the store stays. */
-  async pause(): Promise<void> {
+  /** Stops the server with `signal` (SIGTERM by default, then SIGKILL after 10s) and waits for it to exit; the store stays. */
+  async pause(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
     const child = this.child;
     this.child = undefined;
     if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGCONT');
-    child.kill('SIGTERM');
+    child.kill(signal);
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     await exited;
     clearTimeout(timer);

@@ -9,11 +9,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { JetStreamManager } from '@nats-io/jetstream';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { freePort } from '../../src/stream/free-port';
 import { queryEmbedded, startCli, type CliProcess } from './cli-process';
-import type { LoadClient } from './load-client';
+import { LoadClient, type LoadOptions } from './load-client';
 import { waitFor } from './wait';
+
+/** The seed of every scenario's records: FAULT_SEED replays a failure. */
+export const FAULT_SEED = Number(process.env.FAULT_SEED ?? 20261129);
 
 /** The roles a rig runs: a gateway and a sink as two processes, or serve. */
 export type Role = 'gateway' | 'sink' | 'serve';
@@ -32,8 +36,10 @@ export class FaultRig {
   readonly sinkConsumer: string;
   readonly dataDir = mkdtempSync(join(tmpdir(), 'tributary-fault-'));
   private readonly processes = new Map<Role, CliProcess>();
+  private inspector: NatsConnection | undefined;
 
   private constructor(
+    private readonly natsUrl: string,
     private readonly env: NodeJS.ProcessEnv,
     readonly grpcPort: number,
     private readonly httpPorts: { readonly [role in Role]: number },
@@ -56,7 +62,18 @@ export class FaultRig {
       TRIBUTARY_LOG_LEVEL: 'warn',
       ...env,
     };
-    return new FaultRig(base, await freePort(), { gateway: await freePort(), sink: await freePort(), serve: await freePort() });
+    return new FaultRig(natsUrl, base, await freePort(), { gateway: await freePort(), sink: await freePort(), serve: await freePort() });
+  }
+
+  /** A JetStream manager on the rig's NATS (every node of a cluster), to look inside the stream; closed with the rig. */
+  async jetStream(): Promise<JetStreamManager> {
+    this.inspector ??= await connect({ servers: this.natsUrl.split(','), maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+    return jetstreamManager(this.inspector);
+  }
+
+  /** A client of the rig's gateway: batches of 100, four in flight, records seeded by {@link FAULT_SEED}. */
+  loadClient(load: Pick<LoadOptions, 'prefix' | 'total' | 'ratePerSecond'> & Partial<LoadOptions>): LoadClient {
+    return new LoadClient({ address: `127.0.0.1:${this.grpcPort}`, apiKey: this.apiKey, batchSize: 100, concurrency: 4, giveUpAfterMs: 60_000, seed: FAULT_SEED, ...load });
   }
 
   /** Starts `role` and waits until its /readyz is 200. */
@@ -128,8 +145,9 @@ export class FaultRig {
     return { rows: await read('tributary.events'), finalRows: await read('tributary.events FINAL') };
   }
 
-  /** Kills whatever still runs and removes the data folder. */
+  /** Kills whatever still runs, closes the JetStream manager's connection, and removes the data folder. */
   async close(): Promise<void> {
+    await this.inspector?.close();
     for (const role of [...this.processes.keys()]) await this.kill(role).catch(() => undefined);
     rmSync(this.dataDir, { recursive: true, force: true });
   }

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { IngestResponse, IngestServiceClient, RecordStatus, type IngestRequest } from '../../src/gen/tributary/ingest/v1/ingest_service';
 import type { Record } from '../../src/gen/tributary/ingest/v1/record';
 import { statusDetails } from './status-details';
+import { waitFor } from './wait';
 
 /** What became of each record a client sent. */
 export type Outcome = 'accepted' | 'duplicate' | 'rejected' | 'failed';
@@ -74,6 +75,11 @@ export class LoadClient {
     let acked = 0;
     for (const outcome of this.outcomes.values()) if (outcome === 'accepted' || outcome === 'duplicate') acked++;
     return acked;
+  }
+
+  /** Waits until `count` records have been acknowledged. */
+  untilAcked(count: number): Promise<true> {
+    return waitFor(`${count} records acknowledged`, () => (this.acked >= count ? true : undefined), 120_000, 20);
   }
 
   /** The event ids that settled with `outcomes`. */

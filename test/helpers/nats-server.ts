@@ -38,13 +38,8 @@ export class NatsServer extends NatsServerProcess {
   }
 
   /** Kills the server (SIGKILL), as a crash would, and waits until it is gone; its store stays for {@link resume}. */
-  async kill(): Promise<void> {
-    const child = this.child;
-    this.child = undefined;
-    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
+  kill(): Promise<void> {
+    return this.pause('SIGKILL');
   }
 
   /** Stops the server and removes its store. */

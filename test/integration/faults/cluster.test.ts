@@ -6,45 +6,34 @@
  * and later started again. Every record the client saw acknowledged is
  * stored exactly once. Seeded (FAULT_SEED).
  */
-import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { FaultRig, reconcile } from '../../helpers/fault-rig';
-import { LoadClient } from '../../helpers/load-client';
+import { FAULT_SEED, FaultRig, reconcile } from '../../helpers/fault-rig';
 import { NatsCluster } from '../../helpers/nats-server';
 import { waitFor } from '../../helpers/wait';
 
 jest.setTimeout(240_000);
-const SEED = Number(process.env.FAULT_SEED ?? 20261129);
 
 let cluster: NatsCluster;
 let rig: FaultRig;
-let inspector: NatsConnection;
-let jsm: JetStreamManager;
 beforeAll(async () => {
   cluster = await NatsCluster.start();
   rig = await FaultRig.create(cluster.urls, { TRIBUTARY_STREAM_REPLICAS: '3' });
 });
 afterAll(async () => {
-  await inspector?.close();
   await rig.close();
   await cluster.stop();
 });
-
-/** Waits until the client has `count` records acknowledged. */
-const acked = (client: LoadClient, count: number) => waitFor(`${count} records acknowledged`, () => (client.acked >= count ? true : undefined), 120_000, 20);
 
 it('starts against a fresh cluster and loses nothing acknowledged when the stream leader is killed and comes back', async () => {
   const startedAt = Date.now();
   await Promise.all([rig.start('sink'), rig.start('gateway')]);
   const startMs = Date.now() - startedAt;
-  inspector = await connect({ servers: cluster.urls.split(','), maxReconnectAttempts: -1, reconnectTimeWait: 100 });
-  jsm = await jetstreamManager(inspector);
+  const jsm = await rig.jetStream();
   const streamInfo = await jsm.streams.info(rig.stream);
   expect(streamInfo.config.num_replicas).toBe(3);
 
-  const client = new LoadClient({ address: `127.0.0.1:${rig.grpcPort}`, apiKey: rig.apiKey, prefix: 'cluster', total: 8_000, batchSize: 100, concurrency: 4, giveUpAfterMs: 60_000, seed: SEED, ratePerSecond: 500 });
+  const client = rig.loadClient({ prefix: 'cluster', total: 8_000, ratePerSecond: 500 });
   const load = client.run();
-  await acked(client, 2_500);
+  await client.untilAcked(2_500);
   const leaderName = (await jsm.streams.info(rig.stream)).cluster?.leader;
   expect(leaderName).toBeDefined();
   const leader = cluster.node(leaderName as string);
@@ -53,7 +42,7 @@ it('starts against a fresh cluster and loses nothing acknowledged when the strea
     const name = (await jsm.streams.info(rig.stream)).cluster?.leader;
     return name !== undefined && name !== leaderName ? name : undefined;
   }, 60_000, 200);
-  await acked(client, 5_000);
+  await client.untilAcked(5_000);
   await leader.resume();
   await load;
 
@@ -61,7 +50,7 @@ it('starts against a fresh cluster and loses nothing acknowledged when the strea
   await rig.stop('gateway');
   await rig.stop('sink');
   const stored = await rig.stored('cluster');
-  console.log(`cluster (seed ${SEED}): ${JSON.stringify({ startMs, killed: leaderName, newLeader, tally: client.tally(), retried: client.retried, storedIds: stored.rows.size })}`);
+  console.log(`cluster (seed ${FAULT_SEED}): ${JSON.stringify({ startMs, killed: leaderName, newLeader, tally: client.tally(), retried: client.retried, storedIds: stored.rows.size })}`);
   reconcile(client, stored);
   expect(client.tally().failed).toBe(0);
 });

@@ -6,36 +6,30 @@
  * has acknowledged, the gateway accepts again, and the retrying client gets
  * every record in, each stored exactly once. Seeded (FAULT_SEED).
  */
-import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { FaultRig, reconcile } from '../../helpers/fault-rig';
-import { LoadClient } from '../../helpers/load-client';
+import type { JetStreamManager } from '@nats-io/jetstream';
+import { FAULT_SEED, FaultRig, reconcile } from '../../helpers/fault-rig';
 import { NatsServer } from '../../helpers/nats-server';
 import { waitFor } from '../../helpers/wait';
 
 jest.setTimeout(240_000);
-const SEED = Number(process.env.FAULT_SEED ?? 20261129);
 const TOTAL = 10_000;
 
 let nats: NatsServer;
 let rig: FaultRig;
-let inspector: NatsConnection;
 let jsm: JetStreamManager;
 beforeAll(async () => {
   nats = await NatsServer.start();
   rig = await FaultRig.create(nats.url, { TRIBUTARY_STREAM_MAX_BYTES: '1MiB' });
-  inspector = await connect({ servers: nats.url });
-  jsm = await jetstreamManager(inspector);
+  jsm = await rig.jetStream();
 });
 afterAll(async () => {
-  await inspector.close();
   await rig.close();
   await nats.stop();
 });
 
 it('refuses with STREAM_FULL and RetryInfo while full, drops nothing, and accepts again once the sink has stored what it holds', async () => {
   await rig.start('gateway');
-  const client = new LoadClient({ address: `127.0.0.1:${rig.grpcPort}`, apiKey: rig.apiKey, prefix: 'full', total: TOTAL, batchSize: 100, concurrency: 4, giveUpAfterMs: 90_000, seed: SEED, ratePerSecond: 5_000 });
+  const client = rig.loadClient({ prefix: 'full', total: TOTAL, ratePerSecond: 5_000, giveUpAfterMs: 90_000 });
   const load = client.run();
   await waitFor('the stream to refuse records as full', () => ((client.retried['RESOURCE_EXHAUSTED/STREAM_FULL'] ?? 0) >= 3 ? true : undefined), 60_000, 20);
   const full = (await jsm.streams.info(rig.stream)).state;
@@ -51,7 +45,7 @@ it('refuses with STREAM_FULL and RetryInfo while full, drops nothing, and accept
   await rig.stop('sink');
   const stored = await rig.stored('full');
   const after = (await jsm.streams.info(rig.stream)).state;
-  console.log(`full stream (seed ${SEED}): ${JSON.stringify({ heldWhenFull: { messages: full.messages, bytes: full.bytes }, ackedWhileFull, tally: client.tally(), retried: client.retried, streamAfter: { first: after.first_seq, last: after.last_seq, messages: after.messages }, storedIds: stored.rows.size })}`);
+  console.log(`full stream (seed ${FAULT_SEED}): ${JSON.stringify({ heldWhenFull: { messages: full.messages, bytes: full.bytes }, ackedWhileFull, tally: client.tally(), retried: client.retried, streamAfter: { first: after.first_seq, last: after.last_seq, messages: after.messages }, storedIds: stored.rows.size })}`);
   reconcile(client, stored);
   expect(client.tally().failed).toBe(0);
   expect(after.first_seq).toBeGreaterThan(1);
