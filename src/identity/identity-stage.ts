@@ -14,6 +14,7 @@ import type { Config } from '../config/settings';
 import type { Metrics } from '../observability/metrics';
 import { ClickHouseWriter } from '../storage/clickhouse-writer';
 import { StartWaits } from '../lifecycle/start-waits';
+import type { NatsLink } from '../stream/connection';
 import { openNatsLink, setUpJetStream } from '../stream/set-up';
 import { backlog, ConsumerLoop, consumerLoopOptions } from '../stream/consumer-loop';
 import { DeadLetters } from '../stream/dead-letters';
@@ -30,9 +31,15 @@ export interface IdentityStage {
   stop(): Promise<void>;
 }
 
-/** Starts the identity stage on `client`, whose database the sink has migrated, waiting (as `waits` bounds it) for NATS and its consumers. */
-export async function startIdentity(config: Config, logger: Logger, client: ClickHouseClient, metrics: Metrics, waits = new StartWaits(logger, config.startTimeoutMs)): Promise<IdentityStage> {
-  const link = await openNatsLink(waits, 'identity', natsServers(config), logger);
+/**
+ * Starts the identity stage on `client`, whose database the sink has
+ * migrated, waiting (as `waits` bounds it) for NATS and its consumers.
+ * `nats` reuses a connection the caller owns (the sink's, beside it) and
+ * keeps open; without it the stage opens, and at stop drains, its own.
+ */
+export async function startIdentity(config: Config, logger: Logger, client: ClickHouseClient, metrics: Metrics, nats?: NatsLink, waits = new StartWaits(logger, config.startTimeoutMs)): Promise<IdentityStage> {
+  const link = nats ?? (await openNatsLink(waits, 'identity', natsServers(config), logger));
+  const drainOwned = () => (nats === undefined ? link.drain() : Promise.resolve());
   try {
     const definitions = LINKING_CALLS.map((call) => identityConsumerConfig(config, call));
     const jsm = await setUpJetStream(waits, 'identity', `the consumers ${definitions.map((d) => `"${d.durable_name}"`).join(' and ')}`, link, async (manager) => {
@@ -61,12 +68,12 @@ export async function startIdentity(config: Config, logger: Logger, client: Clic
       ready: () => loops.map((loop) => loop.ready()).find((r) => r !== true) ?? true,
       async stop() {
         await Promise.all(loops.map((loop) => loop.stop()));
-        await link.drain();
+        await drainOwned();
         logger.info('identity stage stopped');
       },
     };
   } catch (error) {
-    await link.drain();
+    await drainOwned();
     throw error;
   }
 }

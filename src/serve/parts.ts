@@ -66,7 +66,7 @@ export async function startParts(config: Config, logger: Logger, choice: PartCho
       stops.push(() => sink.stop());
       ready.sink = () => sink.ready();
       endpoint.adminQuery = { adminKey: config.adminKey, run: (sql) => runAdminQuery(sink.clickhouse, sql) };
-      const identity = await startIdentity(config, logger, sink.clickhouse, metrics, waits);
+      const identity = await startIdentity(config, logger, sink.clickhouse, metrics, sink.nats, waits);
       stops.push(() => identity.stop());
       ready.identity = () => identity.ready();
     }

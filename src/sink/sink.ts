@@ -32,6 +32,8 @@ export interface Sink {
   readonly health: Readonly<LoopHealth>;
   /** The ClickHouse client the sink writes with (the embedded engine belongs to this process). */
   readonly clickhouse: ClickHouseClient;
+  /** The sink's NATS connection, which the identity stage beside it shares (one connection, one drain at stop). */
+  readonly nats: NatsLink;
   /** Whether the sink is ready: true, or why not (a batch failing for longer than the stall bound). */
   ready(): true | string;
   /** Finishes or abandons (unacked) the batch in hand, then closes NATS and, if it opened it, ClickHouse. */
@@ -79,9 +81,10 @@ export async function startSink(config: Config, logger: Logger, clickhouse?: Cli
       stats: batches.stats,
       health: loop.health,
       clickhouse: client,
+      nats: opened,
       ready: () => loop.ready(),
       async stop() {
-        await reclaimer.stop();
+        reclaimer.stop();
         await loop.stop();
         await opened.drain();
         await closeOwned();

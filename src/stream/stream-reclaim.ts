@@ -36,6 +36,7 @@ export function firstNeeded(lastSeq: number, consumers: readonly { num_pending: 
 export class StreamReclaimer {
   private timer: NodeJS.Timeout | undefined;
   private checking: Promise<void> | undefined;
+  private stopped = false;
 
   /** `required` is the consumer that must exist (the sink's): without it, nothing is known to be stored. */
   constructor(
@@ -49,16 +50,18 @@ export class StreamReclaimer {
   start(): void {
     this.timer = setInterval(() => {
       this.checking ??= this.reclaim()
-        .catch((error: unknown) => this.logger.warn({ err: errorMessage(error), stream: this.stream }, 'could not reclaim room in the stream'))
+        .catch((error: unknown) => {
+          if (!this.stopped) this.logger.warn({ err: errorMessage(error), stream: this.stream }, 'could not reclaim room in the stream');
+        })
         .finally(() => (this.checking = undefined))
         .then(() => undefined);
     }, CHECK_EVERY_MS);
   }
 
-  /** Stops looking, after a check in progress. */
-  async stop(): Promise<void> {
+  /** Stops looking; a check in progress is left to end on its own (its requests fail once the connection closes). */
+  stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
-    await this.checking;
   }
 
   /** Purges what every consumer has acknowledged when the stream is past its mark; resolves with the number of records purged. */
