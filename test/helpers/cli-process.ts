@@ -49,6 +49,6 @@ export async function queryEmbedded<T>(dataDir: string, query: string): Promise<
       process.stdout.write(JSON.stringify(rows));
       await client.close();
     })().catch((e) => { console.error(e); process.exit(1); });`;
-  const { stdout } = await promisify(execFile)(process.execPath, ['-e', script, dataDir, query], { cwd: ROOT });
+  const { stdout } = await promisify(execFile)(process.execPath, ['-e', script, dataDir, query], { cwd: ROOT, timeout: 60_000, maxBuffer: 256 * 1024 * 1024 });
   return JSON.parse(stdout) as T[];
 }

@@ -126,14 +126,20 @@ export class FaultRig {
     this.processes.delete(role);
   }
 
-  /** Stops `role` with SIGTERM and requires a clean exit. */
+  /** Stops `role` with SIGTERM and requires a clean exit within 30 s. */
   async stop(role: Role): Promise<void> {
     const running = this.processes.get(role);
     if (running === undefined) return;
     running.child.kill('SIGTERM');
-    const code = await running.exited;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<string>((resolve) => (timer = setTimeout(() => resolve('still running 30 s after SIGTERM'), 30_000)));
+    const code = await Promise.race([running.exited, late]);
+    clearTimeout(timer);
+    if (code !== 0) {
+      await this.kill(role);
+      throw new Error(`${role} did not stop cleanly (${code}): ${running.output()}`);
+    }
     this.processes.delete(role);
-    if (code !== 0) throw new Error(`${role} exited with ${code}: ${running.output()}`);
   }
 
   /** What ClickHouse holds for ids starting `prefix`, read from the data folder (stop the sink or serve first). */
@@ -156,16 +162,25 @@ export class FaultRig {
 /**
  * Reconciles a client's books against ClickHouse: every record it sent
  * settled one way (sent = accepted + duplicate + rejected + failed); every
- * record it saw ACCEPTED or DUPLICATE is stored exactly once (one row, and one
- * after FINAL); nothing rejected or never sent is stored.
+ * record it saw ACCEPTED or DUPLICATE is stored exactly once, as `FINAL`
+ * reads it (docs/sink.md: a batch whose acks a crash lost is inserted again
+ * under other tokens, and the table's merge collapses it); nothing rejected
+ * or never sent is stored.
  */
 export function reconcile(client: LoadClient, stored: Stored): void {
   const tally = client.tally();
   expect(tally.accepted + tally.duplicate + tally.rejected + tally.failed).toBe(tally.sent);
   const acked = client.ids('accepted', 'duplicate');
-  const notOnce = acked.filter((id) => stored.rows.get(id) !== 1 || stored.finalRows.get(id) !== 1);
+  const notOnce = acked.filter((id) => stored.finalRows.get(id) !== 1);
   expect(notOnce.slice(0, 10)).toEqual([]);
   const sentNotRejected = new Set(client.ids('accepted', 'duplicate', 'failed'));
   const unexpected = [...stored.rows.keys()].filter((id) => !sentNotRejected.has(id));
   expect(unexpected.slice(0, 10)).toEqual([]);
+}
+
+/** Rows in the table beyond one per event id: what only FINAL collapses. */
+export function rawDuplicates(stored: Stored): number {
+  let extra = 0;
+  for (const rows of stored.rows.values()) extra += rows - 1;
+  return extra;
 }

@@ -6,7 +6,7 @@
  * and later started again. Every record the client saw acknowledged is
  * stored exactly once. Seeded (FAULT_SEED).
  */
-import { FAULT_SEED, FaultRig, reconcile } from '../../helpers/fault-rig';
+import { FAULT_SEED, FaultRig, rawDuplicates, reconcile } from '../../helpers/fault-rig';
 import { NatsCluster } from '../../helpers/nats-server';
 import { waitFor } from '../../helpers/wait';
 
@@ -50,7 +50,7 @@ it('starts against a fresh cluster and loses nothing acknowledged when the strea
   await rig.stop('gateway');
   await rig.stop('sink');
   const stored = await rig.stored('cluster');
-  console.log(`cluster (seed ${FAULT_SEED}): ${JSON.stringify({ startMs, killed: leaderName, newLeader, tally: client.tally(), retried: client.retried, storedIds: stored.rows.size })}`);
+  console.log(`cluster (seed ${FAULT_SEED}): ${JSON.stringify({ startMs, killed: leaderName, newLeader, tally: client.tally(), retried: client.retried, storedIds: stored.rows.size, rawDuplicates: rawDuplicates(stored) })}`);
   reconcile(client, stored);
   expect(client.tally().failed).toBe(0);
 });

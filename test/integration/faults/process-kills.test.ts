@@ -5,7 +5,7 @@
  * reconciled against ClickHouse: every record acknowledged is stored exactly
  * once. Seeded (FAULT_SEED) so a failure replays the same records.
  */
-import { FAULT_SEED, FaultRig, reconcile } from '../../helpers/fault-rig';
+import { FAULT_SEED, FaultRig, rawDuplicates, reconcile } from '../../helpers/fault-rig';
 import { NatsServer } from '../../helpers/nats-server';
 
 jest.setTimeout(240_000);
@@ -46,7 +46,7 @@ it('loses nothing acknowledged when the gateway, the sink and nats-server are ea
   await rig.stop('gateway');
   await rig.stop('sink');
   const stored = await rig.stored('kills');
-  console.log(`process kills (seed ${FAULT_SEED}): ${JSON.stringify({ tally: client.tally(), retried: client.retried, restartMs: restarts, storedIds: stored.rows.size })}`);
+  console.log(`process kills (seed ${FAULT_SEED}): ${JSON.stringify({ tally: client.tally(), retried: client.retried, restartMs: restarts, storedIds: stored.rows.size, rawDuplicates: rawDuplicates(stored) })}`);
   reconcile(client, stored);
   expect(client.tally().failed).toBe(0);
 });

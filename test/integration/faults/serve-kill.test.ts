@@ -7,7 +7,7 @@
  * Seeded (FAULT_SEED).
  */
 import { processesWith } from '../../helpers/processes';
-import { FAULT_SEED, FaultRig, reconcile } from '../../helpers/fault-rig';
+import { FAULT_SEED, FaultRig, rawDuplicates, reconcile } from '../../helpers/fault-rig';
 import { waitFor } from '../../helpers/wait';
 
 jest.setTimeout(240_000);
@@ -44,7 +44,7 @@ it('loses nothing acknowledged when serve is killed, or stopped, under load and 
   await rig.stop('serve');
   expect(natsServers()).toHaveLength(0);
   const stored = await rig.stored('serve');
-  console.log(`serve kill (seed ${FAULT_SEED}): ${JSON.stringify({ tally: client.tally(), retried: client.retried, restartAfterKillMs: restartMs, stopUnderLoadMs: stopMs, storedIds: stored.rows.size })}`);
+  console.log(`serve kill (seed ${FAULT_SEED}): ${JSON.stringify({ tally: client.tally(), retried: client.retried, restartAfterKillMs: restartMs, stopUnderLoadMs: stopMs, storedIds: stored.rows.size, rawDuplicates: rawDuplicates(stored) })}`);
   reconcile(client, stored);
   expect(client.tally().failed).toBe(0);
 });
