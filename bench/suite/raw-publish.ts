@@ -31,7 +31,7 @@ childMain(async (plan: RawPublishPlan) => {
   const config = loadConfig({}, { natsUrl: plan.natsUrl, stream: plan.stream, subjectPrefix: plan.stream.toLowerCase() });
   await ensureStream(await jetstreamManager(link.nc), streamConfig(config));
   const subject = `${config.subjectPrefix}.bench.event.track`;
-  const publisher = new JetStreamPublisher(link, { maxInFlight: plan.batch * plan.window, timeoutMs: 30_000 });
+  const publisher = new JetStreamPublisher(link, { maxInFlight: plan.batch * plan.window, maxInFlightBytes: config.maxInFlightBytes, timeoutMs: 30_000 });
   const start = performance.now();
   let next = 0;
   await Promise.all(Array.from({ length: plan.window }, async () => {

@@ -38,6 +38,7 @@ export const SETTINGS = {
   maxRequestBytes: setting('TRIBUTARY_MAX_REQUEST_BYTES', '4MiB', byteSize(1024), 'Largest request message; larger is RESOURCE_EXHAUSTED.'),
   maxRecordBytes: setting('TRIBUTARY_MAX_RECORD_BYTES', `${DEFAULT_LIMITS.maxRecordBytes / 1024}KiB`, byteSize(256), 'Largest encoded record; a larger one is REJECTED with TOO_LARGE.'),
   maxInFlight: setting('TRIBUTARY_MAX_IN_FLIGHT', '20000', integer(1, 10_000_000), 'Most records published and waiting for their PubAck; a request beyond it is RESOURCE_EXHAUSTED.'),
+  maxInFlightBytes: setting('TRIBUTARY_MAX_IN_FLIGHT_BYTES', '64MiB', byteSize(64 * 1024), 'Most bytes of records published and waiting for their PubAck; a request beyond it is RESOURCE_EXHAUSTED with RetryInfo (a request alone always goes through).'),
   publishTimeoutMs: setting('TRIBUTARY_PUBLISH_TIMEOUT', '5s', duration(10), 'How long to wait for a PubAck before answering UNAVAILABLE.'),
   shutdownTimeoutMs: setting('TRIBUTARY_SHUTDOWN_TIMEOUT', '10s', duration(0), 'How long a graceful shutdown waits for calls in flight before cancelling them.'),
   startTimeoutMs: setting('TRIBUTARY_START_TIMEOUT', '2m', duration(1000), 'How long a start waits for NATS and ClickHouse (connecting, the stream and its consumers, migrations), retrying with backoff and saying in /readyz what it waits for, before it exits non-zero with the reason.'),

@@ -79,7 +79,7 @@ export async function startGateway(config: Config, logger: Logger, metrics: Metr
       );
     });
 
-    const publisher = new JetStreamPublisher(link, { maxInFlight: config.maxInFlight, timeoutMs: config.publishTimeoutMs });
+    const publisher = new JetStreamPublisher(link, { maxInFlight: config.maxInFlight, maxInFlightBytes: config.maxInFlightBytes, timeoutMs: config.publishTimeoutMs });
     const ingest = createIngest({
       publisher,
       limits: validationLimits(config),

@@ -19,6 +19,8 @@ const RETRY_AFTER_MS = 1000;
 export interface PublisherOptions {
   /** Most messages waiting for their PubAck at once. */
   readonly maxInFlight: number;
+  /** Most bytes of messages waiting for their PubAck at once; a batch alone is always let through, however large. */
+  readonly maxInFlightBytes: number;
   /** How long to wait for a PubAck. */
   readonly timeoutMs: number;
 }
@@ -68,15 +70,21 @@ interface Waiter {
   readonly batch: Batch;
   readonly index: number;
   readonly deadline: number;
+  readonly bytes: number;
 }
 
 const failure = (reason: ErrorReason, message: string, cause?: unknown): IngestError =>
   new IngestError(reason, message, { cause, retryAfterMs: RETRY_AFTER_MS });
 
+/** The refusal of a batch beyond an in-flight bound, naming the bound. */
+const overloaded = (message: string, metadata: { [key: string]: string }): IngestError =>
+  new IngestError('OVERLOADED', `${message}; retry later`, { retryAfterMs: RETRY_AFTER_MS, metadata });
+
 /** Publishes to JetStream with core publishes and collected PubAcks. */
 export class JetStreamPublisher implements RecordPublisher {
   private readonly inbox = `${createInbox()}.`;
   private readonly waiting = new Map<number, Waiter>();
+  private waitingBytes = 0;
   private readonly subscription: Subscription;
   private readonly sweeper: NodeJS.Timeout;
   private next = 0;
@@ -100,18 +108,23 @@ export class JetStreamPublisher implements RecordPublisher {
     return this.waiting.size;
   }
 
+  /** Bytes of the messages waiting for their PubAck. */
+  get inFlightBytes(): number {
+    return this.waitingBytes;
+  }
+
   publish(messages: readonly OutboundMessage[]): Promise<PublishAck[]> {
     if (messages.length === 0) return Promise.resolve([]);
     if (!this.link.connected) {
       return Promise.reject(failure('STREAM_UNAVAILABLE', 'NATS is not reachable; retry with the same event ids'));
     }
     if (this.waiting.size + messages.length > this.options.maxInFlight) {
-      return Promise.reject(
-        new IngestError('OVERLOADED', `too many records are waiting for the stream (limit ${this.options.maxInFlight}); retry later`, {
-          retryAfterMs: RETRY_AFTER_MS,
-          metadata: { max_in_flight: String(this.options.maxInFlight) },
-        }),
-      );
+      return Promise.reject(overloaded(`too many records are waiting for the stream (limit ${this.options.maxInFlight})`, { max_in_flight: String(this.options.maxInFlight) }));
+    }
+    let bytes = 0;
+    for (const message of messages) bytes += message.data.length;
+    if (this.waitingBytes > 0 && this.waitingBytes + bytes > this.options.maxInFlightBytes) {
+      return Promise.reject(overloaded(`too many bytes are waiting for the stream (limit ${this.options.maxInFlightBytes})`, { max_in_flight_bytes: String(this.options.maxInFlightBytes) }));
     }
     const batch = new Batch(messages.length);
     const deadline = performance.now() + this.options.timeoutMs;
@@ -119,7 +132,8 @@ export class JetStreamPublisher implements RecordPublisher {
       for (let index = 0; index < messages.length; index++) {
         const { subject, msgId, data } = messages[index];
         const id = ++this.next;
-        this.waiting.set(id, { batch, index, deadline });
+        this.waiting.set(id, { batch, index, deadline, bytes: data.length });
+        this.waitingBytes += data.length;
         const h = headers();
         h.set('Nats-Msg-Id', msgId);
         this.link.nc.publish(subject, data, { reply: this.inbox + id, headers: h });
@@ -139,9 +153,8 @@ export class JetStreamPublisher implements RecordPublisher {
 
   private onReply(msg: Msg): void {
     const id = Number(msg.subject.slice(this.inbox.length));
-    const waiter = this.waiting.get(id);
+    const waiter = this.take(id);
     if (waiter === undefined) return;
-    this.waiting.delete(id);
     const { batch, index } = waiter;
     if (msg.headers?.code === 503) {
       batch.fail(failure('STREAM_UNAVAILABLE', 'no JetStream stream answered; retry with the same event ids'));
@@ -159,7 +172,7 @@ export class JetStreamPublisher implements RecordPublisher {
   private sweep(now: number): void {
     for (const [id, waiter] of this.waiting) {
       if (waiter.deadline > now) return;
-      this.waiting.delete(id);
+      this.take(id);
       waiter.batch.fail(failure('STREAM_UNAVAILABLE', `no PubAck within ${this.options.timeoutMs}ms; retry with the same event ids`));
     }
   }
@@ -167,5 +180,15 @@ export class JetStreamPublisher implements RecordPublisher {
   private failAll(error: IngestError): void {
     for (const waiter of this.waiting.values()) waiter.batch.fail(error);
     this.waiting.clear();
+    this.waitingBytes = 0;
+  }
+
+  /** Removes the waiter of `id`, and its bytes from the count. */
+  private take(id: number): Waiter | undefined {
+    const waiter = this.waiting.get(id);
+    if (waiter === undefined) return undefined;
+    this.waiting.delete(id);
+    this.waitingBytes -= waiter.bytes;
+    return waiter;
   }
 }

@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
-import { createChdbConnection, type ChdbExtension } from 'chdb/connection';
+import type { ChdbExtension } from 'chdb/connection';
 import type { Config } from '../config/settings';
 
 /** The oldest ClickHouse Tributary supports: the JSON column type is generally available from 25.3. */
@@ -28,6 +28,14 @@ export const SETTINGS: ClickHouseSettings = Object.freeze({
 /** The folder of the embedded engine. */
 export const embeddedPath = (config: Config): string => resolve(join(config.dataDir, 'clickhouse'));
 
+/**
+ * chDB, loaded on first use: its native library adds about 160 MB to a
+ * process's resident memory, and a gateway (or any command that only names
+ * this module's errors) never opens the engine.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a static import would load the library into every process
+const chdbConnection = (): typeof import('chdb/connection') => require('chdb/connection') as typeof import('chdb/connection');
+
 /** The raw chDB surface behind each embedded client (for inserts that bypass the client's per-row path). */
 const embedded = new WeakMap<ClickHouseClient, ChdbExtension>();
 
@@ -41,7 +49,7 @@ export function createClickHouse(config: Config): ClickHouseClient {
   mkdirSync(path, { recursive: true });
   // chdb implements the Connection interface of its own copy of
   // @clickhouse/client-common; the shapes are the same, the declarations differ.
-  const chdb = createChdbConnection({ path });
+  const chdb = chdbConnection().createChdbConnection({ path });
   const client = createClient({ connection: chdb as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'] });
   embedded.set(client, chdb.chdb);
   return client;

@@ -10,11 +10,11 @@ export function validRecords(suffix = ''): Record[] {
   });
 }
 
-/** A valid track record with the given event id. */
-export function trackRecord(eventId: string, name = 'Button Clicked'): Record {
+/** A valid track record with the given event id (and name and data). */
+export function trackRecord(eventId: string, name = 'Button Clicked', data: { [key: string]: unknown } = { n: 1 }): Record {
   return {
     eventId,
     timestamp: new Date(Date.now() - 1000),
-    kind: { $case: 'event', value: { profileId: 'usr_1', userId: '', sessionId: 'sess_1', accountId: '', pageId: '', call: { $case: 'track', value: { name, data: { n: 1 } } } } },
+    kind: { $case: 'event', value: { profileId: 'usr_1', userId: '', sessionId: 'sess_1', accountId: '', pageId: '', call: { $case: 'track', value: { name, data } } } },
   };
 }

@@ -47,7 +47,7 @@ export class SinkHarness {
       { natsUrl: nats.url, stream: `S_${id}`, subjectPrefix: `s${id}`, clickhouseDatabase: randomDatabase(), logLevel: 'silent', ...overrides },
     );
     const link = await NatsLink.open(nats.url, pino({ level: 'silent' }));
-    const harness = new SinkHarness(nats, config, client, link, await jetstreamManager(link.nc), new JetStreamPublisher(link, { maxInFlight: 100_000, timeoutMs: 10_000 }));
+    const harness = new SinkHarness(nats, config, client, link, await jetstreamManager(link.nc), new JetStreamPublisher(link, { maxInFlight: 100_000, maxInFlightBytes: 1 << 30, timeoutMs: 10_000 }));
     if (start) {
       await harness.startSink();
       await harness.startIdentity();

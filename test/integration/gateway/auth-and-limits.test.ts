@@ -94,6 +94,36 @@ describe('request limits', () => {
   });
 });
 
+describe('the in-flight bound in bytes', () => {
+  let bytesHarness: GatewayHarness;
+  beforeAll(async () => {
+    bytesHarness = await GatewayHarness.start({ maxInFlightBytes: '64KiB' });
+  });
+  afterAll(async () => {
+    await bytesHarness.close();
+  });
+
+  it('lets a batch through alone however large, and refuses the next while it waits, with RESOURCE_EXHAUSTED and RetryInfo', async () => {
+    // 60 records of about 1.6 KB: more than the 64 KiB bound in one batch.
+    const large = (prefix: string) => Array.from({ length: 60 }, (_, i) => trackRecord(`${prefix}-${i}`, 'Button Clicked', { text: 'x'.repeat(1500) }));
+    bytesHarness.nats.freeze();
+    try {
+      const first = bytesHarness.ingest({ records: large('bytes-1') });
+      await waitFor('the first batch to wait for its PubAcks', () => (bytesHarness.gateway.inFlight === 60 ? true : undefined));
+      const error = await failureOf(bytesHarness.ingest({ records: records(1, 'bytes-2') }));
+      expect(error.code).toBe(status.RESOURCE_EXHAUSTED);
+      const details = statusDetails(error);
+      expect(details.errorInfo).toMatchObject({ reason: 'OVERLOADED', metadata: { max_in_flight_bytes: String(64 * 1024) } });
+      expect(details.retryInfo?.retryDelay?.seconds).toBe(1);
+      bytesHarness.nats.thaw();
+      expect((await first).results.map((r) => r.status)).toEqual(Array(60).fill(RecordStatus.ACCEPTED));
+      expect((await bytesHarness.ingest({ records: records(1, 'bytes-3') })).results[0].status).toBe(RecordStatus.ACCEPTED);
+    } finally {
+      bytesHarness.nats.thaw();
+    }
+  });
+});
+
 describe('compression', () => {
   it('accepts a gzip-compressed call', async () => {
     const gzip = new IngestServiceClient(`127.0.0.1:${harness.gateway.port}`, credentials.createInsecure(), { 'grpc.default_compression_algorithm': 2 });
