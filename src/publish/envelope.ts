@@ -19,9 +19,21 @@ export interface EnvelopeFacts {
   readonly sentAt: Date | undefined;
 }
 
+/**
+ * One writer for every envelope: `finish()` copies out what was written and
+ * keeps the buffer, so after the first few envelopes nothing is allocated but
+ * the result (a writer per envelope grew a fresh buffer each time).
+ */
+const writer = new BinaryWriter();
+
 /** Encodes an Envelope around a record's binary encoding. */
 export function encodeEnvelope(recordBytes: Uint8Array, facts: EnvelopeFacts): Uint8Array {
-  const writer = new BinaryWriter();
-  writer.uint32(RECORD_TAG).bytes(recordBytes);
-  return Envelope.encode(facts, writer).finish();
+  try {
+    writer.uint32(RECORD_TAG).bytes(recordBytes);
+    return Envelope.encode(facts, writer).finish();
+  } catch (error) {
+    // Leave the shared writer empty for the next envelope.
+    writer.finish();
+    throw error;
+  }
 }
