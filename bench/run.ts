@@ -7,18 +7,15 @@
  * the report to bench/results/. Every figure is also a ratio to a baseline
  * of the same run. BENCH_RECORDS sets the records per scenario (100000).
  */
-import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { postAdminQuery } from '../src/http/admin-query-client';
-import { freePort } from '../src/stream/free-port';
-import { findNatsServer, NatsServerProcess } from '../src/stream/nats-server-process';
 import { waitFor } from '../test/helpers/wait';
+import { benchStack } from './suite/bench-stack';
 import type { LoadPlan, LoadResult } from './suite/load-generator';
 import type { StagePlan } from './suite/stage-drain';
 import { cpuMeter, peakRssMb } from './suite/process-stats';
@@ -52,16 +49,9 @@ function expectedRows(ranges: readonly { run: string; to: number }[]): { events:
 }
 
 async function main(): Promise<void> {
-  const started = new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-');
-  const binary = findNatsServer();
-  if (binary === undefined) throw new Error('nats-server is not installed (make system-deps)');
-  const dir = mkdtempSync(join(tmpdir(), 'tributary-bench-'));
-  const nats = new NatsServerProcess(await freePort(), join(dir, 'nats'), binary);
-  await nats.resume();
+  const stack = await benchStack('bench');
+  const { stamp: started, dir, nats, natsBinary: binary, apiKey, adminKey, grpcPort, gatewayHttp, sinkHttp } = stack;
   const natsPid = nats.pid ?? 0;
-  const apiKey = `bench-${randomBytes(12).toString('hex')}`;
-  const adminKey = `admin-${randomBytes(12).toString('hex')}`;
-  const [grpcPort, gatewayHttp, sinkHttp] = [await freePort(), await freePort(), await freePort()];
   const common = { NATS_URL: nats.url, TRIBUTARY_STREAM: STREAM, TRIBUTARY_SUBJECT_PREFIX: SUBJECTS, TRIBUTARY_LOG_LEVEL: 'warn', TRIBUTARY_STREAM_DUPLICATE_WINDOW: '30m' };
   const services: Service[] = [];
   const inspector = await connect({ servers: nats.url });
@@ -213,8 +203,7 @@ async function main(): Promise<void> {
   } finally {
     await inspector.close();
     for (const service of services.reverse()) await service.stop();
-    await nats.pause();
-    rmSync(dir, { recursive: true, force: true });
+    await stack.close();
   }
 }
 

@@ -7,14 +7,11 @@
  * what was stored, and writes the curve to bench/results/soak-<time>.{md,json}. Never part of
  * make test.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { postAdminQuery } from '../src/http/admin-query-client';
-import { freePort } from '../src/stream/free-port';
-import { findNatsServer, NatsServerProcess } from '../src/stream/nats-server-process';
 import { waitFor } from '../test/helpers/wait';
+import { benchStack } from './suite/bench-stack';
 import type { LoadPlan, LoadResult } from './suite/load-generator';
 import { cpuSeconds, rssMb } from './suite/process-stats';
 import { runChild, startRole, type Service } from './suite/processes';
@@ -42,15 +39,8 @@ async function gauge(httpPort: number, name: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-');
-  const binary = findNatsServer();
-  if (binary === undefined) throw new Error('nats-server is not installed (make system-deps)');
-  const dir = mkdtempSync(join(tmpdir(), 'tributary-soak-'));
-  const nats = new NatsServerProcess(await freePort(), join(dir, 'nats'), binary);
-  await nats.resume();
-  const apiKey = `soak-${randomBytes(12).toString('hex')}`;
-  const adminKey = `admin-${randomBytes(12).toString('hex')}`;
-  const [grpcPort, gatewayHttp, sinkHttp] = [await freePort(), await freePort(), await freePort()];
+  const stack = await benchStack('soak');
+  const { stamp, dir, nats, apiKey, adminKey, grpcPort, gatewayHttp, sinkHttp } = stack;
   const common = { NATS_URL: nats.url, TRIBUTARY_LOG_LEVEL: 'warn' };
   const services: Service[] = [];
   try {
@@ -123,8 +113,7 @@ async function main(): Promise<void> {
     for (const service of services.reverse()) await service.stop();
     // What the services logged (warnings and worse) belongs with the figures.
     for (const service of services) if (service.output().trim() !== '') console.log(`${service.name} logged:\n${service.output().slice(0, 5000)}`);
-    await nats.pause();
-    rmSync(dir, { recursive: true, force: true });
+    await stack.close();
   }
 }
 
