@@ -6,13 +6,14 @@
  * transiently is retried with exponential backoff while the batch stays
  * unacked, its ack wait kept alive; a batch that has failed for longer than
  * the stall bound makes the stage not ready, with the reason, and is counted
- * once. Stopping cuts a failing batch off unacked, so it is redelivered.
+ * once. Stopping cuts a failing batch off and hands it back (nak), so it is
+ * redelivered at once.
  */
 import type { Consumer, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { Config } from '../config/settings';
 import { backoffMs, errorMessage, sleep } from '../lifecycle/backoff';
-import { MessageBatches } from './message-batches';
+import { HAND_BACK_DELAY_MS, MessageBatches } from './message-batches';
 
 /** The loop's bounds. */
 export interface ConsumerLoopOptions {
@@ -64,6 +65,8 @@ export type BatchHandler = (batch: readonly JsMsg[], retrying: Retrying) => Prom
 export class ConsumerLoop {
   readonly health: LoopHealth = { failingSince: undefined, lastError: '', retries: 0, stalls: 0 };
   private stopping = false;
+  /** Ends a pause between retries as soon as the loop is told to stop. */
+  private readonly stopped = new AbortController();
   private running: Promise<void> | undefined;
   private batches: MessageBatches | undefined;
   private stalled = false;
@@ -85,8 +88,12 @@ export class ConsumerLoop {
   /** Finishes the batch in hand (or leaves it unacked if it is still failing) and stops. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.batches?.stop();
+    this.stopped.abort();
+    const batches = this.batches;
+    batches?.stop();
     await this.running;
+    // What the pull delivered beyond the last batch goes back now, not after the ack wait.
+    await batches?.handBack();
   }
 
   /** Whether the stage is ready: true, or why not. */
@@ -130,7 +137,7 @@ export class ConsumerLoop {
         failures++;
         this.failed(error);
         this.logger.warn({ stage: this.name, err: errorMessage(error), attempt: failures }, `${this.name} could not fetch or handle a batch; retrying`);
-        await sleep(this.backoff(failures));
+        await sleep(this.backoff(failures), this.stopped.signal);
       }
     }
   }
@@ -140,8 +147,11 @@ export class ConsumerLoop {
     const batches = (this.batches ??= new MessageBatches(await this.consumer.consume({ max_messages: this.options.batchSize }), this.options.batchSize, this.options.batchWaitMs));
     try {
       const batch = await batches.next();
-      // An empty batch means the pull has ended: the next fetch starts a new one.
-      if (batch.length === 0) this.batches = undefined;
+      if (batch.length === 0) {
+        // The pull has ended: stopped (the loop then ends), or by the client (then a new one starts after a pause).
+        this.batches = undefined;
+        if (!this.stopping) throw new Error('the pull of the consumer ended; starting a new one');
+      }
       return batch;
     } catch (error) {
       batches.stop();
@@ -161,7 +171,12 @@ export class ConsumerLoop {
         this.failed(error);
         this.logger.warn({ stage: this.name, err: errorMessage(error), attempt, messages: batch.length }, `${what} failed; the batch stays unacked and is retried`);
         for (const msg of batch) msg.working();
-        await sleep(this.backoff(attempt));
+        await sleep(this.backoff(attempt), this.stopped.signal);
+        if (this.stopping) {
+          // Told to stop during the pause: the batch is cut off, handed back at once (what was acked stays acked) for another sink or the next start.
+          for (const msg of batch) msg.nak(HAND_BACK_DELAY_MS);
+          throw error;
+        }
       }
     }
   }

@@ -12,6 +12,14 @@
  */
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 
+/**
+ * How long a message handed back at stop waits before it is delivered again:
+ * long enough for the server to have dropped this connection's pull
+ * requests, which would otherwise take it straight back to a client that no
+ * longer reads them (and it would wait out the ack wait).
+ */
+export const HAND_BACK_DELAY_MS = 1_000;
+
 /** Batches of a consumer's messages. */
 export class MessageBatches {
   private readonly iterator: AsyncIterator<JsMsg>;
@@ -55,6 +63,26 @@ export class MessageBatches {
   /** Stops the pull; a batch being gathered ends with what it has. */
   stop(): void {
     this.messages.stop();
+  }
+
+  /**
+   * Once stopped and no batch is being gathered: hands back (nak) what the
+   * pull had delivered but no batch took, so that it is redelivered at once
+   * instead of after the ack wait. Gives up after `waitMs`.
+   */
+  async handBack(waitMs = 1_000): Promise<number> {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), waitMs)));
+    let handedBack = 0;
+    try {
+      for (let msg = await this.take(expired); msg !== undefined; msg = await this.take(expired)) {
+        msg.nak(HAND_BACK_DELAY_MS);
+        handedBack++;
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+    return handedBack;
   }
 
   /** The next message, or undefined when the messages have ended or `expired` settles first (the read stays pending for the next batch). */

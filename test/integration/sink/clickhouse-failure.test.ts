@@ -34,3 +34,22 @@ it('acks nothing while the table is missing, and loses nothing after it is back'
   expect(await count(harness.clickhouse, `SELECT count() AS n FROM ${harness.table('events_final')}`)).toBe(15);
   expect(await count(harness.clickhouse, `SELECT count() AS n FROM ${harness.table('events')}`)).toBe(15);
 });
+
+it('stops without waiting out its pause while a batch keeps failing, and hands the batch back to the next sink', async () => {
+  await harness.publish(Array.from({ length: 5 }, (_, i) => trackRecord(`evt_stop_${i}`)));
+  await harness.clickhouse.command({ query: `DETACH TABLE ${harness.table('events')}` });
+  try {
+    const retriesBefore = harness.sink?.health.retries ?? 0;
+    // After six failures the pause before the next attempt is 6.4 s.
+    await waitFor('the sink to fail six times', () => ((harness.sink?.health.retries ?? 0) >= retriesBefore + 6 ? true : undefined));
+    const stopping = Date.now();
+    await harness.sink?.stop();
+    expect(Date.now() - stopping).toBeLessThan(6_400);
+    expect((await harness.consumerState()).ackPending).toBe(5);
+  } finally {
+    await harness.clickhouse.command({ query: `ATTACH TABLE ${harness.table('events')}` });
+  }
+  await harness.startSink();
+  const stored = () => count(harness.clickhouse, `SELECT count() AS n FROM ${harness.table('events_final')} WHERE startsWith(event_id, 'evt_stop_')`);
+  await waitFor('the next sink to store the batch handed back', async () => ((await stored()) === 5 ? true : undefined));
+});

@@ -21,14 +21,15 @@ function pull() {
     },
   };
   const deliveries = new Map<number, number>();
+  const naked: number[] = [];
   const push = (...seqs: number[]) => {
     for (const seq of seqs) {
       deliveries.set(seq, (deliveries.get(seq) ?? 0) + 1);
-      queue.push({ seq, info: { deliveryCount: deliveries.get(seq) } } as unknown as JsMsg);
+      queue.push({ seq, info: { deliveryCount: deliveries.get(seq) }, nak: () => naked.push(seq) } as unknown as JsMsg);
     }
     wake?.();
   };
-  return { messages: messages as unknown as ConsumerMessages, push };
+  return { messages: messages as unknown as ConsumerMessages, push, naked };
 }
 
 const seqs = (batch: JsMsg[]) => batch.map((m) => m.seq);
@@ -70,4 +71,14 @@ it('gives what it has when stopped, then an empty batch', async () => {
   setTimeout(() => batches.stop(), 10);
   expect(seqs(await gathering)).toEqual([1]);
   expect(await batches.next()).toEqual([]);
+});
+
+it('hands back what was delivered beyond the last batch once stopped', async () => {
+  const { messages, push, naked } = pull();
+  const batches = new MessageBatches(messages, 2, 60_000);
+  push(1, 2, 3, 4);
+  expect(seqs(await batches.next())).toEqual([1, 2]);
+  batches.stop();
+  expect(await batches.handBack()).toBe(2);
+  expect(naked).toEqual([3, 4]);
 });
