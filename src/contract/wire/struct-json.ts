@@ -27,20 +27,17 @@
  *   a leading U+FEFF stays) and are escaped as JSON.stringify escapes them;
  *   numbers print as JSON.stringify prints them (-0 as 0, 1e+21, 5e-324).
  *
- * Refused with a StructJsonError, never written as invalid JSON:
+ * Refused with a StructWireError, never written as invalid JSON:
  * - NaN and ±Infinity, which the object path would print as null. The
  *   gateway rejects them, so one here is a fault worth seeing. One that a
  *   later field overrides is not part of the value and is not refused.
- * - nesting past the generated decoder's bound: a message inside 100 open
- *   messages (Struct, map entry, Value and ListValue each count);
- * - bytes protobuf calls malformed: truncation, a field running past its
- *   message, field number 0, a stray end-group tag, wire types 6 and 7, an
- *   overlong varint. The object path is laxer with some of these (it stops
- *   a message at tag 0 or an end-group tag, lets a field overrun its message).
+ * - nesting past the generated decoder's bound, and bytes protobuf calls
+ *   malformed: truncation, an overlong varint, and what struct-walk.ts
+ *   refuses where the object path is laxer.
  *
- * BinaryReader (@bufbuild/protobuf/wire, as in src/gen) reads the varints and
- * doubles and skips unknown fields. Strings are not decoded: valid UTF-8 is
- * copied as it is, escaping only what JSON.stringify escapes (quote,
+ * The walk itself, and how it reads odd encodings, is struct-walk.ts's; this
+ * file is what it writes. Strings are not decoded: valid UTF-8 is copied as
+ * it is, escaping only what JSON.stringify escapes (quote,
  * backslash, controls; a string decoded from UTF-8 has no lone surrogate),
  * and only invalid UTF-8 goes through a decoder and JSON.stringify. Measured
  * on a 14-key event payload (380 bytes, Node 20): the object path takes 4.6
@@ -49,24 +46,13 @@
  * sliced strings out of a Buffer (latin1Slice, utf8Slice: 90 ns a string)
  * rather than with BinaryReader.string and JSON.stringify (130 ns).
  */
-import { BinaryReader } from '@bufbuild/protobuf/wire';
 import { JsonBytes } from './json-bytes';
-
-/** Malformed or non-JSON input: the message says what and at which byte. */
-export class StructJsonError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'StructJsonError';
-  }
-}
-
-/** The generated decoder's nesting bound: no message opens inside this many open messages. */
-export const MAX_DEPTH = 100;
+import { StructWalk, StructWireError } from './struct-walk';
 
 /**
  * JSON text of the google.protobuf.Struct encoded in bytes[start, end): an object, `{}` when empty.
  *
- * @throws StructJsonError when the bytes are malformed, nest deeper than MAX_DEPTH or hold NaN or ±Infinity.
+ * @throws StructWireError when the bytes are malformed, nest deeper than MAX_DEPTH or hold NaN or ±Infinity.
  * @throws RangeError when [start, end) is not a range of integers within bytes.
  */
 export function structJson(bytes: Uint8Array, start = 0, end = bytes.length): string {
@@ -80,7 +66,7 @@ export function structJson(bytes: Uint8Array, start = 0, end = bytes.length): st
  * Writes the JSON of the google.protobuf.Struct encoded in bytes[start, end)
  * into `out`, as {@link structJson} makes it. On a throw, `out` is as it was.
  *
- * @throws StructJsonError and RangeError as structJson does.
+ * @throws StructWireError and RangeError as structJson does.
  */
 export function writeStruct(out: JsonBytes, bytes: Uint8Array, start: number, end: number): void {
   walkInto(out, bytes, start, end, (walk) => {
@@ -111,7 +97,7 @@ let scratch = new JsonBytes();
 const KEEP_BYTES = 1 << 20;
 
 /** Walks one encoding into the scratch buffer and returns its text; the callback writes a message and says whether it wrote anything. */
-function write(bytes: Uint8Array, start: number, end: number, message: (walk: Walk) => boolean): string | undefined {
+function write(bytes: Uint8Array, start: number, end: number, message: (walk: JsonWalk) => boolean): string | undefined {
   scratch.reset();
   try {
     return walkInto(scratch, bytes, start, end, message) ? scratch.text() : undefined;
@@ -121,21 +107,21 @@ function write(bytes: Uint8Array, start: number, end: number, message: (walk: Wa
 }
 
 /** Walks one encoding into `out`; on a throw, `out` is rolled back. The callback writes a message and says whether it wrote anything. */
-function walkInto(out: JsonBytes, bytes: Uint8Array, start: number, end: number, message: (walk: Walk) => boolean): boolean {
+function walkInto(out: JsonBytes, bytes: Uint8Array, start: number, end: number, message: (walk: JsonWalk) => boolean): boolean {
   if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= bytes.length)) {
     throw new RangeError(`[${start}, ${end}) is not a range of ${bytes.length} bytes`);
   }
   const from = out.n;
-  const walk = new Walk(bytes, start, out);
+  const walk = new JsonWalk(bytes, start, out);
   try {
     const wrote = message(walk);
-    if (walk.nonFinite && !parses(out.buf.toString('utf8', from, out.n))) throw new StructJsonError('NaN or Infinity is not a JSON number');
+    if (walk.nonFinite && !parses(out.buf.toString('utf8', from, out.n))) throw new StructWireError('NaN or Infinity is not a JSON number');
     return wrote;
   } catch (e) {
     out.n = from;
-    if (e instanceof StructJsonError) throw e;
+    if (e instanceof StructWireError) throw e;
     // BinaryReader's own errors: a premature end, an overlong varint, a bad group.
-    throw new StructJsonError(`${(e as Error).message} at byte ${walk.reader.pos}`, { cause: e });
+    throw new StructWireError(`${(e as Error).message} at byte ${walk.reader.pos}`, { cause: e });
   }
 }
 
@@ -148,199 +134,125 @@ function parses(json: string): boolean {
   }
 }
 
-/** The tag of each Value kind, by field number: null, number, string, bool, struct, list. */
-const KIND_TAGS = [-1, 8, 17, 26, 32, 42, 50];
 /** Up to this many keys, a Struct looks for a repeated key among its members' bytes; past it, a Set says whether to look. */
 const LINEAR_KEYS = 16;
 
-/** One walk over one encoding, writing JSON into `out`; input positions index the whole of `bytes`. */
-class Walk {
-  readonly reader: BinaryReader;
+/** The walk that writes JSON into `out`. */
+class JsonWalk extends StructWalk {
   /** Whether a NaN or ±Infinity was written; the text is parsed before it is returned. */
   nonFinite = false;
   /** For every open Struct, where each member starts in `out` and where its key ends, in pairs. */
   private readonly members: number[] = [];
+  /** For every open object or array, where its first member starts in `out`. */
+  private readonly opens: number[] = [];
+  /** For every open Struct, where its members start in `members`. */
+  private readonly bases: number[] = [];
+  /** For every open Struct past LINEAR_KEYS members, the keys it has, else undefined. */
+  private readonly seen: (Set<string> | undefined)[] = [];
 
   constructor(
-    readonly bytes: Uint8Array,
+    bytes: Uint8Array,
     start: number,
     readonly out: JsonBytes,
   ) {
-    this.reader = new BinaryReader(bytes);
-    this.reader.pos = start;
+    super(bytes, start);
   }
 
-  /** Writes a Struct's object; `end` is where its encoding ends, `depth` how many messages are open around it. */
-  struct(end: number, depth: number): void {
-    this.enter(depth);
-    const { reader, members } = this;
-    const base = members.length;
-    let seen: Set<string> | undefined;
-    this.byte(0x7b);
-    const open = this.out.n;
-    while (reader.pos < end) {
-      const tag = reader.uint32();
-      if (tag !== 10) {
-        this.skip(tag, end);
-        continue;
-      }
-      const entryEnd = this.delimited(end);
-      this.enter(depth + 1);
-      // A map entry's key and value may come in any order, and the last of each counts.
-      let keyStart = -1;
-      let keyEnd = -1;
-      let valueStart = -1;
-      let valueEnd = -1;
-      while (reader.pos < entryEnd) {
-        const entryTag = reader.uint32();
-        if (entryTag === 10) {
-          keyEnd = this.delimited(entryEnd);
-          keyStart = reader.pos;
-          reader.pos = keyEnd;
-        } else if (entryTag === 18) {
-          if (valueStart >= 0) this.discard(valueStart, valueEnd, depth + 2);
-          valueEnd = this.delimited(entryEnd);
-          valueStart = reader.pos;
-          reader.pos = valueEnd;
-        } else {
-          this.skip(entryTag, entryEnd);
-        }
-      }
-      if (valueStart < 0) continue;
-      const member = this.out.n;
-      if (keyStart < 0) this.text('""');
-      else this.string(keyStart, keyEnd);
-      const keyOut = this.out.n;
-      this.byte(0x3a);
-      reader.pos = valueStart;
-      const wrote = this.value(valueEnd, depth + 2);
-      reader.pos = entryEnd;
-      if (!wrote || (keyOut - member === 11 && this.out.buf.toString('latin1', member, keyOut) === '"__proto__"')) {
-        this.out.n = member;
-        continue;
-      }
-      this.byte(0x2c);
-      // A repeated key: the earlier member goes. A big Struct asks its Set before it looks.
-      let removed = 0;
-      if (seen === undefined) {
-        removed = this.dropKey(base, member, keyOut);
-      } else {
-        const key = this.out.buf.toString('latin1', member, keyOut);
-        if (seen.has(key)) removed = this.dropKey(base, member, keyOut);
-        else seen.add(key);
-      }
-      members.push(member - removed, keyOut - removed);
-      if (seen === undefined && members.length - base === 2 * LINEAR_KEYS) seen = this.keySet(base);
+  protected openObject(): void {
+    this.out.byte(0x7b);
+    this.opens.push(this.out.n);
+    this.bases.push(this.members.length);
+    this.seen.push(undefined);
+  }
+
+  protected closeObject(): void {
+    this.members.length = this.bases.pop() as number;
+    this.seen.pop();
+    this.close(0x7d);
+  }
+
+  protected openList(): void {
+    this.out.byte(0x5b);
+    this.opens.push(this.out.n);
+  }
+
+  protected closeList(): void {
+    this.close(0x5d);
+  }
+
+  protected member(keyStart: number, keyEnd: number, end: number, depth: number): void {
+    const { out, members } = this;
+    const member = out.n;
+    if (keyStart < 0) out.ascii7('""');
+    else out.utf8String(this.bytes, keyStart, keyEnd);
+    const keyOut = out.n;
+    out.byte(0x3a);
+    const wrote = this.value(end, depth);
+    if (!wrote || (keyOut - member === 11 && out.buf.toString('latin1', member, keyOut) === '"__proto__"')) {
+      out.n = member;
+      return;
     }
-    members.length = base;
-    this.close(open, 0x7d);
-  }
-
-  /** Writes a ListValue's array. */
-  list(end: number, depth: number): void {
-    this.enter(depth);
-    const { reader } = this;
-    this.byte(0x5b);
-    const open = this.out.n;
-    while (reader.pos < end) {
-      const tag = reader.uint32();
-      if (tag !== 10) {
-        this.skip(tag, end);
-        continue;
-      }
-      if (!this.value(this.delimited(end), depth + 1)) this.text('null');
-      this.byte(0x2c);
+    out.byte(0x2c);
+    // A repeated key: the earlier member goes. A big Struct asks its Set before it looks.
+    const top = this.seen.length - 1;
+    const base = this.bases[top];
+    const seen = this.seen[top];
+    let removed = 0;
+    if (seen === undefined) {
+      removed = this.dropKey(base, member, keyOut);
+    } else {
+      const key = out.buf.toString('latin1', member, keyOut);
+      if (seen.has(key)) removed = this.dropKey(base, member, keyOut);
+      else seen.add(key);
     }
-    this.close(open, 0x5d);
+    members.push(member - removed, keyOut - removed);
+    if (seen === undefined && members.length - base === 2 * LINEAR_KEYS) this.seen[top] = this.keySet(base);
   }
 
-  /** Writes a Value's JSON; false, having written nothing, when it has no kind. */
-  value(end: number, depth: number): boolean {
-    this.enter(depth);
-    const { reader } = this;
-    const mark = this.out.n;
-    let wrote = false;
-    while (reader.pos < end) {
-      const tag = reader.uint32();
-      const kind = tag >>> 3;
-      if (tag !== KIND_TAGS[kind]) {
-        this.skip(tag, end);
-        continue;
-      }
-      this.out.n = mark;
-      wrote = true;
-      switch (kind) {
-        case 1: // null_value, an enum
-          reader.uint32();
-          this.within(end);
-          this.text('null');
-          break;
-        case 2:
-          this.number(end);
-          break;
-        case 3: {
-          const stop = this.delimited(end);
-          this.string(reader.pos, stop);
-          reader.pos = stop;
-          break;
-        }
-        case 4:
-          this.text(reader.bool() ? 'true' : 'false');
-          this.within(end);
-          break;
-        case 5:
-          this.struct(this.delimited(end), depth + 1);
-          break;
-        case 6:
-          this.list(this.delimited(end), depth + 1);
-          break;
-      }
+  /** Not written: protobuf decoders read it leniently or not at all. */
+  protected skippedKey(): void {}
+
+  protected item(end: number, depth: number): void {
+    if (!this.value(end, depth)) this.out.ascii7('null');
+    this.out.byte(0x2c);
+  }
+
+  protected nullValue(): void {
+    this.out.ascii7('null');
+  }
+
+  /** Writes a double as JSON.stringify does; NaN and ±Infinity as their names, which `walkInto` refuses if they are still there at the end. */
+  protected number(x: number): void {
+    if (!Number.isFinite(x)) {
+      this.nonFinite = true;
+      this.out.ascii7(String(x));
+    } else {
+      // The same digits either way; String is quicker for integers (V8 caches them), JSON.stringify for fractions.
+      this.out.ascii7(Number.isSafeInteger(x) ? String(x) : JSON.stringify(x));
     }
-    return wrote;
   }
 
-  /** Parses a Value that a later one overrides, as the object path does, and drops what it wrote. */
-  private discard(start: number, end: number, depth: number): void {
-    const { reader } = this;
-    const n = this.out.n;
-    const pos = reader.pos;
-    reader.pos = start;
-    this.value(end, depth);
-    this.out.n = n;
-    reader.pos = pos;
-  }
-
-  /** Writes a string's bytes as a JSON string. */
-  private string(start: number, stop: number): void {
+  protected string(start: number, stop: number): void {
     this.out.utf8String(this.bytes, start, stop);
   }
 
-  /** Writes a double as JSON.stringify does; NaN and ±Infinity as their names, which `write` refuses if they are still there at the end. */
-  private number(end: number): void {
-    if (this.reader.pos + 8 > end) throw this.error('double runs past the end of its message');
-    const x = this.reader.double();
-    if (!Number.isFinite(x)) {
-      this.nonFinite = true;
-      this.text(String(x));
-    } else {
-      // The same digits either way; String is quicker for integers (V8 caches them), JSON.stringify for fractions.
-      this.text(Number.isSafeInteger(x) ? String(x) : JSON.stringify(x));
-    }
+  protected bool(b: boolean): void {
+    this.out.ascii7(b ? 'true' : 'false');
   }
 
-  /** Writes ASCII text. */
-  private text(s: string): void {
-    this.out.ascii7(s);
+  protected mark(): number {
+    return this.out.n;
   }
 
-  private byte(c: number): void {
-    this.out.byte(c);
+  protected rollback(mark: number): void {
+    this.out.n = mark;
   }
 
-  /** Ends an object or array opened at `open` (after its bracket): its last comma becomes the bracket. */
-  private close(open: number, bracket: number): void {
+  /** Ends the innermost open object or array: its last comma becomes the bracket. */
+  private close(bracket: number): void {
+    const open = this.opens.pop() as number;
     if (this.out.n > open) this.out.buf[this.out.n - 1] = bracket;
-    else this.byte(bracket);
+    else this.out.byte(bracket);
   }
 
   /**
@@ -367,35 +279,6 @@ class Walk {
     const keys = new Set<string>();
     for (let j = base; j < this.members.length; j += 2) keys.add(this.out.buf.toString('latin1', this.members[j], this.members[j + 1]));
     return keys;
-  }
-
-  /** Enters a message `depth` open messages deep. */
-  private enter(depth: number): void {
-    if (depth >= MAX_DEPTH) throw this.error(`nesting deeper than ${MAX_DEPTH} messages`);
-  }
-
-  /** Throws when the last field read ran past `end`, the end of its message. */
-  private within(end: number): void {
-    if (this.reader.pos > end) throw this.error('field runs past the end of its message');
-  }
-
-  /** Reads a length prefix; returns where the length-delimited field ends. */
-  private delimited(end: number): number {
-    const fieldEnd = this.reader.uint32() + this.reader.pos;
-    if (fieldEnd > end) throw this.error('length runs past the end of its message');
-    return fieldEnd;
-  }
-
-  /** Skips an unknown field (or a known field number with another wire type, as protobuf does). */
-  private skip(tag: number, end: number): void {
-    const wireType = tag & 7;
-    if (tag >>> 3 === 0 || wireType === 4 || wireType > 5) throw this.error(`illegal tag ${tag}`);
-    this.reader.skip(wireType);
-    this.within(end);
-  }
-
-  private error(what: string): StructJsonError {
-    return new StructJsonError(`${what} at byte ${this.reader.pos}`);
   }
 }
 

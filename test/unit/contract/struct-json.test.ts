@@ -8,7 +8,8 @@
 import fc from 'fast-check';
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { ListValue, Struct, Value } from '../../../src/gen/google/protobuf/struct';
-import { listValueJson, MAX_DEPTH, StructJsonError, structJson, valueJson } from '../../../src/contract/wire/struct-json';
+import { listValueJson, structJson, valueJson } from '../../../src/contract/wire/struct-json';
+import { MAX_DEPTH, StructWireError } from '../../../src/contract/wire/struct-walk';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -219,8 +220,8 @@ describe('malformed bytes', () => {
     ['a varint cut short', Uint8Array.of(0x10, 0xff)],
     ['an unterminated group', Uint8Array.of(0x13, 0x08, 0x01)],
     ['a malformed Value that a later one overrides', struct(message((w) => w.uint32(10).string('a').uint32(18).bytes(Uint8Array.of(0x0f)).uint32(18).bytes(numberValue(1))))],
-  ])('%s throws StructJsonError', (_name, bytes) => {
-    expect(() => structJson(bytes)).toThrow(StructJsonError);
+  ])('%s throws StructWireError', (_name, bytes) => {
+    expect(() => structJson(bytes)).toThrow(StructWireError);
   });
 
   it('says where', () => {
@@ -228,9 +229,9 @@ describe('malformed bytes', () => {
   });
 
   it.each([NaN, Infinity, -Infinity])('refuses %p, which JSON cannot hold', (x) => {
-    expect(() => structJson(struct(entry('a', numberValue(x))))).toThrow(new StructJsonError('NaN or Infinity is not a JSON number'));
-    expect(() => structJson(struct(entry('a', structValue(entry('b', numberValue(x))))))).toThrow(StructJsonError);
-    expect(() => valueJson(numberValue(x))).toThrow(StructJsonError);
+    expect(() => structJson(struct(entry('a', numberValue(x))))).toThrow(new StructWireError('NaN or Infinity is not a JSON number'));
+    expect(() => structJson(struct(entry('a', structValue(entry('b', numberValue(x))))))).toThrow(StructWireError);
+    expect(() => valueJson(numberValue(x))).toThrow(StructWireError);
   });
 });
 
@@ -289,7 +290,7 @@ describe('properties', () => {
     );
   });
 
-  it('throws StructJsonError or writes JSON, the object path\'s value where it has one, for corrupted encodings', () => {
+  it('throws StructWireError or writes JSON, the object path\'s value where it has one, for corrupted encodings', () => {
     const edit = fc.oneof(
       fc.record({ at: fc.nat(), kind: fc.constant('set' as const), byte: fc.integer({ min: 0, max: 255 }) }),
       fc.record({ at: fc.nat(), kind: fc.constant('insert' as const), byte: fc.integer({ min: 0, max: 255 }) }),
@@ -312,7 +313,7 @@ describe('properties', () => {
         try {
           text = structJson(corrupted);
         } catch (e) {
-          expect(e).toBeInstanceOf(StructJsonError);
+          expect(e).toBeInstanceOf(StructWireError);
           outcomes.refused++;
           return;
         }
@@ -334,14 +335,14 @@ describe('properties', () => {
     expect(outcomes.agreed).toBeGreaterThan(100);
   });
 
-  it('throws StructJsonError or writes JSON for random bytes', () => {
+  it('throws StructWireError or writes JSON for random bytes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
         let text: string;
         try {
           text = structJson(bytes);
         } catch (e) {
-          expect(e).toBeInstanceOf(StructJsonError);
+          expect(e).toBeInstanceOf(StructWireError);
           return;
         }
         canonical(text);
