@@ -1,13 +1,16 @@
 /**
- * Micro-benchmark of the contract: the cost per record of validating, and of
- * decoding from the binary wire, a typical track record (the `track` fixture:
- * context, ten properties, a nested list) and the seed's minimal product.
- * Run with `make bench-validator`; it prints a table and is never a test.
+ * Micro-benchmark of the contract: the cost per record of validating a
+ * decoded record, and of decoding and validating one from the binary wire by
+ * each path (the generated decoder with its payload as objects, and the
+ * gateway's, which checks the payload on the wire), for a typical track
+ * record (the `track` fixture: context, ten properties, a nested list) and
+ * the seed's minimal product. Run with `make bench-validator`; it prints a
+ * table and is never a test.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Record } from '../src/gen/tributary/ingest/v1/record';
-import { DEFAULT_LIMITS, validateRecord } from '../src/contract';
+import { decodeRecord, DEFAULT_LIMITS, validateRecord, type ValidationLimits } from '../src/contract';
 
 /** Records per benchmark iteration, so the timer's own cost is spread thin. */
 const BATCH = 1000;
@@ -26,9 +29,14 @@ async function main(): Promise<void> {
     bench.add(`validate ${name}`, () => {
       for (let i = 0; i < BATCH; i++) validateRecord(record, bytes.length, context);
     });
-    bench.add(`decode ${name} (${bytes.length} B)`, () => {
-      for (let i = 0; i < BATCH; i++) Record.decode(bytes);
-    });
+    for (const [path, payloadLimits] of [['objects', undefined], ['wire', DEFAULT_LIMITS]] as [string, ValidationLimits | undefined][]) {
+      bench.add(`decode and validate ${name} (${bytes.length} B), payload ${path}`, () => {
+        for (let i = 0; i < BATCH; i++) {
+          const decoded = decodeRecord(bytes, payloadLimits);
+          if (!('record' in decoded) || validateRecord(decoded.record, bytes.length, context).length > 0) throw new Error(`the ${name} fixture must be valid`);
+        }
+      });
+    }
   }
   await bench.run();
   console.table(

@@ -4,11 +4,20 @@
  * answered like any record that breaks the contract, and its siblings go on.
  * Strings are decoded strictly: invalid UTF-8 refuses the record, where the
  * lenient decoder would turn it into U+FFFD. Pure.
+ *
+ * Given the validator's limits, a record's free-form payload is checked on
+ * the wire (wire/record-fields.ts, wire/struct-scan.ts) and made into objects
+ * only when it is not plainly within them; the generated decoder reads
+ * whatever the wire readers leave to it. Either way the validator gives the
+ * same answer (test/unit/contract/wire-validation.test.ts).
  */
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import type { FieldViolation } from '../gen/tributary/ingest/v1/ingest_service';
 import { Record } from '../gen/tributary/ingest/v1/record';
+import type { ValidationLimits } from './limits';
 import { Reason } from './reasons';
+import { decodeRecordFields } from './wire/record-fields';
+import { structWithinLimits } from './wire/struct-scan';
 
 /** A decoded record, or why its bytes are not one, with the event id they seem to carry. */
 export type DecodedRecord = { readonly record: Record } | { readonly violation: FieldViolation; readonly eventId: string };
@@ -44,8 +53,20 @@ function violationOf(error: unknown): FieldViolation {
   return { field: '', reason: Reason.UNDECODABLE, message: `The record's bytes are not a Record: ${message}.` };
 }
 
-/** Decodes one record. */
-export function decodeRecord(bytes: Uint8Array): DecodedRecord {
+/**
+ * Decodes one record. With `payloadLimits`, a payload (track data, identify
+ * user_attributes, group account_attributes, page data, product data) that
+ * is plainly within them is checked on the wire and left out of the Record:
+ * its field is undefined, and the payload travels on in the record's bytes.
+ */
+export function decodeRecord(bytes: Uint8Array, payloadLimits?: ValidationLimits): DecodedRecord {
+  if (payloadLimits !== undefined) {
+    const fields = decodeRecordFields(bytes);
+    const payload = fields?.payload;
+    if (fields !== undefined && (payload === undefined || structWithinLimits(bytes, payload.start, payload.end, payload.enclosing, payloadLimits))) {
+      return { record: fields.record };
+    }
+  }
   try {
     return { record: Record.decode(new BinaryReader(bytes, (b) => strict.decode(b))) };
   } catch (error) {

@@ -80,9 +80,10 @@ export async function startGateway(config: Config, logger: Logger, metrics: Metr
     });
 
     const publisher = new JetStreamPublisher(link, { maxInFlight: config.maxInFlight, maxInFlightBytes: config.maxInFlightBytes, timeoutMs: config.publishTimeoutMs });
+    const limits = validationLimits(config);
     const ingest = createIngest({
       publisher,
-      limits: validationLimits(config),
+      limits,
       subjectPrefix: config.subjectPrefix,
       maxRecordsPerRequest: config.maxRecordsPerRequest,
       now: () => new Date(),
@@ -90,7 +91,7 @@ export async function startGateway(config: Config, logger: Logger, metrics: Metr
     });
 
     const server = new Server({ 'grpc.max_receive_message_length': config.maxRequestBytes * RECEIVE_CAP_FACTOR });
-    server.addService(ingestServiceDefinition(config.maxRequestBytes), ingestHandlers(ingest, keys, config.maxRequestBytes));
+    server.addService(ingestServiceDefinition(config.maxRequestBytes, limits), ingestHandlers(ingest, keys, config.maxRequestBytes));
     health.addToServer(server);
     addReflection(server);
     const port = await bind(server, config.grpcAddr);

@@ -6,6 +6,7 @@
  */
 import { once } from 'node:events';
 import type { Metadata, sendUnaryData, ServerDuplexStream, ServerUnaryCall, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { ValidationLimits } from '../contract';
 import { IngestError } from '../errors/ingest-error';
 import { toServiceError } from '../errors/grpc-status';
 import { IngestServiceService, type IngestResponse } from '../gen/tributary/ingest/v1/ingest_service';
@@ -17,8 +18,8 @@ import { readRequestFrame, type RequestFrame } from './request-frame';
 const STREAM_WINDOW = 8;
 
 /** IngestService's definition, reading requests with {@link readRequestFrame}. */
-export function ingestServiceDefinition(maxRequestBytes: number): ServiceDefinition {
-  const requestDeserialize = (buffer: Buffer): RequestFrame => readRequestFrame(buffer, maxRequestBytes);
+export function ingestServiceDefinition(maxRequestBytes: number, limits: ValidationLimits): ServiceDefinition {
+  const requestDeserialize = (buffer: Buffer): RequestFrame => readRequestFrame(buffer, maxRequestBytes, limits);
   return {
     ingest: { ...IngestServiceService.ingest, requestDeserialize },
     ingestStream: { ...IngestServiceService.ingestStream, requestDeserialize },

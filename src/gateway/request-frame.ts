@@ -8,7 +8,7 @@
  */
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import { Timestamp } from '../gen/google/protobuf/timestamp';
-import { decodeRecord, type DecodedRecord } from '../contract';
+import { decodeRecord, type DecodedRecord, type ValidationLimits } from '../contract';
 
 /** One record of a request, decoded (or why not), with the bytes it was decoded from. */
 export type FramedRecord = DecodedRecord & { readonly bytes: Uint8Array };
@@ -24,8 +24,8 @@ const SENT_AT_FIELD = 2;
 
 const toDate = (ts: Timestamp): Date => new Date(ts.seconds * 1000 + ts.nanos / 1_000_000);
 
-/** Decodes an IngestRequest message of at most `maxBytes`. */
-export function readRequestFrame(buffer: Uint8Array, maxBytes: number): RequestFrame {
+/** Decodes an IngestRequest message of at most `maxBytes`, checking payloads against `limits` on the wire. */
+export function readRequestFrame(buffer: Uint8Array, maxBytes: number, limits: ValidationLimits): RequestFrame {
   if (buffer.length > maxBytes) return { kind: 'too-large', size: buffer.length };
   try {
     const reader = new BinaryReader(buffer);
@@ -35,7 +35,7 @@ export function readRequestFrame(buffer: Uint8Array, maxBytes: number): RequestF
       const [field, wireType] = reader.tag();
       if (field === RECORDS_FIELD && wireType === WireType.LengthDelimited) {
         const bytes = reader.bytes();
-        records.push({ ...decodeRecord(bytes), bytes });
+        records.push({ ...decodeRecord(bytes, limits), bytes });
       } else if (field === SENT_AT_FIELD && wireType === WireType.LengthDelimited) {
         sentAt = toDate(Timestamp.decode(reader.bytes()));
       } else {

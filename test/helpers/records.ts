@@ -18,3 +18,18 @@ export function trackRecord(eventId: string, name = 'Button Clicked', data: { [k
     kind: { $case: 'event', value: { profileId: 'usr_1', userId: '', sessionId: 'sess_1', accountId: '', pageId: '', call: { $case: 'track', value: { name, data } } } },
   };
 }
+
+/** A copy of `record` without its free-form payload, as the gateway decodes a record whose payload it checked on the wire. */
+export function withoutPayload(record: Record): Record {
+  const copy = structuredClone(record);
+  const kind = copy.kind;
+  if (kind?.$case === 'product') {
+    kind.value.data = undefined;
+    return copy;
+  }
+  const call = kind?.value.call;
+  if (call?.$case === 'track' || call?.$case === 'page') call.value.data = undefined;
+  else if (call?.$case === 'identify') call.value.userAttributes = undefined;
+  else if (call?.$case === 'group') call.value.accountAttributes = undefined;
+  return copy;
+}

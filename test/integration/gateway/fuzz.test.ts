@@ -9,6 +9,7 @@
 import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import fc from 'fast-check';
 import pino from 'pino';
+import { DEFAULT_LIMITS } from '../../../src/contract';
 import { GrpcWebBridge } from '../../../src/gateway/grpc-web-bridge';
 import { readRequestFrame } from '../../../src/gateway/request-frame';
 import { IngestRequest, IngestResponse, IngestServiceClient } from '../../../src/gen/tributary/ingest/v1/ingest_service';
@@ -127,7 +128,7 @@ async function grpcWebCallOf(body: Uint8Array, text: boolean): Promise<{ code: n
 
 /** The number of records the gateway reads in a request body (one result is owed for each), when it reads as a request at all. */
 function recordCount(body: Uint8Array): number | undefined {
-  const frame = readRequestFrame(body, Number.MAX_SAFE_INTEGER);
+  const frame = readRequestFrame(body, Number.MAX_SAFE_INTEGER, DEFAULT_LIMITS);
   return frame.kind === 'decoded' ? frame.records.length : undefined;
 }
 

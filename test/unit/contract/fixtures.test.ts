@@ -1,30 +1,40 @@
 /**
  * The contract's table test: every fixture goes through proto3 JSON parsing,
  * binary encode and decode, and the validator (a fixture given as bytes, through
- * the record decoder). Valid fixtures must produce no
- * violation; each invalid one exactly the violation it names. The fixtures
- * must also cover every arm of the contract and every reason code.
+ * the record decoder), by both of the decoder's paths: the generated decoder
+ * with payloads as objects, and the gateway's, which checks payloads on the
+ * wire. Valid fixtures must produce no violation; each invalid one exactly
+ * the violation it names, the same by either path. The fixtures must also
+ * cover every arm of the contract and every reason code.
  */
 import { Record } from '../../../src/gen/tributary/ingest/v1/record';
 import { decodeRecord, DEFAULT_LIMITS, Reason, validateRecord } from '../../../src/contract';
 import { fixtureBytes, invalidFixtures, validFixtures, type InvalidFixture } from '../../helpers/fixtures';
+import { withoutPayload } from '../../helpers/records';
 
 const context = { limits: DEFAULT_LIMITS, nowMs: Date.parse('2026-11-26T12:00:00Z'), skewMs: 0 };
+
+/** The violations of a record's bytes: the decoder's when they do not decode, else the validator's; the same by both paths. */
+function violationsOfBytes(bytes: Uint8Array) {
+  const byPath = [undefined, DEFAULT_LIMITS].map((payloadLimits) => {
+    const decoded = decodeRecord(bytes, payloadLimits);
+    return 'record' in decoded ? validateRecord(decoded.record, bytes.length, context) : [decoded.violation];
+  });
+  expect(byPath[1]).toEqual(byPath[0]);
+  return byPath[0];
+}
 
 /** Parses proto3 JSON, round-trips the record through the binary wire format and validates it. */
 function validateThroughTheWire(json: unknown) {
   const parsed = Record.fromJSON(json);
   const bytes = Record.encode(parsed).finish();
-  const decoded = Record.decode(bytes);
-  expect(decoded).toEqual(parsed);
-  return validateRecord(decoded, bytes.length, context);
+  expect(Record.decode(bytes)).toEqual(parsed);
+  return violationsOfBytes(bytes);
 }
 
-/** An invalid fixture's violations: those of its bytes when they do not decode, else the validator's. */
+/** An invalid fixture's violations. */
 function violationsOf(fixture: InvalidFixture) {
-  if (fixture.recordBytesBase64 === undefined) return validateThroughTheWire(fixture.record);
-  const decoded = decodeRecord(fixtureBytes(fixture));
-  return 'record' in decoded ? validateRecord(decoded.record, fixtureBytes(fixture).length, context) : [decoded.violation];
+  return fixture.recordBytesBase64 === undefined ? validateThroughTheWire(fixture.record) : violationsOfBytes(fixtureBytes(fixture));
 }
 
 const kindOf = (record: Record): string =>
@@ -35,6 +45,12 @@ describe('valid fixtures', () => {
 
   it.each(fixtures.map((f) => [f.name, f.content]))('%s passes the validator', (_name, json) => {
     expect(validateThroughTheWire(json)).toEqual([]);
+  });
+
+  it.each(fixtures.map((f) => [f.name, f.content]))('%s keeps its payload on the wire in the gateway', (_name, json) => {
+    const record = Record.fromJSON(json);
+    const decoded = decodeRecord(Record.encode(record).finish(), DEFAULT_LIMITS);
+    expect(decoded).toEqual({ record: withoutPayload(record) });
   });
 
   it('cover every call and the product record', () => {
