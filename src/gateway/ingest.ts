@@ -8,7 +8,7 @@
 import { clockSkewMs, correctTimestamp, validateRecord, type ValidationLimits } from '../contract';
 import { IngestError } from '../errors/ingest-error';
 import { RecordStatus, type IngestResponse, type RecordResult } from '../gen/tributary/ingest/v1/ingest_service';
-import { encodeEnvelope } from '../publish/envelope';
+import { EnvelopeEncoder } from '../publish/envelope';
 import type { OutboundMessage, RecordPublisher } from '../publish/publisher';
 import { messageId, subjectFor } from '../publish/subjects';
 import type { Metrics } from '../observability/metrics';
@@ -59,6 +59,7 @@ export function createIngest(deps: IngestDependencies): Ingest {
     const results = new Array<RecordResult>(records.length);
     const outbound: OutboundMessage[] = [];
     const slots: number[] = [];
+    const envelopes = new EnvelopeEncoder({ sourceId, receivedAt, sentAt });
     const eventIds = records.map((framed) => ('record' in framed ? framed.record.eventId : framed.eventId));
     records.forEach((framed, i) => {
       const violations = 'record' in framed ? validateRecord(framed.record, framed.bytes.length, context) : [framed.violation];
@@ -72,7 +73,7 @@ export function createIngest(deps: IngestDependencies): Ingest {
       outbound.push({
         subject: subjectFor(deps.subjectPrefix, sourceId, record),
         msgId: messageId(sourceId, record.eventId),
-        data: encodeEnvelope(bytes, { sourceId, receivedAt, timestamp, sentAt }),
+        data: envelopes.encode(bytes, timestamp),
       });
       slots.push(i);
     });
