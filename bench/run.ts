@@ -175,6 +175,7 @@ async function main(): Promise<void> {
         '· identity stage alone': { cpuSecondsPerMillion: perMillion(stages.identity.stageCpuSeconds, stages.identity.records), peakRssMb: stages.identity.peakRssMb },
         'nats-server': { cpuSecondsPerMillion: perMillion(s1Cpu('nats') + s2.cpu.nats, s1Records + RECORDS), peakRssMb: natsRss },
         'load generator': { cpuSecondsPerMillion: perMillion(Object.values(s1).reduce((s, r) => s + r.cpuSeconds, 0), s1Records), peakRssMb: Math.max(...Object.values(s1).map((r) => r.peakRssMb)) },
+        '· while sending (records made and encoded beforehand)': { cpuSecondsPerMillion: perMillion(Object.values(s1).reduce((s, r) => s + r.sendingCpuSeconds, 0), s1Records), peakRssMb: Math.max(...Object.values(s1).map((r) => r.peakRssMb)) },
       },
       machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, natsServer: execFileSync(binary, ['--version']).toString().trim(), clickhouse: `chDB ${chdbVersion}`, recordsPerScenario: RECORDS },
       raw: { b1, b2, s1, drain: { ...drain, records: inStream }, stages, s2, s3, s4, countsBefore: before, countsAfter: after, expected },
