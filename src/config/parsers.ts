@@ -3,6 +3,7 @@
  * environment variable into a typed value, or throws an Error whose message
  * says what is allowed. Used by the settings table.
  */
+import { isIP } from 'node:net';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import bytes from 'bytes';
@@ -90,6 +91,17 @@ export const origins: Parser<readonly string[]> = (raw) =>
 
 /** Any string, taken as it is. */
 export const text: Parser<string> = (raw) => raw;
+
+/** IP addresses, comma-separated (IPv4 or IPv6, as a peer address is written). */
+export const ipAddresses: Parser<readonly string[]> = (raw) =>
+  raw
+    .split(',')
+    .map((address) => address.trim())
+    .filter((address) => address !== '')
+    .map((address) => {
+      if (isIP(address) === 0) throw new Error(`"${address}" is not an IP address`);
+      return address;
+    });
 
 /** An API key known to the server: the SHA-256 digest of the key (the key itself is never kept) and the source it names. */
 export interface ApiKeyEntry {

@@ -5,7 +5,7 @@
  */
 import { DEFAULT_LIMITS } from '../contract/limits';
 import ms from 'ms';
-import { apiKeys, apiKeysFile, boolean, byteSize, duration, hostPort, integer, oneOf, optionalToken, origins, text, token, type Parser } from './parsers';
+import { apiKeys, apiKeysFile, boolean, byteSize, duration, hostPort, integer, ipAddresses, oneOf, optionalToken, origins, text, token, type Parser } from './parsers';
 
 /** One setting: where it comes from, its default, how it is read, what it does. */
 export interface Setting<T> {
@@ -25,7 +25,9 @@ export const SETTINGS = {
   apiKeysFile: setting('TRIBUTARY_API_KEYS_FILE', '', apiKeysFile, 'A file of key=source lines, added to TRIBUTARY_API_KEYS.'),
   httpAddr: setting('TRIBUTARY_HTTP_ADDR', '127.0.0.1:8080', hostPort, 'Address of the HTTP endpoint of serve, gateway and sink: /healthz, /readyz, /metrics, and the admin query where the sink runs.'),
   corsOrigins: setting('TRIBUTARY_CORS_ORIGINS', '', origins, 'Browser origins allowed to call gRPC-Web on the HTTP endpoint, comma-separated (https://app.example.com, or * for any); none by default.'),
-  grpcWebMaxBodyBytes: setting('TRIBUTARY_GRPC_WEB_MAX_BODY', '8MiB', byteSize(1024), 'Largest gRPC-Web request body (all its frames); larger is RESOURCE_EXHAUSTED.'),
+  grpcWebMaxBodyBytes: setting('TRIBUTARY_GRPC_WEB_MAX_BODY', '8MiB', byteSize(1024), 'Largest gRPC-Web request body (all its frames), and largest body of the HTTP doors (Connect, Intempt, Segment) before and after gzip; larger is RESOURCE_EXHAUSTED (413).'),
+  contextFromConnection: setting('TRIBUTARY_CONTEXT_FROM_CONNECTION', 'true', boolean, "Whether the HTTP doors fill a record's context.ip and context.user_agent, when it has none, from the connection."),
+  trustedProxies: setting('TRIBUTARY_TRUSTED_PROXIES', '', ipAddresses, 'Peer addresses of proxies whose X-Forwarded-For names the client, comma-separated; from any other peer the header is ignored.'),
   adminKey: setting('TRIBUTARY_ADMIN_KEY', '', text, 'Bearer key of the admin query endpoint; serve creates one in dev mode when empty.'),
   natsUrl: setting('NATS_URL', '', text, 'NATS server URL(s), comma-separated; empty: serve starts its own nats-server, gateway and sink use nats://127.0.0.1:4222.'),
   stream: setting('TRIBUTARY_STREAM', 'TRIBUTARY', token, 'Name of the JetStream stream records are published to.'),

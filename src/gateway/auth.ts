@@ -27,10 +27,12 @@ export class ApiKeyRing {
    * UNAUTHENTICATED IngestError when the header or the key is missing or unknown.
    */
   sourceFor(authorization: string | undefined): string {
-    const key = bearerToken(authorization);
-    if (key === undefined) {
-      throw new IngestError('MISSING_API_KEY', 'send an API key as "authorization: Bearer <key>"');
-    }
+    return this.sourceForKey(bearerToken(authorization), 'send an API key as "authorization: Bearer <key>"');
+  }
+
+  /** The source id of `key`, however it was sent; `hint` says how to send one when it is missing. Throws as sourceFor does. */
+  sourceForKey(key: string | undefined, hint: string): string {
+    if (key === undefined || key === '') throw new IngestError('MISSING_API_KEY', hint);
     const digest = digestKey(key);
     let source: string | undefined;
     for (const entry of this.entries) {

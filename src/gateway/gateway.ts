@@ -17,6 +17,8 @@ import { ingestHandlers, ingestServiceDefinition } from './grpc-service';
 import { GatewayHealth } from './health';
 import { createIngest } from './ingest';
 import { addReflection } from './reflection';
+import { CorsPolicy } from './cors';
+import { HttpDoors } from './http/http-doors';
 
 /** grpc-js's own cap on a request, as a multiple of TRIBUTARY_MAX_REQUEST_BYTES: below it the gateway answers with details. */
 const RECEIVE_CAP_FACTOR = 4;
@@ -29,6 +31,8 @@ export interface Gateway {
   readonly inFlight: number;
   /** Whether the gateway can reach the stream now. */
   readonly ready: boolean;
+  /** The HTTP doors (Connect, Intempt, Segment), for the process's HTTP endpoint to serve. */
+  readonly httpDoors: HttpDoors;
   /** Stops taking calls, finishes those in flight (up to the shutdown timeout) and drains NATS. */
   stop(): Promise<void>;
 }
@@ -98,8 +102,20 @@ export async function startGateway(config: Config, logger: Logger, metrics: Metr
     health.set(link.connected);
     logger.info({ address: config.grpcAddr, port, stream: config.stream, sources: keys.size }, 'gateway listening');
 
+    const httpDoors = new HttpDoors({
+      ingest,
+      keys,
+      limits,
+      maxBodyBytes: config.grpcWebMaxBodyBytes,
+      maxRequestBytes: config.maxRequestBytes,
+      cors: new CorsPolicy(config.corsOrigins),
+      contextFromConnection: config.contextFromConnection,
+      trustedProxies: config.trustedProxies,
+    });
+
     return {
       port,
+      httpDoors,
       get inFlight() {
         return publisher.inFlight;
       },

@@ -2,7 +2,7 @@
  * The HTTP endpoint of every role: /healthz (the process is up), /readyz (it
  * can take and store records), /metrics (Prometheus), POST /admin/query
  * (read-only SQL, behind the admin key) where the sink runs, and gRPC-Web
- * where the gateway runs.
+ * and the HTTP doors (Connect, Intempt, Segment) where the gateway runs.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -31,6 +31,8 @@ export interface HttpEndpointParts {
   adminQuery?: AdminQueryEndpoint;
   /** gRPC-Web calls and their CORS preflights, when this process runs the gateway. */
   grpcWeb?: (request: IncomingMessage, response: ServerResponse) => void;
+  /** The HTTP doors (Connect, Intempt, Segment), when this process runs the gateway. */
+  httpDoors?: { matches(request: IncomingMessage): boolean; handle(request: IncomingMessage, response: ServerResponse): void };
 }
 
 const json = (response: ServerResponse, status: number, body: unknown) =>
@@ -73,6 +75,8 @@ export async function startHttpEndpoint(address: string, parts: HttpEndpointPart
     const path = (request.url ?? '/').split('?')[0];
     if (parts.grpcWeb !== undefined && isGrpcWeb(request)) {
       parts.grpcWeb(request, response);
+    } else if (parts.httpDoors?.matches(request) === true) {
+      parts.httpDoors.handle(request, response);
     } else if (path === '/admin/query' && parts.adminQuery !== undefined) {
       if (request.method !== 'POST') response.writeHead(405, { allow: 'POST' }).end();
       else void adminQuery(request, response, parts.adminQuery);

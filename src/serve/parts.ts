@@ -78,6 +78,7 @@ export async function startParts(config: Config, logger: Logger, choice: PartCho
       const bridge = new GrpcWebBridge({ target: reachable(config.grpcAddr, gateway.port), corsOrigins: config.corsOrigins, maxBodyBytes: config.grpcWebMaxBodyBytes, logger });
       stops.push(async () => bridge.close());
       endpoint.grpcWeb = (request, response) => bridge.handle(request, response);
+      endpoint.httpDoors = gateway.httpDoors;
     }
     return { grpcPort, httpPort: http.port, stop };
   } catch (error) {

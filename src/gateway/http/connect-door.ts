@@ -1,0 +1,82 @@
+/**
+ * The Connect protocol's unary form of Ingest:
+ * `POST /tributary.ingest.v1.IngestService/Ingest` with a proto3 JSON
+ * (`application/json`) or binary (`application/proto`) IngestRequest and
+ * `authorization: Bearer <key>`. It answers 200 with the IngestResponse in
+ * the same encoding, or with a Connect error: `{code, message, details}`,
+ * the details being the google.rpc messages gRPC callers get in
+ * grpc-status-details-bin, and the HTTP status Connect gives the code.
+ * The binary form reads records as gRPC does (their bytes go on unchanged);
+ * the JSON form encodes each record as a gRPC client would.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Reason } from '../../contract';
+import { toRpcStatus } from '../../errors/grpc-status';
+import { IngestError } from '../../errors/ingest-error';
+import { IngestResponse } from '../../gen/tributary/ingest/v1/ingest_service';
+import { Record } from '../../gen/tributary/ingest/v1/record';
+import { readRequestFrame } from '../request-frame';
+import { answerHeaders, asIngestError, connectCode, frameRecords, httpStatusOf, sendJson, violation, type DoorDependencies, type MadeRecord } from './door';
+import { HttpProblem, parseJson, readBody } from './request-body';
+
+/** The path of the Connect door. */
+export const CONNECT_INGEST_PATH = '/tributary.ingest.v1.IngestService/Ingest';
+
+const isObject = (value: unknown): value is { [key: string]: unknown } => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The records of a JSON IngestRequest, each made on its own so that one that is not a Record is rejected alone. */
+function jsonRecords(body: unknown): { made: MadeRecord[]; sentAt: Date | undefined } {
+  if (!isObject(body)) throw new IngestError('MALFORMED_REQUEST', 'the body must be a JSON object: an IngestRequest');
+  const records = body.records ?? [];
+  if (!Array.isArray(records)) throw new IngestError('MALFORMED_REQUEST', 'records must be a JSON array');
+  const sentAtText = body.sentAt ?? body.sent_at;
+  const sentAt = typeof sentAtText === 'string' ? new Date(sentAtText) : undefined;
+  const made = records.map((item: unknown): MadeRecord => {
+    if (!isObject(item)) return { violation: violation('', Reason.UNDECODABLE, 'The record is not a JSON object.'), eventId: '' };
+    try {
+      return { record: Record.fromJSON(item) };
+    } catch (error) {
+      return { violation: violation('', Reason.UNDECODABLE, `The record is not a Record: ${(error as Error).message}.`), eventId: String(item.eventId ?? item.event_id ?? '') };
+    }
+  });
+  return { made, sentAt: sentAt !== undefined && !Number.isNaN(sentAt.getTime()) ? sentAt : undefined };
+}
+
+/** The Connect error body of a failure. */
+function connectError(error: IngestError): unknown {
+  const status = toRpcStatus(error);
+  const details = status.details.map((any) => ({ type: any.typeUrl.slice(any.typeUrl.lastIndexOf('/') + 1), value: Buffer.from(any.value).toString('base64').replace(/=+$/, '') }));
+  return { code: connectCode(error.code), message: error.message, details };
+}
+
+/** Serves one Connect call. */
+export async function connectIngest(request: IncomingMessage, response: ServerResponse, deps: DoorDependencies): Promise<void> {
+  const contentType = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  const binary = contentType === 'application/proto';
+  try {
+    if (!binary && contentType !== 'application/json') {
+      throw new HttpProblem(415, `content-type "${contentType}" is not supported: send application/json or application/proto`);
+    }
+    const sourceId = deps.keys.sourceFor(request.headers.authorization);
+    const body = await readBody(request, deps.maxBodyBytes);
+    let answer: IngestResponse;
+    if (binary) {
+      const frame = readRequestFrame(body, deps.maxRequestBytes, deps.limits);
+      if (frame.kind === 'too-large') throw new IngestError('REQUEST_TOO_LARGE', `the request is ${frame.size} bytes; at most ${deps.maxRequestBytes} are allowed`);
+      if (frame.kind === 'malformed') throw new IngestError('MALFORMED_REQUEST', `the request is not an IngestRequest: ${frame.problem}`);
+      answer = await deps.ingest({ sourceId, records: frame.records, sentAt: frame.sentAt });
+      response.writeHead(200, answerHeaders(request, deps, 'application/proto')).end(IngestResponse.encode(answer).finish());
+      return;
+    }
+    const { made, sentAt } = jsonRecords(parseJson(body));
+    answer = await deps.ingest({ sourceId, records: frameRecords(made, deps, request), sentAt });
+    sendJson(response, 200, answerHeaders(request, deps), IngestResponse.toJSON(answer));
+  } catch (failure) {
+    if (failure instanceof HttpProblem) {
+      const code = failure.status === 413 ? 'resource_exhausted' : failure.status === 415 ? 'unimplemented' : 'invalid_argument';
+      return sendJson(response, failure.status, answerHeaders(request, deps), { code, message: failure.message });
+    }
+    const error = asIngestError(failure);
+    sendJson(response, httpStatusOf(error), answerHeaders(request, deps, 'application/json', error), connectError(error));
+  }
+}

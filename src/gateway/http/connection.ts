@@ -1,0 +1,43 @@
+/**
+ * What the connection knows about a producer: its IP address (from
+ * X-Forwarded-For only when the peer is a trusted proxy) and its User-Agent,
+ * put into a record's context when the record does not carry them, as
+ * Segment's and PostHog's HTTP APIs do.
+ */
+import type { IncomingMessage } from 'node:http';
+import { Context, type Record } from '../../gen/tributary/ingest/v1/record';
+
+/** The producer as its connection shows it. */
+export interface Connection {
+  readonly ip: string;
+  readonly userAgent: string;
+}
+
+const plainIp = (address: string): string => address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+
+/**
+ * The connection of `request`. With a trusted proxy as the peer, the client
+ * is the right-most address of X-Forwarded-For that is not itself a trusted proxy.
+ */
+export function connectionOf(request: IncomingMessage, trustedProxies: readonly string[]): Connection {
+  let ip = plainIp(request.socket.remoteAddress ?? '');
+  const forwarded = request.headers['x-forwarded-for'];
+  if (forwarded !== undefined && trustedProxies.includes(ip)) {
+    const hops = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded).split(',').map((hop) => plainIp(hop.trim())).filter((hop) => hop !== '');
+    while (hops.length > 0) {
+      ip = hops.pop() as string;
+      if (!trustedProxies.includes(ip)) break;
+    }
+  }
+  return { ip, userAgent: request.headers['user-agent'] ?? '' };
+}
+
+/** `record` with context.ip and context.user_agent filled from `connection` where it has none; product records have no context. */
+export function withConnection(record: Record, connection: Connection): Record {
+  if (record.kind?.$case !== 'event') return record;
+  const event = record.kind.value;
+  const context = event.context ?? Context.fromPartial({});
+  if (context.ip !== '' && context.userAgent !== '') return record;
+  const filled = { ...context, ip: context.ip || connection.ip, userAgent: context.userAgent || connection.userAgent };
+  return { ...record, kind: { $case: 'event', value: { ...event, context: filled } } };
+}
