@@ -95,7 +95,7 @@ export async function startGateway(config: Config, logger: Logger, metrics: Metr
     });
 
     const server = new Server({ 'grpc.max_receive_message_length': config.maxRequestBytes * RECEIVE_CAP_FACTOR });
-    server.addService(ingestServiceDefinition(config.maxRequestBytes, limits), ingestHandlers(ingest, keys, config.maxRequestBytes));
+    server.addService(ingestServiceDefinition(config.maxRequestBytes, limits), ingestHandlers(ingest, keys, config.maxRequestBytes, limits));
     health.addToServer(server);
     addReflection(server);
     const port = await bind(server, config.grpcAddr);

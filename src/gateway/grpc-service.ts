@@ -13,6 +13,8 @@ import { IngestServiceService, type IngestResponse } from '../gen/tributary/inge
 import type { ApiKeyRing } from './auth';
 import type { Ingest } from './ingest';
 import { readRequestFrame, type RequestFrame } from './request-frame';
+import { connectionFromMetadata, type Connection } from './http/connection';
+import { withConnectionFramed } from './http/door';
 
 /** Requests of one IngestStream being worked on before the stream is paused. */
 const STREAM_WINDOW = 8;
@@ -31,8 +33,8 @@ function authorizationOf(metadata: Metadata): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** Ingests one request frame of an authenticated source. */
-async function ingestFrame(ingest: Ingest, sourceId: string, frame: RequestFrame, maxRequestBytes: number): Promise<IngestResponse> {
+/** Ingests one request frame of an authenticated source; `connection` is what the gRPC-Web bridge passed, if it did. */
+async function ingestFrame(ingest: Ingest, sourceId: string, frame: RequestFrame, maxRequestBytes: number, limits: ValidationLimits, connection: Connection | undefined): Promise<IngestResponse> {
   if (frame.kind === 'too-large') {
     throw new IngestError('REQUEST_TOO_LARGE', `the request is ${frame.size} bytes; at most ${maxRequestBytes} are allowed`, {
       metadata: { max_bytes: String(maxRequestBytes), bytes: String(frame.size) },
@@ -41,15 +43,16 @@ async function ingestFrame(ingest: Ingest, sourceId: string, frame: RequestFrame
   if (frame.kind === 'malformed') {
     throw new IngestError('MALFORMED_REQUEST', `the request is not a readable IngestRequest: ${frame.problem}`);
   }
-  return ingest({ sourceId, records: frame.records, sentAt: frame.sentAt });
+  const records = connection === undefined ? frame.records : frame.records.map((framed) => withConnectionFramed(framed, connection, limits));
+  return ingest({ sourceId, records, sentAt: frame.sentAt });
 }
 
-/** The handlers of IngestService. */
-export function ingestHandlers(ingest: Ingest, keys: ApiKeyRing, maxRequestBytes: number): UntypedServiceImplementation {
+/** The handlers of IngestService; `limits` check the records the bridge's connection context changes. */
+export function ingestHandlers(ingest: Ingest, keys: ApiKeyRing, maxRequestBytes: number, limits: ValidationLimits): UntypedServiceImplementation {
   return {
     ingest(call: ServerUnaryCall<RequestFrame, IngestResponse>, callback: sendUnaryData<IngestResponse>): void {
       Promise.resolve()
-        .then(() => ingestFrame(ingest, keys.sourceFor(authorizationOf(call.metadata)), call.request, maxRequestBytes))
+        .then(() => ingestFrame(ingest, keys.sourceFor(authorizationOf(call.metadata)), call.request, maxRequestBytes, limits, connectionFromMetadata(call.metadata)))
         .then(
           (response) => callback(null, response),
           (error: unknown) => callback(toServiceError(error)),
@@ -58,6 +61,7 @@ export function ingestHandlers(ingest: Ingest, keys: ApiKeyRing, maxRequestBytes
 
     ingestStream(call: ServerDuplexStream<RequestFrame, IngestResponse>): void {
       let sourceId: string;
+      const connection = connectionFromMetadata(call.metadata);
       try {
         sourceId = keys.sourceFor(authorizationOf(call.metadata));
       } catch (error) {
@@ -69,7 +73,7 @@ export function ingestHandlers(ingest: Ingest, keys: ApiKeyRing, maxRequestBytes
       let failed = false;
       call.on('data', (frame: RequestFrame) => {
         if (failed) return;
-        const response = ingestFrame(ingest, sourceId, frame, maxRequestBytes);
+        const response = ingestFrame(ingest, sourceId, frame, maxRequestBytes, limits, connection);
         response.catch(() => undefined);
         if (++waiting >= STREAM_WINDOW) call.pause();
         answered = answered.then(async () => {

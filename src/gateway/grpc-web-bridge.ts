@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { encodeFrame, encodeTrailers, TRAILER_FLAG } from '../grpc-web/frames';
 import { CorsPolicy } from './cors';
 import { Base64Decoder, Base64Encoder } from './grpc-web-text';
+import { connectionHeaders, connectionOf, type Connection } from './http/connection';
 
 /** Request headers that belong to HTTP/1 or the browser, not to gRPC metadata. */
 const NOT_METADATA = new Set([
@@ -20,6 +21,9 @@ const NOT_METADATA = new Set([
   'accept', 'accept-encoding', 'accept-language', 'origin', 'referer', 'user-agent', 'cookie', 'pragma', 'cache-control', 'priority', 'dnt',
   'x-grpc-web', 'x-user-agent', 'grpc-accept-encoding',
 ]);
+
+/** Headers only the bridge may set for the gRPC server: dropped from what browsers send. */
+const BRIDGE_HEADER_PREFIX = 'x-tributary-';
 
 /** Response headers of the grpc-js server that are not metadata for the browser. */
 const NOT_RESPONSE_METADATA = new Set([':status', 'content-type', 'date', 'grpc-accept-encoding', 'grpc-encoding', 'accept-encoding']);
@@ -32,6 +36,8 @@ export interface GrpcWebOptions {
   /** Largest request body, in bytes before any base64 decoding. */
   readonly maxBodyBytes: number;
   readonly logger: Logger;
+  /** When set, each call carries its connection (address, user agent) for the gRPC server to fill records' context. */
+  readonly connectionContext?: { readonly trustedProxies: readonly string[] };
 }
 
 /** Whether the request is a preflight or a gRPC-Web call. */
@@ -44,7 +50,7 @@ export function isGrpcWeb(request: IncomingMessage): boolean {
 export function requestMetadata(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
   const metadata: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (!NOT_METADATA.has(name) && !name.startsWith('sec-') && !name.startsWith('access-control-') && value !== undefined) metadata[name] = value;
+    if (!NOT_METADATA.has(name) && !name.startsWith('sec-') && !name.startsWith('access-control-') && !name.startsWith(BRIDGE_HEADER_PREFIX) && value !== undefined) metadata[name] = value;
   }
   return metadata;
 }
@@ -78,9 +84,10 @@ class BridgedCall {
   }
 
   /** Sends the call to grpc-js and streams the request body into it, within `maxBodyBytes`; `closed` runs when the HTTP/2 stream closes. */
-  start(session: ClientHttp2Session, maxBodyBytes: number, closed: () => void): void {
+  start(session: ClientHttp2Session, maxBodyBytes: number, connection: Connection | undefined, closed: () => void): void {
     const upstream = session.request({
       ...requestMetadata(this.request.headers),
+      ...(connection === undefined ? {} : connectionHeaders(connection)),
       ':method': 'POST',
       ':path': this.request.url ?? '/',
       'content-type': 'application/grpc',
@@ -180,7 +187,8 @@ export class GrpcWebBridge {
       return;
     }
     this.open++;
-    call.start(this.connection(), this.options.maxBodyBytes, () => this.open--);
+    const context = this.options.connectionContext;
+    call.start(this.connection(), this.options.maxBodyBytes, context === undefined ? undefined : connectionOf(request, context.trustedProxies), () => this.open--);
   }
 
   /** Calls whose HTTP/2 stream to grpc-js is still open. */

@@ -75,7 +75,7 @@ export async function startParts(config: Config, logger: Logger, choice: PartCho
       stops.push(() => gateway.stop());
       ready.gateway = () => gateway.ready;
       grpcPort = gateway.port;
-      const bridge = new GrpcWebBridge({ target: reachable(config.grpcAddr, gateway.port), corsOrigins: config.corsOrigins, maxBodyBytes: config.grpcWebMaxBodyBytes, logger });
+      const bridge = new GrpcWebBridge({ target: reachable(config.grpcAddr, gateway.port), corsOrigins: config.corsOrigins, maxBodyBytes: config.grpcWebMaxBodyBytes, logger, connectionContext: config.contextFromConnection ? { trustedProxies: config.trustedProxies } : undefined });
       stops.push(async () => bridge.close());
       endpoint.grpcWeb = (request, response) => bridge.handle(request, response);
       endpoint.httpDoors = gateway.httpDoors;

@@ -40,20 +40,35 @@ export const violation = (field: string, reason: string, message: string): Field
 /** Whether `value` is a date (an Invalid Date from a bad string is not). */
 const badDate = (value: Date | undefined): boolean => value !== undefined && Number.isNaN(value.getTime());
 
+/** Frames one record a door made, with context from `connection` where it has none. */
+export function frameRecord(item: MadeRecord, limits: ValidationLimits, connection: Connection | undefined): FramedRecord {
+  if ('violation' in item) return { ...item, bytes: new Uint8Array(0) };
+  const record = connection === undefined ? item.record : withConnection(item.record, connection);
+  const consent = record.kind?.$case === 'event' && record.kind.value.call?.$case === 'consent' ? record.kind.value.call.value : undefined;
+  if (badDate(record.timestamp) || badDate(consent?.validUntil)) {
+    const field = badDate(record.timestamp) ? 'timestamp' : 'event.consent.valid_until';
+    return { violation: violation(field, Reason.INVALID_FORMAT, `${field} is not a date: send RFC 3339 text or epoch milliseconds.`), eventId: record.eventId, bytes: new Uint8Array(0) };
+  }
+  const bytes = Record.encode(record).finish();
+  return { ...decodeRecord(bytes, limits), bytes };
+}
+
 /** Frames the records a door made, filling context from the connection when the settings say so. */
 export function frameRecords(made: readonly MadeRecord[], deps: DoorDependencies, request: IncomingMessage): FramedRecord[] {
-  const connection: Connection | undefined = deps.contextFromConnection ? connectionOf(request, deps.trustedProxies) : undefined;
-  return made.map((item) => {
-    if ('violation' in item) return { ...item, bytes: new Uint8Array(0) };
-    const record = connection === undefined ? item.record : withConnection(item.record, connection);
-    const consent = record.kind?.$case === 'event' && record.kind.value.call?.$case === 'consent' ? record.kind.value.call.value : undefined;
-    if (badDate(record.timestamp) || badDate(consent?.validUntil)) {
-      const field = badDate(record.timestamp) ? 'timestamp' : 'event.consent.valid_until';
-      return { violation: violation(field, Reason.INVALID_FORMAT, `${field} is not a date: send RFC 3339 text or epoch milliseconds.`), eventId: record.eventId, bytes: new Uint8Array(0) };
-    }
-    const bytes = Record.encode(record).finish();
-    return { ...decodeRecord(bytes, deps.limits), bytes };
-  });
+  const connection = deps.contextFromConnection ? connectionOf(request, deps.trustedProxies) : undefined;
+  return made.map((item) => frameRecord(item, deps.limits, connection));
+}
+
+/**
+ * A record read off the wire (gRPC-Web), with context from `connection`
+ * where it has none: only such a record is decoded whole and encoded again.
+ */
+export function withConnectionFramed(framed: FramedRecord, connection: Connection, limits: ValidationLimits): FramedRecord {
+  if (!('record' in framed) || framed.record.kind?.$case !== 'event') return framed;
+  const context = framed.record.kind.value.context;
+  if (context !== undefined && context.ip !== '' && context.userAgent !== '') return framed;
+  const whole = decodeRecord(framed.bytes);
+  return 'record' in whole ? frameRecord(whole, limits, connection) : framed;
 }
 
 /** Response headers by name. */

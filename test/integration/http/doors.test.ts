@@ -4,7 +4,8 @@
  * library: Intempt's and Segment's documented example bodies as fixtures,
  * the Connect protocol over fetch and `buf curl`, retries answered DUPLICATE
  * with one row, a gzip body and a gzip bomb, bad JSON, a wrong key, a
- * rejected item beside stored ones, and context filled from the connection.
+ * rejected item beside stored ones, and context filled from the connection
+ * (for gRPC-Web too, where a browser cannot set it for the bridge).
  * Each test waits for its rows in ClickHouse through serve's admin query.
  */
 import { execFile } from 'node:child_process';
@@ -13,6 +14,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { Analytics } from '@segment/analytics-node';
+import { IngestRequest, IngestResponse } from '../../../src/gen/tributary/ingest/v1/ingest_service';
+import { grpcWebCall } from '../../../src/grpc-web/fetch-call';
 import { NatsServer } from '../../helpers/nats-server';
 import { ServeProcess } from '../../helpers/serve-process';
 import { waitFor } from '../../helpers/wait';
@@ -222,5 +225,19 @@ describe('the Connect protocol', () => {
     const { stdout } = await promisify(execFile)(buf, ['curl', '--protocol', 'connect', '--schema', proto, '-H', `authorization: Bearer ${serve.apiKey}`, '-d', JSON.stringify({ records: [record(eventId)] }), `${serve.httpUrl}${path}`]);
     expect(JSON.parse(stdout).results).toEqual([{ eventId, status: 'RECORD_STATUS_ACCEPTED', sequence: expect.any(String) }]);
     await storedEvents([eventId]);
+  });
+});
+
+describe('context from the connection through gRPC-Web', () => {
+  it("fills a record's context.ip and user agent from the browser's connection, not from a header the browser sets", async () => {
+    const eventId = `evt_grpcweb_${run}`;
+    const record = { eventId, timestamp: new Date(Date.now() - 1000), kind: { $case: 'event' as const, value: { profileId: 'prf_web', userId: '', sessionId: '', accountId: '', pageId: '', context: undefined, call: { $case: 'track' as const, value: { name: 'Viewed', data: { a: 1 } } } } } };
+    const result = await grpcWebCall(`${serve.httpUrl}/tributary.ingest.v1.IngestService/Ingest`, [IngestRequest.encode({ records: [record], sentAt: undefined }).finish()], {
+      headers: { authorization: `Bearer ${serve.apiKey}`, 'user-agent': 'door-test/1.0', 'x-tributary-peer-ip': '6.6.6.6' },
+    });
+    expect(IngestResponse.decode(result.messages[0]).results[0].status).toBe(1);
+    const { rows } = await storedEvents([eventId]);
+    expect(JSON.parse(rows[0].context)).toEqual({ ip: '127.0.0.1', userAgent: 'door-test/1.0' });
+    expect(JSON.parse(rows[0].properties)).toEqual({ a: 1 });
   });
 });
