@@ -12,6 +12,7 @@ RUN npm install --no-audit --no-fund && touch node_modules/.deps-installed
 COPY Makefile buf.yaml buf.gen.yaml tsconfig.json tsconfig.build.json ./
 COPY proto proto
 COPY src src
+COPY sdk sdk
 COPY bench bench
 RUN make build && npm prune --omit=dev
 

@@ -53,10 +53,11 @@ build: $(GEN) ## Compile to dist/.
 	$(BIN)/tsc -p tsconfig.build.json
 	cp src/gen/descriptor-set.binpb src/gen/health-descriptor-set.binpb dist/src/gen/
 
-sdk: $(GEN) ## Bundle the SDK (sdk/dist): Node (CommonJS), browsers (ESM and a script-tag global).
+sdk: $(GEN) ## Bundle the SDK (sdk/dist): Node (CommonJS), browsers (ESM and a script-tag global), and its TypeScript declarations.
 	$(BIN)/esbuild sdk/src/index.ts --bundle --format=cjs --platform=node --target=node20 --external:@grpc/grpc-js --outfile=sdk/dist/node.cjs --log-level=warning
 	$(BIN)/esbuild sdk/src/browser.ts --bundle --format=esm --platform=browser --target=es2020 --minify --outfile=sdk/dist/browser.mjs --log-level=warning
 	$(BIN)/esbuild sdk/src/browser.ts --bundle --format=iife --global-name=Tributary --platform=browser --target=es2020 --minify --outfile=sdk/dist/tributary.iife.js --log-level=warning
+	$(BIN)/tsc -p sdk/tsconfig.json
 	@echo "sdk/dist/browser.mjs: $$(wc -c < sdk/dist/browser.mjs) bytes, $$(gzip -9c sdk/dist/browser.mjs | wc -c) gzipped"
 
 example-node: sdk ## Send a short journey with the SDK over gRPC to `make run`.

@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'sdk/dist/', 'src/gen/', 'node_modules/', 'coverage/'] },
+  { ignores: ['dist/', 'sdk/dist/', 'src/gen/', 'sdk/src/gen/', 'node_modules/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

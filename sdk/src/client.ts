@@ -6,7 +6,7 @@
  * and its verdict comes back as the record's outcome.
  */
 import { v7 as uuidv7 } from 'uuid';
-import { ConsentAction, Context, ProductRecord, type BehavioralEvent, type Record } from '../../src/gen/web/tributary/ingest/v1/record';
+import { ConsentAction, Context, ProductRecord, type BehavioralEvent, type Record } from './gen/tributary/ingest/v1/record';
 import { Delivery, type DeliveryOptions, type Outcome } from './delivery';
 import { SESSION_TIMEOUT_MS, SessionTracker, type Platform } from './session';
 import type { Transport } from './transport';
@@ -44,6 +44,8 @@ export interface ClientSettings extends Partial<Omit<DeliveryOptions, 'onProblem
   readonly context?: Parameters<typeof Context.fromPartial>[0];
   /** How long close() lets queued records go out. */
   readonly closeTimeoutMs?: number;
+  /** Makes the anonymous profile id of {@link TributaryClient.reset}; default a new UUIDv7 (browsers also keep it in localStorage). */
+  readonly newProfileId?: () => string;
   /** Told of every record rejected, failed or dropped, with its outcome. */
   readonly onProblem?: DeliveryOptions['onProblem'];
   /** Told of every failed attempt that will be retried (with the same event ids). */
@@ -76,6 +78,19 @@ export class TributaryClient {
   /** Sets the profile later events name. */
   setProfile(profileId: string): void {
     this.profileId = profileId;
+  }
+
+  /**
+   * Forgets the user and starts a new anonymous profile and a new session,
+   * as Segment's and PostHog's reset() do on a shared device when someone
+   * signs out. Records already queued keep the ids they were made with.
+   * Returns the new profile id.
+   */
+  reset(): string {
+    this.userId = undefined;
+    this.session.reset();
+    this.profileId = (this.settings.newProfileId ?? uuidv7)();
+    return this.profileId;
   }
 
   /** A named behavioral event with its data. */
@@ -128,6 +143,16 @@ export class TributaryClient {
   /** Records waiting or being sent. */
   get queued(): number {
     return this.delivery.size;
+  }
+
+  /** The records waiting or being sent, oldest first, for a page that is going away to save (they stay queued). */
+  queuedRecords(): Record[] {
+    return this.delivery.records();
+  }
+
+  /** Queues records made earlier (a page's saved queue), with their own event ids, so the gateway answers a resent one DUPLICATE. */
+  requeue(records: readonly Record[]): void {
+    for (const record of records) void this.delivery.enqueue(record);
   }
 
   private event(call: NonNullable<BehavioralEvent['call']>, options: EventOptions): Promise<Outcome> {

@@ -3,11 +3,13 @@
  * in batches (by count, or after an interval), one batch at a time in order.
  * A batch that fails with a retryable status is sent again with the same
  * records, so the same event ids, after a backoff, until it is answered or the
- * client closes. Every record's promise settles with what became of it.
+ * client closes. A batch refused as too large is sent again in halves, down
+ * to one record, which then fails with the reason. Every record's promise
+ * settles with what became of it.
  */
-import type { Record } from '../../src/gen/web/tributary/ingest/v1/record';
-import { RecordStatus, type FieldViolation, type RecordResult } from '../../src/gen/web/tributary/ingest/v1/ingest_service';
-import { isRetryable, retryDelayMs } from './backoff';
+import type { Record } from './gen/tributary/ingest/v1/record';
+import { RecordStatus, type FieldViolation, type RecordResult } from './gen/tributary/ingest/v1/ingest_service';
+import { isRetryable, isTooLarge, retryDelayMs } from './backoff';
 import { TributaryError, type Transport } from './transport';
 
 /** What became of one record. */
@@ -80,6 +82,11 @@ export class Delivery {
     return this.queue.length;
   }
 
+  /** The records waiting or being sent, oldest first (they stay queued). */
+  records(): Record[] {
+    return this.queue.map((pending) => pending.record);
+  }
+
   /** Sends everything queued now and resolves once each of those records has its outcome. */
   async flush(): Promise<void> {
     while (this.queue.length > 0 && !this.abandoned) await this.run(true);
@@ -142,12 +149,22 @@ export class Delivery {
         });
       } catch (caught) {
         const error = caught instanceof TributaryError ? caught : new TributaryError(13, String(caught));
+        if (isTooLarge(error) && batch.length > 1) return this.sendHalves(batch);
         if (!isRetryable(error)) return batch.map(({ record }) => ({ status: 'failed', eventId: record.eventId, error }));
         const delayMs = retryDelayMs(attempt, error, { baseMs: this.options.retryBaseMs, maxMs: this.options.retryMaxMs });
         this.options.onRetry?.(error, attempt, delayMs);
         await this.pause(delayMs);
       }
     }
+  }
+
+  /** Sends a batch refused as too large in two halves, one after the other; undefined when abandoned. */
+  private async sendHalves(batch: readonly Pending[]): Promise<Outcome[] | undefined> {
+    const half = Math.ceil(batch.length / 2);
+    const first = await this.send(batch.slice(0, half));
+    if (first === undefined) return undefined;
+    const second = await this.send(batch.slice(half));
+    return second === undefined ? undefined : [...first, ...second];
   }
 
   private pause(ms: number): Promise<void> {

@@ -3,7 +3,7 @@
  * the same browser-safe message code as the gRPC-Web transport.
  */
 import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
-import { IngestRequest, IngestResponse } from '../../src/gen/web/tributary/ingest/v1/ingest_service';
+import { IngestRequest, IngestResponse } from './gen/tributary/ingest/v1/ingest_service';
 import { errorFromStatus, INGEST_PATH, type Transport } from './transport';
 
 /** gRPC to `url`: host:port, or grpc://host:port (plaintext) or grpcs://host:port (TLS). */

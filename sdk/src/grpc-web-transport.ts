@@ -2,9 +2,9 @@
  * The gRPC-Web transport: Ingest over fetch to the HTTP endpoint, in browsers,
  * React Native and Node. Binary frames by default, base64 text on request.
  */
-import { fromBase64 } from '../../src/grpc-web/base64';
-import { grpcWebCall } from '../../src/grpc-web/fetch-call';
-import { IngestRequest, IngestResponse } from '../../src/gen/web/tributary/ingest/v1/ingest_service';
+import { fromBase64 } from './grpc-web/base64';
+import { grpcWebCall } from './grpc-web/fetch-call';
+import { IngestRequest, IngestResponse } from './gen/tributary/ingest/v1/ingest_service';
 import { errorFromStatus, GrpcCode, INGEST_PATH, type Transport } from './transport';
 
 
@@ -34,6 +34,11 @@ export class GrpcWebTransport implements Transport {
     }
     if (result.messages.length !== 1) throw errorFromStatus(GrpcCode.INTERNAL, `expected one response message, got ${result.messages.length}`);
     return IngestResponse.decode(result.messages[0]);
+  }
+
+  sendBeforeUnload(request: IngestRequest): void {
+    const headers = { authorization: `Bearer ${this.apiKey}` };
+    grpcWebCall(`${this.url.replace(/\/+$/, '')}${INGEST_PATH}`, [IngestRequest.encode(request).finish()], { headers, text: this.text, keepalive: true }).catch(() => undefined);
   }
 
   close(): void {}

@@ -19,6 +19,12 @@ export class SessionTracker {
 
   constructor(private readonly timeoutMs: number | undefined) {}
 
+  /** Ends the session: the next event starts a new one. */
+  reset(): void {
+    this.id = undefined;
+    this.lastEventAt = -Infinity;
+  }
+
   /** The session id of an event at `nowMs` (undefined on servers), starting a new session after a long enough gap. */
   touch(nowMs: number): string | undefined {
     if (this.timeoutMs === undefined) return undefined;

@@ -4,9 +4,9 @@
  * failed call becomes a {@link TributaryError} with the gRPC status and what
  * the google.rpc details say about it.
  */
-import { ErrorInfo, RetryInfo } from '../../src/gen/web/google/rpc/error_details';
-import { Status } from '../../src/gen/web/google/rpc/status';
-import type { IngestRequest, IngestResponse } from '../../src/gen/web/tributary/ingest/v1/ingest_service';
+import { ErrorInfo, RetryInfo } from './gen/google/rpc/error_details';
+import { Status } from './gen/google/rpc/status';
+import type { IngestRequest, IngestResponse } from './gen/tributary/ingest/v1/ingest_service';
 
 /** The method both transports call. */
 export const INGEST_PATH = '/tributary.ingest.v1.IngestService/Ingest';
@@ -61,5 +61,7 @@ export function errorFromStatus(code: number, message: string, details?: Uint8Ar
 export interface Transport {
   /** Sends one Ingest call; rejects with a {@link TributaryError}. */
   ingest(request: IngestRequest, timeoutMs: number): Promise<IngestResponse>;
+  /** Sends one Ingest call that may outlive the page, without waiting for its answer (gRPC-Web in browsers only). */
+  sendBeforeUnload?(request: IngestRequest): void;
   close(): void;
 }

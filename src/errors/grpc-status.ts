@@ -18,7 +18,8 @@ const packAny = (typeName: string, value: Uint8Array) => ({ typeUrl: `type.googl
 
 /** The google.rpc.Status of an IngestError: code, message and the details it carries. */
 export function toRpcStatus(error: IngestError): Status {
-  const { violations, retryAfterMs, metadata } = error.options;
+  const { violations, metadata } = error.options;
+  const { retryAfterMs } = error;
   const details = [packAny('google.rpc.ErrorInfo', ErrorInfo.encode({ reason: error.reason, domain: ERROR_DOMAIN, metadata: { ...metadata } }).finish())];
   if (violations !== undefined && violations.length > 0) {
     const fieldViolations = violations.map(({ field, description }) => ({ field, description, reason: error.reason }));

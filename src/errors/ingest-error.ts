@@ -32,6 +32,9 @@ export const ERROR_REASONS = Object.freeze({
   INTERNAL: { code: status.INTERNAL, retryable: false },
 });
 
+/** How long a client should wait before retrying a failure the table calls retryable: sent as google.rpc.RetryInfo. */
+export const RETRY_AFTER_MS = 1000;
+
 /** One of the reasons of {@link ERROR_REASONS}. */
 export type ErrorReason = keyof typeof ERROR_REASONS;
 
@@ -46,8 +49,6 @@ export interface IngestErrorOptions {
   readonly cause?: unknown;
   /** Fields of the request at fault; sent as google.rpc.BadRequest. */
   readonly violations?: readonly RequestFieldViolation[];
-  /** How long to wait before retrying; sent as google.rpc.RetryInfo. */
-  readonly retryAfterMs?: number;
   /** Facts for programs, such as the limit that was passed; sent in google.rpc.ErrorInfo. */
   readonly metadata?: { readonly [key: string]: string };
 }
@@ -71,5 +72,14 @@ export class IngestError extends Error {
   /** Whether the same call may succeed later. */
   get retryable(): boolean {
     return ERROR_REASONS[this.reason].retryable;
+  }
+
+  /**
+   * How long to wait before retrying, for a retryable failure: every
+   * transport sends it (RetryInfo, Retry-After), and it is the one thing
+   * that tells a client to retry a RESOURCE_EXHAUSTED. Undefined otherwise.
+   */
+  get retryAfterMs(): number | undefined {
+    return this.retryable ? RETRY_AFTER_MS : undefined;
   }
 }

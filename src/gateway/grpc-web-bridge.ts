@@ -10,7 +10,7 @@ import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream, ty
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { status as Status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { encodeFrame, encodeTrailers, TRAILER_FLAG } from '../grpc-web/frames';
+import { encodeFrame, encodeTrailers, TRAILER_FLAG } from '../../sdk/src/grpc-web/frames';
 import { CorsPolicy } from './cors';
 import { Base64Decoder, Base64Encoder } from './grpc-web-text';
 import { connectionHeaders, connectionOf, type Connection } from './http/connection';
@@ -21,6 +21,9 @@ const NOT_METADATA = new Set([
   'accept', 'accept-encoding', 'accept-language', 'origin', 'referer', 'user-agent', 'cookie', 'pragma', 'cache-control', 'priority', 'dnt',
   'x-grpc-web', 'x-user-agent', 'grpc-accept-encoding',
 ]);
+
+/** How many times the body limit a declared body may be, and still be read and dropped after a refusal rather than the connection closed. */
+const DRAIN_FACTOR = 4;
 
 /** Headers only the bridge may set for the gRPC server: dropped from what browsers send. */
 const BRIDGE_HEADER_PREFIX = 'x-tributary-';
@@ -182,8 +185,11 @@ export class GrpcWebBridge {
       return;
     }
     const call = new BridgedCall(request, response, this.cors);
-    if (Number(request.headers['content-length'] ?? 0) > this.options.maxBodyBytes) {
-      call.fail(Status.RESOURCE_EXHAUSTED, `the request body is larger than ${this.options.maxBodyBytes} bytes`, true);
+    const declared = Number(request.headers['content-length'] ?? 0);
+    if (declared > this.options.maxBodyBytes) {
+      // Up to DRAIN_FACTOR times the limit, the body is read and dropped after the answer, so a client still sending it gets
+      // the answer (an SDK then splits its batch) instead of a connection closed under it; a larger body closes the connection.
+      call.fail(Status.RESOURCE_EXHAUSTED, `the request body is larger than ${this.options.maxBodyBytes} bytes`, declared > DRAIN_FACTOR * this.options.maxBodyBytes);
       return;
     }
     this.open++;

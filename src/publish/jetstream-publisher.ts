@@ -12,9 +12,6 @@ import { IngestError, type ErrorReason } from '../errors/ingest-error';
 import type { NatsLink } from '../stream/connection';
 import type { OutboundMessage, PublishAck, RecordPublisher } from './publisher';
 
-/** How long a client should wait before retrying a call refused for load or outage. */
-const RETRY_AFTER_MS = 1000;
-
 /** The publisher's bounds. */
 export interface PublisherOptions {
   /** Most messages waiting for their PubAck at once. */
@@ -74,11 +71,11 @@ interface Waiter {
 }
 
 const failure = (reason: ErrorReason, message: string, cause?: unknown): IngestError =>
-  new IngestError(reason, message, { cause, retryAfterMs: RETRY_AFTER_MS });
+  new IngestError(reason, message, { cause });
 
 /** The refusal of a batch beyond an in-flight bound, naming the bound. */
 const overloaded = (message: string, metadata: { [key: string]: string }): IngestError =>
-  new IngestError('OVERLOADED', `${message}; retry later`, { retryAfterMs: RETRY_AFTER_MS, metadata });
+  new IngestError('OVERLOADED', `${message}; retry later`, { metadata });
 
 /** Publishes to JetStream with core publishes and collected PubAcks. */
 export class JetStreamPublisher implements RecordPublisher {

@@ -106,7 +106,7 @@ export const httpStatusOf = (error: IngestError): number => (error.reason === 'R
 /** Headers of an answer: JSON, CORS for the request's origin, and Retry-After when the failure says when to retry. */
 export function answerHeaders(request: IncomingMessage, deps: DoorDependencies, contentType = 'application/json', error?: IngestError): HeaderMap {
   const headers: HeaderMap = { 'content-type': contentType, ...deps.cors.responseHeaders(request.headers.origin, []) };
-  const retryAfterMs = error?.options.retryAfterMs;
+  const retryAfterMs = error?.retryAfterMs;
   if (retryAfterMs !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(retryAfterMs / 1000)));
   return headers;
 }

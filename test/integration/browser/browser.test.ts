@@ -4,7 +4,9 @@
  * (sdk/dist/tributary.iife.js, made by `make sdk`) to send events over
  * gRPC-Web to `tributary serve` on another origin. CORS lets the allowed
  * origin through and the events are found in ClickHouse; a page from an
- * origin not allowed gets nothing through.
+ * origin not allowed gets nothing through; and a page that navigates away
+ * with events still queued loses none: the next page of its origin sends
+ * what it saved, and each event is stored once.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -99,4 +101,45 @@ it('gets nothing through from an origin that is not allowed', async () => {
   expect(outcomes.map((o) => o.status)).toEqual(['dropped', 'dropped', 'dropped']);
   const [row] = await serve.query<{ n: string }>(`SELECT count() AS n FROM tributary.events WHERE profile_id = 'prof_other_origin'`);
   expect(Number(row.n)).toBe(0);
+});
+
+it('keeps what a page had queued when it navigates away: the next page sends it, and each event is stored once', async () => {
+  const origin = originOf(allowedPage);
+  const profileId = 'prof_unload';
+  const count = 40;
+  const page = await browser.newPage();
+  try {
+    await page.goto(origin);
+    // 40 events of 4 KB wait for a flush that never comes: more than the 64 KiB a page may send with keepalive as it goes.
+    await page.evaluate(
+      ({ url, apiKey, profileId, count }) => {
+        const { createClient } = (globalThis as unknown as { Tributary: typeof import('../../../sdk/src/browser') }).Tributary;
+        const client = createClient({ url, apiKey, transport: 'grpc-web', profileId, batchSize: 1000, flushIntervalMs: 600_000 });
+        for (let i = 0; i < count; i++) void client.track('Queued', { i, pad: 'x'.repeat(4000) });
+      },
+      { url: serve.httpUrl, apiKey: serve.apiKey, profileId, count },
+    );
+    await page.goto(`${origin}/next`);
+    const restored = await page.evaluate(
+      async ({ url, apiKey }) => {
+        const { createClient } = (globalThis as unknown as { Tributary: typeof import('../../../sdk/src/browser') }).Tributary;
+        const client = createClient({ url, apiKey, transport: 'grpc-web', profileId: 'prof_next_page' });
+        const queued = client.queued;
+        await client.close();
+        return { queued, savedAfter: (globalThis as unknown as { localStorage: { getItem(key: string): string | null } }).localStorage.getItem('tributary.savedQueue') };
+      },
+      { url: serve.httpUrl, apiKey: serve.apiKey },
+    );
+    expect(restored).toEqual({ queued: count, savedAfter: null });
+    const counts = await waitFor('every queued event in ClickHouse', async () => {
+      const [row] = await serve.query<{ final: string; raw: string }>(
+        `SELECT (SELECT count() FROM tributary.events_final WHERE profile_id = '${profileId}') AS final, (SELECT count() FROM tributary.events WHERE profile_id = '${profileId}') AS raw`,
+      );
+      return Number(row.final) === count ? row : undefined;
+    }, 60_000, 200);
+    console.log(`page unload: ${count} events queued, ${restored.queued} sent again by the next page, ${counts.final} stored (FINAL), ${counts.raw} rows in the raw table`);
+    expect(Number(counts.raw)).toBe(count);
+  } finally {
+    await page.close();
+  }
 });

@@ -14,7 +14,7 @@ import { GrpcWebBridge } from '../../../src/gateway/grpc-web-bridge';
 import { readRequestFrame } from '../../../src/gateway/request-frame';
 import { IngestRequest, IngestResponse, IngestServiceClient } from '../../../src/gen/tributary/ingest/v1/ingest_service';
 import { Record } from '../../../src/gen/tributary/ingest/v1/record';
-import { grpcWebCall } from '../../../src/grpc-web/fetch-call';
+import { grpcWebCall } from '../../../sdk/src/grpc-web/fetch-call';
 import { startHttpEndpoint, type HttpEndpoint } from '../../../src/http/http-server';
 import { Metrics } from '../../../src/observability/metrics';
 import { GatewayHarness, KEYS } from '../../helpers/gateway-harness';

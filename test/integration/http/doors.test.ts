@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { Analytics } from '@segment/analytics-node';
 import { IngestRequest, IngestResponse } from '../../../src/gen/tributary/ingest/v1/ingest_service';
-import { grpcWebCall } from '../../../src/grpc-web/fetch-call';
+import { grpcWebCall } from '../../../sdk/src/grpc-web/fetch-call';
 import { NatsServer } from '../../helpers/nats-server';
 import { ServeProcess } from '../../helpers/serve-process';
 import { waitFor } from '../../helpers/wait';

@@ -1,5 +1,5 @@
 /** The gRPC-Web wire format: frames, trailers, and the reader that joins chunks. */
-import { encodeFrame, encodeTrailers, FrameReader, parseTrailers, TRAILER_FLAG } from '../../../src/grpc-web/frames';
+import { encodeFrame, encodeTrailers, FrameReader, parseTrailers, TRAILER_FLAG } from '../../../sdk/src/grpc-web/frames';
 
 it('encodes a frame as flag, big-endian length and payload', () => {
   expect([...encodeFrame(0, Uint8Array.from([7, 8, 9]))]).toEqual([0, 0, 0, 0, 3, 7, 8, 9]);

@@ -1,12 +1,13 @@
 /**
  * The SDK's queue on its own, with a scripted transport (no network; the
  * integration tests use a real gateway): batching by count and interval, the
- * bounded queue, retries with the same records, and close.
+ * bounded queue, retries with the same records, batches too large split in
+ * halves, and close.
  */
 import { Delivery, type DeliveryOptions, type Outcome } from '../../../sdk/src/delivery';
 import { TributaryError, type Transport } from '../../../sdk/src/transport';
-import { RecordStatus, type IngestRequest, type IngestResponse } from '../../../src/gen/web/tributary/ingest/v1/ingest_service';
-import type { Record } from '../../../src/gen/web/tributary/ingest/v1/record';
+import { RecordStatus, type IngestRequest, type IngestResponse } from '../../../sdk/src/gen/tributary/ingest/v1/ingest_service';
+import type { Record } from '../../../sdk/src/gen/tributary/ingest/v1/record';
 
 /** Answers each call with the next scripted step: accept everything, or fail with a status. */
 class ScriptedTransport implements Transport {
@@ -40,15 +41,44 @@ it('sends full batches at once and the rest after the interval, in order', async
 });
 
 it('retries a retryable failure with the same records, and fails a final one without retrying', async () => {
-  const transport = new ScriptedTransport([14, 8, 'accept', 16]);
+  const transport = new ScriptedTransport([14, 4, 'accept', 16]);
   const retried: number[] = [];
   const delivery = new Delivery(transport, options({ onRetry: (error) => retried.push(error.code) }));
   const first = await Promise.all(ids(3).map((id) => delivery.enqueue(record(id))));
   expect(transport.requests).toEqual([['e0', 'e1', 'e2'], ['e0', 'e1', 'e2'], ['e0', 'e1', 'e2']]);
-  expect(retried).toEqual([14, 8]);
+  expect(retried).toEqual([14, 4]);
   expect(first.map((o) => o.status)).toEqual(['accepted', 'accepted', 'accepted']);
   const [failed] = await Promise.all([delivery.enqueue(record('x'))]);
   expect(failed).toEqual({ status: 'failed', eventId: 'x', error: expect.objectContaining({ code: 16 }) });
+});
+
+/** Refuses a request of more than `maxRecords` records, or holding a record whose id starts with "huge", as the gateway refuses one too large. */
+class SizeLimitedTransport implements Transport {
+  readonly requests: string[][] = [];
+  constructor(private readonly maxRecords: number) {}
+
+  ingest(request: IngestRequest): Promise<IngestResponse> {
+    const ids = request.records.map((r) => r.eventId);
+    this.requests.push(ids);
+    if (ids.length > this.maxRecords || ids.some((id) => id.startsWith('huge'))) {
+      return Promise.reject(new TributaryError(8, 'the request is too large', 'REQUEST_TOO_LARGE'));
+    }
+    return Promise.resolve({ results: ids.map((eventId, i) => ({ eventId, status: RecordStatus.ACCEPTED, violations: [], sequence: i + 1 })) });
+  }
+
+  close(): void {}
+}
+
+it('splits a batch refused as too large in halves until it fits, and fails a record that never fits, without looping', async () => {
+  const transport = new SizeLimitedTransport(3);
+  const delivery = new Delivery(transport, options({ batchSize: 10 }));
+  const outcomes = await Promise.all([...ids(9), 'huge', 'z'].map((id) => delivery.enqueue(record(id))));
+  expect(outcomes.map((o) => o.status)).toEqual([...Array(9).fill('accepted'), 'failed', 'accepted']);
+  expect(outcomes[9]).toEqual({ status: 'failed', eventId: 'huge', error: expect.objectContaining({ code: 8, reason: 'REQUEST_TOO_LARGE' }) });
+  // 10 records go as 5 and 5; the first 5 as 3 and 2; the second (e5…e8, huge) as 3 and 2; that 2 as e8 and huge alone, refused: huge was in 4 requests.
+  expect(transport.requests.flat().filter((id) => id === 'huge')).toHaveLength(4);
+  expect(transport.requests.length).toBeLessThan(20);
+  expect(transport.requests.at(-1)).toEqual(['z']);
 });
 
 it('drops the newest record when the queue is full, and says so', async () => {

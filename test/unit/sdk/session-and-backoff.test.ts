@@ -1,9 +1,9 @@
 /** The SDK's session rule (inactivity per platform) and its retry policy. */
-import { isRetryable, retryDelayMs } from '../../../sdk/src/backoff';
+import { isRetryable, isTooLarge, retryDelayMs } from '../../../sdk/src/backoff';
 import { SESSION_TIMEOUT_MS, SessionTracker } from '../../../sdk/src/session';
 import { errorFromStatus, TributaryError } from '../../../sdk/src/transport';
-import { RetryInfo } from '../../../src/gen/web/google/rpc/error_details';
-import { Status } from '../../../src/gen/web/google/rpc/status';
+import { RetryInfo } from '../../../sdk/src/gen/google/rpc/error_details';
+import { Status } from '../../../sdk/src/gen/google/rpc/status';
 
 describe('SessionTracker', () => {
   it('keeps a session while events come within the timeout, and starts another after a longer gap', () => {
@@ -25,8 +25,17 @@ describe('SessionTracker', () => {
 });
 
 describe('retries', () => {
-  it('retries unavailable, overloaded and timed-out calls only', () => {
-    expect([14, 8, 4, 16, 3, 13].map((code) => isRetryable(new TributaryError(code, '')))).toEqual([true, true, true, false, false, false]);
+  it('retries unavailable and timed-out calls, and RESOURCE_EXHAUSTED only with RetryInfo', () => {
+    expect([14, 4, 8, 16, 3, 13].map((code) => isRetryable(new TributaryError(code, '')))).toEqual([true, true, false, false, false, false]);
+    expect(isRetryable(new TributaryError(8, 'overloaded', 'OVERLOADED', 1000))).toBe(true);
+  });
+
+  it('takes RESOURCE_EXHAUSTED without RetryInfo, and too many records, as a batch too large', () => {
+    expect(isTooLarge(new TributaryError(8, 'request too large', 'REQUEST_TOO_LARGE'))).toBe(true);
+    expect(isTooLarge(new TributaryError(8, 'body too large'))).toBe(true);
+    expect(isTooLarge(new TributaryError(3, 'too many', 'TOO_MANY_RECORDS'))).toBe(true);
+    expect(isTooLarge(new TributaryError(8, 'overloaded', 'OVERLOADED', 1000))).toBe(false);
+    expect(isTooLarge(new TributaryError(14, 'down'))).toBe(false);
   });
 
   it('backs off exponentially with jitter, up to the maximum, never below what the server asked', () => {

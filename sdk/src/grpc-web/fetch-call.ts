@@ -13,6 +13,8 @@ export interface GrpcWebCallOptions {
   /** Use application/grpc-web-text (base64), for platforms whose fetch cannot carry binary bodies. */
   readonly text?: boolean;
   readonly signal?: AbortSignal;
+  /** Let the request outlive the page (fetch keepalive: the browser allows 64 KiB of such bodies in flight). */
+  readonly keepalive?: boolean;
 }
 
 /** What came back. */
@@ -41,6 +43,7 @@ export async function grpcWebCall(url: string, requests: readonly Uint8Array[], 
     },
     body: options.text === true ? toBase64(body) : body,
     signal: options.signal,
+    keepalive: options.keepalive,
   });
   const bytes = options.text === true ? fromBase64(await response.text()) : new Uint8Array(await response.arrayBuffer());
   const messages: Uint8Array[] = [];
