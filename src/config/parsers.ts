@@ -76,32 +76,33 @@ export const oneOf =
     return raw as T;
   };
 
+/** The items of a comma-separated list, each checked by `check` (which throws for a bad one); blanks are skipped. */
+const commaList =
+  (check: (item: string) => void): Parser<readonly string[]> =>
+  (raw) =>
+    raw
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '')
+      .map((item) => {
+        check(item);
+        return item;
+      });
+
 /** Browser origins allowed by CORS, comma-separated: "*", or scheme://host[:port] each, where port may be "*" (any port). */
-export const origins: Parser<readonly string[]> = (raw) =>
-  raw
-    .split(',')
-    .map((origin) => origin.trim())
-    .filter((origin) => origin !== '')
-    .map((origin) => {
-      if (origin !== '*' && !/^https?:\/\/([A-Za-z0-9.-]+|\[[0-9a-fA-F:.]+\])(:(\d{1,5}|\*))?$/.test(origin)) {
-        throw new Error(`"${origin}" is not an origin: use scheme://host[:port] with no path, such as https://app.example.com or http://localhost:*, or *`);
-      }
-      return origin;
-    });
+export const origins: Parser<readonly string[]> = commaList((origin) => {
+  if (origin !== '*' && !/^https?:\/\/([A-Za-z0-9.-]+|\[[0-9a-fA-F:.]+\])(:(\d{1,5}|\*))?$/.test(origin)) {
+    throw new Error(`"${origin}" is not an origin: use scheme://host[:port] with no path, such as https://app.example.com or http://localhost:*, or *`);
+  }
+});
 
 /** Any string, taken as it is. */
 export const text: Parser<string> = (raw) => raw;
 
 /** IP addresses, comma-separated (IPv4 or IPv6, as a peer address is written). */
-export const ipAddresses: Parser<readonly string[]> = (raw) =>
-  raw
-    .split(',')
-    .map((address) => address.trim())
-    .filter((address) => address !== '')
-    .map((address) => {
-      if (isIP(address) === 0) throw new Error(`"${address}" is not an IP address`);
-      return address;
-    });
+export const ipAddresses: Parser<readonly string[]> = commaList((address) => {
+  if (isIP(address) === 0) throw new Error(`"${address}" is not an IP address`);
+});
 
 /** An API key known to the server: the SHA-256 digest of the key (the key itself is never kept) and the source it names. */
 export interface ApiKeyEntry {
