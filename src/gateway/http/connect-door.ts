@@ -17,20 +17,17 @@ import { IngestResponse } from '../../gen/tributary/ingest/v1/ingest_service';
 import { Record } from '../../gen/tributary/ingest/v1/record';
 import { readRequestFrame } from '../request-frame';
 import { answerHeaders, asIngestError, connectCode, frameRecords, httpStatusOf, sendJson, violation, type DoorDependencies, type MadeRecord } from './door';
+import { isObject, rfc3339 } from './json-fields';
 import { HttpProblem, parseJson, readBody } from './request-body';
 
 /** The path of the Connect door. */
 export const CONNECT_INGEST_PATH = '/tributary.ingest.v1.IngestService/Ingest';
-
-const isObject = (value: unknown): value is { [key: string]: unknown } => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The records of a JSON IngestRequest, each made on its own so that one that is not a Record is rejected alone. */
 function jsonRecords(body: unknown): { made: MadeRecord[]; sentAt: Date | undefined } {
   if (!isObject(body)) throw new IngestError('MALFORMED_REQUEST', 'the body must be a JSON object: an IngestRequest');
   const records = body.records ?? [];
   if (!Array.isArray(records)) throw new IngestError('MALFORMED_REQUEST', 'records must be a JSON array');
-  const sentAtText = body.sentAt ?? body.sent_at;
-  const sentAt = typeof sentAtText === 'string' ? new Date(sentAtText) : undefined;
   const made = records.map((item: unknown): MadeRecord => {
     if (!isObject(item)) return { violation: violation('', Reason.UNDECODABLE, 'The record is not a JSON object.'), eventId: '' };
     try {
@@ -39,7 +36,7 @@ function jsonRecords(body: unknown): { made: MadeRecord[]; sentAt: Date | undefi
       return { violation: violation('', Reason.UNDECODABLE, `The record is not a Record: ${(error as Error).message}.`), eventId: String(item.eventId ?? item.event_id ?? '') };
     }
   });
-  return { made, sentAt: sentAt !== undefined && !Number.isNaN(sentAt.getTime()) ? sentAt : undefined };
+  return { made, sentAt: rfc3339(body.sentAt ?? body.sent_at) };
 }
 
 /** The Connect error body of a failure. */

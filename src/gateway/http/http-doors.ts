@@ -12,7 +12,7 @@ import { bearerToken } from '../auth';
 import { connectIngest, CONNECT_INGEST_PATH } from './connect-door';
 import { answerHeaders, frameRecords, sendFailure, sendJson, sendResults, type DoorDependencies, type MadeRecord } from './door';
 import { intemptConsentRecord, intemptTrackItems } from './intempt-mapping';
-import { isObject, MappingProblem, text } from './json-fields';
+import { isObject, MappingProblem, rfc3339, text } from './json-fields';
 import { HttpProblem, parseJson, readBody } from './request-body';
 import { segmentRecord, SEGMENT_TYPES } from './segment-mapping';
 
@@ -90,7 +90,7 @@ export class HttpDoors {
     const defaults = batch && isObject(body) && isObject(body.context) ? body.context : undefined;
     const now = new Date();
     const made = messages.map((message) => segmentRecord(message, batch ? undefined : type, defaults, now));
-    const answer = await this.deps.ingest({ sourceId, records: frameRecords(made, this.deps, request), sentAt: this.sentAt(body) });
+    const answer = await this.deps.ingest({ sourceId, records: frameRecords(made, this.deps, request), sentAt: isObject(body) ? rfc3339(body.sentAt) : undefined });
     sendResults(request, response, this.deps, answer);
   }
 
@@ -120,11 +120,5 @@ export class HttpDoors {
 
   private async json(request: IncomingMessage): Promise<unknown> {
     return parseJson(await readBody(request, this.deps.maxBodyBytes));
-  }
-
-  /** A body's sentAt (RFC 3339), when it has a valid one. */
-  private sentAt(body: unknown): Date | undefined {
-    const sentAt = isObject(body) && typeof body.sentAt === 'string' ? new Date(body.sentAt) : undefined;
-    return sentAt !== undefined && !Number.isNaN(sentAt.getTime()) ? sentAt : undefined;
   }
 }

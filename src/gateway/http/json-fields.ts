@@ -30,6 +30,12 @@ export function bag(value: unknown, field: string): JsonObject | undefined {
   throw new MappingProblem({ field, reason: 'INVALID_VALUE', message: `${field} must be a JSON object.` });
 }
 
+/** A date from RFC 3339 text (a request's sentAt); undefined when absent or not a date. */
+export function rfc3339(value: unknown): Date | undefined {
+  const date = typeof value === 'string' ? new Date(value) : undefined;
+  return date !== undefined && !Number.isNaN(date.getTime()) ? date : undefined;
+}
+
 /** A date from epoch milliseconds (a number or its text); an Invalid Date when it is neither, undefined when absent. */
 export function epochMs(value: unknown): Date | undefined {
   if (value === undefined || value === null || value === '') return undefined;
