@@ -6,7 +6,7 @@
 import { Metadata, type ServiceError } from '@grpc/grpc-js';
 import { BadRequest, ErrorInfo, RetryInfo } from '../gen/google/rpc/error_details';
 import { Status } from '../gen/google/rpc/status';
-import { IngestError } from './ingest-error';
+import { asIngestError, type IngestError } from './ingest-error';
 
 /** The ErrorInfo domain of every Tributary error. */
 export const ERROR_DOMAIN = 'tributary.ingest.v1';
@@ -34,7 +34,7 @@ export function toRpcStatus(error: IngestError): Status {
 
 /** The error a grpc-js handler passes to its callback (or emits on a stream) for any failure. */
 export function toServiceError(failure: unknown): Partial<ServiceError> {
-  const error = failure instanceof IngestError ? failure : new IngestError('INTERNAL', 'internal error', { cause: failure });
+  const error = asIngestError(failure);
   const metadata = new Metadata();
   metadata.set(STATUS_DETAILS_KEY, Buffer.from(Status.encode(toRpcStatus(error)).finish()));
   return { code: error.code, details: error.message, metadata };

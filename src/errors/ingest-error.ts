@@ -83,3 +83,6 @@ export class IngestError extends Error {
     return this.retryable ? RETRY_AFTER_MS : undefined;
   }
 }
+
+/** Any failure as an IngestError: a fault of the server's own is INTERNAL, its cause kept. */
+export const asIngestError = (failure: unknown): IngestError => (failure instanceof IngestError ? failure : new IngestError('INTERNAL', 'internal error', { cause: failure }));

@@ -1,9 +1,11 @@
 /**
- * CORS for the gRPC-Web endpoint: which browser origins may call it, and the
+ * CORS for the gRPC-Web endpoint and the HTTP doors: which browser origins may call them, and the
  * headers of preflight and actual responses. No origin is allowed unless
  * configured (TRIBUTARY_CORS_ORIGINS); requests without an Origin header
  * (servers, curl, buf) are not cross-origin and always pass.
  */
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** How long a browser may cache a preflight answer, in seconds. */
 const PREFLIGHT_MAX_AGE_S = 600;
@@ -29,6 +31,23 @@ export class CorsPolicy {
   allows(origin: string | undefined): boolean {
     if (origin === undefined || this.any || this.allowed.has(origin)) return true;
     return this.anyPort.has(origin.replace(/:\d+$/, ''));
+  }
+
+  /**
+   * Answers what CORS alone decides: a request from an origin not allowed
+   * (403), and a preflight (204). Returns whether the call is left to serve.
+   */
+  admit(request: IncomingMessage, response: ServerResponse): boolean {
+    const origin = request.headers.origin;
+    if (!this.allows(origin)) {
+      response.writeHead(403, { 'content-type': 'text/plain' }).end(`origin ${origin} is not allowed: add it to TRIBUTARY_CORS_ORIGINS\n`);
+      return false;
+    }
+    if (request.method === 'OPTIONS') {
+      response.writeHead(204, origin === undefined ? {} : this.preflightHeaders(origin, request.headers['access-control-request-headers'])).end();
+      return false;
+    }
+    return true;
   }
 
   /** Headers of the answer to an allowed preflight (OPTIONS) request. */

@@ -33,8 +33,12 @@ function authorizationOf(metadata: Metadata): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** Ingests one request frame of an authenticated source; `connection` is what the gRPC-Web bridge passed, if it did. */
-async function ingestFrame(ingest: Ingest, sourceId: string, frame: RequestFrame, maxRequestBytes: number, limits: ValidationLimits, connection: Connection | undefined): Promise<IngestResponse> {
+/**
+ * Ingests one request frame of an authenticated source, read off the wire by
+ * gRPC or by the Connect door's binary form; `connection` is what the gRPC-Web
+ * bridge passed, if it did.
+ */
+export async function ingestFrame(ingest: Ingest, sourceId: string, frame: RequestFrame, maxRequestBytes: number, limits: ValidationLimits, connection: Connection | undefined): Promise<IngestResponse> {
   if (frame.kind === 'too-large') {
     throw new IngestError('REQUEST_TOO_LARGE', `the request is ${frame.size} bytes; at most ${maxRequestBytes} are allowed`, {
       metadata: { max_bytes: String(maxRequestBytes), bytes: String(frame.size) },

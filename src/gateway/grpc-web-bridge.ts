@@ -175,15 +175,7 @@ export class GrpcWebBridge {
 
   /** Serves a preflight or a gRPC-Web call (see {@link isGrpcWeb}). */
   handle(request: IncomingMessage, response: ServerResponse): void {
-    const origin = request.headers.origin;
-    if (!this.cors.allows(origin)) {
-      response.writeHead(403, { 'content-type': 'text/plain' }).end(`origin ${origin} is not allowed: add it to TRIBUTARY_CORS_ORIGINS\n`);
-      return;
-    }
-    if (request.method === 'OPTIONS') {
-      response.writeHead(204, origin === undefined ? {} : this.cors.preflightHeaders(origin, request.headers['access-control-request-headers'])).end();
-      return;
-    }
+    if (!this.cors.admit(request, response)) return;
     const call = new BridgedCall(request, response, this.cors);
     const declared = Number(request.headers['content-length'] ?? 0);
     if (declared > this.options.maxBodyBytes) {

@@ -12,11 +12,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Reason } from '../../contract';
 import { toRpcStatus } from '../../errors/grpc-status';
-import { IngestError } from '../../errors/ingest-error';
+import { asIngestError, IngestError } from '../../errors/ingest-error';
 import { IngestResponse } from '../../gen/tributary/ingest/v1/ingest_service';
 import { Record } from '../../gen/tributary/ingest/v1/record';
+import { ingestFrame } from '../grpc-service';
 import { readRequestFrame } from '../request-frame';
-import { answerHeaders, asIngestError, connectCode, frameRecords, httpStatusOf, sendJson, violation, type DoorDependencies, type MadeRecord } from './door';
+import { answerHeaders, connectCode, frameRecords, httpStatusOf, sendJson, violation, type DoorDependencies, type MadeRecord } from './door';
 import { isObject, rfc3339 } from './json-fields';
 import { HttpProblem, parseJson, readBody } from './request-body';
 
@@ -59,9 +60,7 @@ export async function connectIngest(request: IncomingMessage, response: ServerRe
     let answer: IngestResponse;
     if (binary) {
       const frame = readRequestFrame(body, deps.maxRequestBytes, deps.limits);
-      if (frame.kind === 'too-large') throw new IngestError('REQUEST_TOO_LARGE', `the request is ${frame.size} bytes; at most ${deps.maxRequestBytes} are allowed`);
-      if (frame.kind === 'malformed') throw new IngestError('MALFORMED_REQUEST', `the request is not an IngestRequest: ${frame.problem}`);
-      answer = await deps.ingest({ sourceId, records: frame.records, sentAt: frame.sentAt });
+      answer = await ingestFrame(deps.ingest, sourceId, frame, deps.maxRequestBytes, deps.limits, undefined);
       response.writeHead(200, answerHeaders(request, deps, 'application/proto')).end(IngestResponse.encode(answer).finish());
       return;
     }

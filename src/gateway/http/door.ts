@@ -7,8 +7,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { status as Code } from '@grpc/grpc-js';
 import { decodeRecord, Reason, type ValidationLimits } from '../../contract';
-import { IngestError } from '../../errors/ingest-error';
-import { RecordResult, type FieldViolation, type IngestResponse } from '../../gen/tributary/ingest/v1/ingest_service';
+import { asIngestError, type IngestError } from '../../errors/ingest-error';
+import { RecordResult, RecordStatus, type FieldViolation, type IngestResponse } from '../../gen/tributary/ingest/v1/ingest_service';
 import { Record } from '../../gen/tributary/ingest/v1/record';
 import type { ApiKeyRing } from '../auth';
 import type { CorsPolicy } from '../cors';
@@ -97,9 +97,6 @@ const HTTP_STATUS: { readonly [code: number]: number } = {
 /** The Connect name of a gRPC code: resource_exhausted, unavailable… */
 export const connectCode = (code: Code): string => (Code[code] ?? 'UNKNOWN').toLowerCase();
 
-/** Any failure as an IngestError (a fault of the server's own is INTERNAL). */
-export const asIngestError = (failure: unknown): IngestError => (failure instanceof IngestError ? failure : new IngestError('INTERNAL', 'internal error', { cause: failure }));
-
 /** The HTTP status of a whole-call failure; a request too large is 413, as for a body too large. */
 export const httpStatusOf = (error: IngestError): number => (error.reason === 'REQUEST_TOO_LARGE' ? 413 : (HTTP_STATUS[error.code] ?? 500));
 
@@ -117,12 +114,13 @@ export function sendJson(response: ServerResponse, status: number, headers: Head
 }
 
 /**
- * Answers a door's request with per-record results: 200 when every record was
- * accepted or a duplicate, 400 when any was rejected (the others are stored).
+ * Answers a door's request with its results (by default one per record, as
+ * gRPC gives them): 200 when every record was accepted or a duplicate, 400
+ * when any was rejected (the others are stored).
  */
-export function sendResults(request: IncomingMessage, response: ServerResponse, deps: DoorDependencies, answer: IngestResponse): void {
-  const rejected = answer.results.some((r) => r.violations.length > 0);
-  sendJson(response, rejected ? 400 : 200, answerHeaders(request, deps), { results: answer.results.map((r) => RecordResult.toJSON(r)) });
+export function sendResults(request: IncomingMessage, response: ServerResponse, deps: DoorDependencies, answer: IngestResponse, results: unknown[] = answer.results.map((r) => RecordResult.toJSON(r))): void {
+  const rejected = answer.results.some((r) => r.status === RecordStatus.REJECTED);
+  sendJson(response, rejected ? 400 : 200, answerHeaders(request, deps), { results });
 }
 
 /** Answers a whole-call failure (or an HttpProblem) of the Intempt and Segment doors. */

@@ -10,9 +10,9 @@ import { RecordResult, RecordStatus, recordStatusToJSON } from '../../gen/tribut
 import { IngestError } from '../../errors/ingest-error';
 import { bearerToken } from '../auth';
 import { connectIngest, CONNECT_INGEST_PATH } from './connect-door';
-import { answerHeaders, frameRecords, sendFailure, sendJson, sendResults, type DoorDependencies, type MadeRecord } from './door';
+import { frameRecords, sendFailure, sendResults, type DoorDependencies, type MadeRecord } from './door';
 import { intemptConsentRecord, intemptTrackItems } from './intempt-mapping';
-import { isObject, MappingProblem, rfc3339, text } from './json-fields';
+import { isObject, MappingProblem, rfc3339, text, type JsonObject } from './json-fields';
 import { HttpProblem, parseJson, readBody } from './request-body';
 import { segmentRecord, SEGMENT_TYPES } from './segment-mapping';
 
@@ -58,16 +58,7 @@ export class HttpDoors {
 
   /** Serves a request that {@link matches}. */
   handle(request: IncomingMessage, response: ServerResponse): void {
-    const { cors } = this.deps;
-    const origin = request.headers.origin;
-    if (!cors.allows(origin)) {
-      response.writeHead(403, { 'content-type': 'text/plain' }).end(`origin ${origin} is not allowed: add it to TRIBUTARY_CORS_ORIGINS\n`);
-      return;
-    }
-    if (request.method === 'OPTIONS') {
-      response.writeHead(204, origin === undefined ? {} : cors.preflightHeaders(origin, request.headers['access-control-request-headers'])).end();
-      return;
-    }
+    if (!this.deps.cors.admit(request, response)) return;
     const path = pathOf(request);
     const served =
       path === CONNECT_INGEST_PATH
@@ -84,12 +75,15 @@ export class HttpDoors {
     const authorization = request.headers.authorization;
     const key = basicUser(authorization) ?? bearerToken(authorization) ?? (isObject(body) ? text(body.writeKey) : undefined);
     const sourceId = this.deps.keys.sourceForKey(key, 'send the write key as the user name of HTTP Basic auth, or as writeKey in the body');
-    const batch = type === 'batch';
-    if (batch && !(isObject(body) && Array.isArray(body.batch))) throw new IngestError('MALFORMED_REQUEST', 'the body must be {"batch": [...]}');
-    const messages: unknown[] = batch && isObject(body) ? (body.batch as unknown[]) : [body];
-    const defaults = batch && isObject(body) && isObject(body.context) ? body.context : undefined;
+    let messages: unknown[] = [body];
+    let defaults: JsonObject | undefined;
+    if (type === 'batch') {
+      if (!(isObject(body) && Array.isArray(body.batch))) throw new IngestError('MALFORMED_REQUEST', 'the body must be {"batch": [...]}');
+      messages = body.batch;
+      defaults = isObject(body.context) ? body.context : undefined;
+    }
     const now = new Date();
-    const made = messages.map((message) => segmentRecord(message, batch ? undefined : type, defaults, now));
+    const made = messages.map((message) => segmentRecord(message, type === 'batch' ? undefined : type, defaults, now));
     const answer = await this.deps.ingest({ sourceId, records: frameRecords(made, this.deps, request), sentAt: isObject(body) ? rfc3339(body.sentAt) : undefined });
     sendResults(request, response, this.deps, answer);
   }
@@ -113,9 +107,7 @@ export class HttpDoors {
     }
     const answer = await this.deps.ingest({ sourceId, records: frameRecords(items.flat(), this.deps, request), sentAt: undefined });
     let next = 0;
-    const results = items.map((item) => itemResult(answer.results.slice(next, (next += item.length))));
-    const rejected = answer.results.some((r) => r.status === RecordStatus.REJECTED);
-    sendJson(response, rejected ? 400 : 200, answerHeaders(request, this.deps), { results });
+    sendResults(request, response, this.deps, answer, items.map((item) => itemResult(answer.results.slice(next, (next += item.length)))));
   }
 
   private async json(request: IncomingMessage): Promise<unknown> {
