@@ -10,16 +10,21 @@ import { errorFromStatus, GrpcCode, INGEST_PATH, type Transport } from './transp
 
 /** gRPC-Web to `url` (the HTTP endpoint, such as https://ingest.example.com). */
 export class GrpcWebTransport implements Transport {
+  /** The Ingest method's URL. */
+  private readonly endpoint: string;
+
   constructor(
-    private readonly url: string,
+    url: string,
     private readonly apiKey: string,
     private readonly text = false,
-  ) {}
+  ) {
+    this.endpoint = `${url.replace(/\/+$/, '')}${INGEST_PATH}`;
+  }
 
   async ingest(request: IngestRequest, timeoutMs: number): Promise<IngestResponse> {
     let result;
     try {
-      result = await grpcWebCall(`${this.url.replace(/\/+$/, '')}${INGEST_PATH}`, [IngestRequest.encode(request).finish()], {
+      result = await grpcWebCall(this.endpoint, [IngestRequest.encode(request).finish()], {
         headers: { authorization: `Bearer ${this.apiKey}`, 'grpc-timeout': `${Math.max(1, Math.ceil(timeoutMs))}m` },
         text: this.text,
         signal: AbortSignal.timeout(timeoutMs + 1000),
@@ -38,7 +43,7 @@ export class GrpcWebTransport implements Transport {
 
   sendBeforeUnload(request: IngestRequest): void {
     const headers = { authorization: `Bearer ${this.apiKey}` };
-    grpcWebCall(`${this.url.replace(/\/+$/, '')}${INGEST_PATH}`, [IngestRequest.encode(request).finish()], { headers, text: this.text, keepalive: true }).catch(() => undefined);
+    grpcWebCall(this.endpoint, [IngestRequest.encode(request).finish()], { headers, text: this.text, keepalive: true }).catch(() => undefined);
   }
 
   close(): void {}
