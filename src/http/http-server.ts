@@ -4,35 +4,38 @@
  * (read-only SQL, behind the admin key) where the sink runs, and gRPC-Web
  * and the HTTP doors (Connect, Intempt, Segment) where the gateway runs.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
 import { digestKey } from '../config/parsers';
 import { bearerToken } from '../gateway/auth';
 import { isGrpcWeb } from '../gateway/grpc-web-bridge';
 import type { Metrics } from '../observability/metrics';
-import { AdminQueryRefused } from '../storage/admin-query';
+import { AdminQueryBusy, AdminQueryRefused, AdminQueryStopped, type AdminQueryAnswer } from '../storage/admin-query';
 
 /** Largest admin query body. */
 const MAX_QUERY_BYTES = 64 * 1024;
 
-/** The admin query: the key that guards it and the function that runs it. */
+/** The admin query: the key that guards it and the function that runs it (`signal` aborts when the caller goes away). */
 export interface AdminQueryEndpoint {
   readonly adminKey: string;
-  readonly run: (sql: string) => Promise<unknown[]>;
+  readonly run: (sql: string, signal: AbortSignal) => Promise<AdminQueryAnswer>;
 }
 
 /** What the endpoint reports on; read at each request, so the parts of a process that is still starting can be added as they start. */
 export interface HttpEndpointParts {
   readonly metrics: Metrics;
+  /** Where a request that fails unexpectedly is logged, with its request id. */
+  readonly logger: Logger;
   /** Named readiness checks, each true, false or the reason it is not ready; /readyz is 200 only when every one is true. */
   readonly ready: { readonly [part: string]: () => boolean | string };
   /** The admin query, when this process holds the ClickHouse session. */
   adminQuery?: AdminQueryEndpoint;
   /** gRPC-Web calls and their CORS preflights, when this process runs the gateway. */
-  grpcWeb?: (request: IncomingMessage, response: ServerResponse) => void;
+  grpcWeb?: (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
   /** The HTTP doors (Connect, Intempt, Segment), when this process runs the gateway. */
-  httpDoors?: { matches(request: IncomingMessage): boolean; handle(request: IncomingMessage, response: ServerResponse): void };
+  httpDoors?: { matches(request: IncomingMessage): boolean; handle(request: IncomingMessage, response: ServerResponse): void | Promise<void> };
 }
 
 const json = (response: ServerResponse, status: number, body: unknown) =>
@@ -52,14 +55,46 @@ async function readBody(request: IncomingMessage): Promise<string | undefined> {
   return body;
 }
 
-async function adminQuery(request: IncomingMessage, response: ServerResponse, endpoint: AdminQueryEndpoint): Promise<void> {
+/** The outcome an admin query's failure is counted under, and its HTTP status. */
+function failureOf(error: unknown): { outcome: string; status: number } {
+  if (error instanceof AdminQueryBusy) return { outcome: 'busy', status: 429 };
+  if (error instanceof AdminQueryRefused) return { outcome: 'refused', status: 400 };
+  if (error instanceof AdminQueryStopped) return { outcome: 'stopped', status: 503 };
+  return { outcome: 'failed', status: 422 };
+}
+
+async function adminQuery(request: IncomingMessage, response: ServerResponse, endpoint: AdminQueryEndpoint, metrics: Metrics): Promise<void> {
   if (!authorized(request, endpoint.adminKey)) return void json(response, 401, { error: 'send the admin key as "authorization: Bearer <key>"' });
   const sql = await readBody(request);
   if (sql === undefined) return void json(response, 413, { error: `the query is larger than ${MAX_QUERY_BYTES} bytes` });
+  const gone = new AbortController();
+  response.once('close', () => gone.abort());
+  let answer: AdminQueryAnswer;
   try {
-    json(response, 200, { rows: await endpoint.run(sql) });
+    answer = await endpoint.run(sql, gone.signal);
   } catch (error) {
-    json(response, error instanceof AdminQueryRefused ? 400 : 422, { error: (error as Error).message.split('\n')[0] });
+    const { outcome, status } = failureOf(error);
+    metrics.adminQueries.inc({ outcome });
+    if (error instanceof AdminQueryBusy) response.setHeader('retry-after', String(error.retryAfterSeconds));
+    return void json(response, status, { error: (error as Error).message.split('\n')[0] });
+  }
+  metrics.adminQueries.inc({ outcome: answer.truncated === false ? 'answered' : 'truncated' });
+  json(response, 200, answer);
+}
+
+/**
+ * Runs one request's handler so that nothing it throws, at once or later,
+ * escapes: the failure is logged with a request id, and answered 500 with
+ * that id when no answer has started (otherwise the connection is cut).
+ */
+async function guarded(request: IncomingMessage, response: ServerResponse, logger: Logger, handler: () => void | Promise<void>): Promise<void> {
+  try {
+    await handler();
+  } catch (error) {
+    const requestId = randomUUID();
+    logger.error({ err: error, requestId, method: request.method, path: (request.url ?? '/').split('?')[0] }, 'HTTP request failed unexpectedly');
+    if (!response.headersSent) json(response, 500, { error: 'internal error', requestId });
+    else response.destroy();
   }
 }
 
@@ -71,15 +106,15 @@ export interface HttpEndpoint {
 
 /** Starts the endpoint on `address` (host:port; port 0 picks a free one). */
 export async function startHttpEndpoint(address: string, parts: HttpEndpointParts): Promise<HttpEndpoint> {
-  const server: Server = createServer((request, response) => {
+  const route = (request: IncomingMessage, response: ServerResponse): void | Promise<void> => {
     const path = (request.url ?? '/').split('?')[0];
     if (parts.grpcWeb !== undefined && isGrpcWeb(request)) {
-      parts.grpcWeb(request, response);
+      return parts.grpcWeb(request, response);
     } else if (parts.httpDoors?.matches(request) === true) {
-      parts.httpDoors.handle(request, response);
+      return parts.httpDoors.handle(request, response);
     } else if (path === '/admin/query' && parts.adminQuery !== undefined) {
       if (request.method !== 'POST') response.writeHead(405, { allow: 'POST' }).end();
-      else void adminQuery(request, response, parts.adminQuery);
+      else return adminQuery(request, response, parts.adminQuery, parts.metrics);
     } else if (request.method !== 'GET') {
       response.writeHead(405, { allow: 'GET' }).end();
     } else if (path === '/healthz') {
@@ -89,14 +124,12 @@ export async function startHttpEndpoint(address: string, parts: HttpEndpointPart
       const ready = Object.values(checks).every((check) => check === true);
       response.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(`${JSON.stringify({ ready, checks })}\n`);
     } else if (path === '/metrics') {
-      parts.metrics.registry.metrics().then(
-        (text) => response.writeHead(200, { 'content-type': parts.metrics.registry.contentType }).end(text),
-        (error: unknown) => response.writeHead(500).end(String(error)),
-      );
+      return parts.metrics.registry.metrics().then((text) => void response.writeHead(200, { 'content-type': parts.metrics.registry.contentType }).end(text));
     } else {
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }
-  });
+  };
+  const server: Server = createServer((request, response) => guarded(request, response, parts.logger, () => route(request, response)));
   const at = address.lastIndexOf(':');
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

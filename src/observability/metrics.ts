@@ -28,7 +28,9 @@ export class Metrics {
   readonly identitySeconds = new Histogram({ name: 'tributary_identity_resolution_seconds', help: "Time the identity stage spends resolving a batch's links.", buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [this.registry] });
   readonly deadLetters = new Counter({ name: 'tributary_dead_letters_total', help: 'Messages set aside as dead letters, by reason.', labelNames: ['reason'], registers: [this.registry] });
   readonly stalls = new Counter({ name: 'tributary_stage_stalls_total', help: 'Batches that failed for longer than the stall bound, by stage (sink, identity); the stage is not ready while one fails.', labelNames: ['stage'], registers: [this.registry] });
+  readonly adminQueries = new Counter({ name: 'tributary_admin_queries_total', help: 'Admin queries, by outcome (answered, truncated, refused, busy, failed, stopped).', labelNames: ['outcome'], registers: [this.registry] });
   private readonly pending = new Map<PendingStage, () => Promise<number>>();
+  private adminRunning: () => number = () => 0;
 
   constructor() {
     for (const stage of ['sink', 'identity'] as const) {
@@ -43,7 +45,21 @@ export class Metrics {
         },
       });
     }
+    const running = () => this.adminRunning();
+    new Gauge({
+      name: 'tributary_admin_queries_running',
+      help: 'Admin queries running in the engine now (at most one; others wait their turn).',
+      registers: [this.registry],
+      collect() {
+        this.set(running());
+      },
+    });
     collectDefaultMetrics({ register: this.registry, prefix: 'tributary_' });
+  }
+
+  /** Tells the running-admin-queries gauge how to read its count. */
+  watchAdminQueries(read: () => number): void {
+    this.adminRunning = read;
   }
 
   /** Tells a backlog gauge how to read its consumers' backlog. */

@@ -15,7 +15,7 @@ import { StartWaits } from '../lifecycle/start-waits';
 import { Metrics } from '../observability/metrics';
 import { startSink } from '../sink/sink';
 import { startIdentity } from '../identity/identity-stage';
-import { runAdminQuery } from '../storage/admin-query';
+import { AdminQueries } from '../storage/admin-query';
 
 /** The address this process reaches its own gRPC server at: the listen host, or loopback for a wildcard. */
 export function reachable(listenAddress: string, port: number): string {
@@ -52,7 +52,7 @@ export async function startParts(config: Config, logger: Logger, choice: PartCho
   const ready: Record<string, () => boolean | string> = {};
   const names = [...(choice.sink ? ['sink', 'identity'] : []), ...(choice.gateway ? ['gateway'] : [])];
   for (const name of names) ready[name] = waits.readiness(name);
-  const endpoint: HttpEndpointParts = { metrics, ready };
+  const endpoint: HttpEndpointParts = { metrics, logger, ready };
   const http = await startHttpEndpoint(config.httpAddr, endpoint);
   const stops: (() => Promise<void>)[] = [() => http.close()];
   const stop = async () => {
@@ -65,7 +65,10 @@ export async function startParts(config: Config, logger: Logger, choice: PartCho
       const sink = await startSink(config, logger, undefined, metrics, waits);
       stops.push(() => sink.stop());
       ready.sink = () => sink.ready();
-      endpoint.adminQuery = { adminKey: config.adminKey, run: (sql) => runAdminQuery(sink.clickhouse, sql) };
+      const adminQueries = await AdminQueries.open(config, sink.clickhouse);
+      stops.push(() => adminQueries.close());
+      metrics.watchAdminQueries(() => adminQueries.runningCount);
+      endpoint.adminQuery = { adminKey: config.adminKey, run: (sql, signal) => adminQueries.run(sql, signal) };
       const identity = await startIdentity(config, logger, sink.clickhouse, metrics, sink.nats, waits);
       stops.push(() => identity.stop());
       ready.identity = () => identity.ready();

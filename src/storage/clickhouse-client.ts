@@ -42,9 +42,13 @@ const embedded = new WeakMap<ClickHouseClient, ChdbExtension>();
 /** The chDB session behind `client`, or undefined when it talks to a server. */
 export const embeddedSession = (client: ClickHouseClient): ChdbExtension | undefined => embedded.get(client);
 
-/** Creates the client the configuration asks for. */
-export function createClickHouse(config: Config): ClickHouseClient {
-  if (config.clickhouseUrl !== '') return createClient({ url: config.clickhouseUrl, request_timeout: 60_000 });
+/**
+ * Creates the client the configuration asks for: a new session of the
+ * embedded engine (several share its folder), or a server client whose
+ * current database is `database` when one is given.
+ */
+export function createClickHouse(config: Config, database?: string): ClickHouseClient {
+  if (config.clickhouseUrl !== '') return createClient({ url: config.clickhouseUrl, request_timeout: 60_000, database });
   const path = embeddedPath(config);
   mkdirSync(path, { recursive: true });
   // chdb implements the Connection interface of its own copy of

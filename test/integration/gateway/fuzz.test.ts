@@ -37,7 +37,7 @@ let client: InstanceType<typeof IngestServiceClient>;
 beforeAll(async () => {
   harness = await GatewayHarness.start({ publishTimeoutMs: '30s', maxRequestBytes: '64KiB' });
   bridge = new GrpcWebBridge({ target: `127.0.0.1:${harness.gateway.port}`, corsOrigins: [], maxBodyBytes: 128 * 1024, logger: pino({ level: 'silent' }) });
-  http = await startHttpEndpoint('127.0.0.1:0', { metrics: new Metrics(), ready: {}, grpcWeb: (req, res) => bridge.handle(req, res) });
+  http = await startHttpEndpoint('127.0.0.1:0', { metrics: new Metrics(), logger: pino({ level: 'silent' }), ready: {}, grpcWeb: (req, res) => bridge.handle(req, res) });
   client = new IngestServiceClient(`127.0.0.1:${harness.gateway.port}`, credentials.createInsecure(), { 'grpc.max_send_message_length': -1 });
 });
 afterAll(async () => {

@@ -31,7 +31,7 @@ let base: string;
 beforeAll(async () => {
   harness = await GatewayHarness.start({ publishTimeoutMs: '30s', maxRequestBytes: '32KiB' });
   bridge = new GrpcWebBridge({ target: `127.0.0.1:${harness.gateway.port}`, corsOrigins: [ORIGIN], maxBodyBytes: MAX_BODY, logger: pino({ level: 'silent' }) });
-  http = await startHttpEndpoint('127.0.0.1:0', { metrics: new Metrics(), ready: {}, grpcWeb: (req, res) => bridge.handle(req, res) });
+  http = await startHttpEndpoint('127.0.0.1:0', { metrics: new Metrics(), logger: pino({ level: 'silent' }), ready: {}, grpcWeb: (req, res) => bridge.handle(req, res) });
   base = `http://127.0.0.1:${http.port}`;
 });
 afterAll(async () => {
