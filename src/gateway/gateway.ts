@@ -5,7 +5,7 @@
  */
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { natsServers, validationLimits } from '../config/load';
+import { validationLimits } from '../config/load';
 import type { Config } from '../config/settings';
 import { Metrics } from '../observability/metrics';
 import { JetStreamPublisher } from '../publish/jetstream-publisher';
@@ -64,7 +64,7 @@ export async function startGateway(config: Config, logger: Logger, metrics: Metr
   const keys = new ApiKeyRing([...config.apiKeys, ...config.apiKeysFile]);
   if (keys.size === 0) logger.warn('no API key is configured: every call will be answered UNAUTHENTICATED');
 
-  const link = await openNatsLink(waits, 'gateway', natsServers(config), logger);
+  const link = await openNatsLink(waits, 'gateway', config, logger);
   const stopping = new AbortController();
   try {
     const definition = streamConfig(config);

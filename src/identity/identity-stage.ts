@@ -9,7 +9,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { jetstream } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
-import { natsServers } from '../config/load';
 import type { Config } from '../config/settings';
 import type { Metrics } from '../observability/metrics';
 import { ClickHouseWriter } from '../storage/clickhouse-writer';
@@ -38,7 +37,7 @@ export interface IdentityStage {
  * keeps open; without it the stage opens, and at stop drains, its own.
  */
 export async function startIdentity(config: Config, logger: Logger, client: ClickHouseClient, metrics: Metrics, nats?: NatsLink, waits = new StartWaits(logger, config.startTimeoutMs)): Promise<IdentityStage> {
-  const link = nats ?? (await openNatsLink(waits, 'identity', natsServers(config), logger));
+  const link = nats ?? (await openNatsLink(waits, 'identity', config, logger));
   const drainOwned = () => (nats === undefined ? link.drain() : Promise.resolve());
   try {
     const definitions = LINKING_CALLS.map((call) => identityConsumerConfig(config, call));

@@ -7,8 +7,12 @@
  * Its pid is kept in `<TRIBUTARY_DATA_DIR>/nats-server.pid`: a child that
  * outlived a serve killed with SIGKILL is found there and stopped at the next
  * start (which holds the data folder's lock, so no live serve owns it).
+ * It takes no anonymous clients: each start writes a new password into
+ * `<TRIBUTARY_DATA_DIR>/nats-server.conf` (mode 600, never on a command
+ * line), and only serve's own parts connect with it.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/settings';
@@ -35,11 +39,22 @@ async function stopOrphan(pidFile: string, store: string, logger: Logger): Promi
   while (alive(pid)) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
+/** The user serve's parts connect to the embedded nats-server as. */
+export const EMBEDDED_NATS_USER = 'tributary';
+
+/** Writes the nats-server configuration that admits only `EMBEDDED_NATS_USER` with `password`, readable by its owner alone. */
+function writeServerConfig(path: string, password: string): void {
+  writeFileSync(path, `# Written by tributary serve at each start: only serve's own parts may connect.\nauthorization {\n  user: "${EMBEDDED_NATS_USER}"\n  password: "${password}"\n}\n`, { mode: 0o600 });
+  chmodSync(path, 0o600);
+}
+
 /** A supervised nats-server child. */
 export class EmbeddedNats extends NatsServerProcess {
   private stopping = false;
   private restart: NodeJS.Timeout | undefined;
   private pidFile = '';
+  /** The password of this start, for serve's own parts. */
+  password = '';
 
   /** Starts nats-server for `config`; fails with how to install it when it is missing. */
   static async start(config: Config, logger: Logger): Promise<EmbeddedNats> {
@@ -49,8 +64,12 @@ export class EmbeddedNats extends NatsServerProcess {
     mkdirSync(store, { recursive: true });
     const pidFile = resolve(join(config.dataDir, 'nats-server.pid'));
     await stopOrphan(pidFile, store, logger);
-    const nats = new EmbeddedNats(await freePort(), store, binary);
+    const password = randomBytes(24).toString('hex');
+    const serverConfig = resolve(join(config.dataDir, 'nats-server.conf'));
+    writeServerConfig(serverConfig, password);
+    const nats = new EmbeddedNats(await freePort(), store, binary, undefined, ['-c', serverConfig]);
     nats.pidFile = pidFile;
+    nats.password = password;
     await nats.resume();
     nats.supervise(logger);
     logger.info({ url: nats.url, store }, 'embedded nats-server started');

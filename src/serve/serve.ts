@@ -9,7 +9,7 @@ import { loadConfig } from '../config/load';
 import type { Config, SettingName } from '../config/settings';
 import { DEV_SOURCE, devKeys, isLoopback, type DevKeys } from './dev-keys';
 import { lockDataDir } from './data-dir-lock';
-import { EmbeddedNats } from './embedded-nats';
+import { EMBEDDED_NATS_USER, EmbeddedNats } from './embedded-nats';
 import { startParts } from './parts';
 
 /** The origins dev mode allows when TRIBUTARY_CORS_ORIGINS is empty: pages on loopback, any port. */
@@ -51,7 +51,8 @@ export async function startServe(env: NodeJS.ProcessEnv, logger: Logger, flags: 
     if (config.natsUrl === '') {
       const nats = (embedded = await EmbeddedNats.start(config, logger));
       stops.push(() => nats.stop());
-      overrides.natsUrl = nats.url;
+      // Serve's parts, and nothing else, connect with this start's password, over loopback.
+      Object.assign(overrides, { natsUrl: nats.url, natsUser: EMBEDDED_NATS_USER, natsPassword: nats.password, natsCredsFile: '', natsNkeySeedFile: '', natsToken: '', natsTlsCaFile: '', natsTlsCertFile: '', natsTlsKeyFile: '' });
     }
     config = loadConfig(env, overrides);
     const parts = await startParts(config, logger, { gateway: true, sink: true }, signal);

@@ -8,7 +8,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { jetstream } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
-import { natsServers } from '../config/load';
 import type { Config } from '../config/settings';
 import { Metrics } from '../observability/metrics';
 import { checkVersion, createClickHouse } from '../storage/clickhouse-client';
@@ -54,7 +53,7 @@ export async function startSink(config: Config, logger: Logger, clickhouse?: Cli
     const version = await waits.step('sink', clickhouseName, () => checkVersion(client), permanentSetUpFailure);
     const database = config.clickhouseDatabase;
     await waits.step('sink', `the migrations of ${clickhouseName}`, () => migrate(client, { database, cluster: config.clickhouseCluster, replicated: config.clickhouseReplicated }, logger), permanentSetUpFailure);
-    const opened = (link = await openNatsLink(waits, 'sink', natsServers(config), logger));
+    const opened = (link = await openNatsLink(waits, 'sink', config, logger));
     const jsm = await setUpJetStream(waits, 'sink', `the streams and the consumer "${config.sinkConsumer}"`, opened, async (manager) => {
       await ensureStream(manager, streamConfig(config));
       await ensureStream(manager, deadLetterStreamConfig(config));

@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
+import type { NatsAccess } from './nats-access';
 
 /** How long a drain may take before the connection is closed without it. */
 const DRAIN_TIMEOUT_MS = 5_000;
@@ -24,9 +25,10 @@ export class NatsLink extends EventEmitter<NatsLinkEvents> {
     super();
   }
 
-  /** Connects to `servers` (comma-separated URLs); fails when the first connection cannot be made. */
-  static async open(servers: string, logger: Logger): Promise<NatsLink> {
+  /** Connects to `servers` (comma-separated URLs) with `access` (credentials, TLS); fails when the first connection cannot be made. */
+  static async open(servers: string, logger: Logger, access: NatsAccess = {}): Promise<NatsLink> {
     const nc = await connect({
+      ...access,
       servers: servers.split(',').map((s) => s.trim()),
       name: 'tributary',
       maxReconnectAttempts: -1,

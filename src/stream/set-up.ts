@@ -9,7 +9,10 @@
 import { jetstreamManager, JetStreamApiError, type JetStreamManager } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { StartWaits } from '../lifecycle/start-waits';
+import { natsServers } from '../config/load';
+import type { Config } from '../config/settings';
 import { NatsLink } from './connection';
+import { natsAccess } from './nats-access';
 
 /** Errors of the NATS client that refuse who we are or what we asked for, by name. */
 const REFUSALS = new Set(['AuthorizationError', 'PermissionViolationError', 'UserAuthenticationExpiredError', 'InvalidNameError']);
@@ -29,9 +32,10 @@ export function permanentNatsFailure(error: unknown): boolean {
 /** Server URLs as logs and readiness may show them: without user names or passwords. */
 export const withoutCredentials = (urls: string): string => urls.replace(/\/\/[^@/]*@/g, '//');
 
-/** Connects `part` to `servers`, waiting while NATS cannot be reached. */
-export function openNatsLink(waits: StartWaits, part: string, servers: string, logger: Logger): Promise<NatsLink> {
-  return waits.step(part, `NATS at ${withoutCredentials(servers)}`, () => NatsLink.open(servers, logger), permanentNatsFailure);
+/** Connects `part` to the configured NATS with the configured credentials and TLS, waiting while NATS cannot be reached. */
+export function openNatsLink(waits: StartWaits, part: string, config: Config, logger: Logger): Promise<NatsLink> {
+  const servers = natsServers(config);
+  return waits.step(part, `NATS at ${withoutCredentials(servers)}`, () => NatsLink.open(servers, logger, natsAccess(config)), permanentNatsFailure);
 }
 
 /** Runs `part`'s JetStream set-up (`what`, such as creating its consumer) with a manager, waiting while JetStream cannot do it; resolves with the manager. */
