@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { unsafeUniformIntDistribution, xoroshiro128plus } from 'pure-rand';
 import { loadConfig } from '../src/config/load';
+import { noSourceSettings } from '../src/config/source-settings';
 import type { Record } from '../src/gen/tributary/ingest/v1/record';
 import { IdentityResolver } from '../src/identity/identity-resolver';
 import { linkingEvent } from '../src/identity/linking-event';
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
     const database = 'bench_identity';
     await migrate(client, { database, cluster: '', replicated: false }, pino({ level: 'silent' }));
     const writer = new ClickHouseWriter(client, database);
-    const resolver = new IdentityResolver(client, database, writer, 100);
+    const resolver = new IdentityResolver(client, database, writer, { maxGroupSize: 100, sources: noSourceSettings });
     const records = workload();
     const lines = new RowBuffers();
     const rows = envelopesOf(records).map((bytes, i) => ({ ...sinkRow(bytes, i + 1, lines), event: linkingEvent(bytes, i + 1) }));

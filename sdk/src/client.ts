@@ -32,6 +32,17 @@ export interface EventOptions {
   readonly eventId?: string;
 }
 
+/** What an identify may set besides an event's options. */
+export interface IdentifyOptions extends EventOptions {
+  /**
+   * The proof of identity verification: the hex HMAC-SHA256 of the user id
+   * under the source's identity secret, computed by your server (never in
+   * the browser, which must not hold the secret). A source with a secret
+   * links no identify without it.
+   */
+  readonly userHash?: string;
+}
+
 /** The settings of a client, beyond where it sends. */
 export interface ClientSettings extends Partial<Omit<DeliveryOptions, 'onProblem' | 'onRetry'>> {
   /** Sets the session rule: 30 min of inactivity on web, 5 on mobile, no session on servers. */
@@ -98,10 +109,11 @@ export class TributaryClient {
     return this.event({ $case: 'track', value: { name, data } }, options);
   }
 
-  /** Links the profile to a known user; later events carry `userId`. */
-  identify(userId: string, userAttributes?: Payload, options: EventOptions = {}): Promise<Outcome> {
+  /** Links the profile to a known user, proven by `options.userHash` where the source verifies identities; later events carry `userId`. */
+  identify(userId: string, userAttributes?: Payload, options: IdentifyOptions = {}): Promise<Outcome> {
     this.userId = userId;
-    return this.event({ $case: 'identify', value: { userAttributes } }, { ...options, userId });
+    const { userHash, ...eventOptions } = options;
+    return this.event({ $case: 'identify', value: { userAttributes, userHash } }, { ...eventOptions, userId });
   }
 
   /** Joins the current user (or options.userId) with another user id. */

@@ -7,7 +7,7 @@ import { TributaryClient } from './client';
 import { GrpcTransport } from './grpc-transport';
 import { LIBRARY, webTransport, type ClientOptions } from './options';
 
-export { TributaryClient, DEFAULTS, type ClientSettings, type EventOptions, type Payload } from './client';
+export { TributaryClient, DEFAULTS, type ClientSettings, type EventOptions, type IdentifyOptions, type Payload } from './client';
 export type { Outcome } from './delivery';
 export type { ClientOptions } from './options';
 export { TributaryError } from './transport';

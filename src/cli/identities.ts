@@ -3,7 +3,7 @@
  * Reads the identity graph of a running serve or sink through its admin
  * endpoint, with the sink's own graph reader, and prints the group, the chain
  * of links from the id to its master, every link with the event that made it,
- * and the links the group-size cap refused.
+ * and the links refused at its edge.
  */
 import { postAdminQuery } from '../http/admin-query-client';
 import { explain, type Explanation } from '../identity/explain';
@@ -21,7 +21,7 @@ export interface ExplainOptions {
   readonly json: boolean;
 }
 
-const linkLine = (l: StoredLink): string => `${l.originalTimestamp}  ${l.call.padEnd(8)}  ${l.left} — ${l.right}  (event ${l.eventId}, source ${l.sourceId})`;
+const linkLine = (l: StoredLink): string => `#${l.seq}  ${l.originalTimestamp}  ${l.call.padEnd(8)}  ${l.left} — ${l.right}  (event ${l.eventId}, source ${l.sourceId})`;
 
 function print(e: Explanation, stored: { masterId: string; version: number } | undefined): void {
   console.log(`${e.node}: a group of ${e.members.length} id${e.members.length === 1 ? '' : 's'}, master id ${e.masterId === '' ? '(none: no profile in the group yet)' : e.masterId}`);
@@ -31,7 +31,7 @@ function print(e: Explanation, stored: { masterId: string; version: number } | u
     for (const l of e.path) console.log(`  ${l.left} → ${l.right}  by ${l.call} ${l.eventId} at ${l.originalTimestamp}`);
   }
   console.log(`\nids:\n${e.members.map((m) => `  ${m}`).join('\n')}`);
-  if (e.links.length > 0) console.log(`\nlinks, by the time of their events:\n${e.links.map((l) => `  ${linkLine(l)}  ${l.effect}`).join('\n')}`);
+  if (e.links.length > 0) console.log(`\nlinks, in stream order:\n${e.links.map((l) => `  ${linkLine(l)}  ${l.effect}`).join('\n')}`);
   if (e.refused.length > 0) console.log(`\nrefused links:\n${e.refused.map((l) => `  ${linkLine(l)}\n    ${l.reason}`).join('\n')}`);
 }
 

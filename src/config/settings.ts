@@ -23,6 +23,7 @@ export const SETTINGS = {
   grpcAddr: setting('TRIBUTARY_GRPC_ADDR', '127.0.0.1:50051', hostPort, 'Address the gRPC server listens on (port 0 picks a free port).'),
   apiKeys: setting('TRIBUTARY_API_KEYS', '', apiKeys, 'API keys as key=source pairs, comma-separated; a key has at least 16 characters.'),
   apiKeysFile: setting('TRIBUTARY_API_KEYS_FILE', '', apiKeysFile, 'A file of key=source lines, added to TRIBUTARY_API_KEYS.'),
+  sourcesFile: setting('TRIBUTARY_SOURCES_FILE', '', text, 'A JSON file of per-source settings (trusted, identitySecret, rateLimit), reloaded within seconds when it changes; a bad change is refused and the last good file stays (docs/configuration.md).'),
   httpAddr: setting('TRIBUTARY_HTTP_ADDR', '127.0.0.1:8080', hostPort, 'Address of the HTTP endpoint of serve, gateway and sink: /healthz, /readyz, /metrics, and the admin query where the sink runs.'),
   corsOrigins: setting('TRIBUTARY_CORS_ORIGINS', '', origins, 'Browser origins allowed to call gRPC-Web on the HTTP endpoint, comma-separated (https://app.example.com, or * for any); none by default.'),
   grpcWebMaxBodyBytes: setting('TRIBUTARY_GRPC_WEB_MAX_BODY', '8MiB', byteSize(1024), 'Largest gRPC-Web request body (all its frames), and largest body of the HTTP doors (Connect, Intempt, Segment) before and after gzip; larger is RESOURCE_EXHAUSTED (413).'),

@@ -1,8 +1,9 @@
 /**
  * Explaining an id's identity group, for `tributary identities explain`: its
  * ids, its master, the chain of links from the id to the master, every link
- * of the group in time order, and the links refused at its edge. Pure: it
- * works on the group's stored links as identity-graph.ts reads them.
+ * of the group in the order the stream received them (the order masters
+ * follow), and the links refused at its edge. Pure: it works on the group's
+ * stored links as identity-graph.ts reads them.
  */
 import { distinctLinks, profileNode, type IdentityNode } from './links';
 import { groupOf, type StoredLink } from './resolve';
@@ -17,14 +18,13 @@ export interface Explanation {
   readonly version: number;
   /** The links from the id to the master's profile, in walking order (oriented that way). */
   readonly path: StoredLink[];
-  /** Every applied link of the group, by producer timestamp then event id. */
+  /** Every applied link of the group, by stream sequence. */
   readonly links: StoredLink[];
   /** Links refused at the group's edge. */
   readonly refused: StoredLink[];
 }
 
-const byTime = (a: StoredLink, b: StoredLink): number =>
-  a.originalTimestamp === b.originalTimestamp ? (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0) : a.originalTimestamp < b.originalTimestamp ? -1 : 1;
+const bySeq = (a: StoredLink, b: StoredLink): number => a.seq - b.seq;
 
 /** The shortest chain of applied links from one id to another, breadth first; empty when they are the same or apart. */
 function chain(links: readonly StoredLink[], from: IdentityNode, to: IdentityNode): StoredLink[] {
@@ -50,7 +50,7 @@ function chain(links: readonly StoredLink[], from: IdentityNode, to: IdentityNod
 export function explain(stored: readonly StoredLink[], node: IdentityNode): Explanation {
   // identity_edges holds each link under both its ids.
   const all = distinctLinks(stored);
-  const applied = all.filter((l) => l.effect !== 'refused').sort(byTime);
+  const applied = all.filter((l) => l.effect !== 'refused').sort(bySeq);
   const { members, masterId, version } = groupOf(applied, node);
   return {
     node,
@@ -59,6 +59,6 @@ export function explain(stored: readonly StoredLink[], node: IdentityNode): Expl
     version,
     path: masterId === '' ? [] : chain(applied, node, profileNode(masterId)),
     links: applied,
-    refused: all.filter((l) => l.effect === 'refused').sort(byTime),
+    refused: all.filter((l) => l.effect === 'refused').sort(bySeq),
   };
 }

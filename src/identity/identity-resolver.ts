@@ -1,27 +1,30 @@
 /**
  * The identity stage's resolution of a batch of links: reads the groups the
  * links touch, decides the new links and stores them (identity_links, and
- * through its view identity_edges), then reads the groups again and stores
- * the masters that changed (profile_masters). Everything it writes is derived from the links
- * alone, so a redelivered batch writes the same thing or nothing.
+ * through its view identity_edges), one batch at a time in the process,
+ * then reads the groups again and stores the masters that changed
+ * (profile_masters). Everything it writes is derived from the links alone,
+ * so a redelivered batch writes the same thing or nothing.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { SETTINGS } from '../storage/clickhouse-client';
 import { toDateTime64 } from '../storage/datetime';
 import { objectRow, type ClickHouseWriter, type PendingRow } from '../storage/clickhouse-writer';
 import { groupLinks, storedMasters, type Select } from './identity-graph';
-import { profileIdOf, type IdentityLink } from './links';
-import { decide, mastersToWrite, type Decisions, type LinkDecision } from './resolve';
+import { profileIdOf, type IdentityNode, type NewLink } from './links';
+import { decide, mastersToWrite, type Decisions, type LinkDecision, type LinkRules, type StoredLink } from './resolve';
 
 /** Resolves identity links into ClickHouse. */
 export class IdentityResolver {
   private readonly select: Select;
+  /** The decisions in progress in this process, which take turns (see decideInTurn). */
+  private turn: Promise<unknown> = Promise.resolve();
 
   constructor(
     client: ClickHouseClient,
     private readonly database: string,
     private readonly writer: ClickHouseWriter,
-    private readonly maxGroupSize: number,
+    private readonly rules: LinkRules,
   ) {
     this.select = async <T>(query: string, ids: readonly string[]) => (await client.query({ query, query_params: { ids }, format: 'JSONEachRow', clickhouse_settings: SETTINGS })).json<T>();
   }
@@ -32,12 +35,10 @@ export class IdentityResolver {
    * replicas resolving one group at once, the later sees both's links.
    * Returns the decisions. Throws when storage fails.
    */
-  async resolve(links: readonly IdentityLink[]): Promise<Decisions> {
+  async resolve(links: readonly NewLink[]): Promise<Decisions> {
     const seeds = links.flatMap((l) => [l.left, l.right]);
-    const before = await groupLinks(this.select, this.database, seeds);
-    const decided = decide(before, links, this.maxGroupSize);
     const resolvedAt = toDateTime64(new Date());
-    await this.writer.writeAll(decided.decisions.map((d) => linkRow(d, resolvedAt)));
+    const { before, decided } = await this.decideInTurn(seeds, links, resolvedAt);
 
     // Reading from every id already known takes one step unless another replica linked new ids meanwhile.
     const stored = await groupLinks(this.select, this.database, new Set([...seeds, ...before.flatMap((l) => [l.left, l.right])]));
@@ -54,6 +55,24 @@ export class IdentityResolver {
       ),
     );
     return decided;
+  }
+
+  /**
+   * Reads the groups around `seeds`, decides `links` and stores the
+   * decisions, one batch at a time in this process. Its identify and alias
+   * consumers resolve side by side, and two batches decided on one view
+   * could each pass a check that they fail together: an identify and an
+   * alias that join two identified persons through a new user id.
+   */
+  private decideInTurn(seeds: readonly IdentityNode[], links: readonly NewLink[], resolvedAt: string): Promise<{ before: StoredLink[]; decided: Decisions }> {
+    const turn = this.turn.then(async () => {
+      const before = await groupLinks(this.select, this.database, seeds);
+      const decided = decide(before, links, this.rules);
+      await this.writer.writeAll(decided.decisions.map((d) => linkRow(d, resolvedAt)));
+      return { before, decided };
+    });
+    this.turn = turn.catch(() => undefined);
+    return turn;
   }
 }
 

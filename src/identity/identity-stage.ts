@@ -10,6 +10,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { jetstream } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { Config } from '../config/settings';
+import { noSourceSettings, type SourceLookup } from '../config/source-settings';
 import type { Metrics } from '../observability/metrics';
 import { ClickHouseWriter } from '../storage/clickhouse-writer';
 import { StartWaits } from '../lifecycle/start-waits';
@@ -35,8 +36,19 @@ export interface IdentityStage {
  * migrated, waiting (as `waits` bounds it) for NATS and its consumers.
  * `nats` reuses a connection the caller owns (the sink's, beside it) and
  * keeps open; without it the stage opens, and at stop drains, its own.
+ * `sources` gives each source's settings (trusted, identity secret), read
+ * at every link decided, so a reloaded sources file takes effect at once;
+ * by default no source is trusted and none verifies identities.
  */
-export async function startIdentity(config: Config, logger: Logger, client: ClickHouseClient, metrics: Metrics, nats?: NatsLink, waits = new StartWaits(logger, config.startTimeoutMs)): Promise<IdentityStage> {
+export async function startIdentity(
+  config: Config,
+  logger: Logger,
+  client: ClickHouseClient,
+  metrics: Metrics,
+  nats?: NatsLink,
+  waits = new StartWaits(logger, config.startTimeoutMs),
+  sources: SourceLookup = noSourceSettings,
+): Promise<IdentityStage> {
   const link = nats ?? (await openNatsLink(waits, 'identity', config, logger));
   const drainOwned = () => (nats === undefined ? link.drain() : Promise.resolve());
   try {
@@ -46,7 +58,7 @@ export async function startIdentity(config: Config, logger: Logger, client: Clic
     });
     const js = jetstream(link.nc);
     const writer = new ClickHouseWriter(client, config.clickhouseDatabase);
-    const batches = new IdentityBatches(new IdentityResolver(client, config.clickhouseDatabase, writer, config.identityMaxGroup), new DeadLetters(js, writer, config), metrics);
+    const batches = new IdentityBatches(new IdentityResolver(client, config.clickhouseDatabase, writer, { maxGroupSize: config.identityMaxGroup, sources }), new DeadLetters(js, writer, config), metrics);
     const loops: ConsumerLoop[] = [];
     for (const definition of definitions) {
       loops.push(

@@ -24,5 +24,6 @@ export function linkingEvent(bytes: Uint8Array, seq: number): LinkingEvent | und
     another_user_id: call?.$case === 'alias' ? call.value.anotherUserId : '',
     original_timestamp: toDateTime64(record.timestamp ?? envelope.timestamp ?? received),
     stream_seq: seq,
+    user_hash: call?.$case === 'identify' ? call.value.userHash : undefined,
   };
 }

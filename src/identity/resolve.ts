@@ -3,13 +3,18 @@
  * links (in stream order) against the stored links around their ids, and the
  * masters of the groups they touch once the decisions are stored.
  * Ids joined by applied links form a group; the group's master id is its
- * earliest-seen profile: the profile whose first applied link has the
- * earliest (producer timestamp, event id), ties broken by id. That depends
- * only on which links are applied, never on the order they arrived in, so
- * replays and sink replicas agree. A new link that would make a group larger
- * than the cap is refused. See docs/identity.md.
+ * first-arrived profile: the profile whose first applied link has the lowest
+ * stream sequence, ties broken by id. A producer's clock has no say, so no
+ * backdated event can take a group over. That depends only on which links
+ * are applied, never on the order they are resolved in, so replays and sink
+ * replicas agree. A new link is refused when its source verifies identities
+ * and the identify's user_hash does not verify, when it would merge two
+ * persons each already identified (unless its source is trusted), or when
+ * it would make a group larger than the cap. See docs/identity.md.
  */
-import { distinctLinks, linkKey, profileIdOf, type IdentityLink, type IdentityNode } from './links';
+import type { SourceLookup } from '../config/source-settings';
+import { distinctLinks, linkKey, profileIdOf, userIdOf, type IdentityLink, type IdentityNode, type NewLink } from './links';
+import { verifies } from './verification';
 
 /** What a link did. */
 export type LinkEffect = 'linked' | 'merged' | 'redundant' | 'refused';
@@ -54,24 +59,52 @@ export interface Decisions {
   readonly refused: LinkDecision[];
 }
 
-/** A candidate for master: when the profile was first linked, then its id. */
-type Rank = readonly [timestamp: string, eventId: string, profileId: string];
+/** What decides a new link besides the graph: the group-size cap, and what each source may do. */
+export interface LinkRules {
+  /** The most ids (profiles and user ids) a group may hold. */
+  readonly maxGroupSize: number;
+  /** Each source's settings: whether it is trusted, and its identity secret. */
+  readonly sources: SourceLookup;
+}
+
+/** A candidate for master: the stream sequence of the profile's first applied link, then its id. */
+type Rank = readonly [seq: number, profileId: string];
 
 const earlier = (a: Rank | undefined, b: Rank | undefined): Rank | undefined => {
   if (a === undefined) return b;
   if (b === undefined) return a;
-  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] < b[i] ? a : b;
-  return a;
+  if (a[0] !== b[0]) return a[0] < b[0] ? a : b;
+  return a[1] <= b[1] ? a : b;
 };
 
-interface Group {
+/** The smaller of two ids, either possibly missing. */
+const least = (a: IdentityNode | undefined, b: IdentityNode | undefined): IdentityNode | undefined => (a === undefined ? b : b === undefined || a <= b ? a : b);
+
+/** What deciding a link needs to know of a group: its size, and which kinds of ids it holds. */
+interface Shape {
   size: number;
+  profiles: number;
+  users: number;
+  /** Its smallest user id, to name the group by. */
+  user: IdentityNode | undefined;
+}
+
+interface Group extends Shape {
   links: number;
   best: Rank | undefined;
   last: IdentityLink | undefined;
 }
 
-/** Groups of ids under union by size, each with its size, link count, master candidate and newest link. */
+/** The shape of the group a lone id makes. */
+const loneShape = (node: IdentityNode): Shape => {
+  const user = userIdOf(node) === undefined ? undefined : node;
+  return { size: 1, profiles: user === undefined ? 1 : 0, users: user === undefined ? 0 : 1, user };
+};
+
+/** Whether a group is a person already identified: at least one profile known under at least one user id. */
+const identified = (shape: Shape): boolean => shape.profiles > 0 && shape.users > 0;
+
+/** Groups of ids under union by size, each with its shape, link count, master candidate and newest link. */
 class Groups {
   private readonly parent = new Map<IdentityNode, IdentityNode>();
   private readonly groups = new Map<IdentityNode, Group>();
@@ -97,9 +130,9 @@ class Groups {
     return this.groups.get(this.root(node)) as Group;
   }
 
-  /** The size of the group `node` is in; 1 for an id no applied link names. */
-  sizeOf(node: IdentityNode): number {
-    return this.has(node) ? this.group(node).size : 1;
+  /** The shape of the group `node` is in; a lone id's for an id no applied link names. */
+  shapeOf(node: IdentityNode): Shape {
+    return this.has(node) ? this.group(node) : loneShape(node);
   }
 
   /** Whether two ids are in one group already. */
@@ -110,7 +143,7 @@ class Groups {
   private add(node: IdentityNode): void {
     if (this.has(node)) return;
     this.parent.set(node, node);
-    this.groups.set(node, { size: 1, links: 0, best: undefined, last: undefined });
+    this.groups.set(node, { ...loneShape(node), links: 0, best: undefined, last: undefined });
   }
 
   /** Applies a link: joins its two ids' groups and counts it. */
@@ -124,6 +157,9 @@ class Groups {
       this.parent.set(b, a);
       this.groups.delete(b);
       into.size += from.size;
+      into.profiles += from.profiles;
+      into.users += from.users;
+      into.user = least(into.user, from.user);
       into.links += from.links;
       into.best = earlier(into.best, from.best);
       if (from.last !== undefined && (into.last === undefined || from.last.seq > into.last.seq)) into.last = from.last;
@@ -134,7 +170,7 @@ class Groups {
     for (const node of [link.left, link.right]) {
       const profileId = profileIdOf(node);
       if (profileId === undefined) continue;
-      const rank = earlier(this.firstLinked.get(profileId), [link.originalTimestamp, link.eventId, profileId]) as Rank;
+      const rank = earlier(this.firstLinked.get(profileId), [link.seq, profileId]) as Rank;
       this.firstLinked.set(profileId, rank);
       group.best = earlier(group.best, rank);
     }
@@ -153,7 +189,7 @@ class Groups {
   }
 }
 
-const masterOf = (group: Group): string => group.best?.[2] ?? '';
+const masterOf = (group: Group): string => group.best?.[1] ?? '';
 
 /** The group `node` is in, given its stored links: its ids, its master id and its version (applied links). */
 export function groupOf(stored: readonly StoredLink[], node: IdentityNode): { members: IdentityNode[]; masterId: string; version: number } {
@@ -171,12 +207,46 @@ function groupsOf(stored: readonly StoredLink[]): { groups: Groups; byKey: Map<s
   return { groups, byKey: new Map(links.map((link) => [linkKey(link), link])) };
 }
 
+/** A group as a refusal names it: an id of it, its size and, when it has one, a user id of it. */
+function described(node: IdentityNode, shape: Shape): string {
+  const others = shape.users - 1;
+  const known = shape.user === undefined ? '' : `, known as ${shape.user}${others > 0 ? ` and ${others} more user id${others === 1 ? '' : 's'}` : ''}`;
+  return `${node} (a group of ${shape.size}${known})`;
+}
+
+/** Why a link an identify makes does not verify under its source's secret; undefined when it does, or when the source verifies nothing. */
+function unverified(link: NewLink, secret: string): string | undefined {
+  if (link.call !== 'identify' || secret === '') return undefined;
+  if (link.userHash === undefined) return `identity verification failed: source ${link.sourceId} verifies identities, and the identify of ${link.left} as ${link.right} carries no user_hash`;
+  if (!verifies(secret, userIdOf(link.right) ?? '', link.userHash)) return `identity verification failed: the user_hash of the identify of ${link.left} as ${link.right} is not the one source ${link.sourceId}'s identity secret gives`;
+  return undefined;
+}
+
+/** Why a new link is refused, or undefined when it is applied. */
+function refusal(link: NewLink, groups: Groups, rules: LinkRules): string | undefined {
+  const settings = rules.sources(link.sourceId);
+  const notVerified = unverified(link, settings.identitySecret);
+  if (notVerified !== undefined) return notVerified;
+  // A link inside one group joins nothing.
+  if (groups.together(link.left, link.right)) return undefined;
+  const [left, right] = [groups.shapeOf(link.left), groups.shapeOf(link.right)];
+  if (!settings.trusted && identified(left) && identified(right)) {
+    return `two identified persons: linking ${described(link.left, left)} and ${described(link.right, right)} would merge persons known under different user ids; only a trusted source may`;
+  }
+  if (left.size + right.size > rules.maxGroupSize) {
+    return `group-size cap: linking ${link.left} (a group of ${left.size}) and ${link.right} (a group of ${right.size}) would make a group of ${left.size + right.size} ids; TRIBUTARY_IDENTITY_MAX_GROUP is ${rules.maxGroupSize}`;
+  }
+  return undefined;
+}
+
 /**
  * Decides a batch's links (in stream order) against the stored links of the
  * groups they touch. A link decided before keeps its decision; a new one is
- * refused when it would make a group larger than `maxGroupSize`.
+ * refused when it does not verify, when it would merge two identified
+ * persons from a source not trusted, or when it would make a group larger
+ * than `rules.maxGroupSize`.
  */
-export function decide(stored: readonly StoredLink[], incoming: readonly IdentityLink[], maxGroupSize: number): Decisions {
+export function decide(stored: readonly StoredLink[], incoming: readonly NewLink[], rules: LinkRules): Decisions {
   const { groups, byKey } = groupsOf(stored);
   const decisions: LinkDecision[] = [];
   const refused: LinkDecision[] = [];
@@ -186,16 +256,15 @@ export function decide(stored: readonly StoredLink[], incoming: readonly Identit
       if (before.effect === 'refused') refused.push({ link, effect: 'refused', reason: before.reason, masterId: '', groupSize: 0 });
       continue;
     }
-    const [sizeLeft, sizeRight] = [groups.sizeOf(link.left), groups.sizeOf(link.right)];
-    const together = groups.together(link.left, link.right);
-    if (!together && sizeLeft + sizeRight > maxGroupSize) {
-      const reason = `group-size cap: linking ${link.left} (a group of ${sizeLeft}) and ${link.right} (a group of ${sizeRight}) would make a group of ${sizeLeft + sizeRight} ids; TRIBUTARY_IDENTITY_MAX_GROUP is ${maxGroupSize}`;
+    const reason = refusal(link, groups, rules);
+    if (reason !== undefined) {
       const decision: LinkDecision = { link, effect: 'refused', reason, masterId: '', groupSize: 0 };
       decisions.push(decision);
       refused.push(decision);
       continue;
     }
-    const effect: LinkEffect = together ? 'redundant' : sizeLeft > 1 && sizeRight > 1 ? 'merged' : 'linked';
+    const [sizeLeft, sizeRight] = [groups.shapeOf(link.left).size, groups.shapeOf(link.right).size];
+    const effect: LinkEffect = groups.together(link.left, link.right) ? 'redundant' : sizeLeft > 1 && sizeRight > 1 ? 'merged' : 'linked';
     groups.apply(link);
     const group = groups.group(link.left);
     decisions.push({ link, effect, reason: '', masterId: masterOf(group), groupSize: group.size });

@@ -8,6 +8,7 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config/settings';
+import { SourcesFile } from '../config/sources-file';
 import { startGateway } from '../gateway/gateway';
 import { GrpcWebBridge } from '../gateway/grpc-web-bridge';
 import { startHttpEndpoint, type HttpEndpointParts } from '../http/http-server';
@@ -55,6 +56,8 @@ export async function startParts(config: Config, logger: Logger, choice: PartCho
   const endpoint: HttpEndpointParts = { metrics, logger, ready };
   const http = await startHttpEndpoint(config.httpAddr, endpoint);
   const stops: (() => Promise<void>)[] = [() => http.close()];
+  const sources = config.sourcesFile === '' ? undefined : SourcesFile.open(config.sourcesFile, logger);
+  if (sources !== undefined) stops.push(async () => sources.close());
   const stop = async () => {
     for (const name of names) ready[name] = () => 'stopping';
     for (const part of stops.splice(0).reverse()) await part();
@@ -69,7 +72,7 @@ export async function startParts(config: Config, logger: Logger, choice: PartCho
       stops.push(() => adminQueries.close());
       metrics.watchAdminQueries(() => adminQueries.runningCount);
       endpoint.adminQuery = { adminKey: config.adminKey, run: (sql, signal) => adminQueries.run(sql, signal) };
-      const identity = await startIdentity(config, logger, sink.clickhouse, metrics, sink.nats, waits);
+      const identity = await startIdentity(config, logger, sink.clickhouse, metrics, sink.nats, waits, sources?.lookup);
       stops.push(() => identity.stop());
       ready.identity = () => identity.ready();
     }

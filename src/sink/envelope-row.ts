@@ -251,7 +251,7 @@ interface RecordFacts {
 
 const CALLS = ['track', 'identify', 'alias', 'group', 'consent', 'page'] as const;
 type Call = (typeof CALLS)[number];
-/** Each call's string fields, and its Struct field. */
+/** Each call's stored string fields, and its Struct field; identify's user_hash (2) is skipped: never stored (docs/identity.md). */
 const CALL_FIELDS: { readonly [C in Call]: { readonly texts: readonly number[]; readonly struct?: number } } = {
   track: { texts: [1], struct: 2 },
   identify: { texts: [], struct: 1 },

@@ -10,6 +10,7 @@ import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import pino from 'pino';
 import { loadConfig } from '../../src/config/load';
 import type { Config, SettingName } from '../../src/config/settings';
+import { noSourceSettings, type SourceLookup } from '../../src/config/source-settings';
 import { JetStreamPublisher } from '../../src/publish/jetstream-publisher';
 import type { PublishAck } from '../../src/publish/publisher';
 import { startIdentity, type IdentityStage } from '../../src/identity/identity-stage';
@@ -35,10 +36,11 @@ export class SinkHarness {
     readonly link: NatsLink,
     readonly jsm: JetStreamManager,
     private readonly publisher: JetStreamPublisher,
+    private readonly sources: SourceLookup,
   ) {}
 
-  /** Starts NATS; the sink and the identity stage start at once unless `start` is false. */
-  static async create(overrides: Partial<{ [K in SettingName]: string }> = {}, start = true): Promise<SinkHarness> {
+  /** Starts NATS; the sink and the identity stage (deciding links by `sources`) start at once unless `start` is false. */
+  static async create(overrides: Partial<{ [K in SettingName]: string }> = {}, start = true, sources: SourceLookup = noSourceSettings): Promise<SinkHarness> {
     const nats = await NatsServer.start();
     const id = randomBytes(4).toString('hex');
     const { client } = processClickHouse();
@@ -47,7 +49,7 @@ export class SinkHarness {
       { natsUrl: nats.url, stream: `S_${id}`, subjectPrefix: `s${id}`, clickhouseDatabase: randomDatabase(), logLevel: 'silent', ...overrides },
     );
     const link = await NatsLink.open(nats.url, pino({ level: 'silent' }));
-    const harness = new SinkHarness(nats, config, client, link, await jetstreamManager(link.nc), new JetStreamPublisher(link, { maxInFlight: 100_000, maxInFlightBytes: 1 << 30, timeoutMs: 10_000 }));
+    const harness = new SinkHarness(nats, config, client, link, await jetstreamManager(link.nc), new JetStreamPublisher(link, { maxInFlight: 100_000, maxInFlightBytes: 1 << 30, timeoutMs: 10_000 }), sources);
     if (start) {
       await harness.startSink();
       await harness.startIdentity();
@@ -63,7 +65,7 @@ export class SinkHarness {
 
   /** Starts the identity stage in this process, on this process's ClickHouse (after the sink has migrated it). */
   async startIdentity(): Promise<IdentityStage> {
-    this.identity = await startIdentity(this.config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), this.clickhouse, new Metrics());
+    this.identity = await startIdentity(this.config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), this.clickhouse, new Metrics(), undefined, undefined, this.sources);
     return this.identity;
   }
 

@@ -22,6 +22,8 @@ import {
   ConsentCall,
   Context,
   type BehavioralEvent,
+  type GroupCall,
+  type IdentifyCall,
   type PageCall,
   type ProductRecord,
   type Record,
@@ -112,13 +114,13 @@ class FieldReader {
           message.call = { $case: 'track', value: this.track(this.sub(end), enclosing) };
           break;
         case 90:
-          message.call = { $case: 'identify', value: { userAttributes: this.onlyPayload(this.sub(end), 10, enclosing) } };
+          message.call = { $case: 'identify', value: this.identify(this.sub(end), enclosing) };
           break;
         case 98:
           message.call = { $case: 'alias', value: this.generated(AliasCall.decode, end) };
           break;
         case 106:
-          message.call = { $case: 'group', value: { accountAttributes: this.onlyPayload(this.sub(end), 10, enclosing) } };
+          message.call = { $case: 'group', value: this.group(this.sub(end), enclosing) };
           break;
         case 114:
           message.call = { $case: 'consent', value: this.generated(ConsentCall.decode, end) };
@@ -163,16 +165,28 @@ class FieldReader {
     return message;
   }
 
-  /** A message whose only field is its payload, under `payloadTag` (identify, group): undefined, the payload taken. */
-  private onlyPayload(end: number, payloadTag: number, enclosing: number): undefined {
+  private identify(end: number, enclosing: number): IdentifyCall {
     const r = this.reader;
+    const message: IdentifyCall = { userAttributes: undefined, userHash: undefined };
     while (r.pos < end) {
       const tag = this.tag();
-      if (tag === payloadTag) this.takePayload(end, enclosing);
+      if (tag === 10) this.takePayload(end, enclosing);
+      else if (tag === 18) message.userHash = r.string();
       else this.skip(tag);
       this.within(end);
     }
-    return undefined;
+    return message;
+  }
+
+  private group(end: number, enclosing: number): GroupCall {
+    const r = this.reader;
+    while (r.pos < end) {
+      const tag = this.tag();
+      if (tag === 10) this.takePayload(end, enclosing);
+      else this.skip(tag);
+      this.within(end);
+    }
+    return { accountAttributes: undefined };
   }
 
   private product(end: number): ProductRecord {

@@ -1,56 +1,33 @@
 /**
  * Identity stitching with the real nats-server and ClickHouse engine: two
  * devices identified as one user share a master id and their events (those
- * before the identify too) are found by it; alias keeps the earlier master
- * whatever the delivery order; redelivery and a full replay change nothing;
- * the group-size cap stops a runaway alias chain and says why; product
- * records take no part.
+ * before the identify too) are found by it; a trusted alias that joins two
+ * users gives them the profile first on the stream as master, whatever the
+ * producers' timestamps and the delivery order; redelivery and a full replay
+ * change nothing; the group-size cap stops a runaway alias chain and says
+ * why; product records take no part. What a write key cannot do is in
+ * identity-safeguards.test.ts, the upgrade's rebuild in identity-upgrade.test.ts.
  */
-import { randomBytes } from 'node:crypto';
 import type { Record } from '../../../src/gen/tributary/ingest/v1/record';
 import { count, select } from '../../helpers/clickhouse';
+import { alias, at, deliverEach, identify, ids, mastersOf as mastersOfIn, track } from '../../helpers/identity-records';
+import { sourcesOf } from '../../helpers/identity-store';
 import { drained, SinkHarness } from '../../helpers/sink-harness';
 
 const CAP = 5;
+/** The source whose links may merge two identified persons. */
+const TRUSTED = 'server';
 let harness: SinkHarness;
 beforeAll(async () => {
-  harness = await SinkHarness.create({ identityMaxGroup: String(CAP) });
+  harness = await SinkHarness.create({ identityMaxGroup: String(CAP) }, true, sourcesOf([TRUSTED]));
 });
 afterAll(async () => {
   await harness.close();
 });
 
-/** Ids of one test, apart from every other test's. */
-const ids = () => {
-  const tag = randomBytes(3).toString('hex');
-  return (name: string) => `${name}_${tag}`;
-};
-
-const at = (minute: number) => new Date(Date.UTC(2026, 10, 20, 10, minute));
-
-type Call = NonNullable<Extract<Record['kind'], { $case: 'event' }>['value']['call']>;
-const event = (eventId: string, profileId: string, minute: number, call: Call, userId = ''): Record => ({
-  eventId,
-  timestamp: at(minute),
-  kind: { $case: 'event', value: { profileId, userId, sessionId: '', accountId: '', pageId: '', call } },
-});
-const track = (eventId: string, profileId: string, minute: number) => event(eventId, profileId, minute, { $case: 'track', value: { name: 'Page Scrolled', data: { depth: minute } } });
-const identify = (eventId: string, profileId: string, userId: string, minute: number) => event(eventId, profileId, minute, { $case: 'identify', value: { userAttributes: { plan: 'pro' } } }, userId);
-const alias = (eventId: string, profileId: string, userId: string, anotherUserId: string, minute: number) => event(eventId, profileId, minute, { $case: 'alias', value: { anotherUserId } }, userId);
-
-/** Publishes each group of records and waits for the sink to ack it before the next, so each is its own batch. */
-async function deliver(...groups: Record[][]): Promise<void> {
-  for (const records of groups) {
-    await harness.publish(records);
-    await drained(harness);
-  }
-}
-
-const mastersOf = (profileIds: string[]) =>
-  select<{ profile_id: string; master_id: string }>(
-    harness.clickhouse,
-    `SELECT profile_id, master_id FROM ${harness.table('profile_masters_current')} WHERE profile_id IN (${profileIds.map((p) => `'${p}'`).join(', ')}) ORDER BY profile_id`,
-  );
+const deliverFrom = (sourceId: string | undefined, ...groups: Record[][]) => deliverEach(harness, sourceId, ...groups);
+const deliver = (...groups: Record[][]) => deliverEach(harness, undefined, ...groups);
+const mastersOf = (profileIds: string[]) => mastersOfIn(harness, profileIds);
 
 it('gives two devices identified as one user one master id, and finds both devices events by it, those before the identify too', async () => {
   const id = ids();
@@ -87,18 +64,19 @@ it('gives two devices identified as one user one master id, and finds both devic
   ]);
 });
 
-it('keeps the earlier master when an alias joins two identified users, whatever the order of delivery', async () => {
+it('gives two users joined by a trusted alias the profile first on the stream as master, whatever the producers timestamps and the order of delivery', async () => {
   const outcomes: string[] = [];
   for (const order of ['identifies first', 'alias first', 'alias between'] as const) {
     const id = ids();
+    // The early profile's identify claims the earlier time, but the late one's always reaches the stream first.
     const [early, late] = [identify(id('e'), id('p_early'), id('u_early'), 1), identify(id('l'), id('p_late'), id('u_late'), 2)];
     const join = alias(id('a'), id('p_late'), id('u_late'), id('u_early'), 3);
     const groups = { 'identifies first': [[late], [early], [join]], 'alias first': [[join], [late], [early]], 'alias between': [[late], [join], [early]] }[order];
-    await deliver(...groups);
+    await deliverFrom(TRUSTED, ...groups);
     const masters = await mastersOf([id('p_early'), id('p_late')]);
     outcomes.push(masters.map((m) => `${m.profile_id.replace(/_[0-9a-f]+$/, '')}->${m.master_id.replace(/_[0-9a-f]+$/, '')}`).join(' '));
   }
-  expect(outcomes).toEqual(['p_early->p_early p_late->p_early', 'p_early->p_early p_late->p_early', 'p_early->p_early p_late->p_early']);
+  expect(outcomes).toEqual(['p_early->p_late p_late->p_late', 'p_early->p_late p_late->p_late', 'p_early->p_late p_late->p_late']);
 });
 
 it('changes no master id, link or master row when events are redelivered or the whole stream is replayed', async () => {

@@ -9,12 +9,15 @@
  * same violations (or the same decoder refusal), and the records they decode
  * must agree but for the payload the wire path leaves on the wire. The seed
  * is fixed (WIRE_SEED replays another); the test also counts that both the
- * wire path and its fallback were taken, so neither side is vacuous.
+ * wire path and its fallback were taken, so neither side is vacuous. An
+ * identify call carries a user_hash beside its payload when labels were drawn
+ * for product tags: drawing nothing more keeps the fixed seed's records of
+ * every other kind as they were.
  */
 import fc from 'fast-check';
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { decodeRecord, DEFAULT_LIMITS, validateRecord, type ValidationLimits } from '../../../src/contract';
-import { BehavioralEvent, Context, PageCall, ProductRecord, Record, TrackCall } from '../../../src/gen/tributary/ingest/v1/record';
+import { BehavioralEvent, Context, IdentifyCall, PageCall, ProductRecord, Record, TrackCall } from '../../../src/gen/tributary/ingest/v1/record';
 import { withoutPayload } from '../../helpers/records';
 
 const SEED = Number(process.env.WIRE_SEED ?? 20261129);
@@ -125,7 +128,9 @@ const record = fc
         ? field(82, concat(TrackCall.encode({ name: r.name, data: undefined }).finish(), field(18, r.payload)))
         : r.kind === 'page'
           ? field(122, concat(PageCall.encode(PageCall.fromPartial({ url: r.url, title: r.name })).finish(), field(42, r.payload)))
-          : field(r.kind === 'identify' ? 90 : 106, field(10, r.payload));
+          : r.kind === 'identify'
+            ? field(90, concat(field(10, r.payload), IdentifyCall.encode({ userAttributes: undefined, userHash: r.tags[0] }).finish()))
+            : field(106, field(10, r.payload));
     return concat(head, field(26, concat(event, call)));
   });
 

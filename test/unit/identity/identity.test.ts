@@ -1,61 +1,17 @@
 /**
  * Identity resolution as pure functions: which events link, how groups form,
- * which profile is master whatever the delivery order, what a replay writes,
- * and what the group-size cap refuses. The store is modelled here by keeping
- * every decision and master row; the integration test uses ClickHouse.
+ * which profile is master whatever the order links are resolved in, what a
+ * replay writes, and what the group-size cap refuses. The store is modelled
+ * by keeping every decision and master row (test/helpers/identity-store.ts);
+ * the integration test uses ClickHouse. The safeguards against a write key
+ * taking identities over are in identity-safeguards.test.ts.
  */
-import { linkOf, linksOf, nodeOf, profileNode, userNode, type IdentityLink } from '../../../src/identity/links';
+import { linkOf, linksOf, nodeOf, profileNode } from '../../../src/identity/links';
 import { explain } from '../../../src/identity/explain';
-import { decide, mastersToWrite, type LinkDecision, type ProfileMaster, type StoredLink } from '../../../src/identity/resolve';
+import { decide, mastersToWrite } from '../../../src/identity/resolve';
 import type { LinkingEvent } from '../../../src/identity/links';
 import { idChunks, IDS_PARAM, inlineIds, sqlString } from '../../../src/storage/id-lists';
-
-let seq = 0;
-const link = (call: 'identify' | 'alias', left: string, right: string, eventId: string, originalTimestamp: string): IdentityLink => ({
-  sourceId: 'web',
-  eventId,
-  call,
-  left,
-  right,
-  originalTimestamp,
-  seq: ++seq,
-});
-const identify = (profileId: string, userId: string, eventId: string, at: string) => link('identify', profileNode(profileId), userNode(userId), eventId, `2026-11-${at}`);
-const alias = (userId: string, other: string, eventId: string, at: string) => link('alias', userNode(userId), userNode(other), eventId, `2026-11-${at}`);
-
-/** A store of decisions and master rows, fed batch after batch as the sink feeds ClickHouse (a row of a higher version wins). */
-class Store {
-  readonly links: StoredLink[] = [];
-  readonly rows: ProfileMaster[] = [];
-  readonly masters = new Map<string, ProfileMaster>();
-
-  /** Stores decisions, as the first insert of a resolution does. */
-  storeLinks(decisions: readonly LinkDecision[]): void {
-    for (const d of decisions) this.links.push({ ...d.link, effect: d.effect, reason: d.reason });
-  }
-
-  /** The masters the groups of `incoming` get from the links stored now, stored as the second insert does. */
-  storeMasters(incoming: readonly IdentityLink[]): ProfileMaster[] {
-    const masters = mastersToWrite(this.links, incoming.flatMap((l) => [l.left, l.right]), this.masters);
-    for (const m of masters) {
-      this.rows.push(m);
-      const now = this.masters.get(m.profileId);
-      if (now === undefined || m.version >= now.version) this.masters.set(m.profileId, m);
-    }
-    return masters;
-  }
-
-  /** One resolution, as IdentityResolver runs it. */
-  batch(incoming: IdentityLink[], maxGroupSize = 100) {
-    const decided = decide(this.links, incoming, maxGroupSize);
-    this.storeLinks(decided.decisions);
-    return { ...decided, masters: this.storeMasters(incoming) };
-  }
-
-  masterOf(profileId: string): string | undefined {
-    return this.masters.get(profileId)?.masterId;
-  }
-}
+import { alias, identify, rules, sourcesOf, Store } from '../../helpers/identity-store';
 
 const permutations = <T>(items: readonly T[]): T[][] =>
   items.length <= 1 ? [[...items]] : items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
@@ -87,32 +43,50 @@ describe('links of events', () => {
 });
 
 describe('resolve', () => {
-  it('stitches two devices identified as one user under the first-linked profile', () => {
+  it('stitches two devices identified as one user under the profile linked first on the stream, whatever the producers clocks say', () => {
     const store = new Store();
     const result = store.batch([identify('phone', 'ada', 'e1', '02'), identify('laptop', 'ada', 'e2', '01')]);
     expect(result.decisions.map((d) => d.effect)).toEqual(['linked', 'linked']);
-    expect(store.masterOf('phone')).toBe('laptop');
-    expect(store.masterOf('laptop')).toBe('laptop');
-    expect(store.masters.get('phone')).toMatchObject({ version: 2, groupSize: 3 });
+    expect(store.masterOf('phone')).toBe('phone');
+    expect(store.masterOf('laptop')).toBe('phone');
+    expect(store.masters.get('laptop')).toMatchObject({ version: 2, groupSize: 3 });
   });
 
-  it('gives the same masters whatever order the links arrive in, one per batch or all in one', () => {
-    const links = [identify('p1', 'u1', 'e1', '01'), identify('p2', 'u2', 'e2', '02'), alias('u2', 'u1', 'e3', '03'), identify('p3', 'u2', 'e4', '04')];
+  it('gives the same masters whatever order links of a trusted source are resolved in, one per batch or all in one', () => {
+    const links = [identify('p1', 'u1', 'e1', '04'), identify('p2', 'u2', 'e2', '01'), alias('u2', 'u1', 'e3', '02'), identify('p3', 'u2', 'e4', '03')];
+    const trusted = { sources: sourcesOf(['web']) };
     const outcomes = new Set<string>();
     for (const order of permutations(links)) {
       const oneByOne = new Store();
-      for (const l of order) oneByOne.batch([l]);
+      for (const l of order) oneByOne.batch([l], trusted);
       const together = new Store();
-      together.batch(order);
+      together.batch(order, trusted);
       for (const store of [oneByOne, together]) outcomes.add(JSON.stringify(['p1', 'p2', 'p3'].map((p) => [p, store.masterOf(p), store.masters.get(p)?.version])));
     }
     expect([...outcomes]).toEqual([JSON.stringify([['p1', 'p1', 4], ['p2', 'p1', 4], ['p3', 'p1', 4]])]);
   });
 
+  it('gives every group its first-arrived profile as master in every order, and refuses the alias only once it would merge two identified persons', () => {
+    const [p1, p2, join, p3] = [identify('p1', 'u1', 'e1', '04'), identify('p2', 'u2', 'e2', '01'), alias('u2', 'u1', 'e3', '02'), identify('p3', 'u2', 'e4', '03')];
+    const merged = JSON.stringify([['p1', 'p1', 4], ['p2', 'p1', 4], ['p3', 'p1', 4]]);
+    const apart = JSON.stringify([['p1', 'p1', 1], ['p2', 'p2', 2], ['p3', 'p2', 2]]);
+    for (const order of permutations([p1, p2, join, p3])) {
+      const before = order.slice(0, order.indexOf(join));
+      // u1's group holds a profile once p1 is linked, and u2's once p2 or p3 is.
+      const refused = before.includes(p1) && (before.includes(p2) || before.includes(p3));
+      for (const batches of [order.map((l) => [l]), [order]]) {
+        const store = new Store();
+        const effects = batches.flatMap((batch) => store.batch(batch).decisions).filter((d) => d.effect === 'refused');
+        expect(effects.map((d) => d.link.eventId)).toEqual(refused ? ['e3'] : []);
+        expect(JSON.stringify(['p1', 'p2', 'p3'].map((p) => [p, store.masterOf(p), store.masters.get(p)?.version]))).toBe(refused ? apart : merged);
+      }
+    }
+  });
+
   it('records a merge of two groups as merged, and a link inside one group as redundant', () => {
     const store = new Store();
-    store.batch([identify('p1', 'u1', 'e1', '01'), identify('p2', 'u2', 'e2', '02')]);
-    const result = store.batch([alias('u1', 'u2', 'e3', '03'), identify('p2', 'u1', 'e4', '04')]);
+    store.batch([identify('p1', 'u1', 'e1', '01'), alias('u2', 'u3', 'e2', '02')]);
+    const result = store.batch([alias('u1', 'u2', 'e3', '03'), identify('p1', 'u3', 'e4', '04')]);
     expect(result.decisions.map((d) => [d.link.eventId, d.effect, d.masterId, d.groupSize])).toEqual([
       ['e3', 'merged', 'p1', 4],
       ['e4', 'redundant', 'p1', 4],
@@ -135,8 +109,8 @@ describe('resolve', () => {
       store.batch([identify('p1', 'u1', 'e1', '01'), identify('p2', 'u2', 'e2', '02')]);
       const [first, second] = [[alias('u1', 'x', 'e3', '03')], [alias('u2', 'x', 'e4', '04')]];
       // Both decide before either has stored its links.
-      const decidedFirst = decide(store.links, first, 100);
-      const decidedSecond = decide(store.links, second, 100);
+      const decidedFirst = decide(store.links, first, rules());
+      const decidedSecond = decide(store.links, second, rules());
       store.storeLinks(decidedFirst.decisions);
       const staleView = mastersToWrite(store.links, first.flatMap((l) => [l.left, l.right]), store.masters);
       store.storeLinks(decidedSecond.decisions);
@@ -165,21 +139,21 @@ describe('resolve', () => {
   it('refuses a link that would make a group larger than the cap, says why, and does not walk through it', () => {
     const store = new Store();
     const chain = Array.from({ length: 6 }, (_, i) => alias('hub', `u${i}`, `a${i}`, `0${i + 1}`));
-    const result = store.batch([identify('p1', 'hub', 'e0', '01'), ...chain], 5);
+    const result = store.batch([identify('p1', 'hub', 'e0', '01'), ...chain], { maxGroupSize: 5 });
     expect(result.decisions.map((d) => d.effect)).toEqual(['linked', 'linked', 'linked', 'linked', 'refused', 'refused', 'refused']);
     expect(result.refused.map((d) => d.link.eventId)).toEqual(['a3', 'a4', 'a5']);
     expect(result.refused[0].reason).toBe('group-size cap: linking user:hub (a group of 5) and user:u3 (a group of 1) would make a group of 6 ids; TRIBUTARY_IDENTITY_MAX_GROUP is 5');
     expect(store.masters.get('p1')).toMatchObject({ masterId: 'p1', groupSize: 5 });
 
-    const later = store.batch([identify('p9', 'u4', 'e9', '09')], 5);
+    const later = store.batch([identify('p9', 'u4', 'e9', '09')], { maxGroupSize: 5 });
     expect(later.decisions.map((d) => [d.effect, d.masterId, d.groupSize])).toEqual([['linked', 'p9', 2]]);
   });
 
   it('reports a link refused by an earlier delivery again, with its first reason, and decides nothing new', () => {
     const store = new Store();
     const batch = [identify('p1', 'u1', 'e1', '01'), identify('p2', 'u1', 'e2', '02')];
-    const first = store.batch(batch, 2);
-    const again = store.batch(batch, 2);
+    const first = store.batch(batch, { maxGroupSize: 2 });
+    const again = store.batch(batch, { maxGroupSize: 2 });
     expect(again.decisions).toEqual([]);
     expect(again.refused.map((d) => [d.link.eventId, d.reason])).toEqual(first.refused.map((d) => [d.link.eventId, d.reason]));
     expect(again.refused).toHaveLength(1);
@@ -196,9 +170,9 @@ describe('resolve', () => {
 });
 
 describe('explain', () => {
-  it('walks from an id to its master, lists the links by time and the refused ones apart', () => {
+  it('walks from an id to its master, lists the links in stream order and the refused ones apart', () => {
     const store = new Store();
-    store.batch([identify('laptop', 'ada', 'e2', '02'), identify('phone', 'ada', 'e1', '01'), alias('ada', 'crm', 'e3', '03'), alias('ada', 'spam', 'e4', '04')], 4);
+    store.batch([identify('phone', 'ada', 'e1', '02'), identify('laptop', 'ada', 'e2', '01'), alias('ada', 'crm', 'e3', '03'), alias('ada', 'spam', 'e4', '04')], { maxGroupSize: 4 });
     // identity_edges holds each link under both its ids.
     const edges = store.links.flatMap((l) => [l, { ...l, left: l.right, right: l.left }]);
     const e = explain(edges, profileNode('laptop'));
@@ -207,6 +181,7 @@ describe('explain', () => {
       ['profile:laptop', 'e2', 'user:ada'],
       ['user:ada', 'e1', 'profile:phone'],
     ]);
+    // In stream order, not by the producers' timestamps (which put e2 first).
     expect(e.links.map((l) => l.eventId)).toEqual(['e1', 'e2', 'e3']);
     expect(e.refused.map((l) => l.eventId)).toEqual(['e4']);
   });

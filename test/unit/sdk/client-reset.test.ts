@@ -1,18 +1,6 @@
 /** The SDK client's reset(): a new anonymous profile and session, the user forgotten, for shared devices. */
 import { TributaryClient } from '../../../sdk/src/client';
-import type { Transport } from '../../../sdk/src/transport';
-import { RecordStatus, type IngestRequest, type IngestResponse } from '../../../sdk/src/gen/tributary/ingest/v1/ingest_service';
-import type { BehavioralEvent } from '../../../sdk/src/gen/tributary/ingest/v1/record';
-
-/** Accepts everything and keeps the events it was sent. */
-class CapturingTransport implements Transport {
-  readonly events: BehavioralEvent[] = [];
-  ingest(request: IngestRequest): Promise<IngestResponse> {
-    for (const r of request.records) if (r.kind?.$case === 'event') this.events.push(r.kind.value);
-    return Promise.resolve({ results: request.records.map((r, i) => ({ eventId: r.eventId, status: RecordStatus.ACCEPTED, violations: [], sequence: i + 1 })) });
-  }
-  close(): void {}
-}
+import { CapturingTransport } from '../../helpers/capturing-transport';
 
 it('starts a new anonymous profile and session, and forgets the user', async () => {
   const transport = new CapturingTransport();

@@ -1,8 +1,8 @@
 /**
  * Envelope bytes into JSONEachRow lines, read off the wire: one table per
  * kind, every column of every call, the clock facts, the partition, decoding
- * as ts-proto decodes (the last of a field sent twice), and envelopes that
- * cannot be rows.
+ * as ts-proto decodes (the last of a field sent twice), no user_hash, and
+ * envelopes that cannot be rows.
  */
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { Envelope } from '../../../src/gen/tributary/ingest/v1/envelope';
@@ -79,6 +79,14 @@ it('fills the columns of each call and nothing else', () => {
     call: 'consent', consent_action: 'accept', consent_category: 'marketing', consent_valid_until: '2027-11-20 00:00:00.000', consent_source: 'cookie-banner', consent_message: 'I agree to receive offers.',
   });
   expect(rowOf(fixture('evt_page_01')).row).toMatchObject({ call: 'page', page_url: 'https://shop.example.com/wines/red?utm_source=newsletter', page_title: 'Red wines', page_referrer: 'https://mail.example.com/', page_path: '/wines/red' });
+});
+
+it("stores no identify's user_hash", () => {
+  const identify = fixture('evt_identify_01');
+  const call = identify.kind?.$case === 'event' ? identify.kind.value.call : undefined;
+  const userHash = call?.$case === 'identify' ? call.value.userHash : undefined;
+  expect(userHash).toMatch(/^[0-9a-f]{64}$/);
+  expect(Buffer.from(rowOf(identify).bytes).toString('utf8')).not.toContain(userHash);
 });
 
 it('writes a whole products row, with profile and user ids as columns only and no partition', () => {

@@ -1,0 +1,60 @@
+/**
+ * The sources file: every problem named by source and field, defaults for
+ * what a source leaves out, and a watched file that takes a good change
+ * within seconds and refuses a bad one, keeping the last good settings.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { parseSourcesFile, SourcesFile, SourcesFileError } from '../../../src/config/sources-file';
+import { DEFAULT_SOURCE_SETTINGS } from '../../../src/config/source-settings';
+import { waitFor } from '../../helpers/wait';
+
+const problems = (text: string): readonly string[] => {
+  try {
+    parseSourcesFile('f.json', text);
+    return [];
+  } catch (error) {
+    return (error as SourcesFileError).problems;
+  }
+};
+
+it('reads each source, with defaults for what it leaves out', () => {
+  const settings = parseSourcesFile('f.json', JSON.stringify({ sources: { web: {}, api: { trusted: true, identitySecret: 'a-secret-of-16-chars', rateLimit: { recordsPerSecond: 50 } } } }));
+  expect(settings.get('web')).toEqual(DEFAULT_SOURCE_SETTINGS);
+  expect(settings.get('api')).toEqual({ trusted: true, identitySecret: 'a-secret-of-16-chars', rateLimit: { recordsPerSecond: 50, burst: 50 } });
+});
+
+it('names every problem by its source and field', () => {
+  expect(problems('{')).toEqual([expect.stringMatching(/^not JSON/)]);
+  expect(problems('{"source": {}}')).toEqual(['the file must be an object {"sources": {"<source id>": {...}}}']);
+  expect(problems(JSON.stringify({ sources: { 'bad id': {}, web: { trusted: 'yes', identitySecret: 'short', rateLimit: { recordsPerSecond: 0, burst: -1, per: 1 }, extra: 1 } } }))).toEqual([
+    'sources.bad id: the source id must be 1 to 64 letters, digits, "_" or "-"',
+    'sources.web.extra is not a field (known: trusted, identitySecret, rateLimit)',
+    'sources.web.trusted must be true or false',
+    'sources.web.identitySecret must be a string of at least 16 characters',
+    'sources.web.rateLimit.per is not a field (known: recordsPerSecond, burst)',
+    'sources.web.rateLimit.recordsPerSecond must be a number above 0',
+    'sources.web.rateLimit.burst must be a number of at least 1',
+  ]);
+});
+
+it('takes a good change without a restart, and keeps the last good file when a change is bad', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tributary-sources-'));
+  const path = join(dir, 'sources.json');
+  writeFileSync(path, JSON.stringify({ sources: { web: { trusted: false } } }));
+  const logged: string[] = [];
+  const file = SourcesFile.open(path, pino({ level: 'info' }, { write: (line: string) => void logged.push(line) }));
+  try {
+    expect(file.lookup('web').trusted).toBe(false);
+    writeFileSync(path, JSON.stringify({ sources: { web: { trusted: true } } }));
+    await waitFor('the change to take effect', () => (file.lookup('web').trusted ? true : undefined));
+    writeFileSync(path, JSON.stringify({ sources: { web: { trusted: 'no' } } }));
+    await waitFor('the bad change to be refused', () => (logged.some((line) => line.includes('sources.web.trusted must be true or false')) ? true : undefined));
+    expect(file.lookup('web').trusted).toBe(true);
+  } finally {
+    file.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
