@@ -6,15 +6,24 @@ import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js'
 import { IngestRequest, IngestResponse } from './gen/tributary/ingest/v1/ingest_service';
 import { errorFromStatus, INGEST_PATH, type Transport } from './transport';
 
-/** gRPC to `url`: host:port, or grpc://host:port (plaintext) or grpcs://host:port (TLS). */
+/** TLS of the gRPC transport: the CA to trust instead of the system's, and a client certificate for mutual TLS (PEM). */
+export interface GrpcTls {
+  readonly ca?: string | Uint8Array;
+  readonly cert?: string | Uint8Array;
+  readonly key?: string | Uint8Array;
+}
+
+const pem = (value: string | Uint8Array | undefined): Buffer | null => (value === undefined ? null : Buffer.from(value));
+
+/** gRPC to `url`: host:port, or grpc://host:port (plaintext) or grpcs://host:port (TLS, also whenever `tls` is given). */
 export class GrpcTransport implements Transport {
   private readonly client: Client;
   private readonly metadata = new Metadata();
 
-  constructor(url: string, apiKey: string) {
-    const tls = url.startsWith('grpcs://') || url.startsWith('https://');
+  constructor(url: string, apiKey: string, tls?: GrpcTls) {
+    const secure = tls !== undefined || url.startsWith('grpcs://') || url.startsWith('https://');
     const address = url.replace(/^(grpcs?|https?):\/\//, '');
-    this.client = new Client(address, tls ? credentials.createSsl() : credentials.createInsecure());
+    this.client = new Client(address, secure ? credentials.createSsl(pem(tls?.ca), pem(tls?.key), pem(tls?.cert)) : credentials.createInsecure());
     this.metadata.set('authorization', `Bearer ${apiKey}`);
   }
 

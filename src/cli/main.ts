@@ -2,14 +2,20 @@
 /**
  * The `tributary` command line: one sub-command per process role. Settings
  * come from the environment (docs/configuration.md); `--help` on every command.
+ * No command takes a secret as a flag, where `ps` would show it: keys come
+ * from the environment, a file, or serve's dev keys (src/cli/client-keys.ts).
  */
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import type { Logger } from 'pino';
-import type { Config } from '../config/settings';
+import { SETTINGS, type Config } from '../config/settings';
 import { loadConfig, ConfigError } from '../config/load';
 import { startParts } from '../serve/parts';
-import { newKey, readDevKeys } from '../serve/dev-keys';
 import { startServe } from '../serve/serve';
+import { createPrivately, makeDataDirPrivate } from '../serve/private-data-dir';
+import type { ChannelOptions } from './channel';
+import { ADMIN_KEY, API_KEY, clientKey, KeyNotFound, withKeyFile } from './client-keys';
+import { hashKeysFile, newKeyText } from './keys';
 import { explainIdentity } from './identities';
 import { query } from './query';
 import { send } from './send';
@@ -51,9 +57,13 @@ async function runUntilSignal(start: (signal: AbortSignal) => Promise<{ stop(): 
 
 const program = new Command('tributary').description('Event ingestion: gRPC in, NATS JetStream, ClickHouse out.');
 
-/** Adds a command that reads the configuration and runs a service until SIGINT or SIGTERM. */
+/**
+ * Adds a command that reads the configuration and runs a service until
+ * SIGINT or SIGTERM; whatever it creates is private to its user.
+ */
 function serviceCommand(name: string, description: string, start: (config: Config, logger: Logger, signal: AbortSignal) => Promise<{ stop(): Promise<void> }>): void {
   addSettingFlags(program.command(name).description(description)).action(async (options: { [key: string]: unknown }) => {
+    createPrivately();
     const config = loadConfig(process.env, settingOverrides(options));
     const logger = createLogger(config.logLevel);
     await runUntilSignal((signal) => start(config, logger, signal));
@@ -68,7 +78,10 @@ serviceCommand(
 serviceCommand(
   'sink',
   'Run the sink: consume the stream into ClickHouse exactly once (NATS_URL, CLICKHOUSE_URL or the embedded engine under TRIBUTARY_DATA_DIR); /healthz, /readyz, /metrics and /admin/query on TRIBUTARY_HTTP_ADDR.',
-  (config, logger, signal) => startParts(config, logger, { gateway: false, sink: true }, signal),
+  (config, logger, signal) => {
+    if (config.clickhouseUrl === '') makeDataDirPrivate(config.dataDir, logger);
+    return startParts(config, logger, { gateway: false, sink: true }, signal);
+  },
 );
 
 addSettingFlags(
@@ -76,53 +89,55 @@ addSettingFlags(
     .command('serve')
     .description('Run everything in one process: gateway, sink and HTTP endpoint, with its own nats-server unless NATS_URL is set and the embedded ClickHouse unless CLICKHOUSE_URL is set.'),
 ).action(async (options: { [key: string]: unknown }) => {
+    createPrivately();
     const flags = settingOverrides(options);
     const logger = createLogger(loadConfig(process.env, flags).logLevel);
     await runUntilSignal(async (signal) => {
       const served = await startServe(process.env, logger, flags, signal);
       if (served.devKeys !== undefined) {
-        console.log(`\nDev mode (no TRIBUTARY_API_KEYS): keys are kept in ${served.config.dataDir}/dev-keys.json`);
+        const { dataDir } = served.config;
+        // send finds the dev key in the data folder: no key on its command line.
+        const dataDirVariable = dataDir === SETTINGS.dataDir.fallback ? '' : `${SETTINGS.dataDir.env}=${dataDir} `;
+        console.log(`\nDev mode (no TRIBUTARY_API_KEYS or TRIBUTARY_API_KEYS_FILE): keys are kept in ${dataDir}/dev-keys.json`);
         console.log(`  API key (source "dev"): ${served.devKeys.apiKey}`);
         console.log(`  admin key:              ${served.devKeys.adminKey}`);
-        console.log(`Send the fixtures:\n  npx tributary send --key ${served.devKeys.apiKey} --address 127.0.0.1:${served.grpcPort} test/fixtures/records/valid/*.json\n`);
+        console.log(`Send the fixtures (send and query find the keys there):\n  ${dataDirVariable}npx tributary send --address 127.0.0.1:${served.grpcPort} test/fixtures/records/valid/*.json\n`);
       }
       return served;
     });
   });
 
-program
-  .command('send')
-  .description('Send records (proto3 JSON: one record, an array, {"records": [...]}, or NDJSON) from files or stdin; prints one result per record.')
-  .argument('[files...]', 'files to send; stdin when none')
-  .option('--address <host:port>', 'the gateway', process.env.TRIBUTARY_GRPC_ADDR ?? '127.0.0.1:50051')
-  .option('--key <api key>', 'the API key (default: TRIBUTARY_API_KEY)', process.env.TRIBUTARY_API_KEY)
+withKeyFile(
+  program
+    .command('send')
+    .description('Send records (proto3 JSON: one record, an array, {"records": [...]}, or NDJSON) from files or stdin; prints one result per record.')
+    .argument('[files...]', 'files to send; stdin when none')
+    .option('--address <host:port>', 'the gateway', process.env.TRIBUTARY_GRPC_ADDR ?? '127.0.0.1:50051'),
+  API_KEY,
+)
   .option('--batch-size <n>', 'records per request', '500')
   .option('--json', 'print one JSON result per line', false)
-  .action(async (files: string[], options: { address: string; key?: string; batchSize: string; json: boolean }) => {
-    if (options.key === undefined) throw new Error('send needs an API key: --key or TRIBUTARY_API_KEY');
-    process.exitCode = await send(files, { address: options.address, apiKey: options.key, batchSize: Number(options.batchSize), json: options.json });
+  .option('--tls', "connect over TLS, trusting the system's CAs")
+  .option('--ca-file <path>', 'connect over TLS, trusting this CA (PEM)')
+  .option('--client-cert-file <path>', 'a client certificate (PEM) for gateways that require one (mutual TLS), with --client-key-file')
+  .option('--client-key-file <path>', 'the private key of --client-cert-file')
+  .option('--insecure', 'send in plaintext to an address that is not this machine')
+  .action(async (files: string[], options: { address: string; keyFile?: string; batchSize: string; json: boolean } & ChannelOptions) => {
+    const { tls, caFile, clientCertFile, clientKeyFile, insecure } = options;
+    const channel = { tls, caFile, clientCertFile, clientKeyFile, insecure };
+    process.exitCode = await send(files, { address: options.address, apiKey: clientKey(API_KEY, options.keyFile), batchSize: Number(options.batchSize), json: options.json, channel });
   });
 
 /** Options of a command that reads through a running process's admin endpoint. */
 interface AdminOptions {
   address: string;
-  adminKey?: string;
+  adminKeyFile?: string;
   json: boolean;
 }
 
 /** Adds the admin endpoint's options to a command. */
 const withAdminOptions = (command: Command, json: string): Command =>
-  command
-    .option('--address <host:port>', 'the HTTP endpoint', process.env.TRIBUTARY_HTTP_ADDR ?? '127.0.0.1:8080')
-    .option('--admin-key <key>', 'the admin key (default: TRIBUTARY_ADMIN_KEY, or the dev admin key under TRIBUTARY_DATA_DIR)')
-    .option('--json', json, false);
-
-/** The admin key the options, the environment or the dev keys give. */
-function adminKeyOf(options: AdminOptions): string {
-  const adminKey = options.adminKey ?? process.env.TRIBUTARY_ADMIN_KEY ?? readDevKeys(process.env.TRIBUTARY_DATA_DIR ?? './data')?.adminKey;
-  if (adminKey === undefined) throw new Error('this command needs the admin key: --admin-key or TRIBUTARY_ADMIN_KEY');
-  return adminKey;
-}
+  withKeyFile(command.option('--address <host:port>', 'the HTTP endpoint', process.env.TRIBUTARY_HTTP_ADDR ?? '127.0.0.1:8080'), ADMIN_KEY).option('--json', json, false);
 
 withAdminOptions(
   program
@@ -131,7 +146,7 @@ withAdminOptions(
     .argument('<sql>', 'one SELECT statement'),
   'print one JSON row per line',
 ).action(async (sql: string, options: AdminOptions) => {
-  await query(sql, { address: options.address, adminKey: adminKeyOf(options), json: options.json });
+  await query(sql, { address: options.address, adminKey: clientKey(ADMIN_KEY, options.adminKeyFile), json: options.json });
 });
 
 withAdminOptions(
@@ -144,21 +159,22 @@ withAdminOptions(
     .option('--database <name>', 'the database of the tables', process.env.TRIBUTARY_CLICKHOUSE_DATABASE ?? 'tributary'),
   'print the explanation as one JSON object',
 ).action(async (id: string, options: AdminOptions & { database: string }) => {
-  await explainIdentity(id, { address: options.address, adminKey: adminKeyOf(options), database: options.database, json: options.json });
+  await explainIdentity(id, { address: options.address, adminKey: clientKey(ADMIN_KEY, options.adminKeyFile), database: options.database, json: options.json });
 });
 
 program
   .command('keys')
-  .description('Generate an API key; with --source, print it as a TRIBUTARY_API_KEYS entry.')
-  .option('--source <id>', 'the source the key names')
-  .action((options: { source?: string }) => {
-    const key = newKey('trib');
-    console.log(options.source === undefined ? key : `${key}=${options.source}`);
+  .description('Generate a key; with --source, an API key shown once with its line for TRIBUTARY_API_KEYS_FILE (its SHA-256, never the key).')
+  .option('--source <id>', 'the source the API key names')
+  .option('--hash', 'instead, read a keys file on stdin and print it with every key=source line as its sha256:<hex>=source line', false)
+  .action((options: { source?: string; hash: boolean }) => {
+    if (options.hash) process.stdout.write(hashKeysFile(readFileSync(0, 'utf8')));
+    else console.log(newKeyText(options.source));
   });
 
 program.parseAsync().catch((error: unknown) => {
   // Errors that explain themselves print their message alone; anything else a one-line reason, and its stack at debug level.
-  const explained = error instanceof ConfigError || error instanceof UnsupportedVersionError || error instanceof AdminQueryFailed || error instanceof DataDirInUseError || error instanceof StartFailed;
+  const explained = error instanceof ConfigError || error instanceof UnsupportedVersionError || error instanceof AdminQueryFailed || error instanceof DataDirInUseError || error instanceof StartFailed || error instanceof KeyNotFound;
   if (explained) console.error(error.message);
   else console.error(`tributary: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
   if (!explained && /^(debug|trace)$/.test(process.env.TRIBUTARY_LOG_LEVEL ?? '')) console.error(error);

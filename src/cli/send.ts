@@ -4,9 +4,10 @@
  * when any record was rejected, 2 when a call failed.
  */
 import { readFileSync } from 'node:fs';
-import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, type ServiceError } from '@grpc/grpc-js';
 import { IngestServiceClient, RecordResult, RecordStatus, type IngestResponse } from '../gen/tributary/ingest/v1/ingest_service';
 import type { Record } from '../gen/tributary/ingest/v1/record';
+import { channelCredentials, type ChannelOptions } from './channel';
 import { readRecords } from './read-records';
 
 /** What `send` needs. */
@@ -15,6 +16,8 @@ export interface SendOptions {
   readonly apiKey: string;
   readonly batchSize: number;
   readonly json: boolean;
+  /** TLS, or plaintext with --insecure. */
+  readonly channel: ChannelOptions;
 }
 
 function ingest(client: InstanceType<typeof IngestServiceClient>, records: Record[], apiKey: string): Promise<IngestResponse> {
@@ -35,7 +38,7 @@ function describe(result: RecordResult): string {
 export async function send(files: readonly string[], options: SendOptions): Promise<number> {
   const sources = files.length === 0 ? [{ name: 'stdin', text: readFileSync(0, 'utf8') }] : files.map((name) => ({ name, text: readFileSync(name, 'utf8') }));
   const records = sources.flatMap(({ name, text }) => readRecords(text, name));
-  const client = new IngestServiceClient(options.address, credentials.createInsecure());
+  const client = new IngestServiceClient(options.address, channelCredentials(options.address, options.channel));
   const counts = { ACCEPTED: 0, DUPLICATE: 0, REJECTED: 0 };
   try {
     for (let i = 0; i < records.length; i += options.batchSize) {

@@ -113,27 +113,77 @@ export interface ApiKeyEntry {
 /** The SHA-256 digest of an API key, as kept and compared by the server. */
 export const digestKey = (key: string): Buffer => createHash('sha256').update(key, 'utf8').digest();
 
-function apiKeyEntries(pairs: string[], where: string): ApiKeyEntry[] {
-  return pairs.map((pair, i) => {
-    const at = pair.lastIndexOf('=');
-    const key = pair.slice(0, at).trim();
-    const source = pair.slice(at + 1).trim();
-    if (at <= 0 || key.length < 16) throw new Error(`${where} ${i + 1} must be key=source with a key of at least 16 characters`);
+const DIGEST_PREFIX = 'sha256:';
+
+/** An entry as a keys file holds it: `sha256:<64 hex digits of the key's SHA-256>=<source>`. */
+export const apiKeyFileLine = (entry: ApiKeyEntry): string => `${DIGEST_PREFIX}${entry.digest.toString('hex')}=${entry.source}`;
+
+/**
+ * One entry: `sha256:<64 hex>=source`, or `key=source` unless
+ * `plaintextRefused` is given, which then says why a key given itself is
+ * refused. Throws an Error saying what is wrong, never quoting the key.
+ */
+export function apiKeyEntry(item: string, plaintextRefused?: (source: string) => string): ApiKeyEntry {
+  const at = item.lastIndexOf('=');
+  const key = item.slice(0, at).trim();
+  const source = item.slice(at + 1).trim();
+  const forms = `${DIGEST_PREFIX}<64 hex digits>=source${plaintextRefused === undefined ? ' or key=source' : ''}`;
+  if (at <= 0) throw new Error(`must be ${forms}`);
+  try {
     token(source);
-    return { digest: digestKey(key), source };
-  });
+  } catch (error) {
+    throw new Error(`names a source that ${(error as Error).message}`);
+  }
+  if (key.startsWith(DIGEST_PREFIX)) {
+    const hex = key.slice(DIGEST_PREFIX.length);
+    if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new Error(`must have the 64 hex digits of the key's SHA-256 after "${DIGEST_PREFIX}"`);
+    return { digest: Buffer.from(hex, 'hex'), source };
+  }
+  if (plaintextRefused !== undefined) throw new Error(plaintextRefused(source));
+  if (key.length < 16) throw new Error(`must be ${forms}, with a key of at least 16 characters`);
+  return { digest: digestKey(key), source };
 }
 
-/** A comma-separated list of key=source pairs. */
+/** A comma-separated list of entries, each key=source or sha256:<64 hex>=source. */
 export const apiKeys: Parser<readonly ApiKeyEntry[]> = (raw) =>
-  raw.trim() === '' ? [] : apiKeyEntries(raw.split(','), 'entry');
+  raw
+    .split(',')
+    .filter((item) => item.trim() !== '')
+    .map((item, i) => {
+      try {
+        return apiKeyEntry(item);
+      } catch (error) {
+        throw new Error(`entry ${i + 1} ${(error as Error).message}`);
+      }
+    });
 
-/** The path of a file of key=source lines ("#" starts a comment); empty for none. */
-export const apiKeysFile: Parser<readonly ApiKeyEntry[]> = (raw) => {
-  if (raw.trim() === '') return [];
-  const lines = readFileSync(raw.trim(), 'utf8')
-    .split('\n')
-    .map((line) => line.replace(/#.*/, '').trim())
-    .filter((line) => line !== '');
-  return apiKeyEntries(lines, 'line');
+/**
+ * The entries of a keys file's text: one sha256:<64 hex>=source per line,
+ * "#" starting a comment. Throws an Error naming every bad line by its number
+ * in the file (each also in its `problems`); a key given itself (key=source)
+ * is refused with how to convert the file.
+ */
+export function apiKeysFileEntries(path: string, text: string): ApiKeyEntry[] {
+  const refused = (source: string) =>
+    `holds a key itself (key=source), and this file keeps only each key's SHA-256: convert the file with \`npx tributary keys --hash < ${path} > ${path}.new\` and move ${path}.new over it, or write the line as ${DIGEST_PREFIX}<64 hex digits of the key's SHA-256>=${source}`;
+  const problems: string[] = [];
+  const entries: ApiKeyEntry[] = [];
+  text.split('\n').forEach((line, i) => {
+    const item = line.replace(/#.*/, '').trim();
+    if (item === '') return;
+    try {
+      entries.push(apiKeyEntry(item, refused));
+    } catch (error) {
+      problems.push(`line ${i + 1} ${(error as Error).message}`);
+    }
+  });
+  if (problems.length > 0) throw Object.assign(new Error(problems.join('; ')), { problems });
+  return entries;
+}
+
+/** The path of a keys file (see {@link apiKeysFileEntries}), checked now; empty for none. */
+export const apiKeysFile: Parser<string> = (raw) => {
+  const path = raw.trim();
+  if (path !== '') apiKeysFileEntries(path, readFileSync(path, 'utf8'));
+  return path;
 };

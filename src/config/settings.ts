@@ -13,23 +13,32 @@ export interface Setting<T> {
   readonly fallback: string;
   readonly parse: Parser<T>;
   readonly doc: string;
+  /** A secret is read from the environment only, never from a command-line flag, where `ps` would show it. */
+  readonly secret: boolean;
 }
 
-const setting = <T>(env: string, fallback: string, parse: Parser<T>, doc: string): Setting<T> => ({ env, fallback, parse, doc });
+const setting = <T>(env: string, fallback: string, parse: Parser<T>, doc: string): Setting<T> => ({ env, fallback, parse, doc, secret: false });
+/** A secret setting: empty by default, and never a flag. */
+const secret = <T>(env: string, parse: Parser<T>, doc: string): Setting<T> => ({ ...setting(env, '', parse, doc), secret: true });
 const limit = (env: string, value: number, doc: string): Setting<number> => setting(env, String(value), integer(1, 1_000_000_000), doc);
 
 /** The settings table. */
 export const SETTINGS = {
   grpcAddr: setting('TRIBUTARY_GRPC_ADDR', '127.0.0.1:50051', hostPort, 'Address the gRPC server listens on (port 0 picks a free port).'),
-  apiKeys: setting('TRIBUTARY_API_KEYS', '', apiKeys, 'API keys as key=source pairs, comma-separated; a key has at least 16 characters.'),
-  apiKeysFile: setting('TRIBUTARY_API_KEYS_FILE', '', apiKeysFile, 'A file of key=source lines, added to TRIBUTARY_API_KEYS.'),
+  apiKeys: secret('TRIBUTARY_API_KEYS', apiKeys, 'API keys, comma-separated: key=source (a key of at least 16 characters) or sha256:<hex of the SHA-256 of the key>=source.'),
+  apiKeysFile: setting('TRIBUTARY_API_KEYS_FILE', '', apiKeysFile, 'A file of sha256:<hex of the SHA-256 of the key>=source lines (never the keys themselves), added to TRIBUTARY_API_KEYS; a change takes effect within 5 s without a restart, and a bad change is refused and the last good keys stay (docs/configuration.md).'),
   sourcesFile: setting('TRIBUTARY_SOURCES_FILE', '', text, 'A JSON file of per-source settings (trusted, identitySecret, rateLimit), reloaded within seconds when it changes; a bad change is refused and the last good file stays (docs/configuration.md).'),
+  tlsCertFile: setting('TRIBUTARY_TLS_CERT_FILE', '', text, 'PEM certificate (chain) of the gRPC and HTTP listeners; set it with TRIBUTARY_TLS_KEY_FILE to serve TLS only. Reloaded within seconds when the file changes.'),
+  tlsKeyFile: setting('TRIBUTARY_TLS_KEY_FILE', '', text, 'PEM private key of TRIBUTARY_TLS_CERT_FILE.'),
+  tlsClientCaFile: setting('TRIBUTARY_TLS_CLIENT_CA_FILE', '', text, "PEM CA of clients' certificates: when set, both listeners require a client certificate it signed (mutual TLS)."),
   httpAddr: setting('TRIBUTARY_HTTP_ADDR', '127.0.0.1:8080', hostPort, 'Address of the HTTP endpoint of serve, gateway and sink: /healthz, /readyz, /metrics, and the admin query where the sink runs.'),
   corsOrigins: setting('TRIBUTARY_CORS_ORIGINS', '', origins, 'Browser origins allowed to call gRPC-Web on the HTTP endpoint, comma-separated (https://app.example.com, or * for any); none by default.'),
   grpcWebMaxBodyBytes: setting('TRIBUTARY_GRPC_WEB_MAX_BODY', '8MiB', byteSize(1024), 'Largest gRPC-Web request body (all its frames), and largest body of the HTTP doors (Connect, Intempt, Segment) before and after gzip; larger is RESOURCE_EXHAUSTED (413).'),
   contextFromConnection: setting('TRIBUTARY_CONTEXT_FROM_CONNECTION', 'true', boolean, "Whether the HTTP doors fill a record's context.ip and context.user_agent, when it has none, from the connection."),
   trustedProxies: setting('TRIBUTARY_TRUSTED_PROXIES', '', ipAddresses, 'Peer addresses of proxies whose X-Forwarded-For names the client, comma-separated; from any other peer the header is ignored.'),
-  adminKey: setting('TRIBUTARY_ADMIN_KEY', '', text, 'Bearer key of the admin query endpoint; serve creates one in dev mode when empty.'),
+  authFailureLimit: setting('TRIBUTARY_AUTH_FAILURE_LIMIT', '20', integer(1, 1_000_000), 'Failed authentications (a missing or unknown key) one client address may make within TRIBUTARY_AUTH_FAILURE_WINDOW; after that it is answered RESOURCE_EXHAUSTED (429 with Retry-After) until the window passes, without a key compared or a body read.'),
+  authFailureWindowMs: setting('TRIBUTARY_AUTH_FAILURE_WINDOW', '1m', duration(1000), "The window of TRIBUTARY_AUTH_FAILURE_LIMIT, from a client address's first failed authentication."),
+  adminKey: secret('TRIBUTARY_ADMIN_KEY', text, 'Bearer key of the admin query endpoint; serve creates one in dev mode when empty.'),
   adminQueryMaxRows: setting('TRIBUTARY_ADMIN_QUERY_MAX_ROWS', '10000', integer(1, 10_000_000), 'Most rows an admin query answers; the answer says when it was cut.'),
   adminQueryMaxBytes: setting('TRIBUTARY_ADMIN_QUERY_MAX_BYTES', '16MiB', byteSize(1024), 'Most bytes of rows (as JSON) an admin query answers; the answer says when it was cut.'),
   adminQueryTimeoutMs: setting('TRIBUTARY_ADMIN_QUERY_TIMEOUT', '30s', duration(1000), 'Longest an admin query runs before the engine stops it.'),
@@ -39,8 +48,8 @@ export const SETTINGS = {
   natsCredsFile: setting('NATS_CREDS_FILE', '', text, 'A NATS creds file (user JWT and nkey seed) to connect with.'),
   natsNkeySeedFile: setting('NATS_NKEY_SEED_FILE', '', text, 'A file holding the nkey seed to connect to NATS with.'),
   natsUser: setting('NATS_USER', '', text, 'User name to connect to NATS with (with NATS_PASSWORD); serve sets its own for the nats-server it runs.'),
-  natsPassword: setting('NATS_PASSWORD', '', text, 'Password of NATS_USER.'),
-  natsToken: setting('NATS_TOKEN', '', text, 'A token to connect to NATS with.'),
+  natsPassword: secret('NATS_PASSWORD', text, 'Password of NATS_USER.'),
+  natsToken: secret('NATS_TOKEN', text, 'A token to connect to NATS with.'),
   natsTlsCaFile: setting('NATS_TLS_CA_FILE', '', text, "PEM file of the CA that signed the NATS servers' certificates; set it (or a client certificate) to require TLS."),
   natsTlsCertFile: setting('NATS_TLS_CERT_FILE', '', text, 'PEM client certificate for NATS servers that verify clients (mutual TLS), with NATS_TLS_KEY_FILE.'),
   natsTlsKeyFile: setting('NATS_TLS_KEY_FILE', '', text, 'PEM private key of NATS_TLS_CERT_FILE.'),

@@ -1,21 +1,18 @@
 /**
  * The sources file (TRIBUTARY_SOURCES_FILE): per-source settings in JSON,
  * checked field by field with errors that name the source and the field,
- * and watched: a change takes effect within seconds without a restart, and
- * a bad new file is refused (logged) while the last good one stays in
- * force. JSON rather than YAML: no parser to add, and the same file can be
- * made by any tool (docs/decisions.md).
+ * and watched (src/config/watched-file.ts): a change takes effect within
+ * seconds without a restart, and a bad new file is refused (logged) while
+ * the last good one stays in force. JSON rather than YAML: no parser to
+ * add, and the same file can be made by any tool (docs/decisions.md).
  *
  *     { "sources": { "web": { "trusted": false, "identitySecret": "…",
  *                             "rateLimit": { "recordsPerSecond": 500, "burst": 1000 } } } }
  */
-import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { Logger } from 'pino';
 import { token } from './parsers';
 import { DEFAULT_SOURCE_SETTINGS, type RateLimit, type SourceLookup, type SourceSettings } from './source-settings';
-
-/** How often the file is looked at for a change. */
-const POLL_MS = 1000;
+import { WatchedFile } from './watched-file';
 
 /** The file could not be used; `problems` lists every reason, each naming its source and field. */
 export class SourcesFileError extends Error {
@@ -92,38 +89,18 @@ export function parseSourcesFile(path: string, text: string): ReadonlyMap<string
 
 /** A watched sources file: its settings now, reloaded when it changes. */
 export class SourcesFile {
-  private settings: ReadonlyMap<string, SourceSettings>;
-
-  private constructor(
-    private readonly path: string,
-    private readonly logger: Logger,
-  ) {
-    this.settings = parseSourcesFile(path, readFileSync(path, 'utf8'));
-  }
+  private constructor(private readonly file: WatchedFile<ReadonlyMap<string, SourceSettings>>) {}
 
   /** Reads `path` (throwing SourcesFileError when it is not valid) and watches it from then on. */
   static open(path: string, logger: Logger): SourcesFile {
-    const file = new SourcesFile(path, logger);
-    watchFile(path, { interval: POLL_MS }, () => file.reload());
-    logger.info({ path, sources: file.settings.size }, 'sources file loaded');
-    return file;
+    return new SourcesFile(WatchedFile.open(path, { name: 'sources file', parse: parseSourcesFile, summary: (settings) => ({ sources: settings.size }) }, logger));
   }
 
   /** The settings in force for a source. */
-  readonly lookup: SourceLookup = (sourceId) => this.settings.get(sourceId) ?? DEFAULT_SOURCE_SETTINGS;
+  readonly lookup: SourceLookup = (sourceId) => this.file.value.get(sourceId) ?? DEFAULT_SOURCE_SETTINGS;
 
   /** Stops watching. */
   close(): void {
-    unwatchFile(this.path);
-  }
-
-  private reload(): void {
-    try {
-      this.settings = parseSourcesFile(this.path, readFileSync(this.path, 'utf8'));
-      this.logger.info({ path: this.path, sources: this.settings.size }, 'sources file reloaded');
-    } catch (error) {
-      const problems = error instanceof SourcesFileError ? error.problems : [(error as Error).message];
-      this.logger.error({ path: this.path, problems }, 'the changed sources file is refused; the last good one stays in force');
-    }
+    this.file.close();
   }
 }

@@ -11,7 +11,7 @@ export const Reason = Object.freeze({
   REQUIRED: 'REQUIRED',
   /** A string is longer than its limit. */
   TOO_LONG: 'TOO_LONG',
-  /** A string has characters or a shape its field does not allow. */
+  /** A string has characters or a shape its field does not allow (on the JSON doors, a lone surrogate: see docs/http.md). */
   INVALID_FORMAT: 'INVALID_FORMAT',
   /** A value is not one the field allows (unknown enum, self-alias, empty tag, non-finite number). */
   INVALID_VALUE: 'INVALID_VALUE',

@@ -3,7 +3,7 @@
  * the IngestError table, and google.rpc.Status details (ErrorInfo, BadRequest,
  * RetryInfo) in the `grpc-status-details-bin` trailer, as Google APIs do.
  */
-import { Metadata, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, type StatusObject } from '@grpc/grpc-js';
 import { BadRequest, ErrorInfo, RetryInfo } from '../gen/google/rpc/error_details';
 import { Status } from '../gen/google/rpc/status';
 import { asIngestError, type IngestError } from './ingest-error';
@@ -32,8 +32,8 @@ export function toRpcStatus(error: IngestError): Status {
   return { code: error.code, message: error.message, details };
 }
 
-/** The error a grpc-js handler passes to its callback (or emits on a stream) for any failure. */
-export function toServiceError(failure: unknown): Partial<ServiceError> {
+/** The status a grpc-js handler passes to its callback (or emits on a stream, or an interceptor ends a call with) for any failure. */
+export function toServiceError(failure: unknown): StatusObject {
   const error = asIngestError(failure);
   const metadata = new Metadata();
   metadata.set(STATUS_DETAILS_KEY, Buffer.from(Status.encode(toRpcStatus(error)).finish()));

@@ -12,8 +12,14 @@ export const ERROR_REASONS = Object.freeze({
   MISSING_API_KEY: { code: status.UNAUTHENTICATED, retryable: false },
   /** The call's API key is not known to the server. */
   UNKNOWN_API_KEY: { code: status.UNAUTHENTICATED, retryable: false },
-  /** The request could not be decoded as an IngestRequest. */
+  /** The client's address failed to authenticate too often of late; no key is compared until its window passes. */
+  AUTH_THROTTLED: { code: status.RESOURCE_EXHAUSTED, retryable: true },
+  /** The request could not be decoded as an IngestRequest (or, on the HTTP doors, its body is not JSON or does not gunzip). */
   MALFORMED_REQUEST: { code: status.INVALID_ARGUMENT, retryable: false },
+  /** A JSON body nests deeper than any valid request can. */
+  TOO_DEEP: { code: status.INVALID_ARGUMENT, retryable: false },
+  /** The body's content type or content encoding is not one the door reads. */
+  UNSUPPORTED_MEDIA_TYPE: { code: status.UNIMPLEMENTED, retryable: false },
   /** The request has no record. */
   EMPTY_BATCH: { code: status.INVALID_ARGUMENT, retryable: false },
   /** The request has more records than the server allows. */
@@ -22,6 +28,8 @@ export const ERROR_REASONS = Object.freeze({
   REQUEST_TOO_LARGE: { code: status.RESOURCE_EXHAUSTED, retryable: false },
   /** Too many records are waiting for the stream; retry after a pause. */
   OVERLOADED: { code: status.RESOURCE_EXHAUSTED, retryable: true },
+  /** The source sends more records than its rate limit (the sources file) allows; retry after the RetryInfo delay. */
+  RATE_LIMITED: { code: status.RESOURCE_EXHAUSTED, retryable: true },
   /** The stream is full and refuses new records until the sink catches up. */
   STREAM_FULL: { code: status.RESOURCE_EXHAUSTED, retryable: true },
   /** The stream could not be reached or did not confirm in time; retry with the same event ids. */
@@ -51,6 +59,8 @@ export interface IngestErrorOptions {
   readonly violations?: readonly RequestFieldViolation[];
   /** Facts for programs, such as the limit that was passed; sent in google.rpc.ErrorInfo. */
   readonly metadata?: { readonly [key: string]: string };
+  /** For a retryable failure that knows when a retry can succeed (a throttle's window), how long to wait instead of RETRY_AFTER_MS. */
+  readonly retryAfterMs?: number;
 }
 
 /** A failure of a whole call. */
@@ -80,7 +90,7 @@ export class IngestError extends Error {
    * that tells a client to retry a RESOURCE_EXHAUSTED. Undefined otherwise.
    */
   get retryAfterMs(): number | undefined {
-    return this.retryable ? RETRY_AFTER_MS : undefined;
+    return this.retryable ? (this.options.retryAfterMs ?? RETRY_AFTER_MS) : undefined;
   }
 }
 

@@ -3,8 +3,12 @@
  * ingest(), the gRPC server with health and reflection, and a graceful stop
  * (stop taking calls, finish those in flight, drain NATS).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import { openApiKeysFile } from '../config/api-keys-file';
 import { validationLimits } from '../config/load';
 import type { Config } from '../config/settings';
 import { Metrics } from '../observability/metrics';
@@ -12,7 +16,13 @@ import { JetStreamPublisher } from '../publish/jetstream-publisher';
 import { StartCancelled, StartWaits } from '../lifecycle/start-waits';
 import { openNatsLink, setUpJetStream } from '../stream/set-up';
 import { ensureStream, streamConfig } from '../stream/stream-definition';
+import { grpcServerCredentials, serverTlsOf } from '../tls/server-tls';
+import { noSourceSettings, type SourceLookup } from '../config/source-settings';
 import { ApiKeyRing } from './auth';
+import { SourceRateLimits } from './rate-limits';
+import { AuthGate } from './auth-gate';
+import { MAX_TRACKED_ADDRESSES } from './auth-throttle';
+import { authInterceptor } from './grpc-auth';
 import { ingestHandlers, ingestServiceDefinition } from './grpc-service';
 import { GatewayHealth } from './health';
 import { createIngest } from './ingest';
@@ -27,6 +37,8 @@ const RECEIVE_CAP_FACTOR = 4;
 export interface Gateway {
   /** The port the gRPC server listens on. */
   readonly port: number;
+  /** Where the in-process gRPC-Web bridge reaches the server when it is not the port itself: a private socket, with TLS. */
+  readonly bridgeTarget: string | undefined;
   /** Records published and waiting for their PubAck. */
   readonly inFlight: number;
   /** Whether the gateway can reach the stream now. */
@@ -37,9 +49,9 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-function bind(server: Server, address: string): Promise<number> {
+function bind(server: Server, address: string, credentials: ServerCredentials): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(address, ServerCredentials.createInsecure(), (error, port) => (error === null ? resolve(port) : reject(error)));
+    server.bindAsync(address, credentials, (error, port) => (error === null ? resolve(port) : reject(error)));
   });
 }
 
@@ -58,13 +70,19 @@ function shutdown(server: Server, timeoutMs: number): Promise<void> {
 
 /**
  * Starts the gateway, waiting (as `waits` bounds it) for NATS and the
- * stream; fails when they cannot be had in time.
+ * stream; fails when they cannot be had in time. `sources` gives each
+ * source's rate limit, read at each call (a reloaded sources file counts).
  */
-export async function startGateway(config: Config, logger: Logger, metrics: Metrics = new Metrics(), waits = new StartWaits(logger, config.startTimeoutMs)): Promise<Gateway> {
-  const keys = new ApiKeyRing([...config.apiKeys, ...config.apiKeysFile]);
+export async function startGateway(config: Config, logger: Logger, metrics: Metrics = new Metrics(), waits = new StartWaits(logger, config.startTimeoutMs), sources: SourceLookup = noSourceSettings): Promise<Gateway> {
+  // The keys file is watched: the ring reads the keys in force at each call.
+  const keysFile = config.apiKeysFile === '' ? undefined : openApiKeysFile(config.apiKeysFile, logger);
+  const keys = new ApiKeyRing(() => (keysFile === undefined ? config.apiKeys : [...config.apiKeys, ...keysFile.value]));
   if (keys.size === 0) logger.warn('no API key is configured: every call will be answered UNAUTHENTICATED');
 
-  const link = await openNatsLink(waits, 'gateway', config, logger);
+  const link = await openNatsLink(waits, 'gateway', config, logger).catch((error: unknown) => {
+    keysFile?.close();
+    throw error;
+  });
   const stopping = new AbortController();
   try {
     const definition = streamConfig(config);
@@ -92,19 +110,28 @@ export async function startGateway(config: Config, logger: Logger, metrics: Metr
       maxRecordsPerRequest: config.maxRecordsPerRequest,
       now: () => new Date(),
       metrics,
+      rateLimits: new SourceRateLimits(sources),
     });
 
-    const server = new Server({ 'grpc.max_receive_message_length': config.maxRequestBytes * RECEIVE_CAP_FACTOR });
-    server.addService(ingestServiceDefinition(config.maxRequestBytes, limits), ingestHandlers(ingest, keys, config.maxRequestBytes, limits));
+    // One gate for gRPC, gRPC-Web (through gRPC) and the HTTP doors, so failed authentications count once per client address.
+    const gate = new AuthGate(keys, { maxFailures: config.authFailureLimit, windowMs: config.authFailureWindowMs, maxAddresses: MAX_TRACKED_ADDRESSES, now: Date.now });
+    const server = new Server({ 'grpc.max_receive_message_length': config.maxRequestBytes * RECEIVE_CAP_FACTOR, interceptors: [authInterceptor(gate, config.trustedProxies)] });
+    server.addService(ingestServiceDefinition(config.maxRequestBytes, limits), ingestHandlers(ingest, config.maxRequestBytes, limits));
     health.addToServer(server);
     addReflection(server);
-    const port = await bind(server, config.grpcAddr);
+    const tls = serverTlsOf(config);
+    const port = await bind(server, config.grpcAddr, grpcServerCredentials(tls));
+    // With TLS, the in-process gRPC-Web bridge reaches the server through a socket only this user can open (a
+    // private folder), so it needs no certificate of its own; clients still meet TLS (and mTLS) on both ports.
+    const socketDir = tls === undefined ? undefined : mkdtempSync(join(tmpdir(), 'tributary-grpc-'));
+    const bridgeTarget = socketDir === undefined ? undefined : `unix:${join(socketDir, 'grpc.sock')}`;
+    if (bridgeTarget !== undefined) await bind(server, bridgeTarget, ServerCredentials.createInsecure());
     health.set(link.connected);
-    logger.info({ address: config.grpcAddr, port, stream: config.stream, sources: keys.size }, 'gateway listening');
+    logger.info({ address: config.grpcAddr, port, tls: tls !== undefined, mutualTls: (tls?.clientCaFile ?? '') !== '', stream: config.stream, sources: keys.size }, 'gateway listening');
 
     const httpDoors = new HttpDoors({
       ingest,
-      keys,
+      gate,
       limits,
       maxBodyBytes: config.grpcWebMaxBodyBytes,
       maxRequestBytes: config.maxRequestBytes,
@@ -115,6 +142,7 @@ export async function startGateway(config: Config, logger: Logger, metrics: Metr
 
     return {
       port,
+      bridgeTarget,
       httpDoors,
       get inFlight() {
         return publisher.inFlight;
@@ -126,13 +154,16 @@ export async function startGateway(config: Config, logger: Logger, metrics: Metr
         stopping.abort();
         health.set(false);
         await shutdown(server, config.shutdownTimeoutMs);
+        if (socketDir !== undefined) rmSync(socketDir, { recursive: true, force: true });
         publisher.close();
+        keysFile?.close();
         await link.drain();
         logger.info('gateway stopped');
       },
     };
   } catch (error) {
     // A start that fails leaves nothing running: an open connection would keep reconnecting, and the process alive.
+    keysFile?.close();
     await link.drain();
     throw error;
   }

@@ -5,12 +5,12 @@
  * order, working on several at once but pausing the stream when too many wait.
  */
 import { once } from 'node:events';
-import type { Metadata, sendUnaryData, ServerDuplexStream, ServerUnaryCall, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { sendUnaryData, ServerDuplexStream, ServerUnaryCall, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { ValidationLimits } from '../contract';
 import { IngestError } from '../errors/ingest-error';
 import { toServiceError } from '../errors/grpc-status';
 import { IngestServiceService, type IngestResponse } from '../gen/tributary/ingest/v1/ingest_service';
-import type { ApiKeyRing } from './auth';
+import { sourceOf } from './grpc-auth';
 import type { Ingest } from './ingest';
 import { readRequestFrame, type RequestFrame } from './request-frame';
 import { connectionFromMetadata, type Connection } from './http/connection';
@@ -26,11 +26,6 @@ export function ingestServiceDefinition(maxRequestBytes: number, limits: Validat
     ingest: { ...IngestServiceService.ingest, requestDeserialize },
     ingestStream: { ...IngestServiceService.ingestStream, requestDeserialize },
   };
-}
-
-function authorizationOf(metadata: Metadata): string | undefined {
-  const value = metadata.get('authorization')[0];
-  return typeof value === 'string' ? value : undefined;
 }
 
 /**
@@ -51,12 +46,16 @@ export async function ingestFrame(ingest: Ingest, sourceId: string, frame: Reque
   return ingest({ sourceId, records, sentAt: frame.sentAt });
 }
 
-/** The handlers of IngestService; `limits` check the records the bridge's connection context changes. */
-export function ingestHandlers(ingest: Ingest, keys: ApiKeyRing, maxRequestBytes: number, limits: ValidationLimits): UntypedServiceImplementation {
+/**
+ * The handlers of IngestService, for calls that the auth interceptor
+ * (grpc-auth.ts) has authenticated; `limits` check the records the bridge's
+ * connection context changes.
+ */
+export function ingestHandlers(ingest: Ingest, maxRequestBytes: number, limits: ValidationLimits): UntypedServiceImplementation {
   return {
     ingest(call: ServerUnaryCall<RequestFrame, IngestResponse>, callback: sendUnaryData<IngestResponse>): void {
       Promise.resolve()
-        .then(() => ingestFrame(ingest, keys.sourceFor(authorizationOf(call.metadata)), call.request, maxRequestBytes, limits, connectionFromMetadata(call.metadata)))
+        .then(() => ingestFrame(ingest, sourceOf(call.metadata), call.request, maxRequestBytes, limits, connectionFromMetadata(call.metadata)))
         .then(
           (response) => callback(null, response),
           (error: unknown) => callback(toServiceError(error)),
@@ -67,7 +66,7 @@ export function ingestHandlers(ingest: Ingest, keys: ApiKeyRing, maxRequestBytes
       let sourceId: string;
       const connection = connectionFromMetadata(call.metadata);
       try {
-        sourceId = keys.sourceFor(authorizationOf(call.metadata));
+        sourceId = sourceOf(call.metadata);
       } catch (error) {
         call.emit('error', toServiceError(error));
         return;

@@ -4,8 +4,10 @@
  * server, frames passed through both ways. The response's trailers become
  * the final frame of the body. Handles the binary and "-text" (base64)
  * forms, metadata both ways, deadlines (grpc-timeout, enforced by grpc-js),
- * cancellation when the browser goes away, a body-size limit, and CORS.
+ * cancellation when the browser goes away, a body-size limit, and CORS. No
+ * byte of a body is read before the gRPC server has authenticated its call.
  */
+import { connect as netConnect } from 'node:net';
 import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { status as Status } from '@grpc/grpc-js';
@@ -13,6 +15,7 @@ import type { Logger } from 'pino';
 import { encodeFrame, encodeTrailers, TRAILER_FLAG } from '../../sdk/src/grpc-web/frames';
 import { CorsPolicy } from './cors';
 import { Base64Decoder, Base64Encoder } from './grpc-web-text';
+import { bridgePeerHeaders } from './client-address';
 import { connectionHeaders, connectionOf, type Connection } from './http/connection';
 
 /** Request headers that belong to HTTP/1 or the browser, not to gRPC metadata. */
@@ -31,9 +34,12 @@ const BRIDGE_HEADER_PREFIX = 'x-tributary-';
 /** Response headers of the grpc-js server that are not metadata for the browser. */
 const NOT_RESPONSE_METADATA = new Set([':status', 'content-type', 'date', 'grpc-accept-encoding', 'grpc-encoding', 'accept-encoding']);
 
+/** The prefix of a target that is a local socket's path. */
+const UNIX = 'unix:';
+
 /** Where the bridge sends calls, and its limits. */
 export interface GrpcWebOptions {
-  /** The grpc-js server, host:port. */
+  /** The grpc-js server: host:port, or `unix:<path>` for a local socket. */
   readonly target: string;
   readonly corsOrigins: readonly string[];
   /** Largest request body, in bytes before any base64 decoding. */
@@ -67,29 +73,44 @@ export function responseMetadata(headers: IncomingHttpHeaders): Record<string, s
   return metadata;
 }
 
-/** One call through the bridge: the browser's request and response, and the HTTP/2 stream between. */
+/**
+ * One call through the bridge: the browser's request and response, and the
+ * HTTP/2 stream between. The body is sent only once grpc-js has taken the
+ * call: its auth interceptor (grpc-auth.ts) answers headers at once for a
+ * call it lets through, and a status for one it refuses, before any body.
+ */
 class BridgedCall {
   private readonly text: boolean;
   private readonly encoder = new Base64Encoder();
   private upstream: ClientHttp2Stream | undefined;
+  /** The response metadata grpc-js sent, for the browser's headers. */
+  private metadata: Record<string, string> = {};
   private headersSent = false;
   private finished = false;
+  private released = false;
 
+  /** `closed` runs once, when the HTTP/2 stream to grpc-js closes or the bridge closes it. */
   constructor(
     private readonly request: IncomingMessage,
     private readonly response: ServerResponse,
     private readonly cors: CorsPolicy,
+    private readonly closed: () => void,
   ) {
     this.text = (request.headers['content-type'] ?? '').startsWith('application/grpc-web-text');
     response.on('close', () => {
-      if (!this.finished) this.upstream?.close(constants.NGHTTP2_CANCEL);
+      if (!this.finished) this.closeUpstream(constants.NGHTTP2_CANCEL);
     });
   }
 
-  /** Sends the call to grpc-js and streams the request body into it, within `maxBodyBytes`; `closed` runs when the HTTP/2 stream closes. */
-  start(session: ClientHttp2Session, maxBodyBytes: number, connection: Connection | undefined, closed: () => void): void {
+  /**
+   * Sends the call to grpc-js and, once it has taken the call, streams the
+   * request body into it within `maxBodyBytes`; a call refused at once (a
+   * missing or unknown key) has none of its body read.
+   */
+  start(session: ClientHttp2Session, maxBodyBytes: number, connection: Connection | undefined): void {
     const upstream = session.request({
       ...requestMetadata(this.request.headers),
+      ...bridgePeerHeaders(this.request.socket.remoteAddress),
       ...(connection === undefined ? {} : connectionHeaders(connection)),
       ':method': 'POST',
       ':path': this.request.url ?? '/',
@@ -98,35 +119,56 @@ class BridgedCall {
       'grpc-accept-encoding': 'identity',
     });
     this.upstream = upstream;
-    upstream.on('close', closed);
+    upstream.on('close', () => this.release());
     upstream.on('response', (headers) => {
-      if (headers['grpc-status'] !== undefined) return this.finish(responseMetadata(headers));
-      this.writeHead(responseMetadata(headers));
+      if (headers['grpc-status'] === undefined) {
+        this.metadata = responseMetadata(headers);
+        return this.sendBody(upstream, maxBodyBytes);
+      }
+      // Refused before its body was read: the body stays unread, and a connection with some of it still to come is closed.
+      this.closeUpstream(constants.NGHTTP2_NO_ERROR);
+      if (!this.request.complete) this.closeConnection();
+      this.finish(responseMetadata(headers));
     });
     upstream.on('data', (chunk: Buffer) => this.write(chunk));
     upstream.on('trailers', (trailers) => this.finish(responseMetadata(trailers)));
     upstream.on('end', () => this.finish({ 'grpc-status': String(Status.INTERNAL), 'grpc-message': 'the call ended without a status' }));
     upstream.on('error', (error) => this.finish({ 'grpc-status': String(Status.UNAVAILABLE), 'grpc-message': `the gateway did not answer: ${error.message}` }));
+  }
 
+  /**
+   * Streams the request body into the call, within `maxBodyBytes`. A body
+   * declared larger is refused before any of it is read: up to DRAIN_FACTOR
+   * times the limit it is read and dropped after the answer, so a client still
+   * sending it gets the answer (an SDK then splits its batch) rather than a
+   * connection closed under it; a larger one closes the connection.
+   */
+  private sendBody(upstream: ClientHttp2Stream, maxBodyBytes: number): void {
+    const tooLarge = `the request body is larger than ${maxBodyBytes} bytes`;
+    const declared = Number(this.request.headers['content-length'] ?? 0);
+    if (declared > maxBodyBytes) {
+      this.closeUpstream(constants.NGHTTP2_CANCEL);
+      return this.fail(Status.RESOURCE_EXHAUSTED, tooLarge, declared > DRAIN_FACTOR * maxBodyBytes);
+    }
     const decoder = this.text ? new Base64Decoder() : undefined;
     let received = 0;
     this.request.on('data', (chunk: Buffer) => {
       received += chunk.length;
       if (received > maxBodyBytes) {
-        upstream.close(constants.NGHTTP2_CANCEL);
+        this.closeUpstream(constants.NGHTTP2_CANCEL);
         this.request.pause();
-        return this.fail(Status.RESOURCE_EXHAUSTED, `the request body is larger than ${maxBodyBytes} bytes`, true);
+        return this.fail(Status.RESOURCE_EXHAUSTED, tooLarge, true);
       }
       try {
         upstream.write(decoder === undefined ? chunk : decoder.push(chunk.toString('latin1')));
       } catch {
-        upstream.close(constants.NGHTTP2_CANCEL);
+        this.closeUpstream(constants.NGHTTP2_CANCEL);
         this.fail(Status.INVALID_ARGUMENT, 'the grpc-web-text body is not valid base64');
       }
     });
     this.request.on('end', () => {
       if (decoder?.incomplete === true) {
-        upstream.close(constants.NGHTTP2_CANCEL);
+        this.closeUpstream(constants.NGHTTP2_CANCEL);
         return this.fail(Status.INVALID_ARGUMENT, 'the grpc-web-text body ends part-way through a base64 group');
       }
       upstream.end();
@@ -134,24 +176,41 @@ class BridgedCall {
   }
 
   /** Answers with a status of the bridge's own, as a trailer frame. */
-  fail(code: Status, message: string, closeConnection = false): void {
-    if (closeConnection && !this.headersSent) this.response.setHeader('connection', 'close');
+  private fail(code: Status, message: string, closeConnection = false): void {
+    if (closeConnection) this.closeConnection();
     this.finish({ 'grpc-status': String(code), 'grpc-message': encodeURIComponent(message) });
   }
 
-  private writeHead(metadata: Record<string, string>): void {
+  /** Closes the browser's connection after the answer, when the answer has not started. */
+  private closeConnection(): void {
+    if (!this.headersSent) this.response.setHeader('connection', 'close');
+  }
+
+  /** Closes the HTTP/2 stream to grpc-js; the call no longer counts as open. */
+  private closeUpstream(code: number): void {
+    this.upstream?.close(code);
+    this.release();
+  }
+
+  private release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.closed();
+  }
+
+  private writeHead(): void {
     if (this.headersSent) return;
     this.headersSent = true;
     this.response.writeHead(200, {
       'content-type': this.text ? 'application/grpc-web-text+proto' : 'application/grpc-web+proto',
-      ...metadata,
-      ...this.cors.responseHeaders(this.request.headers.origin, Object.keys(metadata)),
+      ...this.metadata,
+      ...this.cors.responseHeaders(this.request.headers.origin, Object.keys(this.metadata)),
     });
   }
 
   private write(bytes: Uint8Array): void {
     if (this.finished) return;
-    this.writeHead({});
+    this.writeHead();
     this.response.write(this.text ? this.encoder.push(bytes) : bytes);
   }
 
@@ -176,17 +235,10 @@ export class GrpcWebBridge {
   /** Serves a preflight or a gRPC-Web call (see {@link isGrpcWeb}). */
   handle(request: IncomingMessage, response: ServerResponse): void {
     if (!this.cors.admit(request, response)) return;
-    const call = new BridgedCall(request, response, this.cors);
-    const declared = Number(request.headers['content-length'] ?? 0);
-    if (declared > this.options.maxBodyBytes) {
-      // Up to DRAIN_FACTOR times the limit, the body is read and dropped after the answer, so a client still sending it gets
-      // the answer (an SDK then splits its batch) instead of a connection closed under it; a larger body closes the connection.
-      call.fail(Status.RESOURCE_EXHAUSTED, `the request body is larger than ${this.options.maxBodyBytes} bytes`, declared > DRAIN_FACTOR * this.options.maxBodyBytes);
-      return;
-    }
+    const call = new BridgedCall(request, response, this.cors, () => this.open--);
     this.open++;
     const context = this.options.connectionContext;
-    call.start(this.connection(), this.options.maxBodyBytes, context === undefined ? undefined : connectionOf(request, context.trustedProxies), () => this.open--);
+    call.start(this.connection(), this.options.maxBodyBytes, context === undefined ? undefined : connectionOf(request, context.trustedProxies));
   }
 
   /** Calls whose HTTP/2 stream to grpc-js is still open. */
@@ -196,7 +248,8 @@ export class GrpcWebBridge {
 
   private connection(): ClientHttp2Session {
     if (this.session === undefined || this.session.closed || this.session.destroyed) {
-      const session = connect(`http://${this.options.target}`);
+      const target = this.options.target;
+      const session = target.startsWith(UNIX) ? connect('http://localhost', { createConnection: () => netConnect(target.slice(UNIX.length)) }) : connect(`http://${target}`);
       session.on('error', (error) => this.options.logger.warn({ err: error }, 'gRPC-Web bridge lost its connection to the gRPC server'));
       session.on('close', () => {
         if (this.session === session) this.session = undefined;

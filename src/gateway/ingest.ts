@@ -12,6 +12,7 @@ import { EnvelopeEncoder } from '../publish/envelope';
 import type { OutboundMessage, RecordPublisher } from '../publish/publisher';
 import { messageId, subjectFor } from '../publish/subjects';
 import type { Metrics } from '../observability/metrics';
+import type { SourceRateLimits } from './rate-limits';
 import type { FramedRecord } from './request-frame';
 
 /** What ingest() needs. */
@@ -23,6 +24,8 @@ export interface IngestDependencies {
   /** The server's clock. */
   readonly now: () => Date;
   readonly metrics: Metrics;
+  /** Each source's rate limit, when any source has one. */
+  readonly rateLimits?: SourceRateLimits;
 }
 
 /** A decoded request from an authenticated source. */
@@ -53,6 +56,11 @@ export function createIngest(deps: IngestDependencies): Ingest {
     checkBatchSize(records.length, deps.maxRecordsPerRequest);
     const { metrics } = deps;
     metrics.recordsReceived.inc({ source: sourceId }, records.length);
+    const waitMs = deps.rateLimits?.take(sourceId, records.length) ?? 0;
+    if (waitMs > 0) {
+      metrics.recordsRateLimited.inc({ source: sourceId }, records.length);
+      throw new IngestError('RATE_LIMITED', `source "${sourceId}" is over its rate limit; retry after ${waitMs} ms`, { retryAfterMs: waitMs, metadata: { source: sourceId } });
+    }
     const receivedAt = deps.now();
     const skewMs = clockSkewMs(sentAt, receivedAt);
     const context = { limits: deps.limits, nowMs: receivedAt.getTime(), skewMs };

@@ -6,12 +6,14 @@
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createSecureServer, type Server as SecureServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { digestKey } from '../config/parsers';
 import { bearerToken } from '../gateway/auth';
 import { isGrpcWeb } from '../gateway/grpc-web-bridge';
 import type { Metrics } from '../observability/metrics';
+import { httpsOptions, watchTlsFiles, type ServerTls } from '../tls/server-tls';
 import { AdminQueryBusy, AdminQueryRefused, AdminQueryStopped, type AdminQueryAnswer } from '../storage/admin-query';
 
 /** Largest admin query body. */
@@ -104,8 +106,12 @@ export interface HttpEndpoint {
   close(): Promise<void>;
 }
 
-/** Starts the endpoint on `address` (host:port; port 0 picks a free one). */
-export async function startHttpEndpoint(address: string, parts: HttpEndpointParts): Promise<HttpEndpoint> {
+/**
+ * Starts the endpoint on `address` (host:port; port 0 picks a free one):
+ * HTTPS when `tls` is given (its files watched, a change served to new
+ * connections without a restart), plain HTTP otherwise.
+ */
+export async function startHttpEndpoint(address: string, parts: HttpEndpointParts, tls?: ServerTls): Promise<HttpEndpoint> {
   const route = (request: IncomingMessage, response: ServerResponse): void | Promise<void> => {
     const path = (request.url ?? '/').split('?')[0];
     if (parts.grpcWeb !== undefined && isGrpcWeb(request)) {
@@ -129,7 +135,19 @@ export async function startHttpEndpoint(address: string, parts: HttpEndpointPart
       response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }
   };
-  const server: Server = createServer((request, response) => guarded(request, response, parts.logger, () => route(request, response)));
+  const listener = (request: IncomingMessage, response: ServerResponse) => guarded(request, response, parts.logger, () => route(request, response));
+  const server: Server = tls === undefined ? createServer(listener) : createSecureServer(httpsOptions(tls), listener);
+  const unwatch =
+    tls === undefined
+      ? () => undefined
+      : watchTlsFiles(tls, () => {
+          try {
+            (server as SecureServer).setSecureContext(httpsOptions(tls));
+            parts.logger.info('HTTP endpoint: TLS files reloaded');
+          } catch (error) {
+            parts.logger.error({ err: error }, 'HTTP endpoint: the changed TLS files are refused; the last good ones stay');
+          }
+        });
   const at = address.lastIndexOf(':');
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -137,6 +155,10 @@ export async function startHttpEndpoint(address: string, parts: HttpEndpointPart
   });
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        unwatch();
+        server.close(() => resolve());
+      }),
   };
 }

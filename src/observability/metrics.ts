@@ -14,6 +14,7 @@ export class Metrics {
   readonly recordsReceived = new Counter({ name: 'tributary_records_received_total', help: 'Records received, by source.', labelNames: ['source'], registers: [this.registry] });
   readonly recordsAccepted = new Counter({ name: 'tributary_records_accepted_total', help: 'Records made durable in the stream, by source.', labelNames: ['source'], registers: [this.registry] });
   readonly recordsDuplicate = new Counter({ name: 'tributary_records_duplicate_total', help: 'Records the stream already held, by source.', labelNames: ['source'], registers: [this.registry] });
+  readonly recordsRateLimited = new Counter({ name: 'tributary_records_rate_limited_total', help: "Records refused whole (RESOURCE_EXHAUSTED) because their source was over its rate limit, by source.", labelNames: ['source'], registers: [this.registry] });
   readonly recordsRejected = new Counter({ name: 'tributary_records_rejected_total', help: 'Records rejected by the contract, by source and first reason.', labelNames: ['source', 'reason'], registers: [this.registry] });
   readonly publishSeconds = new Histogram({
     name: 'tributary_publish_duration_seconds',

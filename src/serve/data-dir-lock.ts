@@ -47,11 +47,11 @@ export interface DataDirLock {
 /** Takes `dataDir` for this process, or throws DataDirInUseError when a live serve holds it. */
 export function lockDataDir(dataDir: string): DataDirLock {
   const dir = resolve(dataDir);
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, 'serve.pid');
   const holder = readPid(file);
   if (holder !== undefined && holder !== process.pid && / serve\b/.test(commandLine(holder) ?? '')) throw new DataDirInUseError(dir, holder);
-  writeFileSync(file, `${process.pid}\n`);
+  writeFileSync(file, `${process.pid}\n`, { mode: 0o600 });
   return {
     release() {
       if (readPid(file) === process.pid) rmSync(file, { force: true });

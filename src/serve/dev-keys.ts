@@ -1,7 +1,8 @@
 /**
  * Dev mode: when `serve` has no API key configured, it makes an API key (for
  * source "dev") and an admin key once, keeps them under TRIBUTARY_DATA_DIR,
- * and reuses them on every start. Outside loopback it refuses instead.
+ * and reuses them on every start, in a file only its user can read. Outside
+ * loopback it refuses instead. The client commands find the keys there.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -39,7 +40,7 @@ export function devKeys(dataDir: string): DevKeys {
   if (existing !== undefined) return existing;
   const file = devKeysFile(dataDir);
   const keys: DevKeys = { apiKey: newKey('trib_dev'), adminKey: newKey('trib_admin') };
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   writeFileSync(file, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
   return keys;
 }

@@ -9,6 +9,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/settings';
 import { SourcesFile } from '../config/sources-file';
+import { serverTlsOf } from '../tls/server-tls';
 import { startGateway } from '../gateway/gateway';
 import { GrpcWebBridge } from '../gateway/grpc-web-bridge';
 import { startHttpEndpoint, type HttpEndpointParts } from '../http/http-server';
@@ -54,7 +55,7 @@ export async function startParts(config: Config, logger: Logger, choice: PartCho
   const names = [...(choice.sink ? ['sink', 'identity'] : []), ...(choice.gateway ? ['gateway'] : [])];
   for (const name of names) ready[name] = waits.readiness(name);
   const endpoint: HttpEndpointParts = { metrics, logger, ready };
-  const http = await startHttpEndpoint(config.httpAddr, endpoint);
+  const http = await startHttpEndpoint(config.httpAddr, endpoint, serverTlsOf(config));
   const stops: (() => Promise<void>)[] = [() => http.close()];
   const sources = config.sourcesFile === '' ? undefined : SourcesFile.open(config.sourcesFile, logger);
   if (sources !== undefined) stops.push(async () => sources.close());
@@ -77,11 +78,11 @@ export async function startParts(config: Config, logger: Logger, choice: PartCho
       ready.identity = () => identity.ready();
     }
     if (choice.gateway) {
-      const gateway = await startGateway(config, logger, metrics, waits);
+      const gateway = await startGateway(config, logger, metrics, waits, sources?.lookup);
       stops.push(() => gateway.stop());
       ready.gateway = () => gateway.ready;
       grpcPort = gateway.port;
-      const bridge = new GrpcWebBridge({ target: reachable(config.grpcAddr, gateway.port), corsOrigins: config.corsOrigins, maxBodyBytes: config.grpcWebMaxBodyBytes, logger, connectionContext: config.contextFromConnection ? { trustedProxies: config.trustedProxies } : undefined });
+      const bridge = new GrpcWebBridge({ target: gateway.bridgeTarget ?? reachable(config.grpcAddr, gateway.port), corsOrigins: config.corsOrigins, maxBodyBytes: config.grpcWebMaxBodyBytes, logger, connectionContext: config.contextFromConnection ? { trustedProxies: config.trustedProxies } : undefined });
       stops.push(async () => bridge.close());
       endpoint.grpcWeb = (request, response) => bridge.handle(request, response);
       endpoint.httpDoors = gateway.httpDoors;

@@ -2,14 +2,17 @@
  * `tributary serve`: the whole service in one process: the gateway, the sink
  * and the HTTP endpoint (src/serve/parts.ts). Without NATS_URL it runs
  * its own nats-server; without CLICKHOUSE_URL the sink uses the embedded
- * engine; without API keys on loopback it runs in dev mode.
+ * engine; without API keys on loopback it runs in dev mode. Its data
+ * folder is private to its user (src/serve/private-data-dir.ts).
  */
 import type { Logger } from 'pino';
 import { loadConfig } from '../config/load';
+import { apiKeyFileLine, digestKey } from '../config/parsers';
 import type { Config, SettingName } from '../config/settings';
 import { DEV_SOURCE, devKeys, isLoopback, type DevKeys } from './dev-keys';
 import { lockDataDir } from './data-dir-lock';
 import { EMBEDDED_NATS_USER, EmbeddedNats } from './embedded-nats';
+import { makeDataDirPrivate } from './private-data-dir';
 import { startParts } from './parts';
 
 /** The origins dev mode allows when TRIBUTARY_CORS_ORIGINS is empty: pages on loopback, any port. */
@@ -29,13 +32,14 @@ export interface Served {
 export async function startServe(env: NodeJS.ProcessEnv, logger: Logger, flags: Partial<Record<SettingName, string>> = {}, signal?: AbortSignal): Promise<Served> {
   let config = loadConfig(env, flags);
   const overrides: Partial<Record<SettingName, string>> = { ...flags };
+  makeDataDirPrivate(config.dataDir, logger);
   let keys: DevKeys | undefined;
-  if (config.apiKeys.length + config.apiKeysFile.length === 0) {
+  if (config.apiKeys.length === 0 && config.apiKeysFile === '') {
     if (!isLoopback(config.grpcAddr) || !isLoopback(config.httpAddr)) {
       throw new Error('serve listens outside loopback but has no API key: set TRIBUTARY_API_KEYS or TRIBUTARY_API_KEYS_FILE (and TRIBUTARY_ADMIN_KEY)');
     }
     keys = devKeys(config.dataDir);
-    overrides.apiKeys = `${keys.apiKey}=${DEV_SOURCE}`;
+    overrides.apiKeys = apiKeyFileLine({ digest: digestKey(keys.apiKey), source: DEV_SOURCE });
     if (config.adminKey === '') overrides.adminKey = keys.adminKey;
     // Pages served from this machine (examples, a dev server) may call gRPC-Web.
     if (config.corsOrigins.length === 0) overrides.corsOrigins = DEV_CORS_ORIGINS;

@@ -7,7 +7,8 @@
  * the details being the google.rpc messages gRPC callers get in
  * grpc-status-details-bin, and the HTTP status Connect gives the code.
  * The binary form reads records as gRPC does (their bytes go on unchanged);
- * the JSON form encodes each record as a gRPC client would.
+ * the JSON form encodes each record as a gRPC client would. The key is
+ * checked before any of the body is read.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Reason } from '../../contract';
@@ -15,11 +16,12 @@ import { toRpcStatus } from '../../errors/grpc-status';
 import { asIngestError, IngestError } from '../../errors/ingest-error';
 import { IngestResponse } from '../../gen/tributary/ingest/v1/ingest_service';
 import { Record } from '../../gen/tributary/ingest/v1/record';
+import { BEARER_HINT, bearerToken } from '../auth';
 import { ingestFrame } from '../grpc-service';
 import { readRequestFrame } from '../request-frame';
-import { answerHeaders, connectCode, frameRecords, httpStatusOf, sendJson, violation, type DoorDependencies, type MadeRecord } from './door';
+import { answerHeaders, authenticate, connectCode, frameRecords, httpStatusOf, sendJson, violation, type DoorDependencies, type MadeRecord } from './door';
 import { isObject, rfc3339 } from './json-fields';
-import { HttpProblem, parseJson, readBody } from './request-body';
+import { parseJson, readBody } from './request-body';
 
 /** The path of the Connect door. */
 export const CONNECT_INGEST_PATH = '/tributary.ingest.v1.IngestService/Ingest';
@@ -52,10 +54,10 @@ export async function connectIngest(request: IncomingMessage, response: ServerRe
   const contentType = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   const binary = contentType === 'application/proto';
   try {
+    const sourceId = await authenticate(request, response, deps, () => bearerToken(request.headers.authorization), BEARER_HINT);
     if (!binary && contentType !== 'application/json') {
-      throw new HttpProblem(415, `content-type "${contentType}" is not supported: send application/json or application/proto`);
+      throw new IngestError('UNSUPPORTED_MEDIA_TYPE', `content-type "${contentType}" is not supported: send application/json or application/proto`);
     }
-    const sourceId = deps.keys.sourceFor(request.headers.authorization);
     const body = await readBody(request, deps.maxBodyBytes);
     let answer: IngestResponse;
     if (binary) {
@@ -68,10 +70,6 @@ export async function connectIngest(request: IncomingMessage, response: ServerRe
     answer = await deps.ingest({ sourceId, records: frameRecords(made, deps, request), sentAt });
     sendJson(response, 200, answerHeaders(request, deps), IngestResponse.toJSON(answer));
   } catch (failure) {
-    if (failure instanceof HttpProblem) {
-      const code = failure.status === 413 ? 'resource_exhausted' : failure.status === 415 ? 'unimplemented' : 'invalid_argument';
-      return sendJson(response, failure.status, answerHeaders(request, deps), { code, message: failure.message });
-    }
     const error = asIngestError(failure);
     sendJson(response, httpStatusOf(error), answerHeaders(request, deps, 'application/json', error), connectError(error));
   }

@@ -8,6 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Metadata } from '@grpc/grpc-js';
 import { Context, type Record } from '../../gen/tributary/ingest/v1/record';
+import { clientAddress } from '../client-address';
 
 /** The producer as its connection shows it. */
 export interface Connection {
@@ -30,23 +31,12 @@ export function connectionFromMetadata(metadata: Metadata): Connection | undefin
   return { ip, userAgent: typeof userAgent === 'string' ? userAgent : '' };
 }
 
-const plainIp = (address: string): string => address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
-
 /**
  * The connection of `request`. With a trusted proxy as the peer, the client
  * is the right-most address of X-Forwarded-For that is not itself a trusted proxy.
  */
 export function connectionOf(request: IncomingMessage, trustedProxies: readonly string[]): Connection {
-  let ip = plainIp(request.socket.remoteAddress ?? '');
-  const forwarded = request.headers['x-forwarded-for'];
-  if (forwarded !== undefined && trustedProxies.includes(ip)) {
-    const hops = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded).split(',').map((hop) => plainIp(hop.trim())).filter((hop) => hop !== '');
-    while (hops.length > 0) {
-      ip = hops.pop() as string;
-      if (!trustedProxies.includes(ip)) break;
-    }
-  }
-  return { ip, userAgent: request.headers['user-agent'] ?? '' };
+  return { ip: clientAddress(request.socket.remoteAddress ?? '', request.headers['x-forwarded-for'], trustedProxies), userAgent: request.headers['user-agent'] ?? '' };
 }
 
 /** `record` with context.ip and context.user_agent filled from `connection` where it has none; product records have no context. */

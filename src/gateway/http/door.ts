@@ -1,26 +1,28 @@
 /**
- * What every HTTP door shares: turning the records it made from a body into
- * framed records for ingest() (each encoded as the gRPC path would receive
- * it, and decoded back, so what is validated is what is stored), the HTTP
- * status of a whole-call failure, and the answers.
+ * What every HTTP door shares: authenticating a request before its body is
+ * read, turning the records it made from a body into framed records for
+ * ingest() (each checked for strings that are not Unicode, encoded as the
+ * gRPC path would receive it, and decoded back, so what is validated is what
+ * is stored), the HTTP status of a whole-call failure, and the answers.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { status as Code } from '@grpc/grpc-js';
 import { decodeRecord, Reason, type ValidationLimits } from '../../contract';
-import { asIngestError, type IngestError } from '../../errors/ingest-error';
+import { asIngestError, type ErrorReason, type IngestError } from '../../errors/ingest-error';
 import { RecordResult, RecordStatus, type FieldViolation, type IngestResponse } from '../../gen/tributary/ingest/v1/ingest_service';
 import { Record } from '../../gen/tributary/ingest/v1/record';
-import type { ApiKeyRing } from '../auth';
+import type { AuthGate, KeyFinder } from '../auth-gate';
 import type { CorsPolicy } from '../cors';
 import type { Ingest } from '../ingest';
 import type { FramedRecord } from '../request-frame';
 import { connectionOf, withConnection, type Connection } from './connection';
-import { HttpProblem } from './request-body';
+import { illFormedField } from './unicode';
 
 /** What the HTTP doors need from the gateway. */
 export interface DoorDependencies {
   readonly ingest: Ingest;
-  readonly keys: ApiKeyRing;
+  /** The keys, behind the throttle of failed authentications. */
+  readonly gate: AuthGate;
   readonly limits: ValidationLimits;
   /** Largest body, on the wire and gunzipped. */
   readonly maxBodyBytes: number;
@@ -53,10 +55,33 @@ export function frameRecord(item: MadeRecord, limits: ValidationLimits, connecti
   return { ...decodeRecord(bytes, limits), bytes };
 }
 
-/** Frames the records a door made, filling context from the connection when the settings say so. */
+/** `item`, or the violation of its first string that is not Unicode: encoding would change that string. */
+function unicodeChecked(item: MadeRecord): MadeRecord {
+  if (!('record' in item)) return item;
+  const field = illFormedField(item.record);
+  if (field === undefined) return item;
+  return { violation: violation(field, Reason.INVALID_FORMAT, `${field} holds a lone surrogate (such as \\ud800), which is not Unicode and cannot be stored.`), eventId: item.record.eventId };
+}
+
+/** Frames the records a door made from JSON, filling context from the connection when the settings say so. */
 export function frameRecords(made: readonly MadeRecord[], deps: DoorDependencies, request: IncomingMessage): FramedRecord[] {
   const connection = deps.contextFromConnection ? connectionOf(request, deps.trustedProxies) : undefined;
-  return made.map((item) => frameRecord(item, deps.limits, connection));
+  return made.map((item) => frameRecord(unicodeChecked(item), deps.limits, connection));
+}
+
+/**
+ * Authenticates a door's request before any of its body is read (AuthGate):
+ * the source of the key that `keyOf` finds. A request refused with some of
+ * its body still to come has its connection closed after the answer, so that
+ * the rest is never read.
+ */
+export async function authenticate(request: IncomingMessage, response: ServerResponse, deps: DoorDependencies, keyOf: KeyFinder, hint: string): Promise<string> {
+  try {
+    return await deps.gate.authenticate(connectionOf(request, deps.trustedProxies).ip, keyOf, hint);
+  } catch (error) {
+    if (!request.complete) response.setHeader('connection', 'close');
+    throw error;
+  }
 }
 
 /**
@@ -97,8 +122,11 @@ const HTTP_STATUS: { readonly [code: number]: number } = {
 /** The Connect name of a gRPC code: resource_exhausted, unavailable… */
 export const connectCode = (code: Code): string => (Code[code] ?? 'UNKNOWN').toLowerCase();
 
-/** The HTTP status of a whole-call failure; a request too large is 413, as for a body too large. */
-export const httpStatusOf = (error: IngestError): number => (error.reason === 'REQUEST_TOO_LARGE' ? 413 : (HTTP_STATUS[error.code] ?? 500));
+/** Reasons whose HTTP status is not their code's: a body too large, and one the door cannot read. */
+const HTTP_STATUS_OF_REASON: { readonly [reason in ErrorReason]?: number } = { REQUEST_TOO_LARGE: 413, UNSUPPORTED_MEDIA_TYPE: 415 };
+
+/** The HTTP status of a whole-call failure. */
+export const httpStatusOf = (error: IngestError): number => HTTP_STATUS_OF_REASON[error.reason] ?? HTTP_STATUS[error.code] ?? 500;
 
 /** Headers of an answer: JSON, CORS for the request's origin, and Retry-After when the failure says when to retry. */
 export function answerHeaders(request: IncomingMessage, deps: DoorDependencies, contentType = 'application/json', error?: IngestError): HeaderMap {
@@ -123,9 +151,8 @@ export function sendResults(request: IncomingMessage, response: ServerResponse, 
   sendJson(response, rejected ? 400 : 200, answerHeaders(request, deps), { results });
 }
 
-/** Answers a whole-call failure (or an HttpProblem) of the Intempt and Segment doors. */
+/** Answers a whole-call failure of the Intempt and Segment doors: `{"error": {code, reason, message}}`. */
 export function sendFailure(request: IncomingMessage, response: ServerResponse, deps: DoorDependencies, failure: unknown): void {
-  if (failure instanceof HttpProblem) return sendJson(response, failure.status, answerHeaders(request, deps), { error: { message: failure.message } });
   const error = asIngestError(failure);
   sendJson(response, httpStatusOf(error), answerHeaders(request, deps, 'application/json', error), { error: { code: connectCode(error.code), reason: error.reason, message: error.message } });
 }

@@ -9,6 +9,7 @@
  * consent body has no event id: one is derived from its content. Pure.
  */
 import { Reason } from '../../contract';
+import { IngestError } from '../../errors/ingest-error';
 import { ConsentAction, type BehavioralEvent, type Record } from '../../gen/tributary/ingest/v1/record';
 import type { MadeRecord } from './door';
 import { bag, contentId, epochMs, isObject, MappingProblem, text, type JsonObject } from './json-fields';
@@ -75,10 +76,11 @@ function itemRecords(name: string, item: unknown): MadeRecord[] {
   return records;
 }
 
-/** The records of a Track data body, one list per payload item, in order. Throws a MappingProblem when the body is not `{track: [...]}`. */
+/** The records of a Track data body, one list per payload item, in order. Throws MALFORMED_REQUEST when the body is not `{track: [...]}`. */
 export function intemptTrackItems(body: unknown): MadeRecord[][] {
   if (!isObject(body) || !Array.isArray(body.track)) {
-    throw new MappingProblem({ field: 'track', reason: Reason.REQUIRED, message: 'the body must be {"track": [{"name": …, "payload": [...]}]}' });
+    const description = 'the body must be {"track": [{"name": …, "payload": [...]}]}';
+    throw new IngestError('MALFORMED_REQUEST', description, { violations: [{ field: 'track', description }] });
   }
   return body.track.flatMap((group: unknown) => {
     if (!isObject(group) || !Array.isArray(group.payload)) return [[notAnObject('The track group, with its payload list,')]];

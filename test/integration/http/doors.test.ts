@@ -5,7 +5,9 @@
  * the Connect protocol over fetch and `buf curl`, retries answered DUPLICATE
  * with one row, a gzip body and a gzip bomb, bad JSON, a wrong key, a
  * rejected item beside stored ones, and context filled from the connection
- * (for gRPC-Web too, where a browser cannot set it for the bridge).
+ * (for gRPC-Web too, where a browser cannot set it for the bridge); every
+ * whole-call failure in the documented error shape, and Segment's writeKey in
+ * a small body without an authorization header, and only there.
  * Each test waits for its rows in ClickHouse through serve's admin query.
  */
 import { execFile } from 'node:child_process';
@@ -40,7 +42,13 @@ afterAll(async () => {
 type Violation = { readonly field: string; readonly reason: string };
 type Result = { readonly eventId: string; readonly status: string; readonly violations?: Violation[]; readonly records?: { readonly violations?: Violation[] }[] };
 /** Whatever a door answers: results, a door's error, or a Connect error. */
-type Answer = { readonly results: Result[]; readonly error: { readonly message: string }; readonly code: string; readonly message: string; readonly details: { readonly type: string }[] };
+type Answer = {
+  readonly results: Result[];
+  readonly error: { readonly code: string; readonly reason: string; readonly message: string };
+  readonly code: string;
+  readonly message: string;
+  readonly details: { readonly type: string }[];
+};
 
 /** A POST of JSON (or of `raw` bytes) to `path`; the status and the parsed answer. */
 async function post(path: string, body: unknown, headers: { [name: string]: string } = {}, raw?: Buffer): Promise<{ status: number; body: Answer }> {
@@ -185,15 +193,29 @@ describe("Segment's calls", () => {
     expect(JSON.parse(byCall.track.context)).toMatchObject({ library: { name: '@segment/analytics-node' }, ip: '127.0.0.1', userAgent: expect.any(String) });
   });
 
-  it('answers 400 with where JSON broke, 401 for a wrong key, and 413 for a gzip bomb', async () => {
+  it('answers 400 with where JSON broke, 401 for a wrong key, and 413 for a gzip bomb, each with its code and reason', async () => {
     const broken = await post('/v1/track', undefined, basic(), Buffer.from('{"event": "x",}'));
     expect(broken.status).toBe(400);
-    expect(broken.body.error.message).toMatch(/not JSON: .*position 14/);
-    expect((await post('/v1/track', { event: 'x' }, basic('not-a-known-key-000'))).status).toBe(401);
+    expect(broken.body.error).toEqual({ code: 'invalid_argument', reason: 'MALFORMED_REQUEST', message: expect.stringMatching(/not JSON: .*position 14/) });
+    const wrongKey = await post('/v1/track', { event: 'x' }, basic('not-a-known-key-000'));
+    expect([wrongKey.status, wrongKey.body.error.code, wrongKey.body.error.reason]).toEqual([401, 'unauthenticated', 'UNKNOWN_API_KEY']);
     const bomb = gzipSync(Buffer.alloc(20 * 1024 * 1024, 0x20));
     expect(bomb.length).toBeLessThan(64 * 1024);
     const answer = await post('/v1/batch', undefined, { ...basic(), 'content-encoding': 'gzip' }, bomb);
     expect(answer.status).toBe(413);
+    expect(answer.body.error).toEqual({ code: 'resource_exhausted', reason: 'REQUEST_TOO_LARGE', message: expect.stringMatching(/once gunzipped$/) });
+  });
+
+  it('takes a writeKey in a small uncompressed body without an authorization header, and from no other body', async () => {
+    const message = { messageId: `seg_writekey_${run}`, userId: 'u_writekey', event: 'Signed Up', writeKey: serve.apiKey };
+    const inBody = await post('/v1/track', message);
+    expect([inBody.status, statuses(inBody.body)]).toEqual([200, ['ACCEPTED']]);
+    const missing = (answer: { status: number; body: Answer }) => [answer.status, answer.body.error.reason];
+    const gzipped = await post('/v1/track', undefined, { 'content-encoding': 'gzip' }, gzipSync(JSON.stringify(message)));
+    expect(missing(gzipped)).toEqual([401, 'MISSING_API_KEY']);
+    expect(gzipped.body.error.message).toContain('uncompressed body of at most 65536 bytes');
+    expect(missing(await post('/v1/track', { ...message, properties: { pad: 'x'.repeat(64 * 1024) } }))).toEqual([401, 'MISSING_API_KEY']);
+    expect(missing(await post('/v1/track', message, basic('not-a-known-key-000')))).toEqual([401, 'UNKNOWN_API_KEY']);
   });
 });
 
@@ -216,6 +238,8 @@ describe('the Connect protocol', () => {
     expect(answer.body.details.map((d) => d.type)).toEqual(['google.rpc.ErrorInfo', 'google.rpc.BadRequest']);
     const unauthenticated = await post(path, { records: [record('x')] });
     expect([unauthenticated.status, unauthenticated.body.code]).toEqual([401, 'unauthenticated']);
+    const plainText = await post(path, undefined, { ...bearer(), 'content-type': 'text/plain' }, Buffer.from('{}'));
+    expect([plainText.status, plainText.body.code, plainText.body.details.map((d) => d.type)]).toEqual([415, 'unimplemented', ['google.rpc.ErrorInfo']]);
   });
 
   it('serves `buf curl --protocol connect` (binary protobuf)', async () => {

@@ -40,9 +40,9 @@ async function stop(served: CliProcess): Promise<void> {
   expect(await served.exited).toBe(0);
 }
 
+/** Sends `files` as the README does: `send` finds the dev key in the data folder. */
 async function sendFixtures(files: string[]): Promise<{ code: number | string; output: string }> {
-  const { apiKey } = JSON.parse(readFileSync(join(dataDir, 'dev-keys.json'), 'utf8')) as { apiKey: string };
-  const sent = startCli(['send', '--key', apiKey, '--address', `127.0.0.1:${grpcPort}`, ...files], {});
+  const sent = startCli(['send', '--address', `127.0.0.1:${grpcPort}`, ...files], { TRIBUTARY_DATA_DIR: dataDir });
   return { code: await sent.exited, output: sent.output() };
 }
 

@@ -1,7 +1,8 @@
-/** Flags for every setting: names derived from the environment variables, values handed to the config as overrides. */
+/** Flags for every setting but the secrets: names derived from the environment variables, values handed to the config as overrides. */
 import { Command } from 'commander';
 import { addSettingFlags, flagOf, settingOverrides } from '../../../src/cli/setting-flags';
 import { loadConfig } from '../../../src/config/load';
+import { SETTINGS } from '../../../src/config/settings';
 
 it('derives flag names from the environment variables', () => {
   expect(flagOf('TRIBUTARY_GRPC_ADDR')).toBe('--grpc-addr');
@@ -16,4 +17,15 @@ it('lets flags win over the environment', () => {
   expect(overrides).toEqual({ grpcAddr: '0.0.0.0:9000', natsUrl: 'nats://n:4222', sinkBatchSize: '50' });
   const config = loadConfig({ TRIBUTARY_GRPC_ADDR: '127.0.0.1:1', TRIBUTARY_STREAM: 'FROM_ENV' }, overrides);
   expect(config).toMatchObject({ grpcAddr: '0.0.0.0:9000', stream: 'FROM_ENV', sinkBatchSize: 50 });
+});
+
+it('has no flag for a secret, which `ps` would show', () => {
+  const command = addSettingFlags(new Command('test').exitOverride().configureOutput({ writeErr: () => undefined }));
+  const flags = command.options.map((option) => option.long);
+  expect(flags).toContain('--api-keys-file');
+  for (const secret of ['--api-keys', '--admin-key', '--nats-password', '--nats-token']) {
+    expect(flags).not.toContain(secret);
+    expect(() => command.parse([secret, 'a-secret-value-000001'], { from: 'user' })).toThrow(`unknown option '${secret}'`);
+  }
+  expect(Object.values(SETTINGS).filter((setting) => setting.secret).map((setting) => setting.env)).toEqual(['TRIBUTARY_API_KEYS', 'TRIBUTARY_ADMIN_KEY', 'NATS_PASSWORD', 'NATS_TOKEN']);
 });

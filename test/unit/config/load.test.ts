@@ -57,13 +57,25 @@ it('reads CORS origins, and refuses what is not an origin', () => {
   expect(problemsOf({ TRIBUTARY_CORS_ORIGINS: 'https://app.example.com/path' })).toEqual([expect.stringContaining('is not an origin')]);
 });
 
-it('reads API keys from the variable and the file, keeping digests only', () => {
+it('reads API keys from the variable (keys or digests) and checks the file of digests at start, keeping digests only', () => {
   const file = join(mkdtempSync(join(tmpdir(), 'keys-')), 'keys');
-  writeFileSync(file, '# production keys\nkey-from-file-000001=web_app  # the site\n\n');
-  const config = loadConfig({ TRIBUTARY_API_KEYS: 'key-from-env-0000001=backend', TRIBUTARY_API_KEYS_FILE: file });
-  expect(config.apiKeys).toEqual([{ digest: digestKey('key-from-env-0000001'), source: 'backend' }]);
-  expect(config.apiKeysFile).toEqual([{ digest: digestKey('key-from-file-000001'), source: 'web_app' }]);
+  writeFileSync(file, `# production keys\nsha256:${digestKey('key-from-file-000001').toString('hex')}=web_app  # the site\n\n`);
+  const hashed = `sha256:${digestKey('key-hashed-in-env-01').toString('hex')}=web_app`;
+  const config = loadConfig({ TRIBUTARY_API_KEYS: `key-from-env-0000001=backend,${hashed}`, TRIBUTARY_API_KEYS_FILE: file });
+  expect(config.apiKeys).toEqual([
+    { digest: digestKey('key-from-env-0000001'), source: 'backend' },
+    { digest: digestKey('key-hashed-in-env-01'), source: 'web_app' },
+  ]);
+  expect(config.apiKeysFile).toBe(file);
   expect(JSON.stringify(config)).not.toContain('key-from-env');
+});
+
+it('refuses at start a keys file with a key given itself, naming the line and never the key', () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'keys-')), 'keys');
+  writeFileSync(file, '# old style\nkey-in-plaintext-0001=web_app\n');
+  const problems = problemsOf({ TRIBUTARY_API_KEYS_FILE: file });
+  expect(problems).toEqual([expect.stringMatching(/^TRIBUTARY_API_KEYS_FILE: line 2 holds a key itself .*npx tributary keys --hash/)]);
+  expect(problems[0]).not.toContain('key-in-plaintext');
 });
 
 it('refuses short keys and source ids that are not subject tokens', () => {

@@ -2,7 +2,7 @@
 import { status } from '@grpc/grpc-js';
 import { digestKey } from '../../../src/config/parsers';
 import { IngestError } from '../../../src/errors/ingest-error';
-import { ApiKeyRing } from '../../../src/gateway/auth';
+import { ApiKeyRing, BEARER_HINT, bearerToken } from '../../../src/gateway/auth';
 
 const ring = new ApiKeyRing([
   { digest: digestKey('first-key-000000001'), source: 'first' },
@@ -11,7 +11,7 @@ const ring = new ApiKeyRing([
 
 const failure = (authorization: string | undefined): IngestError => {
   try {
-    ring.sourceFor(authorization);
+    ring.sourceForKey(bearerToken(authorization), BEARER_HINT);
   } catch (error) {
     return error as IngestError;
   }
@@ -19,12 +19,12 @@ const failure = (authorization: string | undefined): IngestError => {
 };
 
 it('maps each bearer key to its source, in any case of the scheme', () => {
-  expect(ring.sourceFor('Bearer first-key-000000001')).toBe('first');
-  expect(ring.sourceFor('bearer second-key-00000002')).toBe('second');
+  expect(ring.sourceForKey(bearerToken('Bearer first-key-000000001'), BEARER_HINT)).toBe('first');
+  expect(ring.sourceForKey(bearerToken('bearer second-key-00000002'), BEARER_HINT)).toBe('second');
 });
 
 it('refuses a missing header, another scheme and an unknown key', () => {
-  expect(failure(undefined).reason).toBe('MISSING_API_KEY');
+  expect(failure(undefined)).toMatchObject({ reason: 'MISSING_API_KEY', message: BEARER_HINT });
   expect(failure('Basic Zmlyc3Q6a2V5').reason).toBe('MISSING_API_KEY');
   const unknown = failure('Bearer first-key-000000002');
   expect(unknown.reason).toBe('UNKNOWN_API_KEY');

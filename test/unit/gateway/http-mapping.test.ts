@@ -6,9 +6,9 @@
 import type { IncomingMessage } from 'node:http';
 import { connectionOf, withConnection } from '../../../src/gateway/http/connection';
 import { intemptConsentRecord, intemptTrackItems } from '../../../src/gateway/http/intempt-mapping';
-import { MappingProblem } from '../../../src/gateway/http/json-fields';
 import { segmentRecord } from '../../../src/gateway/http/segment-mapping';
 import type { MadeRecord } from '../../../src/gateway/http/door';
+import { IngestError } from '../../../src/errors/ingest-error';
 import type { Record } from '../../../src/gen/tributary/ingest/v1/record';
 
 const NOW = new Date('2026-11-29T12:00:00Z');
@@ -77,8 +77,16 @@ describe("Intempt's Track data", () => {
     expect(recordOf(product).kind).toMatchObject({ $case: 'product', value: { productId: '123', profileId: undefined, data: { name: 'Wine' } } });
   });
 
-  it('refuses a body that is not {track: [...]}', () => {
-    expect(() => intemptTrackItems({ events: [] })).toThrow(MappingProblem);
+  it('refuses a body that is not {track: [...]} as a whole, naming track', () => {
+    const refusal = (() => {
+      try {
+        intemptTrackItems({ events: [] });
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(refusal).toBeInstanceOf(IngestError);
+    expect(refusal).toMatchObject({ reason: 'MALFORMED_REQUEST', options: { violations: [{ field: 'track' }] } });
   });
 });
 

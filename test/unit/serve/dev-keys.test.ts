@@ -1,12 +1,13 @@
-/** Dev mode: keys made once and reused, and which addresses count as loopback. */
-import { mkdtempSync } from 'node:fs';
+/** Dev mode: keys made once and reused, readable by their user alone, and which addresses count as loopback. */
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { devKeys, isLoopback } from '../../../src/serve/dev-keys';
 
-it('makes dev keys once and reuses them', () => {
+it('makes dev keys once, for their user alone, and reuses them', () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'dev-keys-')), 'data');
   const first = devKeys(dir);
+  expect([statSync(dir).mode & 0o777, statSync(join(dir, 'dev-keys.json')).mode & 0o777]).toEqual([0o700, 0o600]);
   expect(first.apiKey).toMatch(/^trib_dev_[A-Za-z0-9_-]{32}$/);
   expect(first.adminKey).toMatch(/^trib_admin_/);
   expect(devKeys(dir)).toEqual(first);
