@@ -3,17 +3,21 @@
  * nats-server and the built gateway and sink (embedded ClickHouse) in a
  * temporary folder, runs the raw baselines (B1 JetStream, B2 ClickHouse) and
  * the scenarios (S1 ingest, sink drain, each sink stage alone, S2 end to
- * end, S3 latency at half load, S4 replay) with load generators in their own processes, and writes
+ * end, S3 latency at half load, S4 replay, S5 S1 over TLS, S6 S3 beside a
+ * rate-limited noisy source) with load generators in their own processes, and writes
  * the report to bench/results/. Every figure is also a ratio to a baseline
  * of the same run. BENCH_RECORDS sets the records per scenario (100000).
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { postAdminQuery } from '../src/http/admin-query-client';
+import { makeCertificates } from '../test/helpers/certificates';
 import { waitFor } from '../test/helpers/wait';
 import { benchStack } from './suite/bench-stack';
 import type { LoadPlan, LoadResult } from './suite/load-generator';
@@ -27,13 +31,25 @@ const RECORDS = Number(process.env.BENCH_RECORDS ?? 100_000);
 const STREAM = 'BENCH';
 const SUBJECTS = 'bench';
 const S3_SECONDS = 15;
+/** The rate limit of the noisy source of S6, in records a second; it sends at twice this. */
+const NOISY_CAP = 2000;
 /** Longest wait for the sink to catch up, and how often to look (each look may be a FINAL count on the sink). */
 const WAIT_MS = 180_000;
 const POLL_MS = 100;
 type Measured = LoadResult & { cpuSeconds: number; peakRssMb: number };
 type StageFigures = { seconds: number; records: number; stageCpuSeconds: number; peakRssMb: number };
 
+/** Whether an HTTPS endpoint answers 200, trusting `ca`. */
+const httpsOk = (url: string, ca: Buffer): Promise<boolean> =>
+  new Promise((resolve) => {
+    httpsGet(url, { ca }, (response) => {
+      response.resume();
+      resolve(response.statusCode === 200);
+    }).on('error', () => resolve(false));
+  });
+
 const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
+const perMillion = (seconds: number, records: number) => round((seconds / records) * 1e6, 1);
 
 /** Rows the record mix should leave in ClickHouse with FINAL: one per event, one per product id. */
 function expectedRows(ranges: readonly { run: string; to: number }[]): { events: number; products: number } {
@@ -63,7 +79,12 @@ async function main(): Promise<void> {
     console.log(`B2 raw ClickHouse: ${RECORDS} rows`);
     const b2 = await runChild<{ rowsPerSecond: number; cpuSeconds: number }>('raw-insert', { dataDir: join(dir, 'raw'), run: 'b2', records: RECORDS, batchSize: 10_000 });
 
-    const gateway = startRole('gateway', { ...common, TRIBUTARY_GRPC_ADDR: `127.0.0.1:${grpcPort}`, TRIBUTARY_HTTP_ADDR: `127.0.0.1:${gatewayHttp}`, TRIBUTARY_API_KEYS: `${apiKey}=bench` });
+    // Every gateway here reads a sources file in which one source, "noisy", has a rate limit (S6); "bench" has none.
+    const sourcesFile = join(dir, 'sources.json');
+    writeFileSync(sourcesFile, JSON.stringify({ sources: { noisy: { rateLimit: { recordsPerSecond: NOISY_CAP, burst: NOISY_CAP } } } }));
+    const noisyKey = `${apiKey}-noisy`;
+    const keys = `${apiKey}=bench,${noisyKey}=noisy`;
+    const gateway = startRole('gateway', { ...common, TRIBUTARY_GRPC_ADDR: `127.0.0.1:${grpcPort}`, TRIBUTARY_HTTP_ADDR: `127.0.0.1:${gatewayHttp}`, TRIBUTARY_API_KEYS: keys, TRIBUTARY_SOURCES_FILE: sourcesFile });
     services.push(gateway);
     await waitFor('the gateway', async () => ((await fetch(`http://127.0.0.1:${gatewayHttp}/readyz`)).ok ? true : undefined), 60_000, POLL_MS);
     const load = async (plan: Omit<LoadPlan, 'target' | 'apiKey'>): Promise<Measured> => runChild<Measured>('load-generator', { target: `127.0.0.1:${grpcPort}`, apiKey, ...plan });
@@ -137,11 +158,32 @@ async function main(): Promise<void> {
     console.log(`S3 latency: ${rate} records/s open loop for ${S3_SECONDS} s, sink stopped`);
     const s3 = await load({ mode: 'open', batch: 100, concurrency: 0, rate, run: 's3', from: 0, to: rate * S3_SECONDS });
 
+    // S6: S3 again, while a noisy source sends at twice its cap on the same gateway.
+    const noisyCap = NOISY_CAP;
+    console.log(`S6 latency beside a noisy source: ${rate}/s for source "bench", ${2 * noisyCap}/s for "noisy" capped at ${noisyCap}/s`);
+    const [s6, s6Noisy] = await Promise.all([
+      load({ mode: 'open', batch: 100, concurrency: 0, rate, run: 's6', from: 0, to: rate * S3_SECONDS }),
+      runChild<Measured>('load-generator', { target: `127.0.0.1:${grpcPort}`, apiKey: noisyKey, mode: 'open', batch: 100, concurrency: 0, rate: 2 * noisyCap, run: 's6noisy', from: 0, to: 2 * noisyCap * S3_SECONDS, countRefusals: true }),
+    ]);
+
+    // S5: S1's best mode against a gateway that serves TLS, on the same port after the plain one stops.
+    const gatewayPerMillionPlain = perMillion(s1[bestName].cpu.gateway, RECORDS);
     const gatewayRss = peakRssMb(gateway.pid);
+    await gateway.stop();
+    const certs = makeCertificates();
+    const ca = readFileSync(certs.caCert);
+    const tlsGateway = startRole('gateway', { ...common, TRIBUTARY_GRPC_ADDR: `127.0.0.1:${grpcPort}`, TRIBUTARY_HTTP_ADDR: `127.0.0.1:${gatewayHttp}`, TRIBUTARY_API_KEYS: keys, TRIBUTARY_SOURCES_FILE: sourcesFile, TRIBUTARY_TLS_CERT_FILE: certs.serverCert, TRIBUTARY_TLS_KEY_FILE: certs.serverKey });
+    services.push(tlsGateway);
+    await waitFor('the TLS gateway', async () => ((await httpsOk(`https://127.0.0.1:${gatewayHttp}/readyz`, ca)) ? true : undefined), 60_000, POLL_MS);
+    console.log(`S5 ingest over TLS: ${bestName}`);
+    const s5Meter = cpuMeter({ gateway: tlsGateway.pid, nats: natsPid });
+    const s5Load = await load({ ...bestMode, run: 's5', from: 0, to: RECORDS, tlsCaFile: certs.caCert });
+    const s5 = { ...s5Load, cpu: s5Meter.done() };
+    certs.remove();
+
     const natsRss = peakRssMb(natsPid);
     const s1Records = RECORDS * modes.length;
     const s1Cpu = (name: string) => Object.values(s1).reduce((sum, r) => sum + (r.cpu[name] ?? 0), 0);
-    const perMillion = (seconds: number, records: number) => round((seconds / records) * 1e6, 1);
     const drainRate = Math.round(inStream / drain.seconds);
     const s2Rate = Math.round(RECORDS / s2.seconds);
     const ratios = { 'S1/B1': round(best.recordsPerSecond / b1.recordsPerSecond), 'S2/B1': round(s2Rate / b1.recordsPerSecond), 'sink/B2': round(drainRate / b2.rowsPerSecond) };
@@ -167,9 +209,13 @@ async function main(): Promise<void> {
         row(`S2 end to end (${bestName})`, s2Rate, { 'sink lag: max pending': maxPending, 'rows complete after last ack, s': round(s2.lagAfterLastAckSeconds) }),
         row(`S3 open loop at ${rate}/s`, s3.recordsPerSecond, { 'p50 ms': s3.latencyMs.p50, 'p99 ms': s3.latencyMs.p99, 'p99.9 ms': s3.latencyMs.p999 }),
         row('S4 replay of S2', s4.recordsPerSecond, { statuses: JSON.stringify(s4.statuses), 'rows added': added.final }),
+        row(`S5 S1 over TLS (${bestName})`, s5.recordsPerSecond, { 'p50 ms': s5.latencyMs.p50, 'p99 ms': s5.latencyMs.p99, 'gateway CPU-s per million': perMillion(s5.cpu.gateway, RECORDS), 'plain (S1)': gatewayPerMillionPlain }),
+        row(`S6 open loop at ${rate}/s beside "noisy" at ${2 * noisyCap}/s, capped at ${noisyCap}/s`, s6.recordsPerSecond, { 'p50 ms': s6.latencyMs.p50, 'p99 ms': s6.latencyMs.p99, 'p99.9 ms': s6.latencyMs.p999, 'S3 p99 alone': s3.latencyMs.p99, noisy: JSON.stringify(s6Noisy.statuses) }),
       ],
       processes: {
         gateway: { cpuSecondsPerMillion: perMillion(s1Cpu('gateway') + s2.cpu.gateway, s1Records + RECORDS), peakRssMb: gatewayRss },
+        '· gateway, S1 best mode, plain': { cpuSecondsPerMillion: gatewayPerMillionPlain, peakRssMb: gatewayRss },
+        '· gateway, S1 best mode, over TLS (S5)': { cpuSecondsPerMillion: perMillion(s5.cpu.gateway, RECORDS), peakRssMb: peakRssMb(tlsGateway.pid) },
         'sink (sink and identity stages)': { cpuSecondsPerMillion: sinkPerMillion, peakRssMb: sinkRss },
         '· sink stage alone': { cpuSecondsPerMillion: perMillion(stages.sink.stageCpuSeconds, stages.sink.records), peakRssMb: stages.sink.peakRssMb },
         '· identity stage alone': { cpuSecondsPerMillion: perMillion(stages.identity.stageCpuSeconds, stages.identity.records), peakRssMb: stages.identity.peakRssMb },
@@ -178,7 +224,7 @@ async function main(): Promise<void> {
         '· while sending (records made and encoded beforehand)': { cpuSecondsPerMillion: perMillion(Object.values(s1).reduce((s, r) => s + r.sendingCpuSeconds, 0), s1Records), peakRssMb: Math.max(...Object.values(s1).map((r) => r.peakRssMb)) },
       },
       machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, natsServer: execFileSync(binary, ['--version']).toString().trim(), clickhouse: `chDB ${chdbVersion}`, recordsPerScenario: RECORDS },
-      raw: { b1, b2, s1, drain: { ...drain, records: inStream }, stages, s2, s3, s4, countsBefore: before, countsAfter: after, expected },
+      raw: { b1, b2, s1, drain: { ...drain, records: inStream }, stages, s2, s3, s4, s5, s6, s6Noisy, countsBefore: before, countsAfter: after, expected },
       throughput: [
         { label: 'B1 raw JetStream', value: b1.recordsPerSecond },
         ...Object.entries(s1).map(([name, r]) => ({ label: `S1 ${name.replace('batches of ', '')}`, value: r.recordsPerSecond })),
@@ -192,6 +238,8 @@ async function main(): Promise<void> {
         { label: 'S3 p50', value: s3.latencyMs.p50 },
         { label: 'S3 p99', value: s3.latencyMs.p99 },
         { label: 'S3 p99.9', value: s3.latencyMs.p999 },
+        { label: 'S6 p99 (beside a capped source)', value: s6.latencyMs.p99 },
+        { label: 'S5 p99 (TLS)', value: s5.latencyMs.p99 },
       ],
     };
     const written = await writeReport(report, join(__dirname, '..', '..', 'bench', 'results'), started);

@@ -7,8 +7,9 @@
  * started on a fixed schedule, latency counted from the scheduled time)
  * measures latency at a given rate.
  */
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { Client, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import { IngestRequest, IngestServiceService, RecordStatus } from '../../src/gen/tributary/ingest/v1/ingest_service';
 import { childMain } from './child-main';
@@ -26,6 +27,10 @@ export interface LoadPlan {
   readonly mode: 'closed-unary' | 'stream' | 'open';
   readonly concurrency: number;
   readonly rate?: number;
+  /** A CA file (PEM): the gateway is reached over TLS, trusting it. */
+  readonly tlsCaFile?: string;
+  /** Count a call refused as a whole under `ERROR_<code>` in the statuses, instead of failing the run (a rate-limited source). */
+  readonly countRefusals?: boolean;
 }
 
 /** What the generator measured. */
@@ -79,7 +84,8 @@ function encodeRequests(plan: LoadPlan): Buffer[] {
 /** Sends the plan's records and measures. */
 async function main(plan: LoadPlan): Promise<LoadResult> {
   const requests = encodeRequests(plan);
-  const client = new Client(plan.target, credentials.createInsecure(), { 'grpc.max_send_message_length': -1, 'grpc.max_receive_message_length': -1 });
+  const channel = plan.tlsCaFile === undefined ? credentials.createInsecure() : credentials.createSsl(readFileSync(plan.tlsCaFile));
+  const client = new Client(plan.target, channel, { 'grpc.max_send_message_length': -1, 'grpc.max_receive_message_length': -1 });
   await new Promise<void>((resolve, reject) => client.waitForReady(Date.now() + 10_000, (e) => (e ? reject(e) : resolve())));
   const metadata = new Metadata();
   metadata.set('authorization', `Bearer ${plan.apiKey}`);
@@ -90,6 +96,10 @@ async function main(plan: LoadPlan): Promise<LoadResult> {
   const unary = (request: Buffer) =>
     new Promise<void>((resolve, reject) =>
       client.makeUnaryRequest(IngestServiceService.ingest.path, passThrough, statusesOf, request, metadata, (error: ServiceError | null, response?: RecordStatus[]) => {
+        if (error !== null && plan.countRefusals === true) {
+          statuses[`ERROR_${status[error.code]}`] = (statuses[`ERROR_${status[error.code]}`] ?? 0) + 1;
+          return resolve();
+        }
         if (error !== null || response === undefined) return reject(error);
         count(response);
         resolve();
