@@ -24,6 +24,7 @@ import { createLogger } from '../observability/logger';
 import { UnsupportedVersionError } from '../storage/clickhouse-client';
 import { AdminQueryFailed } from '../http/admin-query-client';
 import { DataDirInUseError } from '../serve/data-dir-lock';
+import { DataDirNotOwnedError } from '../serve/private-data-dir';
 import { StartFailed } from '../lifecycle/start-waits';
 
 /**
@@ -174,7 +175,7 @@ program
 
 program.parseAsync().catch((error: unknown) => {
   // Errors that explain themselves print their message alone; anything else a one-line reason, and its stack at debug level.
-  const explained = error instanceof ConfigError || error instanceof UnsupportedVersionError || error instanceof AdminQueryFailed || error instanceof DataDirInUseError || error instanceof StartFailed || error instanceof KeyNotFound;
+  const explained = error instanceof ConfigError || error instanceof UnsupportedVersionError || error instanceof AdminQueryFailed || error instanceof DataDirInUseError || error instanceof DataDirNotOwnedError || error instanceof StartFailed || error instanceof KeyNotFound;
   if (explained) console.error(error.message);
   else console.error(`tributary: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
   if (!explained && /^(debug|trace)$/.test(process.env.TRIBUTARY_LOG_LEVEL ?? '')) console.error(error);

@@ -1,9 +1,10 @@
 /**
  * Command-line flags for every setting but the secrets, derived from the
- * settings table: TRIBUTARY_GRPC_ADDR becomes --grpc-addr, NATS_URL
- * --nats-url. A flag wins over its environment variable. A secret (an API
- * key, the admin key, a NATS password or token) has no flag: a command line
- * shows in `ps` to every user of the machine.
+ * settings table: TRIBUTARY_GRPC_ADDR becomes --grpc-addr, NATS_USER
+ * --nats-user. A flag wins over its environment variable. A secret (an API
+ * key, the admin key, a NATS password or token, a server URL that may hold
+ * credentials) has no flag: a command line shows in `ps` to every user of
+ * the machine.
  */
 import type { Command } from 'commander';
 import { SETTINGS, type SettingName } from '../config/settings';

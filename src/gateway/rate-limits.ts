@@ -2,8 +2,9 @@
  * Per-source rate limits: a token bucket of records for each source whose
  * settings (the sources file) give a `rateLimit`, refilled at
  * `recordsPerSecond` up to `burst`. A request takes one token a record, all
- * or none; a request larger than the burst passes when the bucket is full,
- * so no request is refused for ever. Pure but for the clock it is given.
+ * or none. A request larger than the burst passes when the bucket is full,
+ * so no request is refused for ever, and leaves the bucket in debt, so large
+ * requests cannot beat the rate. Pure but for the clock it is given.
  */
 import type { RateLimit, SourceLookup } from '../config/source-settings';
 
@@ -24,9 +25,10 @@ export class SourceRateLimits {
   ) {}
 
   /**
-   * Takes `count` records' tokens from `sourceId`'s bucket. Returns 0 when
-   * they were taken (or the source has no limit); otherwise takes nothing and
-   * returns how many ms until they can be.
+   * Takes `count` records' tokens from `sourceId`'s bucket (into debt for a
+   * request above the burst). Returns 0 when they were taken (or the source
+   * has no limit); otherwise takes nothing and returns how many ms until
+   * they can be.
    */
   take(sourceId: string, count: number): number {
     const limit = this.sources(sourceId).rateLimit;
@@ -36,12 +38,12 @@ export class SourceRateLimits {
     }
     const now = this.nowMs();
     const bucket = this.refilled(sourceId, limit, now);
-    const cost = Math.min(count, limit.burst);
-    if (bucket.tokens >= cost) {
-      bucket.tokens -= cost;
+    const needed = Math.min(count, limit.burst);
+    if (bucket.tokens >= needed) {
+      bucket.tokens -= count;
       return 0;
     }
-    return Math.ceil(((cost - bucket.tokens) / limit.recordsPerSecond) * 1000);
+    return Math.ceil(((needed - bucket.tokens) / limit.recordsPerSecond) * 1000);
   }
 
   /** The source's bucket, refilled for the time since it was last counted; a changed limit keeps the tokens it can hold. */

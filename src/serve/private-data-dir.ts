@@ -40,15 +40,26 @@ function tighten(root: string): number {
   return changed;
 }
 
+/** The data folder belongs to another user: whoever owns it could have planted keys or links in it. */
+export class DataDirNotOwnedError extends Error {
+  constructor(dataDir: string, owner: number) {
+    super(`the data folder ${dataDir} belongs to user ${owner}, not to this user (${process.getuid?.()}): another user could have put keys or links in it; use a folder of this user's own`);
+    this.name = 'DataDirNotOwnedError';
+  }
+}
+
 /**
  * Creates `dataDir` mode 700, or, when group or others can open it, makes it
  * and everything in it private (logged as a warning; when that fails, the
- * warning says why and the start goes on).
+ * warning says why and the start goes on). Throws DataDirNotOwnedError for
+ * a folder of another user's.
  */
 export function makeDataDirPrivate(dataDir: string, logger: Logger): void {
   mkdirSync(resolve(dataDir), { recursive: true, mode: 0o700 });
   const dir = realpathSync(dataDir);
-  if ((statSync(dir).mode & OTHERS) === 0) return;
+  const stat = statSync(dir);
+  if (process.getuid !== undefined && stat.uid !== process.getuid()) throw new DataDirNotOwnedError(dir, stat.uid);
+  if ((stat.mode & OTHERS) === 0) return;
   try {
     const tightened = tighten(dir);
     logger.warn({ dataDir: dir, tightened }, 'the data folder was open to other users: it and everything in it are now private to this user');

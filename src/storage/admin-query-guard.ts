@@ -17,9 +17,16 @@ export interface AstNode {
   readonly kind: string;
   readonly text: string;
   readonly children: AstNode[];
+  /** How many children ClickHouse said the node has (its `(children N)`), 0 when it said none. */
+  readonly declared: number;
 }
 
-/** Parses the text of `EXPLAIN AST` (one node a line, indented one space a level, possibly in double quotes) into its root nodes. */
+/**
+ * Parses the text of `EXPLAIN AST` (one node a line, indented one space a
+ * level, possibly in double quotes) into its root nodes. A quoted name may
+ * hold a line break and so forge lines; {@link astRefusals} catches that
+ * by holding each node to the number of children ClickHouse declared.
+ */
 export function parseAst(explain: string): AstNode[] {
   const roots: AstNode[] = [];
   const open: { depth: number; node: AstNode }[] = [];
@@ -28,7 +35,9 @@ export function parseAst(explain: string): AstNode[] {
     if (line.trim() === '') continue;
     const depth = line.length - line.trimStart().length;
     const [kind, ...rest] = line.trim().split(' ');
-    const node: AstNode = { kind, text: rest.join(' ').replace(/ \(children \d+\)$/, ''), children: [] };
+    const text = rest.join(' ');
+    const declared = /\(children (\d+)\)$/.exec(text);
+    const node: AstNode = { kind, text: text.replace(/ \(children \d+\)$/, ''), children: [], declared: declared === null ? 0 : Number(declared[1]) };
     while (open.length > 0 && open[open.length - 1].depth >= depth) open.pop();
     (open.length > 0 ? open[open.length - 1].node.children : roots).push(node);
     open.push({ depth, node });
@@ -42,6 +51,7 @@ export interface FunctionRow {
   readonly categories: string;
   readonly alias_to: string;
   readonly case_insensitive: number | string;
+  readonly is_aggregate: number | string;
 }
 
 /** Categories of system.functions whose functions compute only on their arguments. */
@@ -124,6 +134,8 @@ const COMBINATORS = ['SimpleState', 'OrDefault', 'Distinct', 'Resample', 'ForEac
 export class FunctionPolicy {
   private readonly exact = new Set<string>();
   private readonly anyCase = new Set<string>();
+  /** Allowed aggregates, by exact name and lowercased where case does not matter: the only names combinators apply to. */
+  private readonly aggregates = new Set<string>();
 
   /** Builds the policy from the rows of system.functions. */
   constructor(rows: readonly FunctionRow[]) {
@@ -133,15 +145,21 @@ export class FunctionPolicy {
       if (target === undefined || !(ALLOWED_CATEGORIES.has(target.categories) || (target.categories === 'Other' && ALLOWED_OTHERS.has(target.name)))) continue;
       this.exact.add(row.name);
       if (Number(row.case_insensitive) === 1) this.anyCase.add(row.name.toLowerCase());
+      if (Number(target.is_aggregate) === 1) this.aggregates.add(Number(row.case_insensitive) === 1 ? row.name.toLowerCase() : row.name);
     }
     for (const name of ALLOWED_TABLE_FUNCTIONS) this.exact.add(name);
   }
 
   /** Whether `name`, as a query spells it, calls an allowed function (an allowed aggregate with combinators included). */
   allows(name: string): boolean {
-    if (this.exact.has(name) || this.anyCase.has(name.toLowerCase())) return true;
+    return this.exact.has(name) || this.anyCase.has(name.toLowerCase()) || this.isAggregate(name);
+  }
+
+  /** Whether `name` is an allowed aggregate, with any combinators after it. */
+  private isAggregate(name: string): boolean {
+    if (this.aggregates.has(name) || (this.anyCase.has(name.toLowerCase()) && this.aggregates.has(name.toLowerCase()))) return true;
     const combinator = COMBINATORS.find((suffix) => name.length > suffix.length && name.endsWith(suffix));
-    return combinator !== undefined && this.allows(name.slice(0, -combinator.length));
+    return combinator !== undefined && this.isAggregate(name.slice(0, -combinator.length));
   }
 }
 
@@ -208,11 +226,13 @@ const ALLOWED_NODES = new Set([
 export function astRefusals(roots: readonly AstNode[], functions: FunctionPolicy, database: string): string[] {
   const refusals = new Set<string>();
   const visit = (node: AstNode): void => {
+    if (node.children.length !== node.declared) refusals.add(`the parse of a ${node.kind} has ${node.children.length} children where ClickHouse counted ${node.declared} (a name holding a line break?)`);
     if (node.kind === 'Function') {
       const name = withoutAlias(node.text);
       if (!functions.allows(name)) refusals.add(`the function ${name} is not allowed`);
-      const table = IN_FUNCTIONS.has(name) ? node.children[0]?.children[1] : undefined;
-      if (table?.kind === 'Identifier') {
+      // Any bare name among an IN's arguments may name a table: each must be one that may be read.
+      const tables = IN_FUNCTIONS.has(name) ? (node.children[0]?.children ?? []).filter((child) => child.kind === 'Identifier') : [];
+      for (const table of tables) {
         const refusal = tableRefusal(withoutAlias(table.text), database);
         if (refusal !== undefined) refusals.add(refusal);
       }
@@ -226,6 +246,7 @@ export function astRefusals(roots: readonly AstNode[], functions: FunctionPolicy
     }
     node.children.forEach(visit);
   };
+  if (roots.length !== 1) refusals.add(`the parse has ${roots.length} roots where one statement has one`);
   roots.forEach(visit);
   return [...refusals];
 }

@@ -20,6 +20,7 @@ export interface AdminQueryLimits {
   readonly maxRows: number;
   /** Most bytes of JSON an answer's rows hold; more are cut. */
   readonly maxBytes: number;
+  /** Longest a query runs before the engine stops it, in seconds. */
   readonly maxSeconds: number;
   /** Most memory one query may use, in bytes. */
   readonly maxMemoryBytes: number;
@@ -105,7 +106,7 @@ export class AdminQueries {
    * the service stops, and ClickHouse's error when the query fails.
    */
   async run(sql: string, signal?: AbortSignal): Promise<AdminQueryAnswer> {
-    if (this.closed) throw new AdminQueryStopped('the service is stopping');
+    if (this.closed) throw new AdminQueryStopped('the service stopped');
     // One runs, and at most maxQueued wait.
     if (this.pending > this.limits.maxQueued) throw new AdminQueryBusy(this.limits.maxSeconds);
     this.pending++;
@@ -128,24 +129,26 @@ export class AdminQueries {
   }
 
   private async runNow(sql: string, signal: AbortSignal | undefined): Promise<AdminQueryAnswer> {
-    if (this.closed) throw new AdminQueryStopped('the service is stopping');
     const gone = () => signal?.aborted === true;
-    if (gone()) throw new AdminQueryStopped('the caller went away');
-    const statement = await this.check(sql);
+    const stopped = () => new AdminQueryStopped(this.closed ? 'the service stopped' : 'the caller went away');
+    // Marked as running from here on, so that a stop or a hang-up while it is checked still finds and kills it.
     const id = randomUUID();
-    const { maxRows, maxBytes, maxSeconds, maxMemoryBytes } = this.limits;
-    const bounded =
-      `/* ${MARK} ${id} */ SELECT * FROM (${statement}) LIMIT ${maxRows + 1} ` +
-      `SETTINGS readonly = 1, max_execution_time = ${maxSeconds}, max_memory_usage = ${maxMemoryBytes}, ` +
-      `max_result_bytes = ${maxBytes + 1}, result_overflow_mode = 'break', max_threads = 1`;
     const onAbort = () => void this.kill(id);
     signal?.addEventListener('abort', onAbort, { once: true });
     this.running.add(id);
     try {
+      if (this.closed || gone()) throw stopped();
+      const statement = await this.check(sql);
+      if (this.closed || gone()) throw stopped();
+      const { maxRows, maxBytes, maxSeconds, maxMemoryBytes } = this.limits;
+      const bounded =
+        `/* ${MARK} ${id} */ SELECT * FROM (${statement}) LIMIT ${maxRows + 1} ` +
+        `SETTINGS readonly = 1, max_execution_time = ${maxSeconds}, max_memory_usage = ${maxMemoryBytes}, ` +
+        `max_result_bytes = ${maxBytes + 1}, result_overflow_mode = 'break', max_threads = 1`;
       const text = await (await this.client.query({ query: bounded, format: 'JSONEachRow', clickhouse_settings: SETTINGS })).text();
       return cut(text, maxRows, maxBytes);
     } catch (error) {
-      if (this.closed || gone()) throw new AdminQueryStopped(this.closed ? 'the service stopped' : 'the caller went away');
+      if (this.closed || gone()) throw stopped();
       throw error;
     } finally {
       this.running.delete(id);
@@ -164,7 +167,7 @@ export class AdminQueries {
     }
     if (!SELECT_STATEMENT.test(statement)) throw new AdminQueryRefused('only SELECT statements may run');
     this.policy ??= new FunctionPolicy(
-      await (await this.client.query({ query: 'SELECT name, categories, alias_to, case_insensitive FROM system.functions', format: 'JSONEachRow', clickhouse_settings: SETTINGS })).json<FunctionRow>(),
+      await (await this.client.query({ query: 'SELECT name, categories, alias_to, case_insensitive, is_aggregate FROM system.functions', format: 'JSONEachRow', clickhouse_settings: SETTINGS })).json<FunctionRow>(),
     );
     let ast: string;
     try {

@@ -13,7 +13,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Reason } from '../../contract';
 import { toRpcStatus } from '../../errors/grpc-status';
-import { asIngestError, IngestError } from '../../errors/ingest-error';
+import { IngestError } from '../../errors/ingest-error';
 import { IngestResponse } from '../../gen/tributary/ingest/v1/ingest_service';
 import { Record } from '../../gen/tributary/ingest/v1/record';
 import { BEARER_HINT, bearerToken } from '../auth';
@@ -70,7 +70,8 @@ export async function connectIngest(request: IncomingMessage, response: ServerRe
     answer = await deps.ingest({ sourceId, records: frameRecords(made, deps, request), sentAt });
     sendJson(response, 200, answerHeaders(request, deps), IngestResponse.toJSON(answer));
   } catch (failure) {
-    const error = asIngestError(failure);
-    sendJson(response, httpStatusOf(error), answerHeaders(request, deps, 'application/json', error), connectError(error));
+    // Anything but an IngestError is a fault of ours: the endpoint's guard logs it with a request id and answers 500.
+    if (!(failure instanceof IngestError)) throw failure;
+    sendJson(response, httpStatusOf(failure), answerHeaders(request, deps, 'application/json', failure), connectError(failure));
   }
 }

@@ -7,6 +7,7 @@
  * from the connection, and the answers (door.ts). This file routes.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { IngestError } from '../../errors/ingest-error';
 import { connectIngest, CONNECT_INGEST_PATH } from './connect-door';
 import { sendFailure, type DoorDependencies } from './door';
 import { intemptCall } from './intempt-door';
@@ -31,8 +32,8 @@ export class HttpDoors {
     return path === CONNECT_INGEST_PATH || SEGMENT_PATH.test(path) || INTEMPT_TRACK_PATH.test(path) || INTEMPT_CONSENT_PATH.test(path);
   }
 
-  /** Serves a request that {@link matches}. */
-  handle(request: IncomingMessage, response: ServerResponse): void {
+  /** Serves a request that {@link matches}; settles once it is answered (a failure to answer rejects, for the endpoint's guard). */
+  async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (!this.deps.cors.admit(request, response)) return;
     const path = pathOf(request);
     const segment = SEGMENT_PATH.exec(path);
@@ -42,6 +43,10 @@ export class HttpDoors {
         : segment !== null
           ? segmentCall(request, response, this.deps, segment[1])
           : intemptCall(request, response, this.deps, INTEMPT_TRACK_PATH.test(path));
-    served.catch((failure: unknown) => sendFailure(request, response, this.deps, failure));
+    await served.catch((failure: unknown) => {
+      // Anything but an IngestError is a fault of ours: the endpoint's guard logs it with a request id and answers 500.
+      if (!(failure instanceof IngestError)) throw failure;
+      sendFailure(request, response, this.deps, failure);
+    });
   }
 }

@@ -80,6 +80,8 @@ it.each([
   ['a server setting', `SELECT getServerSetting('path')`],
   ['sleep', `SELECT sleep(3)`],
   ['a query parameter', `SELECT {x:String}`],
+  ['a table after a line break forged in an alias', 'SELECT (1 AS `a\n      Literal b`) IN system.users'],
+  ['a combinator on a function that is not an aggregate', `SELECT lowerIf('A', 1)`],
 ])('refuses %s before it runs', async (_, sql) => {
   expect(await outcome(sql)).toMatch(/^refused: /);
 });

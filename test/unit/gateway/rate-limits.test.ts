@@ -23,9 +23,11 @@ it('lets a burst through, then refuses with the wait until the rate refills it, 
   expect(buckets.take('quiet', 1_000_000)).toBe(0);
 });
 
-it('lets a request above the burst through when the bucket is full, and follows a changed limit', () => {
+it('lets a request above the burst through when the bucket is full, into debt paid at the rate, and follows a changed limit', () => {
   now += 10_000;
   expect(buckets.take('noisy', 500)).toBe(0);
+  expect(buckets.take('noisy', 1)).toBe(3010);
+  now += 3000;
   expect(buckets.take('noisy', 1)).toBe(10);
   limits.set('noisy', { recordsPerSecond: 1000, burst: 5 });
   now += 1000;

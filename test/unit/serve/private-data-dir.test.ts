@@ -3,11 +3,11 @@
  * and, when group or others can open it, tightened with everything in it
  * (symbolic links left as they are).
  */
-import { chmodSync, mkdirSync, mkdtempSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { makeDataDirPrivate } from '../../../src/serve/private-data-dir';
+import { DataDirNotOwnedError, makeDataDirPrivate } from '../../../src/serve/private-data-dir';
 
 const modeOf = (path: string): number => statSync(path).mode & 0o777;
 
@@ -46,4 +46,11 @@ it('tightens a folder that others can open, and everything in it, with a warning
   expect(modeOf(outside)).toBe(0o644);
   expect(lines).toEqual([expect.stringContaining('"tightened":6')]);
   expect(lines[0]).toContain('the data folder was open to other users');
+});
+
+it("refuses a folder of another user's, where keys or links could have been planted", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tributary-foreign-'));
+  // 65534 is nobody; the suite runs as root, which may give the folder away.
+  chownSync(dir, 65534, 65534);
+  expect(() => makeDataDirPrivate(dir, pino({ level: 'silent' }))).toThrow(DataDirNotOwnedError);
 });
