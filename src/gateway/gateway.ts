@@ -17,6 +17,7 @@ import { StartCancelled, StartWaits } from '../lifecycle/start-waits';
 import { openNatsLink, setUpJetStream } from '../stream/set-up';
 import { ensureStream, streamConfig } from '../stream/stream-definition';
 import { grpcServerCredentials, serverTlsOf } from '../tls/server-tls';
+import type { ApiKeyEntry } from '../config/parsers';
 import { noSourceSettings, type SourceLookup } from '../config/source-settings';
 import { ApiKeyRing } from './auth';
 import { SourceRateLimits } from './rate-limits';
@@ -76,7 +77,16 @@ function shutdown(server: Server, timeoutMs: number): Promise<void> {
 export async function startGateway(config: Config, logger: Logger, metrics: Metrics = new Metrics(), waits = new StartWaits(logger, config.startTimeoutMs), sources: SourceLookup = noSourceSettings): Promise<Gateway> {
   // The keys file is watched: the ring reads the keys in force at each call.
   const keysFile = config.apiKeysFile === '' ? undefined : openApiKeysFile(config.apiKeysFile, logger);
-  const keys = new ApiKeyRing(() => (keysFile === undefined ? config.apiKeys : [...config.apiKeys, ...keysFile.value]));
+  // The keys in force: the environment's and the file's, joined again only when the file's value changes (not at every call).
+  let fileKeys: readonly ApiKeyEntry[] = [];
+  let inForce = config.apiKeys;
+  const keys = new ApiKeyRing(() => {
+    if (keysFile !== undefined && keysFile.value !== fileKeys) {
+      fileKeys = keysFile.value;
+      inForce = [...config.apiKeys, ...fileKeys];
+    }
+    return inForce;
+  });
   if (keys.size === 0) logger.warn('no API key is configured: every call will be answered UNAUTHENTICATED');
 
   const link = await openNatsLink(waits, 'gateway', config, logger).catch((error: unknown) => {
