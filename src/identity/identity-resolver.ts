@@ -7,6 +7,7 @@
  * so a redelivered batch writes the same thing or nothing.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
+import { InTurn } from '../lifecycle/in-turn';
 import { SETTINGS } from '../storage/clickhouse-client';
 import { toDateTime64 } from '../storage/datetime';
 import { objectRow, type ClickHouseWriter, type PendingRow } from '../storage/clickhouse-writer';
@@ -18,7 +19,7 @@ import { decide, mastersToWrite, type Decisions, type LinkDecision, type LinkRul
 export class IdentityResolver {
   private readonly select: Select;
   /** The decisions in progress in this process, which take turns (see decideInTurn). */
-  private turn: Promise<unknown> = Promise.resolve();
+  private readonly turns = new InTurn();
 
   constructor(
     client: ClickHouseClient,
@@ -65,14 +66,12 @@ export class IdentityResolver {
    * alias that join two identified persons through a new user id.
    */
   private decideInTurn(seeds: readonly IdentityNode[], links: readonly NewLink[], resolvedAt: string): Promise<{ before: StoredLink[]; decided: Decisions }> {
-    const turn = this.turn.then(async () => {
+    return this.turns.run(async () => {
       const before = await groupLinks(this.select, this.database, seeds);
       const decided = decide(before, links, this.rules);
       await this.writer.writeAll(decided.decisions.map((d) => linkRow(d, resolvedAt)));
       return { before, decided };
     });
-    this.turn = turn.catch(() => undefined);
-    return turn;
   }
 }
 

@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Config } from '../config/settings';
+import { InTurn } from '../lifecycle/in-turn';
 import { astRefusals, FunctionPolicy, parseAst, type FunctionRow } from './admin-query-guard';
 import { createClickHouse, SETTINGS } from './clickhouse-client';
 
@@ -75,7 +76,7 @@ const MARK = 'tributary-admin-query';
 /** Runs admin queries one at a time on a session of their own. */
 export class AdminQueries {
   private policy: FunctionPolicy | undefined;
-  private turn: Promise<unknown> = Promise.resolve();
+  private readonly turns = new InTurn();
   /** Queries running or waiting. */
   private pending = 0;
   private readonly running = new Set<string>();
@@ -110,9 +111,7 @@ export class AdminQueries {
     // One runs, and at most maxQueued wait.
     if (this.pending > this.limits.maxQueued) throw new AdminQueryBusy(this.limits.maxSeconds);
     this.pending++;
-    const mine = this.turn.then(() => this.runNow(sql, signal)).finally(() => this.pending--);
-    this.turn = mine.catch(() => undefined);
-    return mine;
+    return this.turns.run(() => this.runNow(sql, signal)).finally(() => this.pending--);
   }
 
   /** How many queries the engine runs now (0 or 1). */
@@ -124,7 +123,7 @@ export class AdminQueries {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all([...this.running].map((id) => this.kill(id)));
-    await this.turn;
+    await this.turns.idle();
     await this.client.close();
   }
 
