@@ -57,7 +57,7 @@ export const SETTINGS = {
   subjectPrefix: setting('TRIBUTARY_SUBJECT_PREFIX', 'tributary', token, 'First token of every subject: <prefix>.<source>.event.<call> and <prefix>.<source>.product.'),
   duplicateWindowMs: setting('TRIBUTARY_STREAM_DUPLICATE_WINDOW', '2m', duration(1000), "How long the stream remembers event ids to answer DUPLICATE (JetStream's duplicate window)."),
   maxAgeMs: setting('TRIBUTARY_STREAM_MAX_AGE', '7d', duration(60_000), 'How long the stream keeps records; the sink must read them within this time.'),
-  maxStreamBytes: setting('TRIBUTARY_STREAM_MAX_BYTES', 'unlimited', byteSize(1024 * 1024, true), 'Most bytes the stream holds; when full, new records are refused (RESOURCE_EXHAUSTED with RetryInfo), never old ones dropped; past 80% of it, the sink purges the records every consumer has acknowledged.'),
+  maxStreamBytes: setting('TRIBUTARY_STREAM_MAX_BYTES', 'unlimited', byteSize(1024 * 1024, true), 'Most bytes the stream holds, kept by the gateways (each reads the stream every 250 ms, so it may be passed by what they accept in between); when full, new records are refused (RESOURCE_EXHAUSTED with RetryInfo), never old ones dropped; past 80% of it, the sink purges the records every consumer has acknowledged.'),
   replicas: setting('TRIBUTARY_STREAM_REPLICAS', '1', integer(1, 5), 'Copies of the stream in a JetStream cluster.'),
   maxRecordsPerRequest: setting('TRIBUTARY_MAX_RECORDS_PER_REQUEST', '500', integer(1, 100_000), 'Most records in one request; more is INVALID_ARGUMENT.'),
   maxRequestBytes: setting('TRIBUTARY_MAX_REQUEST_BYTES', '4MiB', byteSize(1024), 'Largest request message; larger is RESOURCE_EXHAUSTED.'),

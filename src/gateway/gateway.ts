@@ -13,6 +13,8 @@ import { validationLimits } from '../config/load';
 import type { Config } from '../config/settings';
 import { Metrics } from '../observability/metrics';
 import { JetStreamPublisher } from '../publish/jetstream-publisher';
+import { StreamRoom } from '../publish/stream-room';
+import { errorMessage } from '../lifecycle/backoff';
 import { StartCancelled, StartWaits } from '../lifecycle/start-waits';
 import { openNatsLink, setUpJetStream } from '../stream/set-up';
 import { ensureStream, streamConfig } from '../stream/stream-definition';
@@ -97,7 +99,13 @@ export async function startGateway(config: Config, logger: Logger, metrics: Metr
   try {
     const definition = streamConfig(config);
     const setUpStream = (stepWaits: StartWaits, what: string) => setUpJetStream(stepWaits, 'gateway', what, link, (jsm) => ensureStream(jsm, definition));
-    await setUpStream(waits, `the stream "${definition.name}"`);
+    const jsm = await setUpStream(waits, `the stream "${definition.name}"`);
+    const room = new StreamRoom(
+      config.maxStreamBytes,
+      async () => (await jsm.streams.info(definition.name)).state.bytes,
+      (error) => logger.warn({ err: errorMessage(error), stream: definition.name }, 'could not read how full the stream is; keeping the last reading'),
+    );
+    room.start();
 
     const health = new GatewayHealth();
     link.on('down', () => health.set(false));
@@ -111,7 +119,7 @@ export async function startGateway(config: Config, logger: Logger, metrics: Metr
       );
     });
 
-    const publisher = new JetStreamPublisher(link, { maxInFlight: config.maxInFlight, maxInFlightBytes: config.maxInFlightBytes, timeoutMs: config.publishTimeoutMs });
+    const publisher = new JetStreamPublisher(link, { maxInFlight: config.maxInFlight, maxInFlightBytes: config.maxInFlightBytes, timeoutMs: config.publishTimeoutMs }, room);
     const limits = validationLimits(config);
     const ingest = createIngest({
       publisher,
@@ -166,6 +174,7 @@ export async function startGateway(config: Config, logger: Logger, metrics: Metr
         await shutdown(server, config.shutdownTimeoutMs);
         if (socketDir !== undefined) rmSync(socketDir, { recursive: true, force: true });
         publisher.close();
+        room.stop();
         keysFile?.close();
         await link.drain();
         logger.info('gateway stopped');

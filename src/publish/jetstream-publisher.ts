@@ -3,14 +3,15 @@
  * message and one wildcard subscription collecting the PubAcks, which is
  * several times faster than js.publish() (bench/publish-path.bench.ts) and
  * keeps its guarantees: a message counts only once its PubAck arrives, a
- * missing PubAck fails the batch after a timeout, and the number of messages
- * waiting is bounded.
+ * missing PubAck fails the batch after a timeout, the number of messages
+ * waiting is bounded, and a full stream ({@link StreamRoom}) is refused.
  */
 import { performance } from 'node:perf_hooks';
 import { createInbox, headers, type Msg, type Subscription } from '@nats-io/nats-core';
 import { IngestError, type ErrorReason } from '../errors/ingest-error';
 import type { NatsLink } from '../stream/connection';
 import type { OutboundMessage, PublishAck, RecordPublisher } from './publisher';
+import type { StreamRoom } from './stream-room';
 
 /** The publisher's bounds. */
 export interface PublisherOptions {
@@ -73,6 +74,12 @@ interface Waiter {
 const failure = (reason: ErrorReason, message: string, cause?: unknown): IngestError =>
   new IngestError(reason, message, { cause });
 
+/**
+ * The bytes JetStream's file store counts for a message: its record's 22 bytes of header and 8 of checksum, the
+ * subject, the NATS headers (`NATS/1.0\r\nNats-Msg-Id: <id>\r\n\r\n`) and the data.
+ */
+const storedSize = ({ subject, msgId, data }: OutboundMessage): number => 30 + subject.length + 29 + msgId.length + data.length;
+
 /** The refusal of a batch beyond an in-flight bound, naming the bound. */
 const overloaded = (message: string, metadata: { [key: string]: string }): IngestError =>
   new IngestError('OVERLOADED', `${message}; retry later`, { metadata });
@@ -89,6 +96,7 @@ export class JetStreamPublisher implements RecordPublisher {
   constructor(
     private readonly link: NatsLink,
     private readonly options: PublisherOptions,
+    private readonly room?: StreamRoom,
   ) {
     this.subscription = link.nc.subscribe(`${this.inbox}*`, {
       callback: (error, msg) => {
@@ -119,10 +127,16 @@ export class JetStreamPublisher implements RecordPublisher {
       return Promise.reject(overloaded(`too many records are waiting for the stream (limit ${this.options.maxInFlight})`, { max_in_flight: String(this.options.maxInFlight) }));
     }
     let bytes = 0;
-    for (const message of messages) bytes += message.data.length;
+    let stored = 0;
+    for (const message of messages) {
+      bytes += message.data.length;
+      stored += storedSize(message);
+    }
     if (this.waitingBytes > 0 && this.waitingBytes + bytes > this.options.maxInFlightBytes) {
       return Promise.reject(overloaded(`too many bytes are waiting for the stream (limit ${this.options.maxInFlightBytes})`, { max_in_flight_bytes: String(this.options.maxInFlightBytes) }));
     }
+    const full = this.room?.take(stored);
+    if (full !== undefined) return Promise.reject(full);
     const batch = new Batch(messages.length);
     const deadline = performance.now() + this.options.timeoutMs;
     try {

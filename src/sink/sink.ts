@@ -72,7 +72,7 @@ export async function startSink(config: Config, logger: Logger, clickhouse?: Cli
       () => metrics.stalls.inc({ stage: 'sink' }),
     );
     metrics.watchPending('sink', () => backlog(jsm, config.stream, [config.sinkConsumer]));
-    const reclaimer = new StreamReclaimer(jsm, config.stream, config.sinkConsumer, logger);
+    const reclaimer = new StreamReclaimer(jsm, config.stream, config.maxStreamBytes, config.sinkConsumer, logger);
     loop.start();
     reclaimer.start();
     logger.info({ clickhouse: config.clickhouseUrl === '' ? 'embedded' : 'server', version, database, consumer: config.sinkConsumer }, 'sink consuming');

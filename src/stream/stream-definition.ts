@@ -1,7 +1,10 @@
 /**
  * The JetStream stream records travel on, and its creation or update at
  * start: file storage, a duplicate window for Nats-Msg-Id, and new records
- * refused (never old ones dropped) when the stream is full.
+ * refused (never old ones dropped) when the stream is full. The byte limit
+ * is the gateways' to keep (publish/stream-room.ts), not JetStream's: at a
+ * `max_bytes` of its own, nats-server before 2.10.5 drops acknowledged
+ * records.
  */
 import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
@@ -21,7 +24,7 @@ export function streamConfig(config: Config): Partial<StreamConfig> & { name: st
     discard: DiscardPolicy.New,
     duplicate_window: nanos(config.duplicateWindowMs),
     max_age: nanos(config.maxAgeMs),
-    max_bytes: config.maxStreamBytes,
+    max_bytes: -1,
     num_replicas: config.replicas,
   };
 }

@@ -1,7 +1,7 @@
 /**
- * Room in a full stream. The stream keeps records by limits (age and bytes),
- * so that it doubles as a replay buffer; and it refuses new records when full
- * rather than drop old ones. Without more, a stream that filled while the
+ * Room in a full stream. The stream keeps records by limits (age, and the
+ * byte limit the gateways keep), so that it doubles as a replay buffer; and
+ * new records are refused when it is full rather than old ones dropped. Without more, a stream that filled while the
  * sink was away would stay full after the sink caught up, until records age
  * out. So, when the stream is past {@link RECLAIM_AT} of its byte limit, the
  * sink purges the records that every consumer of the stream has acknowledged,
@@ -38,10 +38,11 @@ export class StreamReclaimer {
   private checking: Promise<void> | undefined;
   private stopped = false;
 
-  /** `required` is the consumer that must exist (the sink's): without it, nothing is known to be stored. */
+  /** `required` is the consumer that must exist (the sink's): without it, nothing is known to be stored; `limit` is the stream's byte limit (≤ 0: none, and nothing is purged). */
   constructor(
     private readonly jsm: JetStreamManager,
     private readonly stream: string,
+    private readonly limit: number,
     private readonly required: string,
     private readonly logger: Logger,
   ) {}
@@ -66,9 +67,10 @@ export class StreamReclaimer {
 
   /** Purges what every consumer has acknowledged when the stream is past its mark; resolves with the number of records purged. */
   async reclaim(): Promise<number> {
+    const limit = this.limit;
+    if (limit <= 0) return 0;
     const info = await this.jsm.streams.info(this.stream);
-    const limit = info.config.max_bytes;
-    if (limit <= 0 || info.state.bytes < limit * RECLAIM_AT) return 0;
+    if (info.state.bytes < limit * RECLAIM_AT) return 0;
     const consumers: ConsumerInfo[] = [];
     for await (const consumer of this.jsm.consumers.list(this.stream)) consumers.push(consumer);
     if (!consumers.some((consumer) => consumer.name === this.required)) return 0;
