@@ -27,7 +27,7 @@ export interface RawPublishPlan {
 
 childMain(async (plan: RawPublishPlan) => {
   const envelopes = envelopesOf(recordMix(0, plan.records, plan.run));
-  const link = await NatsLink.open(plan.natsUrl, pino({ level: 'warn' }));
+  const link = await NatsLink.open(plan.natsUrl, 'bench', pino({ level: 'warn' }));
   const config = loadConfig({}, { natsUrl: plan.natsUrl, stream: plan.stream, subjectPrefix: plan.stream.toLowerCase() });
   await ensureStream(await jetstreamManager(link.nc), streamConfig(config));
   const subject = `${config.subjectPrefix}.bench.event.track`;

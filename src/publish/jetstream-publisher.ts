@@ -7,7 +7,7 @@
  * waiting is bounded, and a full stream ({@link StreamRoom}) is refused.
  */
 import { performance } from 'node:perf_hooks';
-import { createInbox, headers, type Msg, type Subscription } from '@nats-io/nats-core';
+import { headers, type Msg, type Subscription } from '@nats-io/nats-core';
 import { IngestError, type ErrorReason } from '../errors/ingest-error';
 import type { NatsLink } from '../stream/connection';
 import type { OutboundMessage, PublishAck, RecordPublisher } from './publisher';
@@ -86,7 +86,7 @@ const overloaded = (message: string, metadata: { [key: string]: string }): Inges
 
 /** Publishes to JetStream with core publishes and collected PubAcks. */
 export class JetStreamPublisher implements RecordPublisher {
-  private readonly inbox = `${createInbox()}.`;
+  private readonly inbox: string;
   private readonly waiting = new Map<number, Waiter>();
   private waitingBytes = 0;
   private readonly subscription: Subscription;
@@ -98,6 +98,7 @@ export class JetStreamPublisher implements RecordPublisher {
     private readonly options: PublisherOptions,
     private readonly room?: StreamRoom,
   ) {
+    this.inbox = `${link.createInbox()}.`;
     this.subscription = link.nc.subscribe(`${this.inbox}*`, {
       callback: (error, msg) => {
         if (error === null) this.onReply(msg);

@@ -1,10 +1,13 @@
 /**
  * The NATS connection and its state: connects with unlimited reconnects, and
  * tells its listeners when the server goes away ("down") and comes back
- * ("up"), so that health, publishing and stream set-up can follow it.
+ * ("up"), so that health, publishing and stream set-up can follow it. Each
+ * role's replies (PubAcks, API answers, the records a pull delivers) come to
+ * inboxes under a prefix of its own, `_INBOX.<role>`, so that a role's NATS
+ * user may be allowed to read only its own (deploy/nats/roles.conf).
  */
 import { EventEmitter } from 'node:events';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, createInbox, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { NatsAccess } from './nats-access';
 
@@ -21,23 +24,37 @@ export interface NatsLinkEvents {
 export class NatsLink extends EventEmitter<NatsLinkEvents> {
   private up = true;
 
-  private constructor(readonly nc: NatsConnection) {
+  private constructor(
+    readonly nc: NatsConnection,
+    /** The prefix of every inbox this connection's replies come to. */
+    readonly inboxPrefix: string,
+  ) {
     super();
   }
 
-  /** Connects to `servers` (comma-separated URLs) with `access` (credentials, TLS); fails when the first connection cannot be made. */
-  static async open(servers: string, logger: Logger, access: NatsAccess = {}): Promise<NatsLink> {
+  /**
+   * Connects `role` (gateway, sink, identity) to `servers` (comma-separated URLs) with `access` (credentials, TLS),
+   * its inboxes under `_INBOX.<role>`; fails when the first connection cannot be made.
+   */
+  static async open(servers: string, role: string, logger: Logger, access: NatsAccess = {}): Promise<NatsLink> {
+    const inboxPrefix = `_INBOX.${role}`;
     const nc = await connect({
       ...access,
       servers: servers.split(',').map((s) => s.trim()),
-      name: 'tributary',
+      name: `tributary-${role}`,
+      inboxPrefix,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
       pingInterval: 5000,
     });
-    const link = new NatsLink(nc);
+    const link = new NatsLink(nc, inboxPrefix);
     void link.follow(logger);
     return link;
+  }
+
+  /** A new inbox subject, under this role's prefix. */
+  createInbox(): string {
+    return createInbox(this.inboxPrefix);
   }
 
   /** Whether the connection is up now. */

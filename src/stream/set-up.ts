@@ -23,7 +23,8 @@ const REPLICAS_WITHOUT_CLUSTER = 10074;
 
 /** Whether a NATS set-up failure will not go away by waiting: refused credentials or permissions, or a definition the server refuses. */
 export function permanentNatsFailure(error: unknown): boolean {
-  if (error instanceof Error && REFUSALS.has(error.name)) return true;
+  // A request the server refused to carry is a RequestError whose cause is the refusal.
+  if (error instanceof Error && (REFUSALS.has(error.name) || (error.cause instanceof Error && REFUSALS.has(error.cause.name)))) return true;
   if (!(error instanceof JetStreamApiError)) return false;
   if (error.code === REPLICAS_WITHOUT_CLUSTER) return true;
   return error.status === 400 && error.code !== NO_PEERS_YET;
@@ -35,7 +36,7 @@ export const withoutCredentials = (urls: string): string => urls.replace(/\/\/[^
 /** Connects `part` to the configured NATS with the configured credentials and TLS, waiting while NATS cannot be reached. */
 export function openNatsLink(waits: StartWaits, part: string, config: Config, logger: Logger): Promise<NatsLink> {
   const servers = natsServers(config);
-  return waits.step(part, `NATS at ${withoutCredentials(servers)}`, () => NatsLink.open(servers, logger, natsAccess(config)), permanentNatsFailure);
+  return waits.step(part, `NATS at ${withoutCredentials(servers)}`, () => NatsLink.open(servers, part, logger, natsAccess(config)), permanentNatsFailure);
 }
 
 /** Runs `part`'s JetStream set-up (`what`, such as creating its consumer) with a manager, waiting while JetStream cannot do it; resolves with the manager. */

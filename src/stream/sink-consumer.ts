@@ -20,9 +20,10 @@ export function sinkConsumerConfig(config: Config): Partial<ConsumerConfig> & { 
   };
 }
 
-/** Creates the consumer, or updates it to the definition when it exists. */
+/** Creates the consumer, or updates it to the definition when it exists and differs. */
 export function ensureConsumer(jsm: JetStreamManager, stream: string, definition: Partial<ConsumerConfig> & { durable_name: string }): Promise<void> {
   return createOrUpdate(
+    definition,
     () => jsm.consumers.info(stream, definition.durable_name),
     () => jsm.consumers.update(stream, definition.durable_name, definition),
     () => jsm.consumers.add(stream, definition),

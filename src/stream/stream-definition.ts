@@ -29,9 +29,10 @@ export function streamConfig(config: Config): Partial<StreamConfig> & { name: st
   };
 }
 
-/** Creates the stream, or updates it to the definition when it exists. */
+/** Creates the stream, or updates it to the definition when it exists and differs. */
 export function ensureStream(jsm: JetStreamManager, definition: Partial<StreamConfig> & { name: string }): Promise<void> {
   return createOrUpdate(
+    definition,
     () => jsm.streams.info(definition.name),
     () => jsm.streams.update(definition.name, definition),
     () => jsm.streams.add(definition),

@@ -3,8 +3,9 @@
  * nats-server: a `tributary gateway` and a `tributary sink` each connect as
  * their own user and a record goes all the way to ClickHouse; then each user
  * is shown to be refused what belongs to the other role (the gateway may not
- * read the stream or fetch from the sink's consumer; the sink may not publish
- * records), and a client without credentials is refused outright.
+ * read the stream, the sink's inboxes or fetch from the sink's consumer; the
+ * sink may not publish records or read the gateway's inboxes; neither may
+ * update the stream), and a client without credentials is refused outright.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -63,7 +64,8 @@ it('carries a record from a gateway to a sink, each as its own user', async () =
 
 /** Connects as `user`, runs `probe`, and gives the error it met (or "allowed"). */
 async function as(user: 'gateway' | 'sink', probe: (nc: NatsConnection) => Promise<unknown>): Promise<string> {
-  const nc = await connect({ servers: nats.url, user, pass: password[user], maxReconnectAttempts: 0 });
+  // Replies come to the role's own inboxes, as Tributary's connections take them; so a refusal below is the probe's own.
+  const nc = await connect({ servers: nats.url, user, pass: password[user], maxReconnectAttempts: 0, inboxPrefix: `_INBOX.${user}` });
   try {
     await probe(nc);
     return 'allowed';
@@ -84,12 +86,44 @@ async function subscribeTo(nc: NatsConnection, subject: string): Promise<void> {
 
 it("refuses each role what belongs to the other", async () => {
   expect(await as('gateway', (nc) => subscribeTo(nc, 'tributary.>'))).toMatch(/permissions violation/i);
-  expect(await as('gateway', (nc) => nc.request('$JS.API.CONSUMER.MSG.NEXT.TRIBUTARY.tributary-sink', '{"batch":1}', { timeout: 2000 }))).toMatch(/permissions violation/i);
-  expect(await as('gateway', (nc) => nc.request('$JS.API.STREAM.PURGE.TRIBUTARY', '', { timeout: 2000 }))).toMatch(/permissions violation/i);
-  expect(await as('sink', (nc) => nc.request('tributary.roles.event.track', 'forged', { timeout: 2000 }))).toMatch(/permissions violation/i);
-  expect(await as('sink', (nc) => nc.request('$JS.API.STREAM.DELETE.TRIBUTARY', '', { timeout: 2000 }))).toMatch(/permissions violation/i);
+  // Replies, and the records a pull delivers, come to each role's own inboxes; no role may read the other's.
+  expect(await as('gateway', (nc) => subscribeTo(nc, '_INBOX.>'))).toMatch(/permissions violation/i);
+  expect(await as('gateway', (nc) => subscribeTo(nc, '_INBOX.sink.>'))).toMatch(/permissions violation/i);
+  expect(await as('sink', (nc) => subscribeTo(nc, '_INBOX.gateway.>'))).toMatch(/permissions violation/i);
+  expect(await as('gateway', (nc) => subscribeTo(nc, '_INBOX.gateway.>'))).toBe('allowed');
+  // A stream that exists is the operator's to change: neither role may update it (both started against it above).
+  for (const user of ['gateway', 'sink'] as const) {
+    expect(await as(user, (nc) => nc.request('$JS.API.STREAM.UPDATE.TRIBUTARY', JSON.stringify({ name: 'TRIBUTARY', subjects: ['tributary.>'], max_age: 1e9 }), { timeout: 2000 }))).toMatch(/permissions violation for publish/i);
+  }
+  expect(await as('gateway', (nc) => nc.request('$JS.API.CONSUMER.MSG.NEXT.TRIBUTARY.tributary-sink', '{"batch":1}', { timeout: 2000 }))).toMatch(/permissions violation for publish/i);
+  expect(await as('gateway', (nc) => nc.request('$JS.API.STREAM.PURGE.TRIBUTARY', '', { timeout: 2000 }))).toMatch(/permissions violation for publish/i);
+  expect(await as('sink', (nc) => nc.request('tributary.roles.event.track', 'forged', { timeout: 2000 }))).toMatch(/permissions violation for publish/i);
+  expect(await as('sink', (nc) => nc.request('$JS.API.STREAM.DELETE.TRIBUTARY', '', { timeout: 2000 }))).toMatch(/permissions violation for publish/i);
 });
 
 it('refuses a client without credentials', async () => {
   await expect(connect({ servers: nats.url, maxReconnectAttempts: 0 })).rejects.toThrow(/Authorization Violation/i);
+});
+
+it('stops a gateway whose settings would change the stream, naming the refusal, and leaves the stream as it was', async () => {
+  const maxAge = async () => {
+    let age = 0;
+    expect(await as('gateway', async (nc) => (age = (await nc.request('$JS.API.STREAM.INFO.TRIBUTARY', '', { timeout: 2000 })).json<{ config: { max_age: number } }>().config.max_age))).toBe('allowed');
+    return age;
+  };
+  const before = await maxAge();
+  expect(before).toBeGreaterThan(0);
+  const changed = startCli(['gateway'], {
+    NATS_URL: nats.url,
+    NATS_USER: 'gateway',
+    NATS_PASSWORD: password.gateway,
+    TRIBUTARY_LOG_LEVEL: 'warn',
+    TRIBUTARY_STREAM_MAX_AGE: '1h',
+    TRIBUTARY_GRPC_ADDR: `127.0.0.1:${await freePort()}`,
+    TRIBUTARY_HTTP_ADDR: `127.0.0.1:${await freePort()}`,
+    TRIBUTARY_API_KEYS: `${apiKey}=roles`,
+  });
+  expect(await changed.exited).toBe(1);
+  expect(changed.output()).toMatch(/could not start: .*permissions violation/i);
+  expect(await maxAge()).toBe(before);
 });

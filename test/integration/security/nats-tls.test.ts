@@ -38,7 +38,7 @@ async function tlsServer(verifyClients: boolean): Promise<NatsServerProcess> {
 /** What opening a link to `server` with the NATS_* settings in `env` gives: "connected", or the refusal. */
 async function open(server: NatsServerProcess, env: NodeJS.ProcessEnv): Promise<string> {
   try {
-    const link = await NatsLink.open(`tls://127.0.0.1:${server.port}`, silent, natsAccess(loadConfig(env)));
+    const link = await NatsLink.open(`tls://127.0.0.1:${server.port}`, 'gateway', silent, natsAccess(loadConfig(env)));
     await link.drain();
     return 'connected';
   } catch (error) {

@@ -41,7 +41,7 @@ const env = () => ({
 beforeAll(async () => {
   httpPort = await freePort();
   nats = await NatsServer.start();
-  link = await NatsLink.open(nats.url, pino({ level: 'silent' }));
+  link = await NatsLink.open(nats.url, 'sink', pino({ level: 'silent' }));
   jsm = await jetstreamManager(link.nc);
   dataDir = mkdtempSync(join(tmpdir(), 'tributary-crash-'));
 });
