@@ -99,6 +99,15 @@ export const origins: Parser<readonly string[]> = commaList((origin) => {
 /** Any string, taken as it is. */
 export const text: Parser<string> = (raw) => raw;
 
+/** The fewest characters a key given in plain (an API key, the admin key) may have. */
+export const MIN_KEY_LENGTH = 16;
+
+/** A secret key: empty (none) or at least {@link MIN_KEY_LENGTH} characters, so that it cannot be guessed in the attempts a throttle allows. */
+export const key: Parser<string> = (raw) => {
+  if (raw !== '' && raw.length < MIN_KEY_LENGTH) throw new Error(`must be at least ${MIN_KEY_LENGTH} characters`);
+  return raw;
+};
+
 /** IP addresses, comma-separated (IPv4 or IPv6, as a peer address is written). */
 export const ipAddresses: Parser<readonly string[]> = commaList((address) => {
   if (isIP(address) === 0) throw new Error(`"${address}" is not an IP address`);
@@ -140,7 +149,7 @@ export function apiKeyEntry(item: string, plaintextRefused?: (source: string) =>
     return { digest: Buffer.from(hex, 'hex'), source };
   }
   if (plaintextRefused !== undefined) throw new Error(plaintextRefused(source));
-  if (key.length < 16) throw new Error(`must be ${forms}, with a key of at least 16 characters`);
+  if (key.length < MIN_KEY_LENGTH) throw new Error(`must be ${forms}, with a key of at least ${MIN_KEY_LENGTH} characters`);
   return { digest: digestKey(key), source };
 }
 

@@ -5,7 +5,7 @@
  */
 import { DEFAULT_LIMITS } from '../contract/limits';
 import ms from 'ms';
-import { apiKeys, apiKeysFile, boolean, byteSize, duration, hostPort, integer, ipAddresses, oneOf, optionalToken, origins, text, token, type Parser } from './parsers';
+import { apiKeys, apiKeysFile, boolean, byteSize, duration, hostPort, integer, ipAddresses, key, oneOf, optionalToken, origins, text, token, type Parser } from './parsers';
 
 /** One setting: where it comes from, its default, how it is read, what it does. */
 export interface Setting<T> {
@@ -38,7 +38,7 @@ export const SETTINGS = {
   trustedProxies: setting('TRIBUTARY_TRUSTED_PROXIES', '', ipAddresses, 'Peer addresses of proxies whose X-Forwarded-For names the client, comma-separated; from any other peer the header is ignored.'),
   authFailureLimit: setting('TRIBUTARY_AUTH_FAILURE_LIMIT', '20', integer(1, 1_000_000), 'Failed authentications (a missing or unknown key) one client address may make within TRIBUTARY_AUTH_FAILURE_WINDOW; after that it is answered RESOURCE_EXHAUSTED (429 with Retry-After) until the window passes, without a key compared or a body read.'),
   authFailureWindowMs: setting('TRIBUTARY_AUTH_FAILURE_WINDOW', '1m', duration(1000), "The window of TRIBUTARY_AUTH_FAILURE_LIMIT, from a client address's first failed authentication."),
-  adminKey: secret('TRIBUTARY_ADMIN_KEY', text, 'Bearer key of the admin query endpoint; serve creates one in dev mode when empty.'),
+  adminKey: secret('TRIBUTARY_ADMIN_KEY', key, 'Bearer key of the admin query endpoint (at least 16 characters; failed attempts are throttled per client address as on the doors); serve creates one in dev mode when empty.'),
   adminQueryMaxRows: setting('TRIBUTARY_ADMIN_QUERY_MAX_ROWS', '10000', integer(1, 10_000_000), 'Most rows an admin query answers; the answer says when it was cut.'),
   adminQueryMaxBytes: setting('TRIBUTARY_ADMIN_QUERY_MAX_BYTES', '16MiB', byteSize(1024), 'Most bytes of rows (as JSON) an admin query answers; the answer says when it was cut.'),
   adminQueryTimeoutMs: setting('TRIBUTARY_ADMIN_QUERY_TIMEOUT', '30s', duration(1000), 'Longest an admin query runs before the engine stops it.'),

@@ -11,6 +11,8 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { digestKey } from '../config/parsers';
 import { bearerToken } from '../gateway/auth';
+import type { AuthThrottle } from '../gateway/auth-throttle';
+import { clientAddress } from '../gateway/client-address';
 import { isGrpcWeb } from '../gateway/grpc-web-bridge';
 import type { Metrics } from '../observability/metrics';
 import { httpsOptions, watchTlsFiles, type ServerTls } from '../tls/server-tls';
@@ -23,6 +25,10 @@ const MAX_QUERY_BYTES = 64 * 1024;
 export interface AdminQueryEndpoint {
   readonly adminKey: string;
   readonly run: (sql: string, signal: AbortSignal) => Promise<AdminQueryAnswer>;
+  /** Failed keys per client address: a throttled address is answered 429 without its key compared. */
+  readonly throttle: AuthThrottle;
+  /** Proxies whose X-Forwarded-For names the client. */
+  readonly trustedProxies: readonly string[];
 }
 
 /** What the endpoint reports on; read at each request, so the parts of a process that is still starting can be added as they start. */
@@ -66,7 +72,16 @@ function failureOf(error: unknown): { outcome: string; status: number } {
 }
 
 async function adminQuery(request: IncomingMessage, response: ServerResponse, endpoint: AdminQueryEndpoint, metrics: Metrics): Promise<void> {
-  if (!authorized(request, endpoint.adminKey)) return void json(response, 401, { error: 'send the admin key as "authorization: Bearer <key>"' });
+  const address = clientAddress(request.socket.remoteAddress ?? '', request.headers['x-forwarded-for'], endpoint.trustedProxies);
+  const retryAfterMs = endpoint.throttle.retryAfterMs(address);
+  if (retryAfterMs !== undefined) {
+    response.setHeader('retry-after', String(Math.ceil(retryAfterMs / 1000)));
+    return void json(response, 429, { error: 'too many failed admin keys from this address: try again later' });
+  }
+  if (!authorized(request, endpoint.adminKey)) {
+    endpoint.throttle.recordFailure(address);
+    return void json(response, 401, { error: 'send the admin key as "authorization: Bearer <key>"' });
+  }
   const sql = await readBody(request);
   if (sql === undefined) return void json(response, 413, { error: `the query is larger than ${MAX_QUERY_BYTES} bytes` });
   const gone = new AbortController();

@@ -12,6 +12,7 @@ import { SourcesFile } from '../config/sources-file';
 import { serverTlsOf } from '../tls/server-tls';
 import { startGateway } from '../gateway/gateway';
 import { GrpcWebBridge } from '../gateway/grpc-web-bridge';
+import { AuthThrottle, MAX_TRACKED_ADDRESSES } from '../gateway/auth-throttle';
 import { startHttpEndpoint, type HttpEndpointParts } from '../http/http-server';
 import { StartWaits } from '../lifecycle/start-waits';
 import { Metrics } from '../observability/metrics';
@@ -72,7 +73,12 @@ export async function startParts(config: Config, logger: Logger, choice: PartCho
       const adminQueries = await AdminQueries.open(config, sink.clickhouse);
       stops.push(() => adminQueries.close());
       metrics.watchAdminQueries(() => adminQueries.runningCount);
-      endpoint.adminQuery = { adminKey: config.adminKey, run: (sql, signal) => adminQueries.run(sql, signal) };
+      endpoint.adminQuery = {
+        adminKey: config.adminKey,
+        run: (sql, signal) => adminQueries.run(sql, signal),
+        throttle: new AuthThrottle({ maxFailures: config.authFailureLimit, windowMs: config.authFailureWindowMs, maxAddresses: MAX_TRACKED_ADDRESSES, now: Date.now }),
+        trustedProxies: config.trustedProxies,
+      };
       const identity = await startIdentity(config, logger, sink.clickhouse, metrics, sink.nats, waits, sources?.lookup);
       stops.push(() => identity.stop());
       ready.identity = () => identity.ready();

@@ -219,6 +219,20 @@ describe('the throttle of failed authentications', () => {
     await waitFor('the attacker\'s window to pass', async () => ((await post(CONNECT, attacker, good, JSON.stringify({ records: [goodRecord(`evt_after_window_${run}`)] }))).status === 200 ? true : undefined), (WINDOW_SECONDS + 10) * 1000, 500);
   });
 
+  it('throttles the admin query the same way: after N wrong admin keys, even the right one is answered 429 with Retry-After; another address is untouched', async () => {
+    const attacker = newAddress();
+    const sql = 'SELECT 1 AS one';
+    for (let i = 0; i < FAILURE_LIMIT; i++) {
+      expect((await post('/admin/query', attacker, { authorization: `Bearer wrong-admin-key-${i}-padding` }, sql)).status).toBe(401);
+    }
+    const throttled = await post('/admin/query', attacker, { authorization: `Bearer ${serve.adminKey}` }, sql);
+    expect(throttled.status).toBe(429);
+    expect(Number(throttled.retryAfter)).toBeGreaterThanOrEqual(1);
+    expect(Number(throttled.retryAfter)).toBeLessThanOrEqual(WINDOW_SECONDS);
+    const friend = await post('/admin/query', newAddress(), { authorization: `Bearer ${serve.adminKey}` }, sql);
+    expect([friend.status, friend.body]).toEqual([200, expect.objectContaining({ rows: [{ one: 1 }] })]);
+  });
+
   it('never counts a success: more than N good calls from one address all go through', async () => {
     const busy = newAddress();
     const good = { 'content-type': 'application/json', authorization: `Bearer ${serve.apiKey}` };

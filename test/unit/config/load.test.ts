@@ -82,3 +82,9 @@ it('refuses short keys and source ids that are not subject tokens', () => {
   expect(problemsOf({ TRIBUTARY_API_KEYS: 'short=backend' })).toEqual([expect.stringContaining('at least 16 characters')]);
   expect(problemsOf({ TRIBUTARY_API_KEYS: 'a-long-enough-key-0001=back.end' })).toEqual([expect.stringContaining('letters, digits')]);
 });
+
+it('refuses an admin key shorter than 16 characters, and takes none or a long one', () => {
+  expect(() => loadConfig({ TRIBUTARY_ADMIN_KEY: 'short-admin' })).toThrow(/TRIBUTARY_ADMIN_KEY.*at least 16 characters/);
+  expect(loadConfig({ TRIBUTARY_ADMIN_KEY: 'a-long-enough-admin-key' }).adminKey).toBe('a-long-enough-admin-key');
+  expect(loadConfig({}).adminKey).toBe('');
+});
