@@ -17,10 +17,12 @@ export { TributaryError } from './transport';
 export interface NodeClientOptions extends ClientOptions {
   /** With transport grpc: the CA to trust and a client certificate (PEM); giving it turns TLS on. */
   readonly tls?: GrpcTls;
+  /** With transport grpc: send in plaintext to a host that is not this machine (otherwise grpc:// there is refused, and a bare host:port uses TLS). */
+  readonly insecure?: boolean;
 }
 
 /** A client for Node; servers get no session id unless they set platform or sessionId. */
 export function createClient(options: NodeClientOptions): TributaryClient {
-  const transport = options.transport === 'grpc' ? new GrpcTransport(options.url, options.apiKey, options.tls) : webTransport(options);
+  const transport = options.transport === 'grpc' ? new GrpcTransport(options.url, options.apiKey, options.tls, options.insecure) : webTransport(options);
   return new TributaryClient(transport, { ...options, library: LIBRARY });
 }

@@ -7,7 +7,7 @@ import { GrpcWebTransport } from './grpc-web-transport';
 
 /** Where and how a client sends. */
 export interface ClientOptions extends ClientSettings {
-  /** grpc: host:port (grpcs:// for TLS). grpc-web: the HTTP endpoint, such as http://127.0.0.1:8080. */
+  /** grpc: host:port (TLS unless it is this machine), grpcs://host:port (TLS) or grpc://host:port (plaintext). grpc-web: the HTTP endpoint, such as http://127.0.0.1:8080. */
   readonly url: string;
   /** An API key of the gateway; it names the source. */
   readonly apiKey: string;
