@@ -63,6 +63,8 @@ it('sends keepalive batches within the budget, oldest first', () => {
 });
 
 it('on pagehide and on hiding, saves and sends the queue; back in view, drops the saved copy', async () => {
+  // The client's flush timer (60 s) and its never-answered call would otherwise keep jest waiting after the run.
+  jest.useFakeTimers();
   const sent: IngestRequest[] = [];
   const transport: Transport = {
     ingest: () => new Promise<IngestResponse>(() => undefined),
@@ -87,4 +89,6 @@ it('on pagehide and on hiding, saves and sends the queue; back in view, drops th
   listeners.get('visibilitychange')?.();
   expect(storage.getItem(SAVED_KEY)).toBeNull();
   expect(sent).toHaveLength(2);
+  jest.clearAllTimers();
+  jest.useRealTimers();
 });
