@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../src/stream/free-port';
-import { findNatsServer, NatsServerProcess } from '../../src/stream/nats-server-process';
+import { freePort } from '../../src/serve/free-port';
+import { findNatsServer, NatsServerProcess } from '../../src/serve/nats-server-process';
 
 /** A benchmark's nats-server, folder, keys and ports. */
 export interface BenchStack {

@@ -16,8 +16,8 @@ import { Metrics } from '../../src/observability/metrics';
 import { startSink } from '../../src/sink/sink';
 import { createClickHouse } from '../../src/storage/clickhouse-client';
 import { migrate } from '../../src/storage/migrate';
-import { backlog } from '../../src/stream/consumer-loop';
-import { identityConsumerConfig, LINKING_CALLS } from '../../src/stream/identity-consumers';
+import { backlog } from '../../src/stages/consumer-loop';
+import { identityConsumerConfig, LINKING_CALLS } from '../../src/stages/consumers';
 import { waitFor } from '../../test/helpers/wait';
 import { childMain } from './child-main';
 

@@ -8,8 +8,8 @@
  */
 import type { JsMsg } from '@nats-io/jetstream';
 import type { Metrics } from '../observability/metrics';
-import type { Retrying } from '../stream/consumer-loop';
-import { deadLetter, type DeadLetters } from '../stream/dead-letters';
+import type { Retrying } from '../stages/consumer-loop';
+import { deadLetter, type DeadLetters } from '../stages/dead-letters';
 import type { IdentityResolver } from './identity-resolver';
 import { linksOf, type LinkingEvent } from './links';
 import { linkingEvent } from './linking-event';

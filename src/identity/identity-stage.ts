@@ -7,7 +7,6 @@
  * graph read stalls only this stage.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { jetstream } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { Config } from '../config/settings';
 import { noSourceSettings, type SourceLookup } from '../config/source-settings';
@@ -15,11 +14,8 @@ import type { Metrics } from '../observability/metrics';
 import { ClickHouseWriter } from '../storage/clickhouse-writer';
 import { StartWaits } from '../lifecycle/start-waits';
 import type { NatsLink } from '../stream/connection';
-import { openNatsLink, setUpJetStream } from '../stream/set-up';
-import { backlog, ConsumerLoop, consumerLoopOptions } from '../stream/consumer-loop';
-import { DeadLetters } from '../stream/dead-letters';
-import { identityConsumerConfig, LINKING_CALLS } from '../stream/identity-consumers';
-import { ensureConsumer } from '../stream/sink-consumer';
+import { identityConsumerConfig, LINKING_CALLS } from '../stages/consumers';
+import { startStage } from '../stages/start-stage';
 import { IdentityBatches } from './identity-batches';
 import { IdentityResolver } from './identity-resolver';
 
@@ -49,42 +45,22 @@ export async function startIdentity(
   waits = new StartWaits(logger, config.startTimeoutMs),
   sources: SourceLookup = noSourceSettings,
 ): Promise<IdentityStage> {
-  const link = nats ?? (await openNatsLink(waits, 'identity', config, logger));
-  const drainOwned = () => (nats === undefined ? link.drain() : Promise.resolve());
-  try {
-    const definitions = LINKING_CALLS.map((call) => identityConsumerConfig(config, call));
-    const jsm = await setUpJetStream(waits, 'identity', `the consumers ${definitions.map((d) => `"${d.durable_name}"`).join(' and ')}`, link, async (manager) => {
-      for (const definition of definitions) await ensureConsumer(manager, config.stream, definition);
-    });
-    const js = jetstream(link.nc);
-    const writer = new ClickHouseWriter(client, config.clickhouseDatabase);
-    const batches = new IdentityBatches(new IdentityResolver(client, config.clickhouseDatabase, writer, { maxGroupSize: config.identityMaxGroup, sources }), new DeadLetters(js, writer, config), metrics);
-    const loops: ConsumerLoop[] = [];
-    for (const definition of definitions) {
-      loops.push(
-        new ConsumerLoop(
-          `identity (${definition.durable_name})`,
-          await js.consumers.get(config.stream, definition.durable_name),
-          (batch, retrying) => batches.handle(batch, retrying),
-          consumerLoopOptions(config),
-          logger,
-          () => metrics.stalls.inc({ stage: 'identity' }),
-        ),
-      );
-    }
-    metrics.watchPending('identity', () => backlog(jsm, config.stream, definitions.map((d) => d.durable_name)));
-    for (const loop of loops) loop.start();
-    logger.info({ consumers: definitions.map((d) => d.durable_name) }, 'identity stage consuming');
-    return {
-      ready: () => loops.map((loop) => loop.ready()).find((r) => r !== true) ?? true,
-      async stop() {
-        await Promise.all(loops.map((loop) => loop.stop()));
-        await drainOwned();
-        logger.info('identity stage stopped');
-      },
-    };
-  } catch (error) {
-    await drainOwned();
-    throw error;
-  }
+  const consumers = LINKING_CALLS.map((call) => identityConsumerConfig(config, call));
+  const writer = new ClickHouseWriter(client, config.clickhouseDatabase);
+  const resolver = new IdentityResolver(client, config.clickhouseDatabase, writer, { maxGroupSize: config.identityMaxGroup, sources });
+  const stage = await startStage(config, logger, metrics, waits, {
+    stage: 'identity',
+    consumers,
+    link: nats,
+    writer,
+    batches: (deadLetters) => new IdentityBatches(resolver, deadLetters, metrics),
+  });
+  logger.info({ consumers: consumers.map((d) => d.durable_name) }, 'identity stage consuming');
+  return {
+    ready: () => stage.ready(),
+    async stop() {
+      await stage.stop();
+      logger.info('identity stage stopped');
+    },
+  };
 }

@@ -16,9 +16,9 @@ import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/settings';
-import { freePort } from '../stream/free-port';
+import { freePort } from './free-port';
 import { commandLine, readPid } from './data-dir-lock';
-import { findNatsServer, NATS_SERVER_INSTALL_HINT, NatsServerProcess } from '../stream/nats-server-process';
+import { findNatsServer, NATS_SERVER_INSTALL_HINT, NatsServerProcess } from './nats-server-process';
 
 /** How long to wait before starting a nats-server that died. */
 const RESTART_DELAY_MS = 1000;

@@ -10,9 +10,9 @@ import type { JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics';
 import { backoffMs } from '../lifecycle/backoff';
-import type { Retrying } from '../stream/consumer-loop';
+import type { Retrying } from '../stages/consumer-loop';
 import type { ClickHouseWriter, PendingRow } from '../storage/clickhouse-writer';
-import { deadLetter, type DeadLetter, type DeadLetters } from '../stream/dead-letters';
+import { deadLetter, type DeadLetter, type DeadLetters } from '../stages/dead-letters';
 import { envelopeRow, EVENT_COLUMNS, InvalidEnvelopeError, PRODUCT_COLUMNS, type RowSink } from './envelope-row';
 import { RowBuffers } from './row-buffers';
 

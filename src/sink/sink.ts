@@ -6,7 +6,6 @@
  * rows, not SQL.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { jetstream } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { Config } from '../config/settings';
 import { Metrics } from '../observability/metrics';
@@ -16,11 +15,11 @@ import { permanentSetUpFailure } from '../storage/error-class';
 import { migrate } from '../storage/migrate';
 import type { NatsLink } from '../stream/connection';
 import { StartWaits } from '../lifecycle/start-waits';
-import { openNatsLink, setUpJetStream, withoutCredentials } from '../stream/set-up';
-import { backlog, ConsumerLoop, consumerLoopOptions, type LoopHealth } from '../stream/consumer-loop';
+import { withoutCredentials } from '../stream/set-up';
+import type { LoopHealth } from '../stages/consumer-loop';
 import { deadLetterStreamConfig } from '../stream/dead-letter-stream';
-import { DeadLetters } from '../stream/dead-letters';
-import { ensureConsumer, sinkConsumerConfig } from '../stream/sink-consumer';
+import { sinkConsumerConfig } from '../stages/consumers';
+import { startStage } from '../stages/start-stage';
 import { ensureStream, streamConfig } from '../stream/stream-definition';
 import { StreamReclaimer } from '../stream/stream-reclaim';
 import { SinkBatches, type SinkStats } from './sink-batches';
@@ -48,50 +47,38 @@ export async function startSink(config: Config, logger: Logger, clickhouse?: Cli
   const client = clickhouse ?? createClickHouse(config);
   const closeOwned = () => (clickhouse === undefined ? client.close() : Promise.resolve());
   const clickhouseName = config.clickhouseUrl === '' ? 'the embedded ClickHouse' : `ClickHouse at ${withoutCredentials(config.clickhouseUrl)}`;
-  let link: NatsLink | undefined;
   try {
     const version = await waits.step('sink', clickhouseName, () => checkVersion(client), permanentSetUpFailure);
     const database = config.clickhouseDatabase;
     await waits.step('sink', `the migrations of ${clickhouseName}`, () => migrate(client, { database, cluster: config.clickhouseCluster, replicated: config.clickhouseReplicated }, logger), permanentSetUpFailure);
-    const opened = (link = await openNatsLink(waits, 'sink', config, logger));
-    const jsm = await setUpJetStream(waits, 'sink', `the streams and the consumer "${config.sinkConsumer}"`, opened, async (manager) => {
-      await ensureStream(manager, streamConfig(config));
-      await ensureStream(manager, deadLetterStreamConfig(config));
-      await ensureConsumer(manager, config.stream, sinkConsumerConfig(config));
-    });
-    const js = jetstream(opened.nc);
-    const consumer = await js.consumers.get(config.stream, config.sinkConsumer);
     const writer = new ClickHouseWriter(client, database);
-    const batches = new SinkBatches(writer, new DeadLetters(js, writer, config), { maxDeliveries: config.sinkMaxDeliveries, retryMaxMs: config.sinkRetryMaxMs }, logger, metrics);
-    const loop = new ConsumerLoop(
-      'sink',
-      consumer,
-      (batch, retrying) => batches.handle(batch, retrying),
-      consumerLoopOptions(config),
-      logger,
-      () => metrics.stalls.inc({ stage: 'sink' }),
-    );
-    metrics.watchPending('sink', () => backlog(jsm, config.stream, [config.sinkConsumer]));
-    const reclaimer = new StreamReclaimer(jsm, config.stream, config.maxStreamBytes, config.sinkConsumer, logger);
-    loop.start();
+    const stage = await startStage(config, logger, metrics, waits, {
+      stage: 'sink',
+      consumers: [sinkConsumerConfig(config)],
+      async setUp(manager) {
+        await ensureStream(manager, streamConfig(config));
+        await ensureStream(manager, deadLetterStreamConfig(config));
+      },
+      writer,
+      batches: (deadLetters) => new SinkBatches(writer, deadLetters, { maxDeliveries: config.sinkMaxDeliveries, retryMaxMs: config.sinkRetryMaxMs }, logger, metrics),
+    });
+    const reclaimer = new StreamReclaimer(stage.jsm, config.stream, config.maxStreamBytes, config.sinkConsumer, logger);
     reclaimer.start();
     logger.info({ clickhouse: config.clickhouseUrl === '' ? 'embedded' : 'server', version, database, consumer: config.sinkConsumer }, 'sink consuming');
     return {
-      stats: batches.stats,
-      health: loop.health,
+      stats: stage.batches.stats,
+      health: stage.loops[0].health,
       clickhouse: client,
-      nats: opened,
-      ready: () => loop.ready(),
+      nats: stage.link,
+      ready: () => stage.ready(),
       async stop() {
         reclaimer.stop();
-        await loop.stop();
-        await opened.drain();
+        await stage.stop();
         await closeOwned();
         logger.info('sink stopped');
       },
     };
   } catch (error) {
-    await link?.drain();
     await closeOwned();
     throw error;
   }

@@ -7,8 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findNatsServer, NATS_SERVER_INSTALL_HINT, NatsServerProcess } from '../../src/stream/nats-server-process';
-import { freePort } from '../../src/stream/free-port';
+import { findNatsServer, NATS_SERVER_INSTALL_HINT, NatsServerProcess } from '../../src/serve/nats-server-process';
+import { freePort } from '../../src/serve/free-port';
 
 function natsServerBinary(): string {
   const binary = findNatsServer();

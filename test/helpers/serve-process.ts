@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { postAdminQuery } from '../../src/http/admin-query-client';
-import { freePort } from '../../src/stream/free-port';
+import { freePort } from '../../src/serve/free-port';
 import { startCli, type CliProcess } from './cli-process';
 import { waitFor } from './wait';
 

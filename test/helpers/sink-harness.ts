@@ -16,7 +16,7 @@ import type { PublishAck } from '../../src/publish/publisher';
 import { startIdentity, type IdentityStage } from '../../src/identity/identity-stage';
 import { Metrics } from '../../src/observability/metrics';
 import { startSink, type Sink } from '../../src/sink/sink';
-import { identityConsumerConfig, LINKING_CALLS } from '../../src/stream/identity-consumers';
+import { identityConsumerConfig, LINKING_CALLS } from '../../src/stages/consumers';
 import type { Record } from '../../src/gen/tributary/ingest/v1/record';
 import { NatsLink } from '../../src/stream/connection';
 import { processClickHouse, randomDatabase } from './clickhouse';

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../../../src/config/load';
 import { NatsLink } from '../../../src/stream/connection';
-import { freePort } from '../../../src/stream/free-port';
+import { freePort } from '../../../src/serve/free-port';
 import { natsAccess } from '../../../src/stream/nats-access';
-import { findNatsServer, NatsServerProcess } from '../../../src/stream/nats-server-process';
+import { findNatsServer, NatsServerProcess } from '../../../src/serve/nats-server-process';
 import { makeCertificates, type TestCertificates } from '../../helpers/certificates';
 
 jest.setTimeout(60_000);

@@ -7,8 +7,8 @@
  */
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
-import { freePort } from '../../../src/stream/free-port';
-import { findNatsServer } from '../../../src/stream/nats-server-process';
+import { freePort } from '../../../src/serve/free-port';
+import { findNatsServer } from '../../../src/serve/nats-server-process';
 import { startCli, type CliProcess } from '../../helpers/cli-process';
 import { NatsServer } from '../../helpers/nats-server';
 import { waitFor } from '../../helpers/wait';

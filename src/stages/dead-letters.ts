@@ -6,11 +6,9 @@
  */
 import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import { headers } from '@nats-io/nats-core';
-import type { Config } from '../config/settings';
 import { toDateTime64 } from '../storage/datetime';
 import { objectRow, type ClickHouseWriter } from '../storage/clickhouse-writer';
 import { errorMessage } from '../lifecycle/backoff';
-import { deadLetterSubject } from './dead-letter-stream';
 
 /** Why a message became a dead letter. */
 export type DeadLetterReason = 'UNDECODABLE_ENVELOPE' | 'INVALID_ENVELOPE' | 'REJECTED_BY_CLICKHOUSE' | 'IDENTITY_LINK_REFUSED';
@@ -34,10 +32,11 @@ export function deadLetter(msg: JsMsg, reason: DeadLetterReason, error: unknown,
 
 /** Records dead letters in the dead-letter stream and the dead_letters table. */
 export class DeadLetters {
+  /** `subjectOf` gives the dead-letter stream's subject for a source (stream/dead-letter-stream.ts). */
   constructor(
     private readonly js: JetStreamClient,
     private readonly writer: ClickHouseWriter,
-    private readonly config: Config,
+    private readonly subjectOf: (sourceId: string) => string,
   ) {}
 
   /** Stores every letter in both places; idempotent per stream sequence. Throws when either fails. */
@@ -49,7 +48,7 @@ export class DeadLetters {
       h.set('Tributary-Error', letter.error.slice(0, 1024).replace(/[\r\n]+/g, ' '));
       h.set('Tributary-Subject', letter.subject);
       h.set('Tributary-Sequence', String(letter.seq));
-      await this.js.publish(deadLetterSubject(this.config, letter.sourceId), letter.payload, { msgID: `dead:${letter.seq}`, headers: h });
+      await this.js.publish(this.subjectOf(letter.sourceId), letter.payload, { msgID: `dead:${letter.seq}`, headers: h });
     }
     const failedAt = toDateTime64(new Date());
     const rows = letters.map((l) =>

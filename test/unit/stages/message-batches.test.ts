@@ -1,6 +1,6 @@
 /** MessageBatches: a continuous pull cut into batches by count and by the time since a batch's first message. */
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
-import { MessageBatches } from '../../../src/stream/message-batches';
+import { MessageBatches } from '../../../src/stages/message-batches';
 
 /** A queue of messages standing in for a pull: `push` delivers, `stop` ends it. */
 function pull() {

@@ -1,7 +1,7 @@
 /**
  * The loop of a stage that drains a durable pull consumer in batches (the
  * sink, the identity stage): take a batch off the consumer's continuous pull
- * (bounded by count and time: src/stream/message-batches.ts), hand it to the
+ * (bounded by count and time: message-batches.ts), hand it to the
  * stage, repeat until stopped. A stage's step that fails
  * transiently is retried with exponential backoff while the batch stays
  * unacked, its ack wait kept alive; a batch that has failed for longer than
