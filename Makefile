@@ -55,6 +55,7 @@ build: $(GEN) ## Compile to dist/.
 
 sdk: $(GEN) ## Bundle the SDK (sdk/dist): Node (CommonJS), browsers (ESM and a script-tag global), and its TypeScript declarations.
 	$(BIN)/esbuild sdk/src/index.ts --bundle --format=cjs --platform=node --target=node20 --external:@grpc/grpc-js --outfile=sdk/dist/node.cjs --log-level=warning
+	$(BIN)/esbuild sdk/src/wire.ts --bundle --format=cjs --platform=neutral --target=es2020 --outfile=sdk/dist/wire.cjs --log-level=warning
 	$(BIN)/esbuild sdk/src/browser.ts --bundle --format=esm --platform=browser --target=es2020 --minify --outfile=sdk/dist/browser.mjs --log-level=warning
 	$(BIN)/esbuild sdk/src/browser.ts --bundle --format=iife --global-name=Tributary --platform=browser --target=es2020 --minify --outfile=sdk/dist/tributary.iife.js --log-level=warning
 	$(BIN)/tsc -p sdk/tsconfig.json

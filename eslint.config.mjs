@@ -1,7 +1,41 @@
 // ESLint for the TypeScript sources, tests and benchmarks; generated code and
-// build output are not ours to lint.
+// build output are not ours to lint. It also holds the import rules of the
+// layout (README "Layout", docs/decisions.md): records flow contract →
+// gateway → publish → stream → stages (sink, identity) → storage, and no
+// folder of src/ imports one downstream of what it may know; sdk/ imports
+// nothing of src/, and src/ takes from sdk/ only its wire export.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+/** The folders of src/ that the processes are assembled in (serve, the CLI, the HTTP endpoint). */
+const ASSEMBLY = ['serve', 'cli', 'http'];
+/** What each folder of src/ may not import, by folder. */
+const FORBIDDEN = {
+  'contract|errors|config|lifecycle|observability|tls': ['gateway', 'publish', 'stream', 'stages', 'sink', 'identity', 'storage', ...ASSEMBLY],
+  gateway: ['stages', 'sink', 'identity', 'storage', ...ASSEMBLY],
+  publish: ['gateway', 'stages', 'sink', 'identity', 'storage', ...ASSEMBLY],
+  stream: ['gateway', 'publish', 'stages', 'sink', 'identity', 'storage', ...ASSEMBLY],
+  stages: ['gateway', 'publish', 'sink', 'identity', ...ASSEMBLY],
+  sink: ['gateway', 'publish', 'identity', ...ASSEMBLY],
+  identity: ['gateway', 'publish', 'sink', ...ASSEMBLY],
+  storage: ['gateway', 'publish', 'stream', 'stages', 'sink', 'identity', ...ASSEMBLY],
+};
+/** sdk/ from src/: only the wire export (sdk/src/wire.ts), which the gRPC-Web bridge shares. */
+const SDK_FROM_SRC = { regex: '(^|/)sdk/(?!src/wire$)', message: 'src/ may import from sdk/ only sdk/src/wire (the package export @tributary/sdk/wire).' };
+const layerRules = Object.entries(FORBIDDEN).map(([folders, forbidden]) => ({
+  files: folders.split('|').map((folder) => `src/${folder}/**/*.ts`),
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          { regex: `^(\\.\\./)+(${forbidden.join('|')})(/|$)`, message: `src/{${folders}} may not import ${forbidden.join(', ')}: a folder imports nothing upstream of it in the flow, no stage it does not hand records to, and not the assembly of processes (README, Layout).` },
+          SDK_FROM_SRC,
+        ],
+      },
+    ],
+  },
+}));
 
 export default tseslint.config(
   { ignores: ['dist/', 'sdk/dist/', 'src/gen/', 'sdk/src/gen/', 'node_modules/', 'coverage/'] },
@@ -11,6 +45,16 @@ export default tseslint.config(
     files: ['**/*.js'],
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  ...layerRules,
+  {
+    files: ['src/**/*.ts'],
+    ignores: Object.keys(FORBIDDEN).flatMap((folders) => folders.split('|').map((folder) => `src/${folder}/**/*.ts`)),
+    rules: { 'no-restricted-imports': ['error', { patterns: [SDK_FROM_SRC] }] },
+  },
+  {
+    files: ['sdk/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+src/', message: 'sdk/ imports nothing from the server (src/): it is a package of its own.' }] }] },
   },
   {
     files: ['examples/**/*.mjs'],

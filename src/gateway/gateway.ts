@@ -31,7 +31,7 @@ import { GatewayHealth } from './health';
 import { createIngest } from './ingest';
 import { addReflection } from './reflection';
 import { CorsPolicy } from './cors';
-import { HttpDoors } from './http/http-doors';
+import { HttpDoors } from './doors/http-doors';
 
 /** grpc-js's own cap on a request, as a multiple of TRIBUTARY_MAX_REQUEST_BYTES: below it the gateway answers with details. */
 const RECEIVE_CAP_FACTOR = 4;

@@ -7,14 +7,13 @@
 import { once } from 'node:events';
 import type { sendUnaryData, ServerDuplexStream, ServerUnaryCall, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { ValidationLimits } from '../contract';
-import { IngestError } from '../errors/ingest-error';
 import { toServiceError } from '../errors/grpc-status';
 import { IngestServiceService, type IngestResponse } from '../gen/tributary/ingest/v1/ingest_service';
 import { sourceOf } from './grpc-auth';
 import type { Ingest } from './ingest';
 import { readRequestFrame, type RequestFrame } from './request-frame';
-import { connectionFromMetadata, type Connection } from './http/connection';
-import { withConnectionFramed } from './http/door';
+import { connectionFromMetadata } from './connection';
+import { ingestFrame } from './framing';
 
 /** Requests of one IngestStream being worked on before the stream is paused. */
 const STREAM_WINDOW = 8;
@@ -26,24 +25,6 @@ export function ingestServiceDefinition(maxRequestBytes: number, limits: Validat
     ingest: { ...IngestServiceService.ingest, requestDeserialize },
     ingestStream: { ...IngestServiceService.ingestStream, requestDeserialize },
   };
-}
-
-/**
- * Ingests one request frame of an authenticated source, read off the wire by
- * gRPC or by the Connect door's binary form; `connection` is what the gRPC-Web
- * bridge passed, if it did.
- */
-export async function ingestFrame(ingest: Ingest, sourceId: string, frame: RequestFrame, maxRequestBytes: number, limits: ValidationLimits, connection: Connection | undefined): Promise<IngestResponse> {
-  if (frame.kind === 'too-large') {
-    throw new IngestError('REQUEST_TOO_LARGE', `the request is ${frame.size} bytes; at most ${maxRequestBytes} are allowed`, {
-      metadata: { max_bytes: String(maxRequestBytes), bytes: String(frame.size) },
-    });
-  }
-  if (frame.kind === 'malformed') {
-    throw new IngestError('MALFORMED_REQUEST', `the request is not a readable IngestRequest: ${frame.problem}`);
-  }
-  const records = connection === undefined ? frame.records : frame.records.map((framed) => withConnectionFramed(framed, connection, limits));
-  return ingest({ sourceId, records, sentAt: frame.sentAt });
 }
 
 /**

@@ -12,11 +12,11 @@ import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream, ty
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { status as Status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { encodeFrame, encodeTrailers, TRAILER_FLAG } from '../../sdk/src/grpc-web/frames';
+import { encodeFrame, encodeTrailers, TRAILER_FLAG } from '../../sdk/src/wire';
 import { CorsPolicy } from './cors';
 import { Base64Decoder, Base64Encoder } from './grpc-web-text';
 import { bridgePeerHeaders } from './client-address';
-import { connectionHeaders, connectionOf, type Connection } from './http/connection';
+import { connectionHeaders, connectionOf, type Connection } from './connection';
 
 /** Request headers that belong to HTTP/1 or the browser, not to gRPC metadata. */
 const NOT_METADATA = new Set([

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import pino from 'pino';
 import { GrpcWebBridge } from '../../../src/gateway/grpc-web-bridge';
 import { IngestRequest, IngestResponse, RecordStatus } from '../../../src/gen/tributary/ingest/v1/ingest_service';
-import { encodeFrame } from '../../../sdk/src/grpc-web/frames';
+import { encodeFrame } from '../../../sdk/src/wire';
 import { grpcWebCall } from '../../../sdk/src/grpc-web/fetch-call';
 import { startHttpEndpoint, type HttpEndpoint } from '../../../src/http/http-server';
 import { Metrics } from '../../../src/observability/metrics';

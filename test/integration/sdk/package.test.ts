@@ -1,8 +1,9 @@
 /**
  * The SDK as a package of its own: `npm pack` of sdk/ (as `make sdk` built
  * it) installs into an empty folder beside @grpc/grpc-js, a TypeScript file
- * there type-checks against the package's declarations, and a script there
- * sends a record to a real `serve` and gets it accepted.
+ * there type-checks against the package's declarations (the main entry and
+ * `@tributary/sdk/wire`), the wire export loads, and a script there sends a
+ * record to a real `serve` and gets it accepted.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,7 +42,7 @@ it('installs from npm pack into an empty folder, type-checks, and sends a record
   // The declarations: a consumer's TypeScript compiles against the package alone.
   writeFileSync(
     join(folder, 'check.ts'),
-    "import { createClient, type Outcome } from '@tributary/sdk';\nconst client = createClient({ url: 'x', apiKey: 'k', transport: 'grpc' });\nconst outcome: Promise<Outcome> = client.track('T', { n: 1 });\nvoid outcome;\n",
+    "import { createClient, type Outcome } from '@tributary/sdk';\nimport { encodeFrame, parseTrailers } from '@tributary/sdk/wire';\nconst client = createClient({ url: 'x', apiKey: 'k', transport: 'grpc' });\nconst outcome: Promise<Outcome> = client.track('T', { n: 1 });\nvoid outcome;\nconst trailers: Record<string, string> = parseTrailers(encodeFrame(0x80, new Uint8Array(0)).subarray(5));\nvoid trailers;\n",
   );
   await run(join(ROOT, 'node_modules', '.bin', 'tsc'), ['--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules', '@types'), 'check.ts'], { cwd: folder });
 
@@ -53,6 +54,9 @@ const client = createClient({ url: '127.0.0.1:${serve.grpcPort}', apiKey: '${ser
 client.track('Installed', { from: 'npm pack' }).then(async (outcome) => { await client.close(); console.log(JSON.stringify(outcome)); });
 `,
   );
+  // The wire format export, which the server's bridge shares: a trailer frame round-trips.
+  const wire = await run('node', ['-e', "const w = require('@tributary/sdk/wire'); console.log(JSON.stringify(w.parseTrailers(w.encodeTrailers({ 'grpc-status': '0' }))))"], { cwd: folder });
+  expect(JSON.parse(wire.stdout)).toEqual({ 'grpc-status': '0' });
   const { stdout } = await run('node', ['send.js'], { cwd: folder });
   expect(JSON.parse(stdout)).toMatchObject({ status: 'accepted' });
   await waitFor('the record in ClickHouse', async () => {

@@ -19,7 +19,7 @@ import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { IngestRequest, IngestResponse, IngestServiceClient } from '../../../src/gen/tributary/ingest/v1/ingest_service';
 import { ErrorInfo } from '../../../src/gen/google/rpc/error_details';
-import { encodeFrame, parseTrailers } from '../../../sdk/src/grpc-web/frames';
+import { encodeFrame, parseTrailers } from '../../../sdk/src/wire';
 import { grpcWebCall } from '../../../sdk/src/grpc-web/fetch-call';
 import { NatsServer } from '../../helpers/nats-server';
 import { trackRecord } from '../../helpers/records';

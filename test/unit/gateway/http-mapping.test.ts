@@ -4,10 +4,10 @@
  * address and user agent (X-Forwarded-For only from a trusted proxy).
  */
 import type { IncomingMessage } from 'node:http';
-import { connectionOf, withConnection } from '../../../src/gateway/http/connection';
-import { intemptConsentRecord, intemptTrackItems } from '../../../src/gateway/http/intempt-mapping';
-import { segmentRecord } from '../../../src/gateway/http/segment-mapping';
-import type { MadeRecord } from '../../../src/gateway/http/door';
+import { connectionOf, withConnection } from '../../../src/gateway/connection';
+import { intemptConsentRecord, intemptTrackItems } from '../../../src/gateway/doors/intempt-mapping';
+import { segmentRecord } from '../../../src/gateway/doors/segment-mapping';
+import type { MadeRecord } from '../../../src/gateway/framing';
 import { IngestError } from '../../../src/errors/ingest-error';
 import type { Record } from '../../../src/gen/tributary/ingest/v1/record';
 

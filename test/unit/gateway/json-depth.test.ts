@@ -7,8 +7,8 @@
  * MALFORMED_REQUEST.
  */
 import fc from 'fast-check';
-import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../../src/gateway/http/json-depth';
-import { parseJson } from '../../../src/gateway/http/request-body';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../../../src/gateway/doors/json-depth';
+import { parseJson } from '../../../src/gateway/doors/request-body';
 
 const bytes = (text: string): Buffer => Buffer.from(text, 'utf8');
 /** JSON text of objects nested `depth` deep: {"a":{"a":{}}} is 3. */

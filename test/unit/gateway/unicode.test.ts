@@ -4,7 +4,7 @@
  * in lists by index), one anywhere in a payload (key or value) names the
  * payload field, and well-formed text (surrogate pairs included) passes.
  */
-import { illFormedField } from '../../../src/gateway/http/unicode';
+import { illFormedField } from '../../../src/gateway/doors/unicode';
 import { Record } from '../../../src/gen/tributary/ingest/v1/record';
 
 const LONE = '\ud800';

@@ -11,7 +11,7 @@
 import { Reason } from '../../contract';
 import { IngestError } from '../../errors/ingest-error';
 import { ConsentAction, type BehavioralEvent, type Record } from '../../gen/tributary/ingest/v1/record';
-import type { MadeRecord } from './door';
+import type { MadeRecord } from '../framing';
 import { bag, contentId, epochMs, isObject, MappingProblem, text, type JsonObject } from './json-fields';
 
 const notAnObject = (what: string): MadeRecord => ({ violation: { field: '', reason: Reason.UNDECODABLE, message: `${what} is not a JSON object.` }, eventId: '' });

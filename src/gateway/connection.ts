@@ -7,8 +7,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Metadata } from '@grpc/grpc-js';
-import { Context, type Record } from '../../gen/tributary/ingest/v1/record';
-import { clientAddress } from '../client-address';
+import { Context, type Record } from '../gen/tributary/ingest/v1/record';
+import { clientAddress } from './client-address';
 
 /** The producer as its connection shows it. */
 export interface Connection {

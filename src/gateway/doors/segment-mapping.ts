@@ -10,7 +10,7 @@
  */
 import { Reason } from '../../contract';
 import { Context, type BehavioralEvent, type Record } from '../../gen/tributary/ingest/v1/record';
-import type { MadeRecord } from './door';
+import type { MadeRecord } from '../framing';
 import { bag, contentId, isObject, MappingProblem, text, type JsonObject } from './json-fields';
 
 /** The Segment call types Tributary takes; `screen` becomes a page view. */

@@ -17,9 +17,10 @@ import { IngestError } from '../../errors/ingest-error';
 import { IngestResponse } from '../../gen/tributary/ingest/v1/ingest_service';
 import { Record } from '../../gen/tributary/ingest/v1/record';
 import { BEARER_HINT, bearerToken } from '../auth';
-import { ingestFrame } from '../grpc-service';
+import { connectCode, httpStatusOf } from '../../errors/http-status';
+import { ingestFrame, violation, type MadeRecord } from '../framing';
 import { readRequestFrame } from '../request-frame';
-import { answerHeaders, authenticate, connectCode, frameRecords, httpStatusOf, sendJson, violation, type DoorDependencies, type MadeRecord } from './door';
+import { answerHeaders, authenticate, frameRecords, sendJson, type DoorDependencies } from './door';
 import { isObject, rfc3339 } from './json-fields';
 import { parseJson, readBody } from './request-body';
 
