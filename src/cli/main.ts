@@ -32,7 +32,7 @@ import { StartFailed } from '../lifecycle/start-waits';
  * gracefully. A signal while it is still starting (waiting for NATS or
  * ClickHouse) cancels the start, which stops what had started.
  */
-async function runUntilSignal(start: (signal: AbortSignal) => Promise<{ stop(): Promise<void> }>): Promise<void> {
+async function runUntilSignal(logger: Logger, start: (signal: AbortSignal) => Promise<{ stop(): Promise<void> }>): Promise<void> {
   const cancel = new AbortController();
   const signalled = new Promise<void>((resolve) => {
     const onSignal = () => {
@@ -53,7 +53,10 @@ async function runUntilSignal(start: (signal: AbortSignal) => Promise<{ stop(): 
     throw error;
   }
   await signalled;
-  await service.stop().catch(() => undefined);
+  await service.stop().then(
+    () => logger.info('stopped; exiting'),
+    (error: unknown) => logger.error({ err: error }, 'stopping failed; exiting'),
+  );
 }
 
 const program = new Command('tributary').description('Event ingestion: gRPC in, NATS JetStream, ClickHouse out.');
@@ -67,7 +70,7 @@ function serviceCommand(name: string, description: string, start: (config: Confi
     createPrivately();
     const config = loadConfig(process.env, settingOverrides(options));
     const logger = createLogger(config.logLevel);
-    await runUntilSignal((signal) => start(config, logger, signal));
+    await runUntilSignal(logger, (signal) => start(config, logger, signal));
   });
 }
 
@@ -93,7 +96,7 @@ addSettingFlags(
     createPrivately();
     const flags = settingOverrides(options);
     const logger = createLogger(loadConfig(process.env, flags).logLevel);
-    await runUntilSignal(async (signal) => {
+    await runUntilSignal(logger, async (signal) => {
       const served = await startServe(process.env, logger, flags, signal);
       if (served.devKeys !== undefined) {
         const { dataDir } = served.config;

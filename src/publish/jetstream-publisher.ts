@@ -1,7 +1,7 @@
 /**
  * The JetStream publisher: core NATS publishes with a reply subject per
  * message and one wildcard subscription collecting the PubAcks, which is
- * several times faster than js.publish() (bench/publish-path.bench.ts) and
+ * several times faster than js.publish() (docs/gateway.md, "The publish path") and
  * keeps its guarantees: a message counts only once its PubAck arrives, a
  * missing PubAck fails the batch after a timeout, the number of messages
  * waiting is bounded, and a full stream ({@link StreamRoom}) is refused.

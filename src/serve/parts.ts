@@ -15,6 +15,7 @@ import { GrpcWebBridge } from '../gateway/grpc-web-bridge';
 import { AuthThrottle, MAX_TRACKED_ADDRESSES } from '../gateway/auth-throttle';
 import { startHttpEndpoint, type HttpEndpointParts } from '../http/http-server';
 import { StartWaits } from '../lifecycle/start-waits';
+import { StopList } from '../lifecycle/stop-list';
 import { Metrics } from '../observability/metrics';
 import { startSink } from '../sink/sink';
 import { startIdentity } from '../identity/identity-stage';
@@ -57,21 +58,22 @@ export async function startParts(config: Config, logger: Logger, choice: PartCho
   for (const name of names) ready[name] = waits.readiness(name);
   const endpoint: HttpEndpointParts = { metrics, logger, ready };
   const http = await startHttpEndpoint(config.httpAddr, endpoint, serverTlsOf(config));
-  const stops: (() => Promise<void>)[] = [() => http.close()];
+  const stops = new StopList(logger);
+  stops.add(() => http.close(), 'HTTP endpoint stopped');
   const sources = config.sourcesFile === '' ? undefined : SourcesFile.open(config.sourcesFile, logger);
-  if (sources !== undefined) stops.push(async () => sources.close());
+  if (sources !== undefined) stops.add(() => sources.close());
   const stop = async () => {
     for (const name of names) ready[name] = () => 'stopping';
-    for (const part of stops.splice(0).reverse()) await part();
+    await stops.stopAll();
   };
   let grpcPort: number | undefined;
   try {
     if (choice.sink) {
       const sink = await startSink(config, logger, undefined, metrics, waits);
-      stops.push(() => sink.stop());
+      stops.add(() => sink.stop());
       ready.sink = () => sink.ready();
       const adminQueries = await AdminQueries.open(config, sink.clickhouse);
-      stops.push(() => adminQueries.close());
+      stops.add(() => adminQueries.close());
       metrics.watchAdminQueries(() => adminQueries.runningCount);
       endpoint.adminQuery = {
         adminKey: config.adminKey,
@@ -80,16 +82,16 @@ export async function startParts(config: Config, logger: Logger, choice: PartCho
         trustedProxies: config.trustedProxies,
       };
       const identity = await startIdentity(config, logger, sink.clickhouse, metrics, sink.nats, waits, sources?.lookup);
-      stops.push(() => identity.stop());
+      stops.add(() => identity.stop());
       ready.identity = () => identity.ready();
     }
     if (choice.gateway) {
       const gateway = await startGateway(config, logger, metrics, waits, sources?.lookup);
-      stops.push(() => gateway.stop());
+      stops.add(() => gateway.stop());
       ready.gateway = () => gateway.ready;
       grpcPort = gateway.port;
       const bridge = new GrpcWebBridge({ target: gateway.bridgeTarget ?? reachable(config.grpcAddr, gateway.port), corsOrigins: config.corsOrigins, maxBodyBytes: config.grpcWebMaxBodyBytes, logger, connectionContext: config.contextFromConnection ? { trustedProxies: config.trustedProxies } : undefined });
-      stops.push(async () => bridge.close());
+      stops.add(() => bridge.close());
       endpoint.grpcWeb = (request, response) => bridge.handle(request, response);
       endpoint.httpDoors = gateway.httpDoors;
     }

@@ -14,6 +14,7 @@ import { lockDataDir } from './data-dir-lock';
 import { EMBEDDED_NATS_USER, EmbeddedNats } from './embedded-nats';
 import { makeDataDirPrivate } from './private-data-dir';
 import { startParts } from './parts';
+import { StopList } from '../lifecycle/stop-list';
 
 /** The origins dev mode allows when TRIBUTARY_CORS_ORIGINS is empty: pages on loopback, any port. */
 export const DEV_CORS_ORIGINS = 'http://127.0.0.1:*,http://localhost:*';
@@ -45,22 +46,23 @@ export async function startServe(env: NodeJS.ProcessEnv, logger: Logger, flags: 
     if (config.corsOrigins.length === 0) overrides.corsOrigins = DEV_CORS_ORIGINS;
   }
   const lock = lockDataDir(config.dataDir);
-  const stops: (() => Promise<void>)[] = [async () => lock.release()];
+  const stops = new StopList(logger);
+  stops.add(() => lock.release());
   let embedded: EmbeddedNats | undefined;
   const stop = async () => {
     embedded?.beginShutdown();
-    for (const part of stops.reverse()) await part();
+    await stops.stopAll();
   };
   try {
     if (config.natsUrl === '') {
       const nats = (embedded = await EmbeddedNats.start(config, logger));
-      stops.push(() => nats.stop());
+      stops.add(() => nats.stop(), 'embedded nats-server stopped');
       // Serve's parts, and nothing else, connect with this start's password, over loopback.
       Object.assign(overrides, { natsUrl: nats.url, natsUser: EMBEDDED_NATS_USER, natsPassword: nats.password, natsCredsFile: '', natsNkeySeedFile: '', natsToken: '', natsTlsCaFile: '', natsTlsCertFile: '', natsTlsKeyFile: '' });
     }
     config = loadConfig(env, overrides);
     const parts = await startParts(config, logger, { gateway: true, sink: true }, signal);
-    stops.push(() => parts.stop());
+    stops.add(() => parts.stop());
     const grpcPort = parts.grpcPort ?? 0;
     logger.info({ grpc: grpcPort, http: parts.httpPort, devMode: keys !== undefined }, 'tributary serving');
     return { config, grpcPort, httpPort: parts.httpPort, devKeys: keys, stop };
