@@ -27,8 +27,9 @@ test-servers: ## Also install clickhouse-server 18.16 (the old server a test mus
 	scripts/install-system-deps.sh --with-test-servers
 
 proto: $(GEN) ## Generate src/gen/ (TypeScript and the descriptor sets) from proto/, and grpc.health.v1's for reflection.
-$(GEN): $(DEPS) $(PROTOS) buf.yaml buf.gen.yaml Makefile
+$(GEN): $(DEPS) $(PROTOS) buf.yaml buf.gen.yaml Makefile sdk/package.json scripts/write-sdk-library.js
 	$(BIN)/buf generate
+	node scripts/write-sdk-library.js
 	$(BIN)/buf build --as-file-descriptor-set -o src/gen/descriptor-set.binpb
 	$(BIN)/buf build node_modules/grpc-health-check/proto --as-file-descriptor-set -o src/gen/health-descriptor-set.binpb
 	touch $@

@@ -15,8 +15,8 @@ export interface ClientOptions extends ClientSettings {
   readonly transport: 'grpc' | 'grpc-web' | 'grpc-web-text';
 }
 
-/** The SDK as it names itself in every event's context.library. */
-export const LIBRARY = { name: '@tributary/sdk', version: '0.1.0' } as const;
+/** The SDK as it names itself in every event's context.library: its package's name and version. */
+export { LIBRARY } from './gen/library';
 
 /** The gRPC-Web transport the options ask for. */
 export function webTransport(options: ClientOptions): GrpcWebTransport {

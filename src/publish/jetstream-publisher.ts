@@ -71,6 +71,13 @@ interface Waiter {
   readonly bytes: number;
 }
 
+/**
+ * JetStream's error codes for a publish it has no room to store: the server's or account's JetStream resources
+ * exhausted (10023 insufficient resources, 10047 storage resources exceeded), and the store refusing the message
+ * (10077, which carries a stream's own limits: maximum bytes or messages, when an operator set them).
+ */
+const NO_ROOM = new Set([10023, 10047, 10077]);
+
 const failure = (reason: ErrorReason, message: string, cause?: unknown): IngestError =>
   new IngestError(reason, message, { cause });
 
@@ -174,7 +181,7 @@ export class JetStreamPublisher implements RecordPublisher {
     }
     const reply = msg.json<PubAckReply>();
     if (reply.error !== undefined) {
-      const full = /maximum (bytes|messages)/i.test(reply.error.description);
+      const full = NO_ROOM.has(reply.error.err_code ?? 0);
       batch.fail(failure(full ? 'STREAM_FULL' : 'STREAM_UNAVAILABLE', `the stream refused the record: ${reply.error.description}`));
     } else {
       batch.ack(index, { seq: reply.seq ?? 0, duplicate: reply.duplicate === true });

@@ -124,6 +124,23 @@ describe('the in-flight bound in bytes', () => {
   });
 });
 
+describe('a stream with limits of its own', () => {
+  it("answers STREAM_FULL with RetryInfo when the operator's own limit on the stream refuses a record (JetStream's error code, not its text)", async () => {
+    const stream = harness.config.stream;
+    const { config } = await harness.jsm.streams.info(stream);
+    await harness.jsm.streams.update(stream, { ...config, max_msgs: (await harness.messageCount()) + 1 });
+    try {
+      expect((await harness.ingest({ records: records(1, 'room') })).results[0].status).toBe(RecordStatus.ACCEPTED);
+      const error = await failureOf(harness.ingest({ records: records(1, 'no-room') }));
+      expect(error.code).toBe(status.RESOURCE_EXHAUSTED);
+      expect(statusDetails(error).errorInfo?.reason).toBe('STREAM_FULL');
+      expect(statusDetails(error).retryInfo?.retryDelay).toBeDefined();
+    } finally {
+      await harness.jsm.streams.update(stream, { ...config, max_msgs: -1 });
+    }
+  });
+});
+
 describe('compression', () => {
   it('accepts a gzip-compressed call', async () => {
     const gzip = new IngestServiceClient(`127.0.0.1:${harness.gateway.port}`, credentials.createInsecure(), { 'grpc.default_compression_algorithm': 2 });
