@@ -26,6 +26,7 @@ import { AdminQueryFailed } from '../http/admin-query-client';
 import { DataDirInUseError } from '../serve/data-dir-lock';
 import { DataDirNotOwnedError } from '../serve/private-data-dir';
 import { StartFailed } from '../lifecycle/start-waits';
+import { version } from '../../package.json';
 
 /**
  * Starts a service and runs it until SIGINT or SIGTERM, then stops it
@@ -59,7 +60,7 @@ async function runUntilSignal(logger: Logger, start: (signal: AbortSignal) => Pr
   );
 }
 
-const program = new Command('tributary').description('Event ingestion: gRPC in, NATS JetStream, ClickHouse out.');
+const program = new Command('tributary').description('Event ingestion: gRPC in, NATS JetStream, ClickHouse out.').version(version, '-V, --version', 'print the version');
 
 /**
  * Adds a command that reads the configuration and runs a service until
