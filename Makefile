@@ -6,8 +6,10 @@ BIN := node_modules/.bin
 DEPS := node_modules/.deps-installed
 GEN := src/gen/.generated
 PROTOS := $(shell find proto -name '*.proto')
+BUILT := dist/.built
+SOURCES := $(shell find src bench -name '*.ts' -not -path 'src/gen/*')
 
-.PHONY: sdk example-node example-browser help deps system-deps test-servers proto lint breaking typecheck unit test build run descriptors bench soak bench-validator bench-identity clean
+.PHONY: sdk example-node example-browser help deps system-deps test-servers proto lint breaking typecheck unit test test-unit test-integration build run descriptors bench soak bench-validator bench-identity clean
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -48,11 +50,19 @@ typecheck: $(GEN) ## Type-check sources, tests and benchmarks.
 unit: build sdk test-servers ## Run jest (integration tests spawn the built CLI; the browser test loads the SDK bundle).
 	$(BIN)/jest --ci
 
+test-unit: $(GEN) ## The unit tests alone: pure functions, seconds, no servers.
+	$(BIN)/jest --ci test/unit
+
+test-integration: build sdk test-servers ## The integration tests alone: a real nats-server, the real ClickHouse engine, the built CLI.
+	$(BIN)/jest --ci test/integration
+
 test: lint breaking typecheck unit ## Everything CI runs.
 
-build: $(GEN) ## Compile to dist/.
-	$(BIN)/tsc -p tsconfig.build.json
+build: $(BUILT) ## Compile to dist/, only when a source changed (and then incrementally).
+$(BUILT): $(GEN) $(SOURCES) package.json tsconfig.json tsconfig.build.json
+	$(BIN)/tsc -p tsconfig.build.json --incremental --tsBuildInfoFile dist/.tsbuildinfo
 	cp src/gen/descriptor-set.binpb src/gen/health-descriptor-set.binpb dist/src/gen/
+	touch $@
 
 sdk: $(GEN) ## Bundle the SDK (sdk/dist): Node (CommonJS), browsers (ESM and a script-tag global), and its TypeScript declarations.
 	$(BIN)/esbuild sdk/src/index.ts --bundle --format=cjs --platform=node --target=node20 --external:@grpc/grpc-js --outfile=sdk/dist/node.cjs --log-level=warning
