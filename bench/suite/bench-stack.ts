@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../src/serve/free-port';
+import { freePort } from '../../test/helpers/free-port';
 import { findNatsServer, NatsServerProcess } from '../../src/serve/nats-server-process';
 
 /** A benchmark's nats-server, folder, keys and ports. */
@@ -34,7 +34,7 @@ export async function benchStack(name: string): Promise<BenchStack> {
   const binary = findNatsServer();
   if (binary === undefined) throw new Error('nats-server is not installed (make system-deps)');
   const dir = mkdtempSync(join(tmpdir(), `tributary-${name}-`));
-  const nats = new NatsServerProcess(await freePort(), join(dir, 'nats'), binary);
+  const nats = new NatsServerProcess(0, join(dir, 'nats'), binary);
   await nats.resume();
   return {
     stamp,

@@ -16,7 +16,6 @@ import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/settings';
-import { freePort } from './free-port';
 import { commandLine, readPid } from './data-dir-lock';
 import { findNatsServer, NATS_SERVER_INSTALL_HINT, NatsServerProcess } from './nats-server-process';
 
@@ -67,7 +66,7 @@ export class EmbeddedNats extends NatsServerProcess {
     const password = randomBytes(24).toString('hex');
     const serverConfig = resolve(join(config.dataDir, 'nats-server.conf'));
     writeServerConfig(serverConfig, password);
-    const nats = new EmbeddedNats(await freePort(), store, binary, undefined, ['-c', serverConfig]);
+    const nats = new EmbeddedNats(0, store, binary, undefined, ['-c', serverConfig]);
     nats.pidFile = pidFile;
     nats.password = password;
     await nats.resume();

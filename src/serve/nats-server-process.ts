@@ -1,13 +1,18 @@
 /**
  * A `nats-server -js` child process on a port and store folder of our choice:
  * started, waited for until it says it is ready, stopped, and started again on
- * the same port and store. Used wherever Tributary runs its own NATS.
+ * the same port and store. Used wherever Tributary runs its own NATS. Port 0
+ * lets the server bind a free port itself (no window for another process to
+ * take it between a probe and the bind); the port it took is read from its
+ * log, and kept for later starts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const READY = 'Server is ready';
+/** The log line that names the client port the server listens on. */
+const LISTENING = /Listening for client connections on [^\s]*:(\d+)/;
 
 /** How to install nats-server when it is missing. */
 export const NATS_SERVER_INSTALL_HINT = 'install it with: apt-get install nats-server (or `make system-deps`)';
@@ -22,12 +27,12 @@ export function findNatsServer(env: NodeJS.ProcessEnv = process.env): string | u
     .find(existsSync);
 }
 
-/** A nats-server with JetStream, listening on 127.0.0.1:`port` with its store in `storeDir`; `extraArgs` add to its command line (a cluster's routes). */
+/** A nats-server with JetStream, listening on 127.0.0.1:`port` (0: one it picks) with its store in `storeDir`; `extraArgs` add to its command line (a cluster's routes). */
 export class NatsServerProcess {
   protected child: ChildProcess | undefined;
 
   constructor(
-    readonly port: number,
+    private chosenPort: number,
     readonly storeDir: string,
     private readonly binary: string,
     private readonly readyTimeoutMs = 20_000,
@@ -39,6 +44,11 @@ export class NatsServerProcess {
     return this.child?.pid;
   }
 
+  /** The client port: the one given, or once started, the one the server picked. */
+  get port(): number {
+    return this.chosenPort;
+  }
+
   /** The client URL of the server. */
   get url(): string {
     return `nats://127.0.0.1:${this.port}`;
@@ -46,7 +56,8 @@ export class NatsServerProcess {
 
   /** Starts the server and waits until it is ready; rejects with its log when it exits or takes too long. */
   async resume(): Promise<void> {
-    const child = spawn(this.binary, ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.storeDir, ...this.extraArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // -1 is nats-server's "any free port".
+    const child = spawn(this.binary, ['-js', '-a', '127.0.0.1', '-p', this.port === 0 ? '-1' : String(this.port), '-sd', this.storeDir, ...this.extraArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
     let log = '';
     try {
@@ -56,6 +67,9 @@ export class NatsServerProcess {
           log += chunk.toString();
           if (log.includes(READY)) {
             clearTimeout(timer);
+            const listening = LISTENING.exec(log);
+            if (listening === null) return reject(new Error(`nats-server did not say which port it listens on:\n${log}`));
+            this.chosenPort = Number(listening[1]);
             resolve();
           }
         });

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { freePort } from '../../src/serve/free-port';
+import { freePort } from './free-port';
 import { queryEmbedded, startCli, type CliProcess } from './cli-process';
 import { LoadClient, type LoadOptions } from './load-client';
 import { waitFor } from './wait';

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findNatsServer, NATS_SERVER_INSTALL_HINT, NatsServerProcess } from '../../src/serve/nats-server-process';
-import { freePort } from '../../src/serve/free-port';
+import { freePort } from './free-port';
 
 function natsServerBinary(): string {
   const binary = findNatsServer();
@@ -20,9 +20,9 @@ const newStore = () => mkdtempSync(join(tmpdir(), 'tributary-nats-'));
 
 /** A nats-server child process with JetStream on a temporary store. */
 export class NatsServer extends NatsServerProcess {
-  /** Starts a server on `port` (a free one by default) with a new temporary store. */
-  static async start(port?: number): Promise<NatsServer> {
-    const server = new NatsServer(port ?? (await freePort()), newStore(), natsServerBinary());
+  /** Starts a server on `port` (by default one it picks itself) with a new temporary store. */
+  static async start(port = 0): Promise<NatsServer> {
+    const server = new NatsServer(port, newStore(), natsServerBinary());
     await server.resume();
     return server;
   }

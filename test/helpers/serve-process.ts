@@ -1,15 +1,16 @@
 /**
- * The built `tributary serve` as a child process with keys of its own, on
- * free ports and a temporary data folder, against a test's nats-server (so
- * the test can stop and restart it). Queries go through serve's admin
- * endpoint, as `tributary query` does.
+ * The built `tributary serve` as a child process with keys of its own and a
+ * temporary data folder, against a test's nats-server (so the test can stop
+ * and restart it). It binds port 0 for gRPC and HTTP and the ports it took
+ * are read from its "tributary serving" log line, so no other process can
+ * take them first. Queries go through serve's admin endpoint, as `tributary
+ * query` does.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { postAdminQuery } from '../../src/http/admin-query-client';
-import { freePort } from '../../src/serve/free-port';
 import { startCli, type CliProcess } from './cli-process';
 import { waitFor } from './wait';
 
@@ -24,32 +25,39 @@ export class ServeProcess {
   readonly adminKey = `test-admin-key-${randomBytes(8).toString('hex')}`;
   private process: CliProcess | undefined;
 
+  /** The ports serve took, once it has said so. */
+  grpcPort = 0;
+  httpPort = 0;
+
   private constructor(
     readonly dataDir: string,
-    readonly grpcPort: number,
-    readonly httpPort: number,
     private readonly env: NodeJS.ProcessEnv,
   ) {}
 
   /** Starts serve against `natsUrl`, with `env` added (such as TRIBUTARY_CORS_ORIGINS). */
   static async start(natsUrl: string, env: NodeJS.ProcessEnv = {}): Promise<ServeProcess> {
     const id = randomBytes(4).toString('hex');
-    const served = new ServeProcess(mkdtempSync(join(tmpdir(), 'tributary-serve-')), await freePort(), await freePort(), {
+    const served = new ServeProcess(mkdtempSync(join(tmpdir(), 'tributary-serve-')), {
       NATS_URL: natsUrl,
       TRIBUTARY_STREAM: `S_${id}`,
       TRIBUTARY_SUBJECT_PREFIX: `s${id}`,
-      TRIBUTARY_LOG_LEVEL: 'warn',
       ...env,
     });
-    served.process = startCli(['serve'], {
+    const process = (served.process = startCli(['serve'], {
       ...served.env,
+      // Info, for the line that names the ports.
+      TRIBUTARY_LOG_LEVEL: 'info',
       TRIBUTARY_DATA_DIR: served.dataDir,
-      TRIBUTARY_GRPC_ADDR: `127.0.0.1:${served.grpcPort}`,
-      TRIBUTARY_HTTP_ADDR: `127.0.0.1:${served.httpPort}`,
+      TRIBUTARY_GRPC_ADDR: '127.0.0.1:0',
+      TRIBUTARY_HTTP_ADDR: '127.0.0.1:0',
       TRIBUTARY_API_KEYS: `${served.apiKey}=sdk_test`,
       TRIBUTARY_ADMIN_KEY: served.adminKey,
-    });
-    await Promise.race([waitReady(served.httpPort), served.process.exited.then((code) => Promise.reject(new Error(`serve exited (${code}): ${served.output()}`)))]);
+    }));
+    const failed = process.exited.then((code) => Promise.reject(new Error(`serve exited (${code}): ${served.output()}`)));
+    const serving = waitFor('serve to say which ports it took', () => /"grpc":(\d+),"http":(\d+)[^\n]*"msg":"tributary serving"/.exec(served.output()) ?? undefined, 60_000, 50);
+    const [, grpc, http] = await Promise.race([serving, failed]);
+    [served.grpcPort, served.httpPort] = [Number(grpc), Number(http)];
+    await Promise.race([waitReady(served.httpPort), failed]);
     return served;
   }
 

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { IngestServiceClient } from '../../../src/gen/tributary/ingest/v1/ingest_service';
-import { freePort } from '../../../src/serve/free-port';
+import { freePort } from '../../helpers/free-port';
 import { startCli, type CliProcess } from '../../helpers/cli-process';
 import { FIXTURES_DIR } from '../../helpers/fixtures';
 import { processesWith } from '../../helpers/processes';

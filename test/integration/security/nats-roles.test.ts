@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { postAdminQuery } from '../../../src/http/admin-query-client';
-import { freePort } from '../../../src/serve/free-port';
+import { freePort } from '../../helpers/free-port';
 import { findNatsServer, NatsServerProcess } from '../../../src/serve/nats-server-process';
 import { startCli, type CliProcess } from '../../helpers/cli-process';
 import { waitReady } from '../../helpers/serve-process';
@@ -35,7 +35,7 @@ beforeAll(async () => {
   // The committed file, with the passwords it reads from the server's environment written in.
   const conf = readFileSync(ROLES, 'utf8').replace('$NATS_GATEWAY_PASSWORD', `"${password.gateway}"`).replace('$NATS_SINK_PASSWORD', `"${password.sink}"`);
   writeFileSync(join(dir, 'nats.conf'), conf);
-  nats = new NatsServerProcess(await freePort(), join(dir, 'store'), findNatsServer() ?? 'nats-server', 20_000, ['-c', join(dir, 'nats.conf')]);
+  nats = new NatsServerProcess(0, join(dir, 'store'), findNatsServer() ?? 'nats-server', 20_000, ['-c', join(dir, 'nats.conf')]);
   await nats.resume();
   [gatewayHttp, sinkHttp] = [await freePort(), await freePort()];
   const common = { NATS_URL: nats.url, TRIBUTARY_LOG_LEVEL: 'warn' };

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { loadConfig } from '../../../src/config/load';
 import { NatsLink } from '../../../src/stream/connection';
-import { freePort } from '../../../src/serve/free-port';
 import { natsAccess } from '../../../src/stream/nats-access';
 import { findNatsServer, NatsServerProcess } from '../../../src/serve/nats-server-process';
 import { makeCertificates, type TestCertificates } from '../../helpers/certificates';
@@ -29,7 +28,7 @@ afterAll(async () => {
 /** Starts a nats-server with TLS (and client verification when `verifyClients`). */
 async function tlsServer(verifyClients: boolean): Promise<NatsServerProcess> {
   const args = ['--tls', '--tlscert', certs.serverCert, '--tlskey', certs.serverKey, ...(verifyClients ? ['--tlsverify', '--tlscacert', certs.caCert] : [])];
-  const server = new NatsServerProcess(await freePort(), join(certs.dir, `store-${servers.length}`), findNatsServer() ?? 'nats-server', 20_000, args);
+  const server = new NatsServerProcess(0, join(certs.dir, `store-${servers.length}`), findNatsServer() ?? 'nats-server', 20_000, args);
   servers.push(server);
   await server.resume();
   return server;

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { credentials, Metadata, type ChannelCredentials } from '@grpc/grpc-js';
 import { createClient } from '../../../sdk/src';
 import { IngestRequest, IngestResponse, IngestServiceClient, RecordStatus } from '../../../src/gen/tributary/ingest/v1/ingest_service';
-import { freePort } from '../../../src/serve/free-port';
+import { freePort } from '../../helpers/free-port';
 import { makeCertificates, type TestCertificates } from '../../helpers/certificates';
 import { startCli, type CliProcess } from '../../helpers/cli-process';
 import { NatsServer } from '../../helpers/nats-server';

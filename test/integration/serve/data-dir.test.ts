@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../../src/serve/free-port';
+import { freePort } from '../../helpers/free-port';
 import { startCli, type CliProcess } from '../../helpers/cli-process';
 import { processesWith } from '../../helpers/processes';
 import { waitReady } from '../../helpers/serve-process';

@@ -9,7 +9,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../../src/serve/free-port';
+import { freePort } from '../../helpers/free-port';
 import { queryEmbedded, startCli, type CliProcess } from '../../helpers/cli-process';
 import { FIXTURES_DIR } from '../../helpers/fixtures';
 import { waitReady } from '../../helpers/serve-process';

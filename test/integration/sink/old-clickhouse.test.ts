@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../../src/serve/free-port';
+import { freePort } from '../../helpers/free-port';
 import { makeCertificates, type TestCertificates } from '../../helpers/certificates';
 import { startCli } from '../../helpers/cli-process';
 import { waitFor } from '../../helpers/wait';

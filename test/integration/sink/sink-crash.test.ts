@@ -12,7 +12,7 @@ import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import pino from 'pino';
 import { JetStreamPublisher } from '../../../src/publish/jetstream-publisher';
 import { NatsLink } from '../../../src/stream/connection';
-import { freePort } from '../../../src/serve/free-port';
+import { freePort } from '../../helpers/free-port';
 import { queryEmbedded, startCli, type CliProcess } from '../../helpers/cli-process';
 import { envelopeMessages } from '../../helpers/envelopes';
 import { NatsServer } from '../../helpers/nats-server';

@@ -1,10 +1,12 @@
 /**
- * Finds a free TCP port on the loopback interface, for child servers
- * (nats-server) that cannot bind port 0 and report it. The port is drawn at
- * random below Linux's ephemeral range (32768–60999), where the kernel
- * takes the local ports of outgoing connections: a port handed out from
- * that range could be taken by any process's next connection before the
- * child binds it.
+ * Finds a free TCP port on the loopback interface, for a test whose child
+ * server's port must be known before it starts (a cluster's routes, a
+ * process restarted in place on its port); wherever a process can bind port
+ * 0 and say which port it took, the helpers use that instead (nats-server,
+ * serve). The port is drawn at random below Linux's ephemeral range
+ * (32768–60999), where the kernel takes the local ports of outgoing
+ * connections: a port handed out from that range could be taken by any
+ * process's next connection before the child binds it.
  */
 import { createServer } from 'node:net';
 

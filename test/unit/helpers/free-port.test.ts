@@ -1,6 +1,6 @@
 /** freePort: a bindable port below the ephemeral range that outgoing connections draw from. */
 import { createServer } from 'node:net';
-import { freePort } from '../../../src/serve/free-port';
+import { freePort } from '../../helpers/free-port';
 
 it('gives ports below 32768 that can be bound', async () => {
   for (let i = 0; i < 20; i++) {
