@@ -41,11 +41,32 @@ function eventIdOf(bytes: Uint8Array): string {
   return eventId;
 }
 
-/** The violation of bytes the decoder refused with `error`. */
-function violationOf(error: unknown): FieldViolation {
+/** The path of the free-form payload field a record carries (the only fields that nest without end), if it has one. */
+export function payloadField(record: Record): string | undefined {
+  if (record.kind?.$case === 'product') return 'product.data';
+  const call = record.kind?.$case === 'event' ? record.kind.value.call : undefined;
+  switch (call?.$case) {
+    case 'track':
+      return 'event.track.data';
+    case 'identify':
+      return 'event.identify.user_attributes';
+    case 'group':
+      return 'event.group.account_attributes';
+    case 'page':
+      return 'event.page.data';
+    default:
+      return undefined;
+  }
+}
+
+/** The violation of `bytes`, which the decoder refused with `error`. */
+function violationOf(bytes: Uint8Array, error: unknown): FieldViolation {
   const message = error instanceof Error ? error.message : String(error);
   if (/recursion limit/.test(message)) {
-    return { field: '', reason: Reason.TOO_DEEP, message: 'The record nests deeper than the protobuf decoder allows (100 messages).' };
+    // Only a payload (a Struct) nests this deep; the record's other fields, read without it, say which one.
+    const fields = decodeRecordFields(bytes);
+    const field = fields?.payload === undefined ? '' : (payloadField(fields.record) ?? '');
+    return { field, reason: Reason.TOO_DEEP, message: `${field === '' ? 'The record' : field} nests deeper than the protobuf decoder allows (100 messages).` };
   }
   if (error instanceof TypeError && /utf-8|encoded data/i.test(message)) {
     return { field: '', reason: Reason.UNDECODABLE, message: 'The record holds a string that is not valid UTF-8.' };
@@ -70,6 +91,6 @@ export function decodeRecord(bytes: Uint8Array, payloadLimits?: ValidationLimits
   try {
     return { record: Record.decode(new BinaryReader(bytes, (b) => strict.decode(b))) };
   } catch (error) {
-    return { violation: violationOf(error), eventId: eventIdOf(bytes) };
+    return { violation: violationOf(bytes, error), eventId: eventIdOf(bytes) };
   }
 }

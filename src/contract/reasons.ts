@@ -21,7 +21,7 @@ export const Reason = Object.freeze({
   RESERVED_NAME: 'RESERVED_NAME',
   /** A timestamp lies too far ahead of the server's clock. */
   TOO_FAR_IN_FUTURE: 'TOO_FAR_IN_FUTURE',
-  /** A Struct nests deeper than the limit, or the record deeper than the protobuf decoder allows (its field path is then empty). */
+  /** A Struct nests deeper than the limit, or the record deeper than the protobuf decoder allows (its field path is then the payload field that nests, such as event.track.data). */
   TOO_DEEP: 'TOO_DEEP',
   /** A Struct has more entries than the limit. */
   TOO_MANY_ENTRIES: 'TOO_MANY_ENTRIES',
