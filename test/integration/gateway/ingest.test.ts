@@ -89,7 +89,7 @@ describe('Ingest against a real JetStream', () => {
 
     expect(response.results.map((r) => [r.eventId, r.status, r.violations.map((v) => `${v.field}:${v.reason}`)])).toEqual([
       ['sibling-1', RecordStatus.ACCEPTED, []],
-      ['evt_nested_past_decoder_limit', RecordStatus.REJECTED, [':TOO_DEEP']],
+      ['evt_nested_past_decoder_limit', RecordStatus.REJECTED, ['event.track.data:TOO_DEEP']],
       ['sibling-2', RecordStatus.ACCEPTED, []],
     ]);
     expect(await harness.messageCount()).toBe(count + 2);
