@@ -57,7 +57,9 @@ export async function startParts(config: Config, logger: Logger, choice: PartCho
   const names = [...(choice.sink ? ['sink', 'identity'] : []), ...(choice.gateway ? ['gateway'] : [])];
   for (const name of names) ready[name] = waits.readiness(name);
   const endpoint: HttpEndpointParts = { metrics, logger, ready };
-  const http = await startHttpEndpoint(config.httpAddr, endpoint, serverTlsOf(config));
+  const tls = serverTlsOf(config);
+  const http = await startHttpEndpoint(config.httpAddr, endpoint, tls);
+  logger.info({ address: config.httpAddr, port: http.port, tls: tls !== undefined }, 'HTTP endpoint listening');
   const stops = new StopList(logger);
   stops.add(() => http.close(), 'HTTP endpoint stopped');
   const sources = config.sourcesFile === '' ? undefined : SourcesFile.open(config.sourcesFile, logger);
