@@ -7,6 +7,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { waitFor } from './wait';
 
 const ROOT = join(__dirname, '..', '..');
 const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
@@ -51,4 +52,29 @@ export async function queryEmbedded<T>(dataDir: string, query: string): Promise<
     })().catch((e) => { console.error(e); process.exit(1); });`;
   const { stdout } = await promisify(execFile)(process.execPath, ['-e', script, dataDir, query], { cwd: ROOT, timeout: 60_000, maxBuffer: 256 * 1024 * 1024 });
   return JSON.parse(stdout) as T[];
+}
+
+/** Settings that make a `tributary` process bind ports of its own choosing and log them (level info), for {@link listeningPorts}. */
+export const ANY_PORTS = { TRIBUTARY_GRPC_ADDR: '127.0.0.1:0', TRIBUTARY_HTTP_ADDR: '127.0.0.1:0', TRIBUTARY_LOG_LEVEL: 'info' } as const;
+
+/**
+ * The ports a `tributary` process started with {@link ANY_PORTS} says it took: its HTTP endpoint's, and with
+ * `grpc`, its gateway's. Rejects with its output if it exits first.
+ */
+export function listeningPorts(cli: CliProcess, grpc: boolean, timeoutMs = 60_000): Promise<{ http: number; grpc: number }> {
+  const portOf = (message: string): number | undefined => {
+    const line = new RegExp(`"port":(\\d+)[^\\n]*"msg":"${message}"`).exec(cli.output());
+    return line === null ? undefined : Number(line[1]);
+  };
+  const said = waitFor(
+    'the process to say which ports it took',
+    () => {
+      const http = portOf('HTTP endpoint listening');
+      const gateway = grpc ? portOf('gateway listening') : 0;
+      return http !== undefined && gateway !== undefined ? { http, grpc: gateway } : undefined;
+    },
+    timeoutMs,
+    50,
+  );
+  return Promise.race([said, cli.exited.then((code) => Promise.reject(new Error(`tributary exited (${code}) before it listened: ${cli.output()}`)))]);
 }

@@ -8,8 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
-import { freePort } from '../../helpers/free-port';
-import { startCli, type CliProcess } from '../../helpers/cli-process';
+import { ANY_PORTS, listeningPorts, startCli, type CliProcess } from '../../helpers/cli-process';
 import { processesWith } from '../../helpers/processes';
 import { waitReady } from '../../helpers/serve-process';
 
@@ -21,12 +20,11 @@ let natsUrl: string;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'tributary-embedded-nats-'));
-  const [grpcPort, httpPort] = [await freePort(), await freePort()];
-  served = startCli(['serve'], { TRIBUTARY_DATA_DIR: dataDir, TRIBUTARY_GRPC_ADDR: `127.0.0.1:${grpcPort}`, TRIBUTARY_HTTP_ADDR: `127.0.0.1:${httpPort}`, TRIBUTARY_LOG_LEVEL: 'warn' });
-  await waitReady(httpPort);
+  served = startCli(['serve'], { TRIBUTARY_DATA_DIR: dataDir, ...ANY_PORTS });
+  await waitReady((await listeningPorts(served, true)).http);
   [natsPid] = processesWith(join(dataDir, 'nats'));
-  const args = readFileSync(`/proc/${natsPid}/cmdline`, 'utf8').split('\0');
-  natsUrl = `nats://127.0.0.1:${args[args.indexOf('-p') + 1]}`;
+  // The port the embedded server picked, as serve logs it.
+  natsUrl = /"url":"(nats:\/\/[^"]+)"[^\n]*"msg":"embedded nats-server started"/.exec(served.output())?.[1] ?? 'no url logged';
 });
 afterAll(async () => {
   served.child.kill('SIGTERM');

@@ -13,8 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { IngestServiceClient } from '../../../src/gen/tributary/ingest/v1/ingest_service';
-import { freePort } from '../../helpers/free-port';
-import { startCli, type CliProcess } from '../../helpers/cli-process';
+import { ANY_PORTS, listeningPorts, startCli, type CliProcess } from '../../helpers/cli-process';
 import { FIXTURES_DIR } from '../../helpers/fixtures';
 import { processesWith } from '../../helpers/processes';
 import { trackRecord } from '../../helpers/records';
@@ -39,10 +38,10 @@ interface Served {
 
 /** Starts `tributary serve` on free ports with `env`, and waits until it is ready. */
 async function serve(env: NodeJS.ProcessEnv): Promise<Served> {
-  const [grpcPort, httpPort] = [await freePort(), await freePort()];
-  const child = startCli(['serve'], { TRIBUTARY_GRPC_ADDR: `127.0.0.1:${grpcPort}`, TRIBUTARY_HTTP_ADDR: `127.0.0.1:${httpPort}`, TRIBUTARY_LOG_LEVEL: 'warn', ...env });
-  await Promise.race([waitReady(httpPort), child.exited.then((code) => Promise.reject(new Error(`serve exited (${code}): ${child.output()}`)))]);
-  return { process: child, grpcPort, httpPort };
+  const child = startCli(['serve'], { ...ANY_PORTS, ...env });
+  const ports = await listeningPorts(child, true);
+  await Promise.race([waitReady(ports.http), child.exited.then((code) => Promise.reject(new Error(`serve exited (${code}): ${child.output()}`)))]);
+  return { process: child, grpcPort: ports.grpc, httpPort: ports.http };
 }
 
 async function stop(served: Served): Promise<void> {

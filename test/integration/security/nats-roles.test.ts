@@ -13,9 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { postAdminQuery } from '../../../src/http/admin-query-client';
-import { freePort } from '../../helpers/free-port';
 import { findNatsServer, NatsServerProcess } from '../../../src/serve/nats-server-process';
-import { startCli, type CliProcess } from '../../helpers/cli-process';
+import { ANY_PORTS, listeningPorts, startCli, type CliProcess } from '../../helpers/cli-process';
 import { waitReady } from '../../helpers/serve-process';
 import { waitFor } from '../../helpers/wait';
 
@@ -37,10 +36,10 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'nats.conf'), conf);
   nats = new NatsServerProcess(0, join(dir, 'store'), findNatsServer() ?? 'nats-server', 20_000, ['-c', join(dir, 'nats.conf')]);
   await nats.resume();
-  [gatewayHttp, sinkHttp] = [await freePort(), await freePort()];
-  const common = { NATS_URL: nats.url, TRIBUTARY_LOG_LEVEL: 'warn' };
-  roles.push(startCli(['sink'], { ...common, NATS_USER: 'sink', NATS_PASSWORD: password.sink, TRIBUTARY_DATA_DIR: join(dir, 'sink'), TRIBUTARY_HTTP_ADDR: `127.0.0.1:${sinkHttp}`, TRIBUTARY_ADMIN_KEY: adminKey }));
-  roles.push(startCli(['gateway'], { ...common, NATS_USER: 'gateway', NATS_PASSWORD: password.gateway, TRIBUTARY_GRPC_ADDR: `127.0.0.1:${await freePort()}`, TRIBUTARY_HTTP_ADDR: `127.0.0.1:${gatewayHttp}`, TRIBUTARY_API_KEYS: `${apiKey}=roles` }));
+  const common = { NATS_URL: nats.url, ...ANY_PORTS };
+  roles.push(startCli(['sink'], { ...common, NATS_USER: 'sink', NATS_PASSWORD: password.sink, TRIBUTARY_DATA_DIR: join(dir, 'sink'), TRIBUTARY_ADMIN_KEY: adminKey }));
+  roles.push(startCli(['gateway'], { ...common, NATS_USER: 'gateway', NATS_PASSWORD: password.gateway, TRIBUTARY_API_KEYS: `${apiKey}=roles` }));
+  [sinkHttp, gatewayHttp] = [(await listeningPorts(roles[0], false)).http, (await listeningPorts(roles[1], true)).http];
   await Promise.all([waitReady(sinkHttp), waitReady(gatewayHttp)]);
 });
 afterAll(async () => {
@@ -117,10 +116,8 @@ it('stops a gateway whose settings would change the stream, naming the refusal, 
     NATS_URL: nats.url,
     NATS_USER: 'gateway',
     NATS_PASSWORD: password.gateway,
-    TRIBUTARY_LOG_LEVEL: 'warn',
+    ...ANY_PORTS,
     TRIBUTARY_STREAM_MAX_AGE: '1h',
-    TRIBUTARY_GRPC_ADDR: `127.0.0.1:${await freePort()}`,
-    TRIBUTARY_HTTP_ADDR: `127.0.0.1:${await freePort()}`,
     TRIBUTARY_API_KEYS: `${apiKey}=roles`,
   });
   expect(await changed.exited).toBe(1);

@@ -13,9 +13,8 @@ import { join } from 'node:path';
 import { credentials, Metadata, type ChannelCredentials } from '@grpc/grpc-js';
 import { createClient } from '../../../sdk/src';
 import { IngestRequest, IngestResponse, IngestServiceClient, RecordStatus } from '../../../src/gen/tributary/ingest/v1/ingest_service';
-import { freePort } from '../../helpers/free-port';
 import { makeCertificates, type TestCertificates } from '../../helpers/certificates';
-import { startCli, type CliProcess } from '../../helpers/cli-process';
+import { ANY_PORTS, listeningPorts, startCli, type CliProcess } from '../../helpers/cli-process';
 import { NatsServer } from '../../helpers/nats-server';
 import { waitFor } from '../../helpers/wait';
 
@@ -47,21 +46,19 @@ async function startTlsServe(clientCa: boolean): Promise<TlsServe> {
   const dir = mkdtempSync(join(tmpdir(), 'tributary-tls-serve-'));
   copyFileSync(certs.serverCert, join(dir, 'server.crt'));
   copyFileSync(certs.serverKey, join(dir, 'server.key'));
-  const [grpc, http] = [await freePort(), await freePort()];
   const process = startCli(['serve'], {
     NATS_URL: nats.url,
     TRIBUTARY_STREAM: `S_${randomBytes(4).toString('hex')}`,
     TRIBUTARY_SUBJECT_PREFIX: `s${randomBytes(4).toString('hex')}`,
     TRIBUTARY_DATA_DIR: join(dir, 'data'),
-    TRIBUTARY_GRPC_ADDR: `127.0.0.1:${grpc}`,
-    TRIBUTARY_HTTP_ADDR: `127.0.0.1:${http}`,
+    ...ANY_PORTS,
     TRIBUTARY_API_KEYS: `${apiKey}=tls`,
     TRIBUTARY_ADMIN_KEY: `tls-admin-key-${randomBytes(8).toString('hex')}`,
-    TRIBUTARY_LOG_LEVEL: 'warn',
     TRIBUTARY_TLS_CERT_FILE: join(dir, 'server.crt'),
     TRIBUTARY_TLS_KEY_FILE: join(dir, 'server.key'),
     ...(clientCa && { TRIBUTARY_TLS_CLIENT_CA_FILE: certs.caCert }),
   });
+  const { grpc, http } = await listeningPorts(process, true);
   const served = { process, grpc, http, dir };
   const clientCert = clientCa ? { cert: readFileSync(certs.clientCert), key: readFileSync(certs.clientKey) } : {};
   await waitFor('serve to be ready over HTTPS', async () => ((await https(served, '/readyz', { ca: readFileSync(certs.caCert), ...clientCert }).catch(() => undefined))?.status === 200 ? true : undefined), 60_000);

@@ -9,8 +9,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../helpers/free-port';
-import { queryEmbedded, startCli, type CliProcess } from '../../helpers/cli-process';
+import { ANY_PORTS, listeningPorts, queryEmbedded, startCli, type CliProcess } from '../../helpers/cli-process';
 import { FIXTURES_DIR } from '../../helpers/fixtures';
 import { waitReady } from '../../helpers/serve-process';
 import { waitFor } from '../../helpers/wait';
@@ -24,13 +23,14 @@ const validFiles = () => readdirSync(join(FIXTURES_DIR, 'valid')).map((f) => joi
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'tributary-serve-'));
-  [grpcPort, httpPort] = [await freePort(), await freePort()];
-  env = { TRIBUTARY_DATA_DIR: dataDir, TRIBUTARY_GRPC_ADDR: `127.0.0.1:${grpcPort}`, TRIBUTARY_HTTP_ADDR: `127.0.0.1:${httpPort}`, TRIBUTARY_LOG_LEVEL: 'warn' };
+  env = { TRIBUTARY_DATA_DIR: dataDir, ...ANY_PORTS };
 });
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
+/** Starts serve on the test's data folder, on ports it picks (each start may take others). */
 async function serve(): Promise<CliProcess> {
   const served = startCli(['serve'], env);
+  ({ grpc: grpcPort, http: httpPort } = await listeningPorts(served, true));
   await waitReady(httpPort);
   return served;
 }

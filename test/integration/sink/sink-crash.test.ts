@@ -12,8 +12,7 @@ import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import pino from 'pino';
 import { JetStreamPublisher } from '../../../src/publish/jetstream-publisher';
 import { NatsLink } from '../../../src/stream/connection';
-import { freePort } from '../../helpers/free-port';
-import { queryEmbedded, startCli, type CliProcess } from '../../helpers/cli-process';
+import { ANY_PORTS, listeningPorts, queryEmbedded, startCli, type CliProcess } from '../../helpers/cli-process';
 import { envelopeMessages } from '../../helpers/envelopes';
 import { NatsServer } from '../../helpers/nats-server';
 import { trackRecord } from '../../helpers/records';
@@ -26,21 +25,18 @@ let link: NatsLink;
 let jsm: JetStreamManager;
 let dataDir: string;
 const id = randomBytes(4).toString('hex');
-let httpPort: number;
 const env = () => ({
   NATS_URL: nats.url,
-  TRIBUTARY_HTTP_ADDR: `127.0.0.1:${httpPort}`,
+  ...ANY_PORTS,
   TRIBUTARY_STREAM: `C_${id}`,
   TRIBUTARY_SUBJECT_PREFIX: `c${id}`,
   TRIBUTARY_DATA_DIR: dataDir,
   TRIBUTARY_SINK_BATCH_SIZE: '100',
   // What the killed sink held comes back after the ack wait.
   TRIBUTARY_SINK_ACK_WAIT: '3s',
-  TRIBUTARY_LOG_LEVEL: 'warn',
 });
 
 beforeAll(async () => {
-  httpPort = await freePort();
   nats = await NatsServer.start();
   link = await NatsLink.open(nats.url, 'sink', pino({ level: 'silent' }));
   jsm = await jetstreamManager(link.nc);
@@ -63,6 +59,7 @@ const ackFloor = async () => (await jsm.consumers.info(`C_${id}`, 'tributary-sin
 
 it('stores every record exactly once across a SIGKILL and a restart', async () => {
   let sink: CliProcess = startCli(['sink'], env());
+  const httpPort = (await listeningPorts(sink, false)).http;
   await waitFor('the sink to create its consumer', () => jsm.consumers.info(`C_${id}`, 'tributary-sink'));
   const publisher = new JetStreamPublisher(link, { maxInFlight: 1000, maxInFlightBytes: 1 << 30, timeoutMs: 10_000 });
   await publish(publisher, 0, TOTAL / 2);
