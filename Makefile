@@ -9,7 +9,7 @@ PROTOS := $(shell find proto -name '*.proto')
 BUILT := dist/.built
 SOURCES := $(shell find src bench -name '*.ts' -not -path 'src/gen/*')
 
-.PHONY: sdk example-node example-browser help deps system-deps test-servers proto lint breaking typecheck unit test test-unit test-integration build run descriptors bench soak bench-validator bench-identity clean
+.PHONY: fmt sdk example-node example-browser help deps system-deps test-servers proto lint breaking typecheck unit test test-unit test-integration build run descriptors bench soak bench-validator bench-identity clean
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -36,10 +36,15 @@ $(GEN): $(DEPS) $(PROTOS) buf.yaml buf.gen.yaml Makefile sdk/package.json script
 	$(BIN)/buf build node_modules/grpc-health-check/proto --as-file-descriptor-set -o src/gen/health-descriptor-set.binpb
 	touch $@
 
-lint: $(DEPS) ## buf lint, buf format and eslint.
+lint: $(DEPS) ## buf lint, buf format, prettier (the formatting make fmt writes) and eslint (with the import rules of the layout).
 	$(BIN)/buf lint
 	$(BIN)/buf format --diff --exit-code
+	$(BIN)/prettier --check --log-level warn .
 	$(BIN)/eslint .
+
+fmt: $(DEPS) ## Format the TypeScript and JavaScript (prettier) and the protos (buf format).
+	$(BIN)/prettier --write --log-level warn .
+	$(BIN)/buf format -w
 
 breaking: $(DEPS) ## buf breaking against the previous commit of main.
 	scripts/check-breaking.sh

@@ -29,7 +29,10 @@ const layerRules = Object.entries(FORBIDDEN).map(([folders, forbidden]) => ({
       'error',
       {
         patterns: [
-          { regex: `^(\\.\\./)+(${forbidden.join('|')})(/|$)`, message: `src/{${folders}} may not import ${forbidden.join(', ')}: a folder imports nothing upstream of it in the flow, no stage it does not hand records to, and not the assembly of processes (README, Layout).` },
+          {
+            regex: `^(\\.\\./)+(${forbidden.join('|')})(/|$)`,
+            message: `src/{${folders}} may not import ${forbidden.join(', ')}: a folder imports nothing upstream of it in the flow, no stage it does not hand records to, and not the assembly of processes (README, Layout).`,
+          },
           SDK_FROM_SRC,
         ],
       },

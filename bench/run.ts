@@ -74,7 +74,14 @@ async function main(): Promise<void> {
   const jsm: JetStreamManager = await jetstreamManager(inspector);
   try {
     console.log(`B1 raw JetStream: ${RECORDS} records`);
-    const b1 = await runChild<{ recordsPerSecond: number; envelopeBytes: number; cpuSeconds: number }>('raw-publish', { natsUrl: nats.url, stream: 'RAW', run: 'b1', records: RECORDS, batch: 500, window: 8 });
+    const b1 = await runChild<{ recordsPerSecond: number; envelopeBytes: number; cpuSeconds: number }>('raw-publish', {
+      natsUrl: nats.url,
+      stream: 'RAW',
+      run: 'b1',
+      records: RECORDS,
+      batch: 500,
+      window: 8,
+    });
     await jsm.streams.delete('RAW').catch(() => undefined);
     console.log(`B2 raw ClickHouse: ${RECORDS} rows`);
     const b2 = await runChild<{ rowsPerSecond: number; cpuSeconds: number }>('raw-insert', { dataDir: join(dir, 'raw'), run: 'b2', records: RECORDS, batchSize: 10_000 });
@@ -84,7 +91,13 @@ async function main(): Promise<void> {
     writeFileSync(sourcesFile, JSON.stringify({ sources: { noisy: { rateLimit: { recordsPerSecond: NOISY_CAP, burst: NOISY_CAP } } } }));
     const noisyKey = `${apiKey}-noisy`;
     const keys = `${apiKey}=bench,${noisyKey}=noisy`;
-    const gateway = startRole('gateway', { ...common, TRIBUTARY_GRPC_ADDR: `127.0.0.1:${grpcPort}`, TRIBUTARY_HTTP_ADDR: `127.0.0.1:${gatewayHttp}`, TRIBUTARY_API_KEYS: keys, TRIBUTARY_SOURCES_FILE: sourcesFile });
+    const gateway = startRole('gateway', {
+      ...common,
+      TRIBUTARY_GRPC_ADDR: `127.0.0.1:${grpcPort}`,
+      TRIBUTARY_HTTP_ADDR: `127.0.0.1:${gatewayHttp}`,
+      TRIBUTARY_API_KEYS: keys,
+      TRIBUTARY_SOURCES_FILE: sourcesFile,
+    });
     services.push(gateway);
     await waitFor('the gateway', async () => ((await fetch(`http://127.0.0.1:${gatewayHttp}/readyz`)).ok ? true : undefined), 60_000, POLL_MS);
     const load = async (plan: Omit<LoadPlan, 'target' | 'apiKey'>): Promise<Measured> => runChild<Measured>('load-generator', { target: `127.0.0.1:${grpcPort}`, apiKey, ...plan });
@@ -121,7 +134,9 @@ async function main(): Promise<void> {
 
     const query = async <T>(sql: string): Promise<T> => (await postAdminQuery<T>(`127.0.0.1:${sinkHttp}`, adminKey, sql))[0];
     const counts = async () => {
-      const row = await query<{ [k: string]: string }>('SELECT (SELECT count() FROM tributary.events FINAL) AS events, (SELECT count() FROM tributary.products FINAL) AS products, (SELECT count() FROM tributary.events) AS events_raw, (SELECT count() FROM tributary.products) AS products_raw');
+      const row = await query<{ [k: string]: string }>(
+        'SELECT (SELECT count() FROM tributary.events FINAL) AS events, (SELECT count() FROM tributary.products FINAL) AS products, (SELECT count() FROM tributary.events) AS events_raw, (SELECT count() FROM tributary.products) AS products_raw',
+      );
       return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)]));
     };
 
@@ -133,14 +148,19 @@ async function main(): Promise<void> {
     const s2Start = performance.now();
     const s2Sent = await load({ ...bestMode, run: 's2', from: 0, to: RECORDS });
     const s2SentAt = performance.now();
-    await waitFor('every S2 record in ClickHouse with FINAL', async () => {
-      const info = await jsm.consumers.info(STREAM, 'tributary-sink');
-      maxPending = Math.max(maxPending, info.num_pending + info.num_ack_pending);
-      // The sink acks only what it stored: count (a FINAL query on the sink) only once it has acked everything.
-      if (info.num_pending + info.num_ack_pending > 0) return undefined;
-      const now = await counts();
-      return now.events === expected.events && now.products === expected.products ? true : undefined;
-    }, WAIT_MS, POLL_MS);
+    await waitFor(
+      'every S2 record in ClickHouse with FINAL',
+      async () => {
+        const info = await jsm.consumers.info(STREAM, 'tributary-sink');
+        maxPending = Math.max(maxPending, info.num_pending + info.num_ack_pending);
+        // The sink acks only what it stored: count (a FINAL query on the sink) only once it has acked everything.
+        if (info.num_pending + info.num_ack_pending > 0) return undefined;
+        const now = await counts();
+        return now.events === expected.events && now.products === expected.products ? true : undefined;
+      },
+      WAIT_MS,
+      POLL_MS,
+    );
     const s2 = { seconds: (performance.now() - s2Start) / 1000, lagAfterLastAckSeconds: (performance.now() - s2SentAt) / 1000, cpu: s2Meter.done(), load: s2Sent };
 
     console.log('S4 replay of S2');
@@ -163,7 +183,18 @@ async function main(): Promise<void> {
     console.log(`S6 latency beside a noisy source: ${rate}/s for source "bench", ${2 * noisyCap}/s for "noisy" capped at ${noisyCap}/s`);
     const [s6, s6Noisy] = await Promise.all([
       load({ mode: 'open', batch: 100, concurrency: 0, rate, run: 's6', from: 0, to: rate * S3_SECONDS }),
-      runChild<Measured>('load-generator', { target: `127.0.0.1:${grpcPort}`, apiKey: noisyKey, mode: 'open', batch: 100, concurrency: 0, rate: 2 * noisyCap, run: 's6noisy', from: 0, to: 2 * noisyCap * S3_SECONDS, countRefusals: true }),
+      runChild<Measured>('load-generator', {
+        target: `127.0.0.1:${grpcPort}`,
+        apiKey: noisyKey,
+        mode: 'open',
+        batch: 100,
+        concurrency: 0,
+        rate: 2 * noisyCap,
+        run: 's6noisy',
+        from: 0,
+        to: 2 * noisyCap * S3_SECONDS,
+        countRefusals: true,
+      }),
     ]);
 
     // S5: S1's best mode against a gateway that serves TLS, on the same port after the plain one stops.
@@ -172,7 +203,15 @@ async function main(): Promise<void> {
     await gateway.stop();
     const certs = makeCertificates();
     const ca = readFileSync(certs.caCert);
-    const tlsGateway = startRole('gateway', { ...common, TRIBUTARY_GRPC_ADDR: `127.0.0.1:${grpcPort}`, TRIBUTARY_HTTP_ADDR: `127.0.0.1:${gatewayHttp}`, TRIBUTARY_API_KEYS: keys, TRIBUTARY_SOURCES_FILE: sourcesFile, TRIBUTARY_TLS_CERT_FILE: certs.serverCert, TRIBUTARY_TLS_KEY_FILE: certs.serverKey });
+    const tlsGateway = startRole('gateway', {
+      ...common,
+      TRIBUTARY_GRPC_ADDR: `127.0.0.1:${grpcPort}`,
+      TRIBUTARY_HTTP_ADDR: `127.0.0.1:${gatewayHttp}`,
+      TRIBUTARY_API_KEYS: keys,
+      TRIBUTARY_SOURCES_FILE: sourcesFile,
+      TRIBUTARY_TLS_CERT_FILE: certs.serverCert,
+      TRIBUTARY_TLS_KEY_FILE: certs.serverKey,
+    });
     services.push(tlsGateway);
     await waitFor('the TLS gateway', async () => ((await httpsOk(`https://127.0.0.1:${gatewayHttp}/readyz`, ca)) ? true : undefined), 60_000, POLL_MS);
     console.log(`S5 ingest over TLS: ${bestName}`);
@@ -209,8 +248,19 @@ async function main(): Promise<void> {
         row(`S2 end to end (${bestName})`, s2Rate, { 'sink lag: max pending': maxPending, 'rows complete after last ack, s': round(s2.lagAfterLastAckSeconds) }),
         row(`S3 open loop at ${rate}/s`, s3.recordsPerSecond, { 'p50 ms': s3.latencyMs.p50, 'p99 ms': s3.latencyMs.p99, 'p99.9 ms': s3.latencyMs.p999 }),
         row('S4 replay of S2', s4.recordsPerSecond, { statuses: JSON.stringify(s4.statuses), 'rows added': added.final }),
-        row(`S5 S1 over TLS (${bestName})`, s5.recordsPerSecond, { 'p50 ms': s5.latencyMs.p50, 'p99 ms': s5.latencyMs.p99, 'gateway CPU-s per million': perMillion(s5.cpu.gateway, RECORDS), 'plain (S1)': gatewayPerMillionPlain }),
-        row(`S6 open loop at ${rate}/s beside "noisy" at ${2 * noisyCap}/s, capped at ${noisyCap}/s`, s6.recordsPerSecond, { 'p50 ms': s6.latencyMs.p50, 'p99 ms': s6.latencyMs.p99, 'p99.9 ms': s6.latencyMs.p999, 'S3 p99 alone': s3.latencyMs.p99, noisy: JSON.stringify(s6Noisy.statuses) }),
+        row(`S5 S1 over TLS (${bestName})`, s5.recordsPerSecond, {
+          'p50 ms': s5.latencyMs.p50,
+          'p99 ms': s5.latencyMs.p99,
+          'gateway CPU-s per million': perMillion(s5.cpu.gateway, RECORDS),
+          'plain (S1)': gatewayPerMillionPlain,
+        }),
+        row(`S6 open loop at ${rate}/s beside "noisy" at ${2 * noisyCap}/s, capped at ${noisyCap}/s`, s6.recordsPerSecond, {
+          'p50 ms': s6.latencyMs.p50,
+          'p99 ms': s6.latencyMs.p99,
+          'p99.9 ms': s6.latencyMs.p999,
+          'S3 p99 alone': s3.latencyMs.p99,
+          noisy: JSON.stringify(s6Noisy.statuses),
+        }),
       ],
       processes: {
         gateway: { cpuSecondsPerMillion: perMillion(s1Cpu('gateway') + s2.cpu.gateway, s1Records + RECORDS), peakRssMb: gatewayRss },
@@ -220,10 +270,30 @@ async function main(): Promise<void> {
         '· sink stage alone': { cpuSecondsPerMillion: perMillion(stages.sink.stageCpuSeconds, stages.sink.records), peakRssMb: stages.sink.peakRssMb },
         '· identity stage alone': { cpuSecondsPerMillion: perMillion(stages.identity.stageCpuSeconds, stages.identity.records), peakRssMb: stages.identity.peakRssMb },
         'nats-server': { cpuSecondsPerMillion: perMillion(s1Cpu('nats') + s2.cpu.nats, s1Records + RECORDS), peakRssMb: natsRss },
-        'load generator': { cpuSecondsPerMillion: perMillion(Object.values(s1).reduce((s, r) => s + r.cpuSeconds, 0), s1Records), peakRssMb: Math.max(...Object.values(s1).map((r) => r.peakRssMb)) },
-        '· while sending (records made and encoded beforehand)': { cpuSecondsPerMillion: perMillion(Object.values(s1).reduce((s, r) => s + r.sendingCpuSeconds, 0), s1Records), peakRssMb: Math.max(...Object.values(s1).map((r) => r.peakRssMb)) },
+        'load generator': {
+          cpuSecondsPerMillion: perMillion(
+            Object.values(s1).reduce((s, r) => s + r.cpuSeconds, 0),
+            s1Records,
+          ),
+          peakRssMb: Math.max(...Object.values(s1).map((r) => r.peakRssMb)),
+        },
+        '· while sending (records made and encoded beforehand)': {
+          cpuSecondsPerMillion: perMillion(
+            Object.values(s1).reduce((s, r) => s + r.sendingCpuSeconds, 0),
+            s1Records,
+          ),
+          peakRssMb: Math.max(...Object.values(s1).map((r) => r.peakRssMb)),
+        },
       },
-      machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, natsServer: execFileSync(binary, ['--version']).toString().trim(), clickhouse: `chDB ${chdbVersion}`, recordsPerScenario: RECORDS },
+      machine: {
+        cpus: cpus().length,
+        model: cpus()[0]?.model,
+        memoryGiB: Math.round(totalmem() / 2 ** 30),
+        node: process.version,
+        natsServer: execFileSync(binary, ['--version']).toString().trim(),
+        clickhouse: `chDB ${chdbVersion}`,
+        recordsPerScenario: RECORDS,
+      },
       raw: { b1, b2, s1, drain: { ...drain, records: inStream }, stages, s2, s3, s4, s5, s6, s6Noisy, countsBefore: before, countsAfter: after, expected },
       throughput: [
         { label: 'B1 raw JetStream', value: b1.recordsPerSecond },

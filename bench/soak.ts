@@ -81,7 +81,11 @@ async function main(): Promise<void> {
     const sent = rounds.reduce((sum, r) => sum + r.records, 0);
     const statuses: { [status: string]: number } = {};
     for (const r of rounds) for (const [name, n] of Object.entries(r.statuses)) statuses[name] = (statuses[name] ?? 0) + n;
-    const [stored] = await postAdminQuery<{ events: string; products: string }>(`127.0.0.1:${sinkHttp}`, adminKey, 'SELECT (SELECT count() FROM tributary.events FINAL) AS events, (SELECT count() FROM tributary.products FINAL) AS products');
+    const [stored] = await postAdminQuery<{ events: string; products: string }>(
+      `127.0.0.1:${sinkHttp}`,
+      adminKey,
+      'SELECT (SELECT count() FROM tributary.events FINAL) AS events, (SELECT count() FROM tributary.products FINAL) AS products',
+    );
     const p99s = rounds.map((r) => r.latencyMs.p99);
     const result = {
       stamp,

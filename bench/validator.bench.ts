@@ -15,8 +15,7 @@ import { decodeRecord, DEFAULT_LIMITS, validateRecord, type ValidationLimits } f
 /** Records per benchmark iteration, so the timer's own cost is spread thin. */
 const BATCH = 1000;
 
-const fixture = (name: string): Record =>
-  Record.fromJSON(JSON.parse(readFileSync(join(__dirname, '..', '..', 'test', 'fixtures', 'records', 'valid', `${name}.json`), 'utf8')));
+const fixture = (name: string): Record => Record.fromJSON(JSON.parse(readFileSync(join(__dirname, '..', '..', 'test', 'fixtures', 'records', 'valid', `${name}.json`), 'utf8')));
 
 async function main(): Promise<void> {
   const { Bench } = await import('tinybench');
@@ -29,7 +28,10 @@ async function main(): Promise<void> {
     bench.add(`validate ${name}`, () => {
       for (let i = 0; i < BATCH; i++) validateRecord(record, bytes.length, context);
     });
-    for (const [path, payloadLimits] of [['objects', undefined], ['wire', DEFAULT_LIMITS]] as [string, ValidationLimits | undefined][]) {
+    for (const [path, payloadLimits] of [
+      ['objects', undefined],
+      ['wire', DEFAULT_LIMITS],
+    ] as [string, ValidationLimits | undefined][]) {
       bench.add(`decode and validate ${name} (${bytes.length} B), payload ${path}`, () => {
         for (let i = 0; i < BATCH; i++) {
           const decoded = decodeRecord(bytes, payloadLimits);

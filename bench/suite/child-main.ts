@@ -19,7 +19,11 @@ export function childMain<P, F extends object>(measure: (plan: P) => Promise<F &
   measure(JSON.parse(process.argv[2]) as P).then(
     (figures) => {
       const used = process.cpuUsage(cpu);
-      const own = { cpuSeconds: Math.round(((used.user + used.system) / 1e6) * 100) / 100, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), wallSeconds: Math.round(performance.now() - start) / 1000 };
+      const own = {
+        cpuSeconds: Math.round(((used.user + used.system) / 1e6) * 100) / 100,
+        peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+        wallSeconds: Math.round(performance.now() - start) / 1000,
+      };
       process.stdout.write(`${JSON.stringify({ ...own, ...figures })}\n`);
     },
     (error: unknown) => {

@@ -111,23 +111,27 @@ async function main(plan: LoadPlan): Promise<LoadResult> {
 
   if (plan.mode === 'closed-unary') {
     let next = 0;
-    await Promise.all(Array.from({ length: plan.concurrency }, async () => {
-      while (next < requests.length) {
-        const request = requests[next++];
-        const sent = performance.now();
-        await unary(request);
-        latencies.push(performance.now() - sent);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: plan.concurrency }, async () => {
+        while (next < requests.length) {
+          const request = requests[next++];
+          const sent = performance.now();
+          await unary(request);
+          latencies.push(performance.now() - sent);
+        }
+      }),
+    );
   } else if (plan.mode === 'open') {
     const interval = (plan.batch / (plan.rate ?? 1)) * 1000;
-    await Promise.all(requests.map(async (request, i) => {
-      const due = start + i * interval;
-      const wait = due - performance.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      await unary(request);
-      latencies.push(performance.now() - due);
-    }));
+    await Promise.all(
+      requests.map(async (request, i) => {
+        const due = start + i * interval;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        await unary(request);
+        latencies.push(performance.now() - due);
+      }),
+    );
   } else {
     const call = client.makeBidiStreamRequest(IngestServiceService.ingestStream.path, passThrough, statusesOf, metadata);
     const sentAt: number[] = [];

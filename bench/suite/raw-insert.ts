@@ -36,7 +36,13 @@ childMain(async (plan: RawInsertPlan) => {
     const batch = rows.slice(i, i + plan.batchSize);
     for (const table of ['events', 'products']) {
       const ofTable = batch.filter((r) => r.table === table);
-      if (ofTable.length > 0) await insertRaw(client, { table: `${config.clickhouseDatabase}.${table}`, body: bodyOf(ofTable), columns: ofTable[0].columns, settings: { insert_deduplication_token: `${plan.run}-${table}-${i}` } });
+      if (ofTable.length > 0)
+        await insertRaw(client, {
+          table: `${config.clickhouseDatabase}.${table}`,
+          body: bodyOf(ofTable),
+          columns: ofTable[0].columns,
+          settings: { insert_deduplication_token: `${plan.run}-${table}-${i}` },
+        });
     }
   }
   const seconds = (performance.now() - start) / 1000;

@@ -34,13 +34,15 @@ childMain(async (plan: RawPublishPlan) => {
   const publisher = new JetStreamPublisher(link, { maxInFlight: plan.batch * plan.window, maxInFlightBytes: config.maxInFlightBytes, timeoutMs: 30_000 });
   const start = performance.now();
   let next = 0;
-  await Promise.all(Array.from({ length: plan.window }, async () => {
-    while (next < envelopes.length) {
-      const from = next;
-      next += plan.batch;
-      await publisher.publish(envelopes.slice(from, from + plan.batch).map((data, i) => ({ subject, msgId: `${plan.run}:${from + i}`, data })));
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: plan.window }, async () => {
+      while (next < envelopes.length) {
+        const from = next;
+        next += plan.batch;
+        await publisher.publish(envelopes.slice(from, from + plan.batch).map((data, i) => ({ subject, msgId: `${plan.run}:${from + i}`, data })));
+      }
+    }),
+  );
   const seconds = (performance.now() - start) / 1000;
   publisher.close();
   await link.drain();

@@ -32,10 +32,18 @@ function recordAt(index: number, run: string, seed: number): Record {
   }
   const profileId = `prof_${int(1, 5000)}`;
   const base = { profileId, userId: '', sessionId: `sess_${int(1, 20000)}`, accountId: '', pageId: '', context: context(int, pick) };
-  if (kind <= 12) return { eventId, timestamp, kind: { $case: 'event', value: { ...base, userId: `${profileId}@example.com`, call: { $case: 'identify', value: { userAttributes: properties(rng, int(3, 8)) } } } } };
+  if (kind <= 12)
+    return { eventId, timestamp, kind: { $case: 'event', value: { ...base, userId: `${profileId}@example.com`, call: { $case: 'identify', value: { userAttributes: properties(rng, int(3, 8)) } } } } };
   if (kind <= 20) {
     const path = `/${pick(WORDS)}/${pick(WORDS)}`;
-    return { eventId, timestamp, kind: { $case: 'event', value: { ...base, call: { $case: 'page', value: { url: `https://shop.example.com${path}`, title: `${pick(WORDS)} ${pick(WORDS)}`, referrer: '', path, data: properties(rng, int(1, 4)) } } } } };
+    return {
+      eventId,
+      timestamp,
+      kind: {
+        $case: 'event',
+        value: { ...base, call: { $case: 'page', value: { url: `https://shop.example.com${path}`, title: `${pick(WORDS)} ${pick(WORDS)}`, referrer: '', path, data: properties(rng, int(1, 4)) } } },
+      },
+    };
   }
   return { eventId, timestamp, kind: { $case: 'event', value: { ...base, call: { $case: 'track', value: { name: pick(EVENT_NAMES), data: properties(rng, int(5, 20)) } } } } };
 }

@@ -56,7 +56,7 @@ function markdown(report: Report, started: string): string {
     line(columns.map(() => '---')),
     ...report.table.map((row) => line(columns.map((c) => row[c] ?? ''))),
     '',
-    '## Processes (load of S1, the drain and S2; the stages alone over the drain\'s stream, per record of it)',
+    "## Processes (load of S1, the drain and S2; the stages alone over the drain's stream, per record of it)",
     '',
     line(['process', 'CPU s per million records', 'peak RSS MB']),
     line(['---', '---', '---']),

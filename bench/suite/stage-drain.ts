@@ -44,12 +44,7 @@ childMain(async (plan: StagePlan) => {
   const cpu = process.cpuUsage();
   const start = performance.now();
   const running = plan.stage === 'sink' ? await startSink(config, logger, client) : await startIdentity(config, logger, client, new Metrics());
-  await waitFor(
-    `the ${plan.stage} stage to drain the stream`,
-    async () => ((await backlog(jsm, config.stream, consumers)) === 0 ? true : undefined),
-    300_000,
-    100,
-  );
+  await waitFor(`the ${plan.stage} stage to drain the stream`, async () => ((await backlog(jsm, config.stream, consumers)) === 0 ? true : undefined), 300_000, 100);
   const seconds = (performance.now() - start) / 1000;
   const used = process.cpuUsage(cpu);
   const records = (await jsm.streams.info(config.stream)).state.messages;

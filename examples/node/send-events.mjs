@@ -28,7 +28,7 @@ const outcomes = await Promise.all([
 await client.close();
 
 for (const outcome of outcomes) {
-  const detail = outcome.status === 'rejected' ? outcome.violations.map((v) => `${v.field}: ${v.reason}`).join('; ') : outcome.sequence ?? outcome.reason ?? '';
+  const detail = outcome.status === 'rejected' ? outcome.violations.map((v) => `${v.field}: ${v.reason}`).join('; ') : (outcome.sequence ?? outcome.reason ?? '');
   console.log(`${outcome.status.toUpperCase().padEnd(9)} ${outcome.eventId}  ${detail}`);
 }
 console.log('\nSee them with: npx tributary query "SELECT call, name, user_id FROM tributary.events_final WHERE profile_id = \'prof_example_node\'"');

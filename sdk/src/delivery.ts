@@ -143,9 +143,7 @@ export class Delivery {
         const byId = new Map(response.results.map((result) => [result.eventId, result]));
         return batch.map(({ record }) => {
           const result = byId.get(record.eventId);
-          return result === undefined
-            ? { status: 'failed', eventId: record.eventId, error: new TributaryError(13, 'the response has no result for this record') }
-            : fromResult(result);
+          return result === undefined ? { status: 'failed', eventId: record.eventId, error: new TributaryError(13, 'the response has no result for this record') } : fromResult(result);
         });
       } catch (caught) {
         const error = caught instanceof TributaryError ? caught : new TributaryError(13, String(caught));

@@ -7,7 +7,6 @@ import { grpcWebCall } from './grpc-web/fetch-call';
 import { IngestRequest, IngestResponse } from './gen/tributary/ingest/v1/ingest_service';
 import { errorFromStatus, GrpcCode, INGEST_PATH, type Transport } from './transport';
 
-
 /** gRPC-Web to `url` (the HTTP endpoint, such as https://ingest.example.com). */
 export class GrpcWebTransport implements Transport {
   /** The Ingest method's URL. */

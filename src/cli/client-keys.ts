@@ -12,7 +12,9 @@ import { readDevKeys, type DevKeys } from '../serve/dev-keys';
 /** No key was found in any of its places; the message says where to put one. */
 export class KeyNotFound extends Error {
   constructor(places: KeyPlaces, dataDir: string) {
-    super(`this command needs ${places.what}: set ${places.variable}, or give ${places.fileFlag} <a file that holds it>, or run it beside a serve in dev mode (it finds the key in ${dataDir}/dev-keys.json; TRIBUTARY_DATA_DIR moves it)`);
+    super(
+      `this command needs ${places.what}: set ${places.variable}, or give ${places.fileFlag} <a file that holds it>, or run it beside a serve in dev mode (it finds the key in ${dataDir}/dev-keys.json; TRIBUTARY_DATA_DIR moves it)`,
+    );
     this.name = 'KeyNotFound';
   }
 }

@@ -94,23 +94,23 @@ addSettingFlags(
     .command('serve')
     .description('Run everything in one process: gateway, sink and HTTP endpoint, with its own nats-server unless NATS_URL is set and the embedded ClickHouse unless CLICKHOUSE_URL is set.'),
 ).action(async (options: { [key: string]: unknown }) => {
-    createPrivately();
-    const flags = settingOverrides(options);
-    const logger = createLogger(loadConfig(process.env, flags).logLevel);
-    await runUntilSignal(logger, async (signal) => {
-      const served = await startServe(process.env, logger, flags, signal);
-      if (served.devKeys !== undefined) {
-        const { dataDir } = served.config;
-        // send finds the dev key in the data folder: no key on its command line.
-        const dataDirVariable = dataDir === SETTINGS.dataDir.fallback ? '' : `${SETTINGS.dataDir.env}=${dataDir} `;
-        console.log(`\nDev mode (no TRIBUTARY_API_KEYS or TRIBUTARY_API_KEYS_FILE): keys are kept in ${dataDir}/dev-keys.json`);
-        console.log(`  API key (source "dev"): ${served.devKeys.apiKey}`);
-        console.log(`  admin key:              ${served.devKeys.adminKey}`);
-        console.log(`Send the fixtures (send and query find the keys there):\n  ${dataDirVariable}npx tributary send --address 127.0.0.1:${served.grpcPort} test/fixtures/records/valid/*.json\n`);
-      }
-      return served;
-    });
+  createPrivately();
+  const flags = settingOverrides(options);
+  const logger = createLogger(loadConfig(process.env, flags).logLevel);
+  await runUntilSignal(logger, async (signal) => {
+    const served = await startServe(process.env, logger, flags, signal);
+    if (served.devKeys !== undefined) {
+      const { dataDir } = served.config;
+      // send finds the dev key in the data folder: no key on its command line.
+      const dataDirVariable = dataDir === SETTINGS.dataDir.fallback ? '' : `${SETTINGS.dataDir.env}=${dataDir} `;
+      console.log(`\nDev mode (no TRIBUTARY_API_KEYS or TRIBUTARY_API_KEYS_FILE): keys are kept in ${dataDir}/dev-keys.json`);
+      console.log(`  API key (source "dev"): ${served.devKeys.apiKey}`);
+      console.log(`  admin key:              ${served.devKeys.adminKey}`);
+      console.log(`Send the fixtures (send and query find the keys there):\n  ${dataDirVariable}npx tributary send --address 127.0.0.1:${served.grpcPort} test/fixtures/records/valid/*.json\n`);
+    }
+    return served;
   });
+});
 
 withKeyFile(
   program
@@ -179,7 +179,14 @@ program
 
 program.parseAsync().catch((error: unknown) => {
   // Errors that explain themselves print their message alone; anything else a one-line reason, and its stack at debug level.
-  const explained = error instanceof ConfigError || error instanceof UnsupportedVersionError || error instanceof AdminQueryFailed || error instanceof DataDirInUseError || error instanceof DataDirNotOwnedError || error instanceof StartFailed || error instanceof KeyNotFound;
+  const explained =
+    error instanceof ConfigError ||
+    error instanceof UnsupportedVersionError ||
+    error instanceof AdminQueryFailed ||
+    error instanceof DataDirInUseError ||
+    error instanceof DataDirNotOwnedError ||
+    error instanceof StartFailed ||
+    error instanceof KeyNotFound;
   if (explained) console.error(error.message);
   else console.error(`tributary: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
   if (!explained && /^(debug|trace)$/.test(process.env.TRIBUTARY_LOG_LEVEL ?? '')) console.error(error);

@@ -13,7 +13,11 @@ import { SETTINGS, type SettingName } from '../config/settings';
 const FLAGGED = Object.entries(SETTINGS).filter(([, setting]) => !setting.secret);
 
 /** The flag of a setting's environment variable. */
-export const flagOf = (env: string): string => `--${env.replace(/^TRIBUTARY_/, '').toLowerCase().replace(/_/g, '-')}`;
+export const flagOf = (env: string): string =>
+  `--${env
+    .replace(/^TRIBUTARY_/, '')
+    .toLowerCase()
+    .replace(/_/g, '-')}`;
 
 /** The commander option key of a flag (commander camel-cases it). */
 const keyOf = (flag: string): string => flag.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());

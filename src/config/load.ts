@@ -27,14 +27,21 @@ function crossChecks(config: Config): string[] {
   if (config.maxRecordBytes > config.maxRequestBytes) {
     problems.push(`TRIBUTARY_MAX_RECORD_BYTES (${config.maxRecordBytes}) must not exceed TRIBUTARY_MAX_REQUEST_BYTES (${config.maxRequestBytes})`);
   }
-  const credentials = [config.natsCredsFile !== '' && 'NATS_CREDS_FILE', config.natsNkeySeedFile !== '' && 'NATS_NKEY_SEED_FILE', config.natsUser !== '' && 'NATS_USER', config.natsToken !== '' && 'NATS_TOKEN'].filter(Boolean);
+  const credentials = [
+    config.natsCredsFile !== '' && 'NATS_CREDS_FILE',
+    config.natsNkeySeedFile !== '' && 'NATS_NKEY_SEED_FILE',
+    config.natsUser !== '' && 'NATS_USER',
+    config.natsToken !== '' && 'NATS_TOKEN',
+  ].filter(Boolean);
   if (credentials.length > 1) problems.push(`set one NATS credential, not ${credentials.join(' and ')}`);
   if (config.natsPassword !== '' && config.natsUser === '') problems.push('NATS_PASSWORD needs NATS_USER');
   if ((config.natsTlsCertFile === '') !== (config.natsTlsKeyFile === '')) problems.push('NATS_TLS_CERT_FILE and NATS_TLS_KEY_FILE go together');
   if ((config.tlsCertFile === '') !== (config.tlsKeyFile === '')) problems.push('TRIBUTARY_TLS_CERT_FILE and TRIBUTARY_TLS_KEY_FILE go together');
   if (config.tlsClientCaFile !== '' && config.tlsCertFile === '') problems.push('TRIBUTARY_TLS_CLIENT_CA_FILE needs TRIBUTARY_TLS_CERT_FILE and TRIBUTARY_TLS_KEY_FILE');
   if (config.grpcWebMaxBodyBytes < config.maxRequestBytes + 5) {
-    problems.push(`TRIBUTARY_GRPC_WEB_MAX_BODY (${config.grpcWebMaxBodyBytes}) must be more than TRIBUTARY_MAX_REQUEST_BYTES (${config.maxRequestBytes}) plus a 5-byte frame header, or a full request could not pass`);
+    problems.push(
+      `TRIBUTARY_GRPC_WEB_MAX_BODY (${config.grpcWebMaxBodyBytes}) must be more than TRIBUTARY_MAX_REQUEST_BYTES (${config.maxRequestBytes}) plus a 5-byte frame header, or a full request could not pass`,
+    );
   }
   return problems;
 }

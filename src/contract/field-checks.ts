@@ -36,13 +36,7 @@ export function checkLength(value: string, field: string, max: number, out: Viol
  * "for identify"); a set value must not be blank, must fit `max` and must
  * contain no control characters.
  */
-export function checkLabel(
-  value: string | undefined,
-  field: string,
-  requirement: string | undefined,
-  max: number,
-  out: Violations,
-): void {
+export function checkLabel(value: string | undefined, field: string, requirement: string | undefined, max: number, out: Violations): void {
   if (value === undefined || value === '') {
     if (requirement !== undefined) report(out, field, Reason.REQUIRED, `${field} is required ${requirement}.`);
     return;
@@ -90,13 +84,7 @@ export function checkNumber(value: number | undefined, field: string, min: numbe
  * Checks an enum value: one the contract defines (not UNRECOGNIZED, -1), and
  * not the zero value when `requirement` says it is required.
  */
-export function checkEnum(
-  value: number,
-  values: { readonly [value: number]: string | undefined },
-  field: string,
-  requirement: string | undefined,
-  out: Violations,
-): void {
+export function checkEnum(value: number, values: { readonly [value: number]: string | undefined }, field: string, requirement: string | undefined, out: Violations): void {
   if (value === 0) {
     if (requirement !== undefined) report(out, field, Reason.REQUIRED, `${field} is required ${requirement}.`);
   } else if (value < 0 || values[value] === undefined) {
@@ -109,12 +97,7 @@ export function checkEnum(
  * instant; returns its milliseconds since the epoch, or undefined when it is
  * absent or invalid.
  */
-export function checkTimestamp(
-  value: Date | undefined,
-  field: string,
-  requirement: string | undefined,
-  out: Violations,
-): number | undefined {
+export function checkTimestamp(value: Date | undefined, field: string, requirement: string | undefined, out: Violations): number | undefined {
   if (value === undefined) {
     if (requirement !== undefined) report(out, field, Reason.REQUIRED, `${field} is required ${requirement}.`);
     return undefined;

@@ -35,4 +35,3 @@ const HTTP_STATUS_OF_REASON: { readonly [reason in ErrorReason]?: number } = { R
 
 /** The HTTP status of a whole-call failure. */
 export const httpStatusOf = (error: IngestError): number => HTTP_STATUS_OF_REASON[error.reason] ?? HTTP_STATUS[error.code] ?? 500;
-

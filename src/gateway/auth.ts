@@ -14,8 +14,7 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
 export const BEARER_HINT = 'send an API key as "authorization: Bearer <key>"';
 
 /** The token of an `authorization: Bearer <token>` value, or undefined. */
-export const bearerToken = (authorization: string | undefined): string | undefined =>
-  authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
+export const bearerToken = (authorization: string | undefined): string | undefined => (authorization === undefined ? undefined : BEARER.exec(authorization)?.[1]);
 
 /** The known API keys and the sources they name. */
 export class ApiKeyRing {

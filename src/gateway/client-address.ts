@@ -23,7 +23,10 @@ const plainIp = (address: string): string => address.replace(/^::ffff:(?=\d+\.\d
 export function clientAddress(peer: string, forwardedFor: string | readonly string[] | undefined, trustedProxies: readonly string[]): string {
   let ip = plainIp(peer);
   if (forwardedFor !== undefined && trustedProxies.includes(ip)) {
-    const hops = (typeof forwardedFor === 'string' ? forwardedFor : forwardedFor.join(',')).split(',').map((hop) => plainIp(hop.trim())).filter((hop) => hop !== '');
+    const hops = (typeof forwardedFor === 'string' ? forwardedFor : forwardedFor.join(','))
+      .split(',')
+      .map((hop) => plainIp(hop.trim()))
+      .filter((hop) => hop !== '');
     while (hops.length > 0) {
       ip = hops.pop() as string;
       if (!trustedProxies.includes(ip)) break;

@@ -54,7 +54,14 @@ export function withConnectionFramed(framed: FramedRecord, connection: Connectio
  * gRPC or by the Connect door's binary form; `connection` is what the gRPC-Web
  * bridge passed, if it did.
  */
-export async function ingestFrame(ingest: Ingest, sourceId: string, frame: RequestFrame, maxRequestBytes: number, limits: ValidationLimits, connection: Connection | undefined): Promise<IngestResponse> {
+export async function ingestFrame(
+  ingest: Ingest,
+  sourceId: string,
+  frame: RequestFrame,
+  maxRequestBytes: number,
+  limits: ValidationLimits,
+  connection: Connection | undefined,
+): Promise<IngestResponse> {
   if (frame.kind === 'too-large') {
     throw new IngestError('REQUEST_TOO_LARGE', `the request is ${frame.size} bytes; at most ${maxRequestBytes} are allowed`, {
       metadata: { max_bytes: String(maxRequestBytes), bytes: String(frame.size) },
@@ -66,4 +73,3 @@ export async function ingestFrame(ingest: Ingest, sourceId: string, frame: Reque
   const records = connection === undefined ? frame.records : frame.records.map((framed) => withConnectionFramed(framed, connection, limits));
   return ingest({ sourceId, records, sentAt: frame.sentAt });
 }
-

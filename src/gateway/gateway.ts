@@ -76,7 +76,13 @@ function shutdown(server: Server, timeoutMs: number): Promise<void> {
  * stream; fails when they cannot be had in time. `sources` gives each
  * source's rate limit, read at each call (a reloaded sources file counts).
  */
-export async function startGateway(config: Config, logger: Logger, metrics: Metrics = new Metrics(), waits = new StartWaits(logger, config.startTimeoutMs), sources: SourceLookup = noSourceSettings): Promise<Gateway> {
+export async function startGateway(
+  config: Config,
+  logger: Logger,
+  metrics: Metrics = new Metrics(),
+  waits = new StartWaits(logger, config.startTimeoutMs),
+  sources: SourceLookup = noSourceSettings,
+): Promise<Gateway> {
   // The keys file is watched: the ring reads the keys in force at each call.
   const keysFile = config.apiKeysFile === '' ? undefined : openApiKeysFile(config.apiKeysFile, logger);
   // The keys in force: the environment's and the file's, joined again only when the file's value changes (not at every call).

@@ -40,13 +40,15 @@ export function authInterceptor(gate: AuthGate, trustedProxies: readonly string[
             };
             if (!method.path.startsWith(INGEST_SERVICE)) return proceed();
             const address = callClientAddress(metadata, call.getConnectionInfo().remoteAddress, trustedProxies);
-            gate.authenticate(address, () => bearerToken(authorizationOf(metadata)), BEARER_HINT).then(
-              (source) => {
-                metadata.set(SOURCE_KEY, source);
-                proceed();
-              },
-              (error: unknown) => call.sendStatus(toServiceError(error)),
-            );
+            gate
+              .authenticate(address, () => bearerToken(authorizationOf(metadata)), BEARER_HINT)
+              .then(
+                (source) => {
+                  metadata.set(SOURCE_KEY, source);
+                  proceed();
+                },
+                (error: unknown) => call.sendStatus(toServiceError(error)),
+              );
           },
         }),
     });

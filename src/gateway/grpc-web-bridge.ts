@@ -20,9 +20,29 @@ import { connectionHeaders, connectionOf, type Connection } from './connection';
 
 /** Request headers that belong to HTTP/1 or the browser, not to gRPC metadata. */
 const NOT_METADATA = new Set([
-  'host', 'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'content-length', 'content-type',
-  'accept', 'accept-encoding', 'accept-language', 'origin', 'referer', 'user-agent', 'cookie', 'pragma', 'cache-control', 'priority', 'dnt',
-  'x-grpc-web', 'x-user-agent', 'grpc-accept-encoding',
+  'host',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'content-length',
+  'content-type',
+  'accept',
+  'accept-encoding',
+  'accept-language',
+  'origin',
+  'referer',
+  'user-agent',
+  'cookie',
+  'pragma',
+  'cache-control',
+  'priority',
+  'dnt',
+  'x-grpc-web',
+  'x-user-agent',
+  'grpc-accept-encoding',
 ]);
 
 /** How many times the body limit a declared body may be, and still be read and dropped after a refusal rather than the connection closed. */

@@ -46,8 +46,7 @@ export interface HttpEndpointParts {
   httpDoors?: { matches(request: IncomingMessage): boolean; handle(request: IncomingMessage, response: ServerResponse): void | Promise<void> };
 }
 
-const json = (response: ServerResponse, status: number, body: unknown) =>
-  response.writeHead(status, { 'content-type': 'application/json' }).end(`${JSON.stringify(body)}\n`);
+const json = (response: ServerResponse, status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(`${JSON.stringify(body)}\n`);
 
 function authorized(request: IncomingMessage, adminKey: string): boolean {
   const presented = bearerToken(request.headers.authorization);

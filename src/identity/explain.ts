@@ -29,7 +29,7 @@ const bySeq = (a: StoredLink, b: StoredLink): number => a.seq - b.seq;
 /** The shortest chain of applied links from one id to another, breadth first; empty when they are the same or apart. */
 function chain(links: readonly StoredLink[], from: IdentityNode, to: IdentityNode): StoredLink[] {
   const reachedBy = new Map<IdentityNode, StoredLink | undefined>([[from, undefined]]);
-  for (let frontier = [from]; frontier.length > 0 && !reachedBy.has(to); ) {
+  for (let frontier = [from]; frontier.length > 0 && !reachedBy.has(to);) {
     const next: IdentityNode[] = [];
     for (const node of frontier) {
       for (const link of links) {

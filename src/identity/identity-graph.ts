@@ -30,7 +30,7 @@ interface EdgeRow {
 export async function groupLinks(select: Select, database: string, seeds: Iterable<IdentityNode>): Promise<StoredLink[]> {
   const seen = new Set<IdentityNode>();
   const links: StoredLink[] = [];
-  for (let frontier = new Set(seeds); frontier.size > 0; ) {
+  for (let frontier = new Set(seeds); frontier.size > 0;) {
     for (const node of frontier) seen.add(node);
     const next = new Set<IdentityNode>();
     for (const ids of idChunks(frontier)) {

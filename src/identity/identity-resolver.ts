@@ -43,7 +43,12 @@ export class IdentityResolver {
 
     // Reading from every id already known takes one step unless another replica linked new ids meanwhile.
     const stored = await groupLinks(this.select, this.database, new Set([...seeds, ...before.flatMap((l) => [l.left, l.right])]));
-    const profiles = new Set(stored.flatMap((l) => [l.left, l.right]).map(profileIdOf).filter((id): id is string => id !== undefined));
+    const profiles = new Set(
+      stored
+        .flatMap((l) => [l.left, l.right])
+        .map(profileIdOf)
+        .filter((id): id is string => id !== undefined),
+    );
     const masters = mastersToWrite(stored, seeds, await storedMasters(this.select, this.database, profiles));
     await this.writer.writeAll(
       masters.map((m) =>

@@ -117,7 +117,7 @@ class Groups {
   root(node: IdentityNode): IdentityNode {
     let root = node;
     for (let up = this.parent.get(root); up !== undefined && up !== root; up = this.parent.get(root)) root = up;
-    for (let at = node; at !== root; ) {
+    for (let at = node; at !== root;) {
       const up = this.parent.get(at) as IdentityNode;
       this.parent.set(at, root);
       at = up;
@@ -218,7 +218,8 @@ function described(node: IdentityNode, shape: Shape): string {
 function unverified(link: NewLink, secret: string): string | undefined {
   if (link.call !== 'identify' || secret === '') return undefined;
   if (link.userHash === undefined) return `identity verification failed: source ${link.sourceId} verifies identities, and the identify of ${link.left} as ${link.right} carries no user_hash`;
-  if (!verifies(secret, userIdOf(link.right) ?? '', link.userHash)) return `identity verification failed: the user_hash of the identify of ${link.left} as ${link.right} is not the one source ${link.sourceId}'s identity secret gives`;
+  if (!verifies(secret, userIdOf(link.right) ?? '', link.userHash))
+    return `identity verification failed: the user_hash of the identify of ${link.left} as ${link.right} is not the one source ${link.sourceId}'s identity secret gives`;
   return undefined;
 }
 

@@ -14,8 +14,18 @@ export class Metrics {
   readonly recordsReceived = new Counter({ name: 'tributary_records_received_total', help: 'Records received, by source.', labelNames: ['source'], registers: [this.registry] });
   readonly recordsAccepted = new Counter({ name: 'tributary_records_accepted_total', help: 'Records made durable in the stream, by source.', labelNames: ['source'], registers: [this.registry] });
   readonly recordsDuplicate = new Counter({ name: 'tributary_records_duplicate_total', help: 'Records the stream already held, by source.', labelNames: ['source'], registers: [this.registry] });
-  readonly recordsRateLimited = new Counter({ name: 'tributary_records_rate_limited_total', help: "Records refused whole (RESOURCE_EXHAUSTED) because their source was over its rate limit, by source.", labelNames: ['source'], registers: [this.registry] });
-  readonly recordsRejected = new Counter({ name: 'tributary_records_rejected_total', help: 'Records rejected by the contract, by source and first reason.', labelNames: ['source', 'reason'], registers: [this.registry] });
+  readonly recordsRateLimited = new Counter({
+    name: 'tributary_records_rate_limited_total',
+    help: 'Records refused whole (RESOURCE_EXHAUSTED) because their source was over its rate limit, by source.',
+    labelNames: ['source'],
+    registers: [this.registry],
+  });
+  readonly recordsRejected = new Counter({
+    name: 'tributary_records_rejected_total',
+    help: 'Records rejected by the contract, by source and first reason.',
+    labelNames: ['source', 'reason'],
+    registers: [this.registry],
+  });
   readonly publishSeconds = new Histogram({
     name: 'tributary_publish_duration_seconds',
     help: 'Time from publishing a batch to its last PubAck.',
@@ -23,13 +33,38 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly sinkBatchSize = new Histogram({ name: 'tributary_sink_batch_size', help: 'Messages per sink batch.', buckets: [1, 10, 100, 1000, 5000, 10000, 50000], registers: [this.registry] });
-  readonly sinkBatchSeconds = new Histogram({ name: 'tributary_sink_batch_duration_seconds', help: 'Time from fetching a sink batch to acking it.', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [this.registry] });
+  readonly sinkBatchSeconds = new Histogram({
+    name: 'tributary_sink_batch_duration_seconds',
+    help: 'Time from fetching a sink batch to acking it.',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
   readonly rowsWritten = new Counter({ name: 'tributary_rows_written_total', help: 'Rows handed to ClickHouse, by table.', labelNames: ['table'], registers: [this.registry] });
-  readonly identityLinks = new Counter({ name: 'tributary_identity_links_total', help: 'Identity links decided by the identity stage, by effect (linked, merged, redundant, refused).', labelNames: ['effect'], registers: [this.registry] });
-  readonly identitySeconds = new Histogram({ name: 'tributary_identity_resolution_seconds', help: "Time the identity stage spends resolving a batch's links.", buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [this.registry] });
+  readonly identityLinks = new Counter({
+    name: 'tributary_identity_links_total',
+    help: 'Identity links decided by the identity stage, by effect (linked, merged, redundant, refused).',
+    labelNames: ['effect'],
+    registers: [this.registry],
+  });
+  readonly identitySeconds = new Histogram({
+    name: 'tributary_identity_resolution_seconds',
+    help: "Time the identity stage spends resolving a batch's links.",
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
   readonly deadLetters = new Counter({ name: 'tributary_dead_letters_total', help: 'Messages set aside as dead letters, by reason.', labelNames: ['reason'], registers: [this.registry] });
-  readonly stalls = new Counter({ name: 'tributary_stage_stalls_total', help: 'Batches that failed for longer than the stall bound, by stage (sink, identity); the stage is not ready while one fails.', labelNames: ['stage'], registers: [this.registry] });
-  readonly adminQueries = new Counter({ name: 'tributary_admin_queries_total', help: 'Admin queries, by outcome (answered, truncated, refused, busy, failed, stopped).', labelNames: ['outcome'], registers: [this.registry] });
+  readonly stalls = new Counter({
+    name: 'tributary_stage_stalls_total',
+    help: 'Batches that failed for longer than the stall bound, by stage (sink, identity); the stage is not ready while one fails.',
+    labelNames: ['stage'],
+    registers: [this.registry],
+  });
+  readonly adminQueries = new Counter({
+    name: 'tributary_admin_queries_total',
+    help: 'Admin queries, by outcome (answered, truncated, refused, busy, failed, stopped).',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
   private readonly pending = new Map<PendingStage, () => Promise<number>>();
   private adminRunning: () => number = () => 0;
 

@@ -78,8 +78,7 @@ interface Waiter {
  */
 const NO_ROOM = new Set([10023, 10047, 10077]);
 
-const failure = (reason: ErrorReason, message: string, cause?: unknown): IngestError =>
-  new IngestError(reason, message, { cause });
+const failure = (reason: ErrorReason, message: string, cause?: unknown): IngestError => new IngestError(reason, message, { cause });
 
 /**
  * The bytes JetStream's file store counts for a message: its record's 22 bytes of header and 8 of checksum, the
@@ -88,8 +87,7 @@ const failure = (reason: ErrorReason, message: string, cause?: unknown): IngestE
 const storedSize = ({ subject, msgId, data }: OutboundMessage): number => 30 + subject.length + 29 + msgId.length + data.length;
 
 /** The refusal of a batch beyond an in-flight bound, naming the bound. */
-const overloaded = (message: string, metadata: { [key: string]: string }): IngestError =>
-  new IngestError('OVERLOADED', `${message}; retry later`, { metadata });
+const overloaded = (message: string, metadata: { [key: string]: string }): IngestError => new IngestError('OVERLOADED', `${message}; retry later`, { metadata });
 
 /** Publishes to JetStream with core publishes and collected PubAcks. */
 export class JetStreamPublisher implements RecordPublisher {

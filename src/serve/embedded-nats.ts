@@ -43,7 +43,9 @@ export const EMBEDDED_NATS_USER = 'tributary';
 
 /** Writes the nats-server configuration that admits only `EMBEDDED_NATS_USER` with `password`, readable by its owner alone. */
 function writeServerConfig(path: string, password: string): void {
-  writeFileSync(path, `# Written by tributary serve at each start: only serve's own parts may connect.\nauthorization {\n  user: "${EMBEDDED_NATS_USER}"\n  password: "${password}"\n}\n`, { mode: 0o600 });
+  writeFileSync(path, `# Written by tributary serve at each start: only serve's own parts may connect.\nauthorization {\n  user: "${EMBEDDED_NATS_USER}"\n  password: "${password}"\n}\n`, {
+    mode: 0o600,
+  });
   chmodSync(path, 0o600);
 }
 

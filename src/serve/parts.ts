@@ -92,7 +92,13 @@ export async function startParts(config: Config, logger: Logger, choice: PartCho
       stops.add(() => gateway.stop());
       ready.gateway = () => gateway.ready;
       grpcPort = gateway.port;
-      const bridge = new GrpcWebBridge({ target: gateway.bridgeTarget ?? reachable(config.grpcAddr, gateway.port), corsOrigins: config.corsOrigins, maxBodyBytes: config.grpcWebMaxBodyBytes, logger, connectionContext: config.contextFromConnection ? { trustedProxies: config.trustedProxies } : undefined });
+      const bridge = new GrpcWebBridge({
+        target: gateway.bridgeTarget ?? reachable(config.grpcAddr, gateway.port),
+        corsOrigins: config.corsOrigins,
+        maxBodyBytes: config.grpcWebMaxBodyBytes,
+        logger,
+        connectionContext: config.contextFromConnection ? { trustedProxies: config.trustedProxies } : undefined,
+      });
       stops.add(() => bridge.close());
       endpoint.grpcWeb = (request, response) => bridge.handle(request, response);
       endpoint.httpDoors = gateway.httpDoors;

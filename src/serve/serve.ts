@@ -58,7 +58,17 @@ export async function startServe(env: NodeJS.ProcessEnv, logger: Logger, flags: 
       const nats = (embedded = await EmbeddedNats.start(config, logger));
       stops.add(() => nats.stop(), 'embedded nats-server stopped');
       // Serve's parts, and nothing else, connect with this start's password, over loopback.
-      Object.assign(overrides, { natsUrl: nats.url, natsUser: EMBEDDED_NATS_USER, natsPassword: nats.password, natsCredsFile: '', natsNkeySeedFile: '', natsToken: '', natsTlsCaFile: '', natsTlsCertFile: '', natsTlsKeyFile: '' });
+      Object.assign(overrides, {
+        natsUrl: nats.url,
+        natsUser: EMBEDDED_NATS_USER,
+        natsPassword: nats.password,
+        natsCredsFile: '',
+        natsNkeySeedFile: '',
+        natsToken: '',
+        natsTlsCaFile: '',
+        natsTlsCertFile: '',
+        natsTlsKeyFile: '',
+      });
     }
     config = loadConfig(env, overrides);
     const parts = await startParts(config, logger, { gateway: true, sink: true }, signal);

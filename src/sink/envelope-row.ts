@@ -23,16 +23,59 @@ import { tsvEscapeWritten, tsvString, tsvText } from './tsv';
 
 /** The columns of an `events` row, in the order its cells are written. */
 export const EVENT_COLUMNS = [
-  'source_id', 'event_id', 'call', 'name', 'another_user_id', 'properties', 'user_attributes', 'account_attributes',
-  'consent_action', 'consent_category', 'consent_valid_until', 'consent_source', 'consent_message', 'consent_email',
-  'page_url', 'page_title', 'page_referrer', 'page_path',
-  'timestamp', 'original_timestamp', 'received_at', 'sent_at', 'profile_id', 'user_id', 'session_id', 'account_id', 'page_id', 'context', 'stream_seq',
+  'source_id',
+  'event_id',
+  'call',
+  'name',
+  'another_user_id',
+  'properties',
+  'user_attributes',
+  'account_attributes',
+  'consent_action',
+  'consent_category',
+  'consent_valid_until',
+  'consent_source',
+  'consent_message',
+  'consent_email',
+  'page_url',
+  'page_title',
+  'page_referrer',
+  'page_path',
+  'timestamp',
+  'original_timestamp',
+  'received_at',
+  'sent_at',
+  'profile_id',
+  'user_id',
+  'session_id',
+  'account_id',
+  'page_id',
+  'context',
+  'stream_seq',
 ] as const;
 
 /** The columns of a `products` row, in the order its cells are written. */
 export const PRODUCT_COLUMNS = [
-  'source_id', 'product_id', 'event_id', 'profile_id', 'user_id', 'title', 'description', 'url', 'image_link', 'price', 'currency',
-  'brand', 'category', 'tags', 'availability', 'rating', 'data', 'updated_at', 'received_at', 'stream_seq',
+  'source_id',
+  'product_id',
+  'event_id',
+  'profile_id',
+  'user_id',
+  'title',
+  'description',
+  'url',
+  'image_link',
+  'price',
+  'currency',
+  'brand',
+  'category',
+  'tags',
+  'availability',
+  'rating',
+  'data',
+  'updated_at',
+  'received_at',
+  'stream_seq',
 ] as const;
 
 /** A row's table. */
@@ -362,8 +405,18 @@ function writeProduct(reader: BinaryReader, w: RowWriter, bytes: Uint8Array, env
     tsvString(w.out, bytes, tag.start, tag.end, true);
   });
   w.out.byte(0x5d);
-  w.tab().ascii(AVAILABILITY[availability] ?? '').tab().number(rating).tab().bag(data).tab();
-  w.dateTime(env.timestampMs ?? received).tab().dateTime(received).tab().number(seq);
+  w.tab()
+    .ascii(AVAILABILITY[availability] ?? '')
+    .tab()
+    .number(rating)
+    .tab()
+    .bag(data)
+    .tab();
+  w.dateTime(env.timestampMs ?? received)
+    .tab()
+    .dateTime(received)
+    .tab()
+    .number(seq);
 }
 
 /** The envelope's own fields. */

@@ -86,7 +86,12 @@ export class SinkBatches {
       else msg.ack();
     }
     if (letters.length > 0) this.logger.warn({ count: letters.length, reasons: [...new Set(letters.map((l) => l.reason))] }, 'messages set aside as dead letters');
-    this.account(rows, refused.map((r) => r.pending), letters, Date.now() - started);
+    this.account(
+      rows,
+      refused.map((r) => r.pending),
+      letters,
+      Date.now() - started,
+    );
   }
 
   private account(rows: readonly PendingRow[], refused: readonly PendingRow[], letters: readonly DeadLetter[], ms: number): void {

@@ -50,7 +50,12 @@ export async function startSink(config: Config, logger: Logger, clickhouse?: Cli
   try {
     const version = await waits.step('sink', clickhouseName, () => checkVersion(client), permanentSetUpFailure);
     const database = config.clickhouseDatabase;
-    await waits.step('sink', `the migrations of ${clickhouseName}`, () => migrate(client, { database, cluster: config.clickhouseCluster, replicated: config.clickhouseReplicated }, logger), permanentSetUpFailure);
+    await waits.step(
+      'sink',
+      `the migrations of ${clickhouseName}`,
+      () => migrate(client, { database, cluster: config.clickhouseCluster, replicated: config.clickhouseReplicated }, logger),
+      permanentSetUpFailure,
+    );
     const writer = new ClickHouseWriter(client, database);
     const stage = await startStage(config, logger, metrics, waits, {
       stage: 'sink',

@@ -226,7 +226,8 @@ const ALLOWED_NODES = new Set([
 export function astRefusals(roots: readonly AstNode[], functions: FunctionPolicy, database: string): string[] {
   const refusals = new Set<string>();
   const visit = (node: AstNode): void => {
-    if (node.children.length !== node.declared) refusals.add(`the parse of a ${node.kind} has ${node.children.length} children where ClickHouse counted ${node.declared} (a name holding a line break?)`);
+    if (node.children.length !== node.declared)
+      refusals.add(`the parse of a ${node.kind} has ${node.children.length} children where ClickHouse counted ${node.declared} (a name holding a line break?)`);
     if (node.kind === 'Function') {
       const name = withoutAlias(node.text);
       if (!functions.allows(name)) refusals.add(`the function ${name} is not allowed`);

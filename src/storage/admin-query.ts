@@ -166,7 +166,9 @@ export class AdminQueries {
     }
     if (!SELECT_STATEMENT.test(statement)) throw new AdminQueryRefused('only SELECT statements may run');
     this.policy ??= new FunctionPolicy(
-      await (await this.client.query({ query: 'SELECT name, categories, alias_to, case_insensitive, is_aggregate FROM system.functions', format: 'JSONEachRow', clickhouse_settings: SETTINGS })).json<FunctionRow>(),
+      await (
+        await this.client.query({ query: 'SELECT name, categories, alias_to, case_insensitive, is_aggregate FROM system.functions', format: 'JSONEachRow', clickhouse_settings: SETTINGS })
+      ).json<FunctionRow>(),
     );
     let ast: string;
     try {
@@ -195,7 +197,7 @@ const notOneStatement = (error: unknown) => new AdminQueryRefused(`not one valid
 export function cut(text: string, maxRows: number, maxBytes: number): AdminQueryAnswer {
   const rows: unknown[] = [];
   let bytes = 0;
-  for (let start = 0; start < text.length; ) {
+  for (let start = 0; start < text.length;) {
     const end = text.indexOf('\n', start);
     const line = text.slice(start, end === -1 ? text.length : end);
     start = end === -1 ? text.length : end + 1;

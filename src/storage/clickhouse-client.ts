@@ -62,7 +62,9 @@ export function createClickHouse(config: Config, database?: string): ClickHouseC
 /** The server refused: older than {@link MINIMUM_VERSION}. */
 export class UnsupportedVersionError extends Error {
   constructor(readonly version: string) {
-    super(`ClickHouse ${version} is older than ${MINIMUM_VERSION}, the oldest version Tributary supports (it needs the JSON column type); upgrade the server or leave CLICKHOUSE_URL unset to use the embedded engine`);
+    super(
+      `ClickHouse ${version} is older than ${MINIMUM_VERSION}, the oldest version Tributary supports (it needs the JSON column type); upgrade the server or leave CLICKHOUSE_URL unset to use the embedded engine`,
+    );
     this.name = 'UnsupportedVersionError';
   }
 }

@@ -205,8 +205,7 @@ export const MIGRATIONS: readonly Migration[] = [
     // properties, which made inserts 4x slower and, with types varying per key,
     // ran the embedded engine out of file handles (docs/sink.md). Compact
     // parts keep one data file until a part reaches a million rows.
-    statements: (t) =>
-      ['events', 'products'].map((table) => `ALTER TABLE ${t.database}.${table}${onCluster(t)} MODIFY SETTING min_rows_for_wide_part = 1000000, min_bytes_for_wide_part = 1073741824`),
+    statements: (t) => ['events', 'products'].map((table) => `ALTER TABLE ${t.database}.${table}${onCluster(t)} MODIFY SETTING min_rows_for_wide_part = 1000000, min_bytes_for_wide_part = 1073741824`),
   },
   {
     version: 7,

@@ -31,7 +31,7 @@ export function permanentNatsFailure(error: unknown): boolean {
 }
 
 /** Server URLs as logs and readiness may show them: without user names or passwords. */
-export const withoutCredentials = (urls: string): string => urls.replace(/\/\/[^/,]*@/g, "//");
+export const withoutCredentials = (urls: string): string => urls.replace(/\/\/[^/,]*@/g, '//');
 
 /** Connects `part` to the configured NATS with the configured credentials and TLS, waiting while NATS cannot be reached. */
 export function openNatsLink(waits: StartWaits, part: string, config: Config, logger: Logger): Promise<NatsLink> {

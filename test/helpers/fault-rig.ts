@@ -99,7 +99,10 @@ export class FaultRig {
 
   /** A number `role` exports at /metrics, such as tributary_sink_consumer_pending. */
   async metric(role: Role, name: string): Promise<number | undefined> {
-    const text = await fetch(`http://127.0.0.1:${this.httpPorts[role]}/metrics`).then((r) => r.text(), () => '');
+    const text = await fetch(`http://127.0.0.1:${this.httpPorts[role]}/metrics`).then(
+      (r) => r.text(),
+      () => '',
+    );
     const line = text.split('\n').find((l) => l.startsWith(`${name} `));
     return line === undefined ? undefined : Number(line.slice(name.length + 1));
   }

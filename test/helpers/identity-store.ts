@@ -41,11 +41,13 @@ export const alias = (userId: string, other: string, eventId: string, day: strin
 export const hmac = (secret: string, userId: string): string => createHmac('sha256', secret).update(userId).digest('hex');
 
 /** Source settings by id: `trusted` ones trusted, `secrets` with an identity secret, every other the defaults. */
-export const sourcesOf = (trusted: readonly string[], secrets: { readonly [sourceId: string]: string } = {}): SourceLookup => (sourceId) => ({
-  ...DEFAULT_SOURCE_SETTINGS,
-  trusted: trusted.includes(sourceId),
-  identitySecret: secrets[sourceId] ?? '',
-});
+export const sourcesOf =
+  (trusted: readonly string[], secrets: { readonly [sourceId: string]: string } = {}): SourceLookup =>
+  (sourceId) => ({
+    ...DEFAULT_SOURCE_SETTINGS,
+    trusted: trusted.includes(sourceId),
+    identitySecret: secrets[sourceId] ?? '',
+  });
 
 /** The rules of the stage by default (a cap of 100, no source trusted or verifying), with `over` in their place. */
 export const rules = (over: Partial<LinkRules> = {}): LinkRules => ({ maxGroupSize: 100, sources: noSourceSettings, ...over });
@@ -66,7 +68,11 @@ export class Store {
 
   /** The masters the groups of `incoming` get from the links stored now, stored as the second insert does. */
   storeMasters(incoming: readonly IdentityLink[]): ProfileMaster[] {
-    const masters = mastersToWrite(this.links, incoming.flatMap((l) => [l.left, l.right]), this.masters);
+    const masters = mastersToWrite(
+      this.links,
+      incoming.flatMap((l) => [l.left, l.right]),
+      this.masters,
+    );
     for (const m of masters) {
       this.rows.push(m);
       const now = this.masters.get(m.profileId);

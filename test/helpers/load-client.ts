@@ -40,7 +40,11 @@ const INVALID_EVERY = 97;
 const CALL_DEADLINE_MS = 10_000;
 
 /** A track's data: a few keys with numbers, strings and booleans, some nested. */
-const data = fc.dictionary(fc.stringMatching(/^[a-z]{1,8}$/), fc.oneof(fc.integer(), fc.boolean(), fc.string({ maxLength: 24 }), fc.dictionary(fc.stringMatching(/^[a-z]{1,6}$/), fc.integer(), { maxKeys: 3 })), { maxKeys: 5 });
+const data = fc.dictionary(
+  fc.stringMatching(/^[a-z]{1,8}$/),
+  fc.oneof(fc.integer(), fc.boolean(), fc.string({ maxLength: 24 }), fc.dictionary(fc.stringMatching(/^[a-z]{1,6}$/), fc.integer(), { maxKeys: 3 })),
+  { maxKeys: 5 },
+);
 
 /** The seeded records of a load: event ids `<prefix>-<n>`, one in {@link INVALID_EVERY} invalid. */
 export function loadRecords(prefix: string, total: number, seed: number): Record[] {
@@ -50,7 +54,14 @@ export function loadRecords(prefix: string, total: number, seed: number): Record
     timestamp: new Date(Date.UTC(2026, 10, 1) + n * 1000),
     kind: {
       $case: 'event',
-      value: { profileId: `prof_${n % 500}`, userId: '', sessionId: 'sess_load', accountId: '', pageId: '', call: { $case: 'track', value: { name: n % INVALID_EVERY === 0 ? '' : 'Load Tested', data: payload } } },
+      value: {
+        profileId: `prof_${n % 500}`,
+        userId: '',
+        sessionId: 'sess_load',
+        accountId: '',
+        pageId: '',
+        call: { $case: 'track', value: { name: n % INVALID_EVERY === 0 ? '' : 'Load Tested', data: payload } },
+      },
     },
   }));
 }
@@ -154,7 +165,9 @@ export class LoadClient {
     const metadata = new Metadata();
     metadata.set('authorization', `Bearer ${this.options.apiKey}`);
     return new Promise((resolve, reject) => {
-      this.client.ingest(request, metadata, { deadline: Date.now() + CALL_DEADLINE_MS }, (error: ServiceError | null, response: IngestResponse) => (error === null ? resolve(response) : reject(error)));
+      this.client.ingest(request, metadata, { deadline: Date.now() + CALL_DEADLINE_MS }, (error: ServiceError | null, response: IngestResponse) =>
+        error === null ? resolve(response) : reject(error),
+      );
     });
   }
 }

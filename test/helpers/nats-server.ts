@@ -60,7 +60,8 @@ export class NatsCluster {
     const routePorts = [await freePort(), await freePort(), await freePort()];
     const routes = routePorts.map((port) => `nats://127.0.0.1:${port}`).join(',');
     const nodes = clientPorts.map(
-      (port, i) => new NatsServer(port, newStore(), natsServerBinary(), 20_000, ['--name', `${name}-n${i + 1}`, '--cluster_name', name, '--cluster', `nats://127.0.0.1:${routePorts[i]}`, '--routes', routes]),
+      (port, i) =>
+        new NatsServer(port, newStore(), natsServerBinary(), 20_000, ['--name', `${name}-n${i + 1}`, '--cluster_name', name, '--cluster', `nats://127.0.0.1:${routePorts[i]}`, '--routes', routes]),
     );
     await Promise.all(nodes.map((node) => node.resume()));
     return new NatsCluster(nodes);

@@ -44,12 +44,17 @@ export class SinkHarness {
     const nats = await NatsServer.start();
     const id = randomBytes(4).toString('hex');
     const { client } = processClickHouse();
-    const config = loadConfig(
-      {},
-      { natsUrl: nats.url, stream: `S_${id}`, subjectPrefix: `s${id}`, clickhouseDatabase: randomDatabase(), logLevel: 'silent', ...overrides },
-    );
+    const config = loadConfig({}, { natsUrl: nats.url, stream: `S_${id}`, subjectPrefix: `s${id}`, clickhouseDatabase: randomDatabase(), logLevel: 'silent', ...overrides });
     const link = await NatsLink.open(nats.url, 'sink', pino({ level: 'silent' }));
-    const harness = new SinkHarness(nats, config, client, link, await jetstreamManager(link.nc), new JetStreamPublisher(link, { maxInFlight: 100_000, maxInFlightBytes: 1 << 30, timeoutMs: 10_000 }), sources);
+    const harness = new SinkHarness(
+      nats,
+      config,
+      client,
+      link,
+      await jetstreamManager(link.nc),
+      new JetStreamPublisher(link, { maxInFlight: 100_000, maxInFlightBytes: 1 << 30, timeoutMs: 10_000 }),
+      sources,
+    );
     if (start) {
       await harness.startSink();
       await harness.startIdentity();

@@ -25,7 +25,11 @@ export function encodeFrame(flag: number, payload: Uint8Array): Uint8Array {
 
 /** Encodes trailers (lower-case names) as the payload of a trailer frame: "name: value\r\n" lines. */
 export function encodeTrailers(trailers: Readonly<Record<string, string>>): Uint8Array {
-  return new TextEncoder().encode(Object.entries(trailers).map(([name, value]) => `${name}: ${value}\r\n`).join(''));
+  return new TextEncoder().encode(
+    Object.entries(trailers)
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join(''),
+  );
 }
 
 /** Reads the payload of a trailer frame into lower-case names and values. */

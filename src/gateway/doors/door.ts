@@ -82,7 +82,13 @@ export function sendJson(response: ServerResponse, status: number, headers: Head
  * gRPC gives them): 200 when every record was accepted or a duplicate, 400
  * when any was rejected (the others are stored).
  */
-export function sendResults(request: IncomingMessage, response: ServerResponse, deps: DoorDependencies, answer: IngestResponse, results: unknown[] = answer.results.map((r) => RecordResult.toJSON(r))): void {
+export function sendResults(
+  request: IncomingMessage,
+  response: ServerResponse,
+  deps: DoorDependencies,
+  answer: IngestResponse,
+  results: unknown[] = answer.results.map((r) => RecordResult.toJSON(r)),
+): void {
   const rejected = answer.results.some((r) => r.status === RecordStatus.REJECTED);
   sendJson(response, rejected ? 400 : 200, answerHeaders(request, deps), { results });
 }

@@ -39,5 +39,11 @@ export async function intemptCall(request: IncomingMessage, response: ServerResp
   const items = intemptTrackItems(body);
   const answer = await deps.ingest({ sourceId, records: frameRecords(items.flat(), deps, request), sentAt: undefined });
   let next = 0;
-  sendResults(request, response, deps, answer, items.map((item) => itemResult(answer.results.slice(next, (next += item.length)))));
+  sendResults(
+    request,
+    response,
+    deps,
+    answer,
+    items.map((item) => itemResult(answer.results.slice(next, (next += item.length)))),
+  );
 }

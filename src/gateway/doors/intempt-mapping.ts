@@ -53,7 +53,17 @@ function itemRecords(name: string, item: unknown): MadeRecord[] {
             productId: text(item.productId),
             profileId: text(item.profileId) || undefined,
             userId: text(item.userId) || undefined,
-            title: '', description: '', url: '', imageLink: '', price: undefined, currency: '', brand: '', category: '', tags: [], availability: 0, rating: undefined,
+            title: '',
+            description: '',
+            url: '',
+            imageLink: '',
+            price: undefined,
+            currency: '',
+            brand: '',
+            category: '',
+            tags: [],
+            availability: 0,
+            rating: undefined,
             data: bag(item.data, 'product.data'),
           },
         },
@@ -101,7 +111,10 @@ const CONSENT_FIELDS = ['action', 'timestamp', 'validUntil', 'source', 'category
  */
 export function intemptConsentRecord(body: unknown): MadeRecord {
   if (!isObject(body)) return notAnObject('The consent body');
-  const eventId = contentId('consent', CONSENT_FIELDS.map((field) => body[field] ?? null));
+  const eventId = contentId(
+    'consent',
+    CONSENT_FIELDS.map((field) => body[field] ?? null),
+  );
   const email = text(body.email);
   return made(eventId, () => ({
     eventId,

@@ -43,4 +43,8 @@ export function epochMs(value: unknown): Date | undefined {
 }
 
 /** An event id derived from content that has none: `prefix`, a dash, and the first 32 hex digits of the SHA-256 of its JSON, so that a retry is a DUPLICATE. */
-export const contentId = (prefix: string, content: unknown): string => `${prefix}-${createHash('sha256').update(JSON.stringify(content) ?? '').digest('hex').slice(0, 32)}`;
+export const contentId = (prefix: string, content: unknown): string =>
+  `${prefix}-${createHash('sha256')
+    .update(JSON.stringify(content) ?? '')
+    .digest('hex')
+    .slice(0, 32)}`;

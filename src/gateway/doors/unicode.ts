@@ -39,7 +39,9 @@ function illFormedIn(value: unknown, path: string): string | undefined {
   if (typeof value !== 'object' || value === null || value instanceof Date) return undefined;
   for (const [name, member] of Object.entries(value)) {
     const found = PAYLOADS.has(name)
-      ? payloadIllFormed(member) ? child(path, snakeCase(name)) : undefined
+      ? payloadIllFormed(member)
+        ? child(path, snakeCase(name))
+        : undefined
       : isOneof(member)
         ? illFormedIn(member.value, child(path, snakeCase(member.$case)))
         : illFormedIn(member, child(path, snakeCase(name)));

@@ -68,11 +68,7 @@ async function sendFromPage(origin: string, profileId: string): Promise<Outcome[
       async ({ url, apiKey, profileId, pageUrl }) => {
         const { createClient } = (globalThis as unknown as { Tributary: typeof import('../../../sdk/src/browser') }).Tributary;
         const client = createClient({ url, apiKey, transport: 'grpc-web', profileId, closeTimeoutMs: 3000 });
-        const outcomes = Promise.all([
-          client.page({ url: pageUrl, title: 'shop' }),
-          client.track('Product Viewed', { sku: 'w-1', price: 12.5 }),
-          client.track('Added To Cart', { sku: 'w-1' }),
-        ]);
+        const outcomes = Promise.all([client.page({ url: pageUrl, title: 'shop' }), client.track('Product Viewed', { sku: 'w-1', price: 12.5 }), client.track('Added To Cart', { sku: 'w-1' })]);
         await client.close();
         return outcomes;
       },
@@ -92,7 +88,11 @@ it('sends events from a page on an allowed origin over gRPC-Web, and ClickHouse 
     );
     return found.length === 3 ? found : undefined;
   });
-  expect(rows.map((r) => [r.call, r.name])).toEqual([['page', ''], ['track', 'Product Viewed'], ['track', 'Added To Cart']]);
+  expect(rows.map((r) => [r.call, r.name])).toEqual([
+    ['page', ''],
+    ['track', 'Product Viewed'],
+    ['track', 'Added To Cart'],
+  ]);
   expect(rows.every((r) => r.library === '@tributary/sdk' && r.session_id !== '' && r.session_id === rows[0].session_id)).toBe(true);
 });
 
@@ -131,12 +131,17 @@ it('keeps what a page had queued when it navigates away: the next page sends it,
       { url: serve.httpUrl, apiKey: serve.apiKey },
     );
     expect(restored).toEqual({ queued: count, savedAfter: null });
-    const counts = await waitFor('every queued event in ClickHouse', async () => {
-      const [row] = await serve.query<{ final: string; raw: string }>(
-        `SELECT (SELECT count() FROM tributary.events_final WHERE profile_id = '${profileId}') AS final, (SELECT count() FROM tributary.events WHERE profile_id = '${profileId}') AS raw`,
-      );
-      return Number(row.final) === count ? row : undefined;
-    }, 60_000, 200);
+    const counts = await waitFor(
+      'every queued event in ClickHouse',
+      async () => {
+        const [row] = await serve.query<{ final: string; raw: string }>(
+          `SELECT (SELECT count() FROM tributary.events_final WHERE profile_id = '${profileId}') AS final, (SELECT count() FROM tributary.events WHERE profile_id = '${profileId}') AS raw`,
+        );
+        return Number(row.final) === count ? row : undefined;
+      },
+      60_000,
+      200,
+    );
     console.log(`page unload: ${count} events queued, ${restored.queued} sent again by the next page, ${counts.final} stored (FINAL), ${counts.raw} rows in the raw table`);
     expect(Number(counts.raw)).toBe(count);
   } finally {

@@ -38,10 +38,15 @@ it('starts against a fresh cluster and loses nothing acknowledged when the strea
   expect(leaderName).toBeDefined();
   const leader = cluster.node(leaderName as string);
   await leader.kill();
-  const newLeader = await waitFor('a new stream leader', async () => {
-    const name = (await jsm.streams.info(rig.stream)).cluster?.leader;
-    return name !== undefined && name !== leaderName ? name : undefined;
-  }, 60_000, 200);
+  const newLeader = await waitFor(
+    'a new stream leader',
+    async () => {
+      const name = (await jsm.streams.info(rig.stream)).cluster?.leader;
+      return name !== undefined && name !== leaderName ? name : undefined;
+    },
+    60_000,
+    200,
+  );
   await client.untilAcked(5_000);
   await leader.resume();
   await load;
@@ -50,7 +55,9 @@ it('starts against a fresh cluster and loses nothing acknowledged when the strea
   await rig.stop('gateway');
   await rig.stop('sink');
   const stored = await rig.stored('cluster');
-  console.log(`cluster (seed ${FAULT_SEED}): ${JSON.stringify({ startMs, killed: leaderName, newLeader, tally: client.tally(), retried: client.retried, storedIds: stored.rows.size, rawDuplicates: rawDuplicates(stored) })}`);
+  console.log(
+    `cluster (seed ${FAULT_SEED}): ${JSON.stringify({ startMs, killed: leaderName, newLeader, tally: client.tally(), retried: client.retried, storedIds: stored.rows.size, rawDuplicates: rawDuplicates(stored) })}`,
+  );
   reconcile(client, stored);
   expect(client.tally().failed).toBe(0);
 });

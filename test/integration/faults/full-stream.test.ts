@@ -45,7 +45,9 @@ it('refuses with STREAM_FULL and RetryInfo while full, drops nothing, and accept
   await rig.stop('sink');
   const stored = await rig.stored('full');
   const after = (await jsm.streams.info(rig.stream)).state;
-  console.log(`full stream (seed ${FAULT_SEED}): ${JSON.stringify({ heldWhenFull: { messages: full.messages, bytes: full.bytes }, ackedWhileFull, tally: client.tally(), retried: client.retried, streamAfter: { first: after.first_seq, last: after.last_seq, messages: after.messages }, storedIds: stored.rows.size, rawDuplicates: rawDuplicates(stored) })}`);
+  console.log(
+    `full stream (seed ${FAULT_SEED}): ${JSON.stringify({ heldWhenFull: { messages: full.messages, bytes: full.bytes }, ackedWhileFull, tally: client.tally(), retried: client.retried, streamAfter: { first: after.first_seq, last: after.last_seq, messages: after.messages }, storedIds: stored.rows.size, rawDuplicates: rawDuplicates(stored) })}`,
+  );
   reconcile(client, stored);
   expect(client.tally().failed).toBe(0);
   expect(after.first_seq).toBeGreaterThan(1);

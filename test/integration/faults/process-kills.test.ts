@@ -35,18 +35,32 @@ it('loses nothing acknowledged when the gateway, the sink and nats-server are ea
   };
 
   await client.untilAcked(2_000);
-  await killAndRestart('gateway', () => rig.kill('gateway'), () => rig.start('gateway'));
+  await killAndRestart(
+    'gateway',
+    () => rig.kill('gateway'),
+    () => rig.start('gateway'),
+  );
   await client.untilAcked(5_000);
-  await killAndRestart('sink', () => rig.kill('sink'), () => rig.start('sink'));
+  await killAndRestart(
+    'sink',
+    () => rig.kill('sink'),
+    () => rig.start('sink'),
+  );
   await client.untilAcked(8_000);
-  await killAndRestart('nats-server', () => nats.kill(), () => nats.resume());
+  await killAndRestart(
+    'nats-server',
+    () => nats.kill(),
+    () => nats.resume(),
+  );
   await load;
 
   await rig.sinkCaughtUp(await rig.jetStream());
   await rig.stop('gateway');
   await rig.stop('sink');
   const stored = await rig.stored('kills');
-  console.log(`process kills (seed ${FAULT_SEED}): ${JSON.stringify({ tally: client.tally(), retried: client.retried, restartMs: restarts, storedIds: stored.rows.size, rawDuplicates: rawDuplicates(stored) })}`);
+  console.log(
+    `process kills (seed ${FAULT_SEED}): ${JSON.stringify({ tally: client.tally(), retried: client.retried, restartMs: restarts, storedIds: stored.rows.size, rawDuplicates: rawDuplicates(stored) })}`,
+  );
   reconcile(client, stored);
   expect(client.tally().failed).toBe(0);
 });

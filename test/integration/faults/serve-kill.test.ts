@@ -44,7 +44,9 @@ it('loses nothing acknowledged when serve is killed, or stopped, under load and 
   await rig.stop('serve');
   expect(natsServers()).toHaveLength(0);
   const stored = await rig.stored('serve');
-  console.log(`serve kill (seed ${FAULT_SEED}): ${JSON.stringify({ tally: client.tally(), retried: client.retried, restartAfterKillMs: restartMs, stopUnderLoadMs: stopMs, storedIds: stored.rows.size, rawDuplicates: rawDuplicates(stored) })}`);
+  console.log(
+    `serve kill (seed ${FAULT_SEED}): ${JSON.stringify({ tally: client.tally(), retried: client.retried, restartAfterKillMs: restartMs, stopUnderLoadMs: stopMs, storedIds: stored.rows.size, rawDuplicates: rawDuplicates(stored) })}`,
+  );
   reconcile(client, stored);
   expect(client.tally().failed).toBe(0);
 });

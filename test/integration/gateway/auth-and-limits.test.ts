@@ -53,7 +53,10 @@ describe('request limits', () => {
   });
 
   it('refuses a request over the size limit with RESOURCE_EXHAUSTED and the limit in ErrorInfo', async () => {
-    const big = records(3, 'big').map((r) => ({ ...r, kind: r.kind?.$case === 'event' ? { ...r.kind, value: { ...r.kind.value, call: { $case: 'track' as const, value: { name: 'Big', data: { text: 'x'.repeat(2000) } } } } } : r.kind }));
+    const big = records(3, 'big').map((r) => ({
+      ...r,
+      kind: r.kind?.$case === 'event' ? { ...r.kind, value: { ...r.kind.value, call: { $case: 'track' as const, value: { name: 'Big', data: { text: 'x'.repeat(2000) } } } } } : r.kind,
+    }));
     const error = await failureOf(harness.ingest({ records: big }));
     expect(error.code).toBe(status.RESOURCE_EXHAUSTED);
     expect(statusDetails(error).errorInfo).toMatchObject({ reason: 'REQUEST_TOO_LARGE', metadata: { max_bytes: '4096' } });

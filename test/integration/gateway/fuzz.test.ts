@@ -66,7 +66,12 @@ const randomRecord: fc.Arbitrary<Record> = fc
   .map(({ eventId, profileId, name, data, call, seconds }): Record => {
     const timestamp = new Date(seconds * 1000);
     const ids = { profileId, userId: name, sessionId: '', accountId: '', pageId: '' };
-    if (call === 'product') return { eventId, timestamp, kind: { $case: 'product', value: { productId: name, title: name, description: '', url: '', imageLink: '', currency: '', brand: '', category: '', tags: [name], availability: 0, data } } };
+    if (call === 'product')
+      return {
+        eventId,
+        timestamp,
+        kind: { $case: 'product', value: { productId: name, title: name, description: '', url: '', imageLink: '', currency: '', brand: '', category: '', tags: [name], availability: 0, data } },
+      };
     const calls = {
       track: { $case: 'track' as const, value: { name, data } },
       identify: { $case: 'identify' as const, value: { userAttributes: data } },

@@ -21,10 +21,13 @@ it('answers an Ingest call that buf curl makes through reflection', async () => 
   const body = { records: [{ eventId: 'evt_buf_curl_1', product: { productId: '123', data: { name: 'Wine', amount: 150, quantity: 4 } } }] };
   const { stdout } = await promisify(execFile)(buf, [
     'curl',
-    '--protocol', 'grpc',
+    '--protocol',
+    'grpc',
     '--http2-prior-knowledge',
-    '-H', `authorization: Bearer ${KEYS.sourceA}`,
-    '-d', JSON.stringify(body),
+    '-H',
+    `authorization: Bearer ${KEYS.sourceA}`,
+    '-d',
+    JSON.stringify(body),
     `http://127.0.0.1:${harness.gateway.port}/tributary.ingest.v1.IngestService/Ingest`,
   ]);
   const response = JSON.parse(stdout) as { results: { eventId: string; status: string; sequence: string }[] };
@@ -34,7 +37,15 @@ it('answers an Ingest call that buf curl makes through reflection', async () => 
 
 it('answers a health check that buf curl makes through reflection', async () => {
   const check = async (service: string) => {
-    const { stdout } = await promisify(execFile)(buf, ['curl', '--protocol', 'grpc', '--http2-prior-knowledge', '-d', JSON.stringify({ service }), `http://127.0.0.1:${harness.gateway.port}/grpc.health.v1.Health/Check`]);
+    const { stdout } = await promisify(execFile)(buf, [
+      'curl',
+      '--protocol',
+      'grpc',
+      '--http2-prior-knowledge',
+      '-d',
+      JSON.stringify({ service }),
+      `http://127.0.0.1:${harness.gateway.port}/grpc.health.v1.Health/Check`,
+    ]);
     return JSON.parse(stdout) as unknown;
   };
   expect(await check('')).toEqual({ status: 'SERVING' });

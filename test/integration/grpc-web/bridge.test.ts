@@ -61,10 +61,14 @@ it('answers buf curl --protocol grpcweb, an independent client', async () => {
   const body = { records: [{ eventId: 'evt_web_buf', product: { productId: '123', data: { name: 'Wine' } } }] };
   const { stdout } = await promisify(execFile)(join(root, 'node_modules', '.bin', 'buf'), [
     'curl',
-    '--protocol', 'grpcweb',
-    '--schema', join(root, 'src', 'gen', 'descriptor-set.binpb'),
-    '-H', `authorization: Bearer ${KEYS.sourceA}`,
-    '-d', JSON.stringify(body),
+    '--protocol',
+    'grpcweb',
+    '--schema',
+    join(root, 'src', 'gen', 'descriptor-set.binpb'),
+    '-H',
+    `authorization: Bearer ${KEYS.sourceA}`,
+    '-d',
+    JSON.stringify(body),
     `${base}${INGEST}`,
   ]);
   expect((JSON.parse(stdout) as IngestResponse).results).toEqual([expect.objectContaining({ eventId: 'evt_web_buf', status: 'RECORD_STATUS_ACCEPTED' })]);

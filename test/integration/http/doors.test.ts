@@ -65,12 +65,17 @@ const statuses = (body: Answer) => body.results.map((r) => r.status.replace('REC
 /** The events stored (FINAL) with these ids, once all of them are there; the raw row count beside. */
 async function storedEvents(eventIds: readonly string[]): Promise<{ rows: { [column: string]: string }[]; raw: number }> {
   const list = eventIds.map((id) => `'${id.replace(/'/g, "''")}'`).join(',');
-  const rows = await waitFor(`events ${eventIds.join(', ')} in ClickHouse`, async () => {
-    const found = await serve.query<{ [column: string]: string }>(
-      `SELECT event_id, call, name, profile_id, user_id, account_id, another_user_id, properties, user_attributes, account_attributes, context, consent_action, consent_email, page_url FROM tributary.events FINAL WHERE event_id IN (${list}) ORDER BY event_id`,
-    );
-    return found.length === eventIds.length ? found : undefined;
-  }, 60_000, 200);
+  const rows = await waitFor(
+    `events ${eventIds.join(', ')} in ClickHouse`,
+    async () => {
+      const found = await serve.query<{ [column: string]: string }>(
+        `SELECT event_id, call, name, profile_id, user_id, account_id, another_user_id, properties, user_attributes, account_attributes, context, consent_action, consent_email, page_url FROM tributary.events FINAL WHERE event_id IN (${list}) ORDER BY event_id`,
+      );
+      return found.length === eventIds.length ? found : undefined;
+    },
+    60_000,
+    200,
+  );
   const [{ n }] = await serve.query<{ n: string }>(`SELECT count() AS n FROM tributary.events WHERE event_id IN (${list})`);
   return { rows, raw: Number(n) };
 }
@@ -113,10 +118,15 @@ describe("Intempt's Track data API", () => {
     const productId = `sku_${run}`;
     const answer = await post(path, { track: [{ name: 'Catalog', payload: [{ eventId: `evt_product_${run}`, productId, data: { name: 'Wine', amount: 150, quantity: 4 } }] }] }, bearer());
     expect(answer.status).toBe(200);
-    const rows = await waitFor('the product row', async () => {
-      const found = await serve.query<{ data: string }>(`SELECT data FROM tributary.products FINAL WHERE product_id = '${productId}'`);
-      return found.length === 1 ? found : undefined;
-    }, 60_000, 200);
+    const rows = await waitFor(
+      'the product row',
+      async () => {
+        const found = await serve.query<{ data: string }>(`SELECT data FROM tributary.products FINAL WHERE product_id = '${productId}'`);
+        return found.length === 1 ? found : undefined;
+      },
+      60_000,
+      200,
+    );
     expect(JSON.parse(rows[0].data)).toEqual({ name: 'Wine', amount: 150, quantity: 4 });
   });
 
@@ -246,7 +256,18 @@ describe('the Connect protocol', () => {
     const buf = join(__dirname, '..', '..', '..', 'node_modules', '.bin', 'buf');
     const proto = join(__dirname, '..', '..', '..', 'proto');
     const eventId = `evt_buf_${run}`;
-    const { stdout } = await promisify(execFile)(buf, ['curl', '--protocol', 'connect', '--schema', proto, '-H', `authorization: Bearer ${serve.apiKey}`, '-d', JSON.stringify({ records: [record(eventId)] }), `${serve.httpUrl}${path}`]);
+    const { stdout } = await promisify(execFile)(buf, [
+      'curl',
+      '--protocol',
+      'connect',
+      '--schema',
+      proto,
+      '-H',
+      `authorization: Bearer ${serve.apiKey}`,
+      '-d',
+      JSON.stringify({ records: [record(eventId)] }),
+      `${serve.httpUrl}${path}`,
+    ]);
     expect(JSON.parse(stdout).results).toEqual([{ eventId, status: 'RECORD_STATUS_ACCEPTED', sequence: expect.any(String) }]);
     await storedEvents([eventId]);
   });
@@ -255,7 +276,14 @@ describe('the Connect protocol', () => {
 describe('context from the connection through gRPC-Web', () => {
   it("fills a record's context.ip and user agent from the browser's connection, not from a header the browser sets", async () => {
     const eventId = `evt_grpcweb_${run}`;
-    const record = { eventId, timestamp: new Date(Date.now() - 1000), kind: { $case: 'event' as const, value: { profileId: 'prf_web', userId: '', sessionId: '', accountId: '', pageId: '', context: undefined, call: { $case: 'track' as const, value: { name: 'Viewed', data: { a: 1 } } } } } };
+    const record = {
+      eventId,
+      timestamp: new Date(Date.now() - 1000),
+      kind: {
+        $case: 'event' as const,
+        value: { profileId: 'prf_web', userId: '', sessionId: '', accountId: '', pageId: '', context: undefined, call: { $case: 'track' as const, value: { name: 'Viewed', data: { a: 1 } } } },
+      },
+    };
     const result = await grpcWebCall(`${serve.httpUrl}/tributary.ingest.v1.IngestService/Ingest`, [IngestRequest.encode({ records: [record], sentAt: undefined }).finish()], {
       headers: { authorization: `Bearer ${serve.apiKey}`, 'user-agent': 'door-test/1.0', 'x-tributary-peer-ip': '6.6.6.6' },
     });

@@ -32,16 +32,24 @@ it('re-derives masters by arrival when the consumers are reset, and decides ever
   const id = ids();
   const [pAda, pAtt, ada, mallory] = [id('p_ada'), id('p_attacker'), id('ada'), id('mallory')];
   const backdated = new Date('2001-01-01T00:00:00Z');
-  const acks = await harness.publish(
-    [identify(id('i_ada'), pAda, ada, 5), identify(id('i_att'), pAtt, mallory, backdated), identify(id('i_take'), pAtt, ada, backdated)],
-    { sourceId: SOURCE },
-  );
+  const acks = await harness.publish([identify(id('i_ada'), pAda, ada, 5), identify(id('i_att'), pAtt, mallory, backdated), identify(id('i_take'), pAtt, ada, backdated)], { sourceId: SOURCE });
   await drained(harness);
   expect(await count(harness.clickhouse, `SELECT count() AS n FROM ${harness.table('events_final')} WHERE user_id IN ('${ada}', '${mallory}')`)).toBe(3);
 
   // What the previous version wrote: the last identify merged both persons, and the earliest producer timestamp made the attacker master.
   const link = (eventId: string, left: string, right: string, at: string, seq: number, effect: string, master: string, size: number) => ({
-    source_id: SOURCE, event_id: eventId, call: 'identify', left_node: left, right_node: right, original_timestamp: at, stream_seq: seq, effect, reason: '', master_id: master, group_size: size, resolved_at: '2026-11-20 10:07:00.000',
+    source_id: SOURCE,
+    event_id: eventId,
+    call: 'identify',
+    left_node: left,
+    right_node: right,
+    original_timestamp: at,
+    stream_seq: seq,
+    effect,
+    reason: '',
+    master_id: master,
+    group_size: size,
+    resolved_at: '2026-11-20 10:07:00.000',
   });
   await insert('identity_links', [
     link(id('i_ada'), `profile:${pAda}`, `user:${ada}`, '2026-11-20 10:05:00.000', acks[0].seq, 'linked', pAda, 2),

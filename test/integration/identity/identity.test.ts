@@ -117,7 +117,9 @@ it('stops a runaway alias chain at the group-size cap, storing the events and se
   );
   expect(refused.map((r) => r.event_id)).toEqual([3, 4, 5, 6, 7].map((i) => id(`a${i}`)));
   expect(refused[0].reason).toBe(`group-size cap: linking user:${hub} (a group of 5) and user:${id('u3')} (a group of 1) would make a group of 6 ids; TRIBUTARY_IDENTITY_MAX_GROUP is ${CAP}`);
-  expect(await select(harness.clickhouse, `SELECT master_id, group_size FROM ${harness.table('profile_masters_current')} WHERE profile_id = '${profile}'`)).toEqual([{ master_id: profile, group_size: CAP }]);
+  expect(await select(harness.clickhouse, `SELECT master_id, group_size FROM ${harness.table('profile_masters_current')} WHERE profile_id = '${profile}'`)).toEqual([
+    { master_id: profile, group_size: CAP },
+  ]);
 
   const letters = await select<{ reason: string; error: string }>(
     harness.clickhouse,
@@ -135,7 +137,20 @@ it('creates no profile and no link from product records that carry profile and u
     timestamp: at(i),
     kind: {
       $case: 'product',
-      value: { productId: id(`sku${i}`), profileId: id('shopper'), userId: id('buyer'), title: 'Merlot', description: '', url: '', imageLink: '', currency: '', brand: '', category: '', tags: [], availability: 0 },
+      value: {
+        productId: id(`sku${i}`),
+        profileId: id('shopper'),
+        userId: id('buyer'),
+        title: 'Merlot',
+        description: '',
+        url: '',
+        imageLink: '',
+        currency: '',
+        brand: '',
+        category: '',
+        tags: [],
+        availability: 0,
+      },
     },
   }));
   await deliver(products);

@@ -47,10 +47,15 @@ it.each(['grpc', 'grpc-web'] as const)('over %s, 100 records of 20 KB are all ac
   expect(outcomes.map((o) => o.status)).toEqual(Array(100).fill('accepted'));
   // A request too large is split, never retried as it was.
   expect(retries).toEqual([]);
-  const rows = await waitFor('the 100 records in ClickHouse', async () => {
-    const [row] = await serve.query<{ n: string }>(`SELECT count() AS n FROM tributary.events_final WHERE profile_id = '${profileId}'`);
-    return Number(row.n) === 100 ? Number(row.n) : undefined;
-  }, 60_000, 200);
+  const rows = await waitFor(
+    'the 100 records in ClickHouse',
+    async () => {
+      const [row] = await serve.query<{ n: string }>(`SELECT count() AS n FROM tributary.events_final WHERE profile_id = '${profileId}'`);
+      return Number(row.n) === 100 ? Number(row.n) : undefined;
+    },
+    60_000,
+    200,
+  );
   expect(rows).toBe(100);
 });
 

@@ -44,7 +44,11 @@ it('installs from npm pack into an empty folder, type-checks, and sends a record
     join(folder, 'check.ts'),
     "import { createClient, type Outcome } from '@tributary/sdk';\nimport { encodeFrame, parseTrailers } from '@tributary/sdk/wire';\nconst client = createClient({ url: 'x', apiKey: 'k', transport: 'grpc' });\nconst outcome: Promise<Outcome> = client.track('T', { n: 1 });\nvoid outcome;\nconst trailers: Record<string, string> = parseTrailers(encodeFrame(0x80, new Uint8Array(0)).subarray(5));\nvoid trailers;\n",
   );
-  await run(join(ROOT, 'node_modules', '.bin', 'tsc'), ['--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules', '@types'), 'check.ts'], { cwd: folder });
+  await run(
+    join(ROOT, 'node_modules', '.bin', 'tsc'),
+    ['--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules', '@types'), 'check.ts'],
+    { cwd: folder },
+  );
 
   const profileId = `prof_package_${Date.now()}`;
   writeFileSync(
@@ -59,8 +63,13 @@ client.track('Installed', { from: 'npm pack' }).then(async (outcome) => { await 
   expect(JSON.parse(wire.stdout)).toEqual({ 'grpc-status': '0' });
   const { stdout } = await run('node', ['send.js'], { cwd: folder });
   expect(JSON.parse(stdout)).toMatchObject({ status: 'accepted' });
-  await waitFor('the record in ClickHouse', async () => {
-    const [row] = await serve.query<{ n: string }>(`SELECT count() AS n FROM tributary.events_final WHERE profile_id = '${profileId}'`);
-    return Number(row.n) === 1 ? true : undefined;
-  }, 60_000, 200);
+  await waitFor(
+    'the record in ClickHouse',
+    async () => {
+      const [row] = await serve.query<{ n: string }>(`SELECT count() AS n FROM tributary.events_final WHERE profile_id = '${profileId}'`);
+      return Number(row.n) === 1 ? true : undefined;
+    },
+    60_000,
+    200,
+  );
 });

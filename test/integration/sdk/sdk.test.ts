@@ -91,8 +91,14 @@ it.each(['grpc', 'grpc-web'] as const)('rides out a NATS outage over %s: retries
   const profileId = `prof_outage_${transport.replace('-', '_')}`;
   const retries: TributaryError[] = [];
   const client = createClient({
-    url: urlOf(transport), apiKey: serve.apiKey, transport, profileId,
-    batchSize: 50, flushIntervalMs: 50, requestTimeoutMs: 2000, retryMaxMs: 500,
+    url: urlOf(transport),
+    apiKey: serve.apiKey,
+    transport,
+    profileId,
+    batchSize: 50,
+    flushIntervalMs: 50,
+    requestTimeoutMs: 2000,
+    retryMaxMs: 500,
     onRetry: (error) => retries.push(error),
   });
   const send = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => client.track('Item Viewed', { n: from + i }));
@@ -109,9 +115,13 @@ it.each(['grpc', 'grpc-web'] as const)('rides out a NATS outage over %s: retries
 
   expect(statuses(outcomes).filter((s) => s !== 'duplicate')).toEqual(['accepted']);
   expect(new Set(retries.map((e) => e.code))).toEqual(new Set([14]));
-  const counted = await waitFor('every record in ClickHouse', async () => {
-    const now = await countEvents(profileId);
-    return now.ids === 300 ? now : undefined;
-  }, 60_000);
+  const counted = await waitFor(
+    'every record in ClickHouse',
+    async () => {
+      const now = await countEvents(profileId);
+      return now.ids === 300 ? now : undefined;
+    },
+    60_000,
+  );
   expect(counted).toEqual({ rows: 300, ids: 300 });
 });

@@ -114,7 +114,9 @@ function grpcIngest(address: string, key: string, request: Partial<IngestRequest
   const metadata = new Metadata();
   metadata.set('authorization', `Bearer ${key}`);
   metadata.set('x-forwarded-for', address);
-  return new Promise((resolve, reject) => grpc.ingest({ records: [], ...request }, metadata, (error: ServiceError | null, response: IngestResponse) => (error === null ? resolve(response) : reject(error))));
+  return new Promise((resolve, reject) =>
+    grpc.ingest({ records: [], ...request }, metadata, (error: ServiceError | null, response: IngestResponse) => (error === null ? resolve(response) : reject(error))),
+  );
 }
 
 /** serve's CPU seconds so far, from its /metrics. */
@@ -126,7 +128,8 @@ async function serveCpuSeconds(): Promise<number> {
 }
 
 const goodRecord = (eventId: string) => ({ eventId, timestamp: new Date(Date.now() - 1000).toISOString(), event: { profileId: 'prf_security', track: { name: 'Probe', data: { n: 1 } } } });
-const events = (eventIds: readonly string[]) => serve.query<{ event_id: string }>(`SELECT event_id FROM tributary.events FINAL WHERE event_id IN (${eventIds.map((id) => `'${id}'`).join(',')}) ORDER BY event_id`);
+const events = (eventIds: readonly string[]) =>
+  serve.query<{ event_id: string }>(`SELECT event_id FROM tributary.events FINAL WHERE event_id IN (${eventIds.map((id) => `'${id}'`).join(',')}) ORDER BY event_id`);
 
 describe('unauthenticated gzip bombs', () => {
   it.each(HTTP_DOORS)('$name: a body that never ends is answered 401 with the documented error, unread', async (door) => {
@@ -146,7 +149,12 @@ describe('unauthenticated gzip bombs', () => {
   });
 
   it('plain gRPC: a call whose body never ends is answered UNAUTHENTICATED at once, with its details', async () => {
-    const headers = await unfinishedGrpcCall(`127.0.0.1:${serve.grpcPort}`, CONNECT, { 'grpc-encoding': 'gzip', authorization: `Bearer ${WRONG_KEY}`, 'x-forwarded-for': newAddress() }, encodeFrame(1, bomb));
+    const headers = await unfinishedGrpcCall(
+      `127.0.0.1:${serve.grpcPort}`,
+      CONNECT,
+      { 'grpc-encoding': 'gzip', authorization: `Bearer ${WRONG_KEY}`, 'x-forwarded-for': newAddress() },
+      encodeFrame(1, bomb),
+    );
     expect(headers['grpc-status']).toBe('16');
     const details = decodeStatusDetails(Buffer.from(String(headers['grpc-status-details-bin']), 'base64'));
     expect(details.errorInfo?.reason).toBe('UNKNOWN_API_KEY');
@@ -163,8 +171,14 @@ describe('unauthenticated gzip bombs', () => {
     for (let i = 0; i < 30; i++) {
       const answers = await Promise.all([
         ...HTTP_DOORS.map((door) => post(door.path, newAddress(), door.headers, bomb).then((a) => a.status)),
-        fetch(`${serve.httpUrl}${CONNECT}`, { method: 'POST', headers: { 'content-type': 'application/grpc-web+proto', 'grpc-encoding': 'gzip', 'x-forwarded-for': newAddress() }, body: encodeFrame(1, bomb) }).then(async (r) => (parseTrailers(new Uint8Array(await r.arrayBuffer()).subarray(5))['grpc-status'] === '16' ? 401 : r.status)),
-        unfinishedGrpcCall(`127.0.0.1:${serve.grpcPort}`, CONNECT, { 'grpc-encoding': 'gzip', 'x-forwarded-for': newAddress() }, encodeFrame(1, bomb)).then((h) => (h['grpc-status'] === '16' ? 401 : 0)),
+        fetch(`${serve.httpUrl}${CONNECT}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/grpc-web+proto', 'grpc-encoding': 'gzip', 'x-forwarded-for': newAddress() },
+          body: encodeFrame(1, bomb),
+        }).then(async (r) => (parseTrailers(new Uint8Array(await r.arrayBuffer()).subarray(5))['grpc-status'] === '16' ? 401 : r.status)),
+        unfinishedGrpcCall(`127.0.0.1:${serve.grpcPort}`, CONNECT, { 'grpc-encoding': 'gzip', 'x-forwarded-for': newAddress() }, encodeFrame(1, bomb)).then((h) =>
+          h['grpc-status'] === '16' ? 401 : 0,
+        ),
       ]);
       expect(answers.every((status) => status === 401)).toBe(true);
     }
@@ -172,7 +186,12 @@ describe('unauthenticated gzip bombs', () => {
     expect(spent).toBeLessThan(oneParseSeconds);
 
     // And the doors still ingest.
-    const answer = await post(CONNECT, newAddress(), { 'content-type': 'application/json', authorization: `Bearer ${serve.apiKey}` }, JSON.stringify({ records: [goodRecord(`evt_after_bombs_${run}`)] }));
+    const answer = await post(
+      CONNECT,
+      newAddress(),
+      { 'content-type': 'application/json', authorization: `Bearer ${serve.apiKey}` },
+      JSON.stringify({ records: [goodRecord(`evt_after_bombs_${run}`)] }),
+    );
     expect(answer.status).toBe(200);
   });
 });
@@ -216,7 +235,12 @@ describe('the throttle of failed authentications', () => {
     expect((await grpcIngest(friend, serve.apiKey, { records: [trackRecord(`evt_friend_grpc_${run}`)] })).results[0].status).toBe(1);
 
     // When the window has passed, the attacker's address may try again.
-    await waitFor('the attacker\'s window to pass', async () => ((await post(CONNECT, attacker, good, JSON.stringify({ records: [goodRecord(`evt_after_window_${run}`)] }))).status === 200 ? true : undefined), (WINDOW_SECONDS + 10) * 1000, 500);
+    await waitFor(
+      "the attacker's window to pass",
+      async () => ((await post(CONNECT, attacker, good, JSON.stringify({ records: [goodRecord(`evt_after_window_${run}`)] }))).status === 200 ? true : undefined),
+      (WINDOW_SECONDS + 10) * 1000,
+      500,
+    );
   });
 
   it('throttles the admin query the same way: after N wrong admin keys, even the right one is answered 429 with Retry-After; another address is untouched', async () => {
@@ -272,7 +296,12 @@ describe('deep JSON', () => {
 describe('strings that are not Unicode', () => {
   const LONE = '\ud800';
   const good = () => ({ 'content-type': 'application/json', authorization: `Bearer ${serve.apiKey}` });
-  const verdicts = (results: Result[]) => results.map((r) => [r.status.replace('RECORD_STATUS_', ''), r.violations?.[0]?.field ?? r.records?.find((x) => x.violations?.length)?.violations?.[0].field, r.violations?.[0]?.reason ?? r.records?.find((x) => x.violations?.length)?.violations?.[0].reason]);
+  const verdicts = (results: Result[]) =>
+    results.map((r) => [
+      r.status.replace('RECORD_STATUS_', ''),
+      r.violations?.[0]?.field ?? r.records?.find((x) => x.violations?.length)?.violations?.[0].field,
+      r.violations?.[0]?.reason ?? r.records?.find((x) => x.violations?.length)?.violations?.[0].reason,
+    ]);
 
   it('rejects each record holding a lone surrogate, naming the field, and stores its siblings (Connect)', async () => {
     const kept = `evt_unicode_connect_${run}`;

@@ -68,9 +68,9 @@ function answerTo(grpcPort: number, key: string): Promise<string> {
   const client = new IngestServiceClient(`127.0.0.1:${grpcPort}`, credentials.createInsecure());
   const metadata = new Metadata();
   metadata.set('authorization', `Bearer ${key}`);
-  return new Promise<string>((resolve) => client.ingest({ records: [trackRecord(randomUUID())] }, metadata, (error: ServiceError | null) => resolve(error === null ? 'OK' : status[error.code]))).finally(() =>
-    client.close(),
-  );
+  return new Promise<string>((resolve) =>
+    client.ingest({ records: [trackRecord(randomUUID())] }, metadata, (error: ServiceError | null) => resolve(error === null ? 'OK' : status[error.code])),
+  ).finally(() => client.close());
 }
 
 /** Waits, at most TAKES_EFFECT_MS, until `key` is answered `expected`. */
@@ -133,7 +133,9 @@ describe('the API keys file', () => {
     replaceFile(plaintext, `${first.line}\n# written before keys were hashed\n${second.key}=web\n`);
     const refused = startCli(['serve'], { TRIBUTARY_DATA_DIR: join(dir, 'refused'), TRIBUTARY_API_KEYS_FILE: plaintext, TRIBUTARY_GRPC_ADDR: '127.0.0.1:0', TRIBUTARY_HTTP_ADDR: '127.0.0.1:0' });
     expect(await refused.exited).toBe(1);
-    expect(refused.output()).toContain(`TRIBUTARY_API_KEYS_FILE: line 3 holds a key itself (key=source), and this file keeps only each key's SHA-256: convert the file with \`npx tributary keys --hash < ${plaintext} > ${plaintext}.new\``);
+    expect(refused.output()).toContain(
+      `TRIBUTARY_API_KEYS_FILE: line 3 holds a key itself (key=source), and this file keeps only each key's SHA-256: convert the file with \`npx tributary keys --hash < ${plaintext} > ${plaintext}.new\``,
+    );
     expect(refused.output()).not.toContain(second.key);
   });
 });

@@ -58,7 +58,10 @@ it('carries a record from a gateway to a sink, each as its own user', async () =
     body: JSON.stringify({ records: [{ eventId, timestamp: new Date().toISOString(), event: { profileId: 'prof_roles', track: { name: 'Roles' } } }] }),
   });
   expect(((await response.json()) as { results: { status: string }[] }).results[0].status).toBe('RECORD_STATUS_ACCEPTED');
-  await waitFor('the record in ClickHouse', async () => ((await postAdminQuery(`127.0.0.1:${sinkHttp}`, adminKey, `SELECT count() AS n FROM tributary.events WHERE event_id = '${eventId}'`)) as { n: number }[])[0].n === 1 || undefined);
+  await waitFor(
+    'the record in ClickHouse',
+    async () => ((await postAdminQuery(`127.0.0.1:${sinkHttp}`, adminKey, `SELECT count() AS n FROM tributary.events WHERE event_id = '${eventId}'`)) as { n: number }[])[0].n === 1 || undefined,
+  );
 });
 
 /** Connects as `user`, runs `probe`, and gives the error it met (or "allowed"). */
@@ -79,11 +82,17 @@ async function as(user: 'gateway' | 'sink', probe: (nc: NatsConnection) => Promi
 async function subscribeTo(nc: NatsConnection, subject: string): Promise<void> {
   const sub = nc.subscribe(subject);
   await nc.flush();
-  const closed = await Promise.race([sub.closed, nc.flush().then(() => nc.flush()).then(() => undefined)]);
+  const closed = await Promise.race([
+    sub.closed,
+    nc
+      .flush()
+      .then(() => nc.flush())
+      .then(() => undefined),
+  ]);
   if (closed instanceof Error) throw closed;
 }
 
-it("refuses each role what belongs to the other", async () => {
+it('refuses each role what belongs to the other', async () => {
   expect(await as('gateway', (nc) => subscribeTo(nc, 'tributary.>'))).toMatch(/permissions violation/i);
   // Replies, and the records a pull delivers, come to each role's own inboxes; no role may read the other's.
   expect(await as('gateway', (nc) => subscribeTo(nc, '_INBOX.>'))).toMatch(/permissions violation/i);
@@ -92,7 +101,9 @@ it("refuses each role what belongs to the other", async () => {
   expect(await as('gateway', (nc) => subscribeTo(nc, '_INBOX.gateway.>'))).toBe('allowed');
   // A stream that exists is the operator's to change: neither role may update it (both started against it above).
   for (const user of ['gateway', 'sink'] as const) {
-    expect(await as(user, (nc) => nc.request('$JS.API.STREAM.UPDATE.TRIBUTARY', JSON.stringify({ name: 'TRIBUTARY', subjects: ['tributary.>'], max_age: 1e9 }), { timeout: 2000 }))).toMatch(/permissions violation for publish/i);
+    expect(await as(user, (nc) => nc.request('$JS.API.STREAM.UPDATE.TRIBUTARY', JSON.stringify({ name: 'TRIBUTARY', subjects: ['tributary.>'], max_age: 1e9 }), { timeout: 2000 }))).toMatch(
+      /permissions violation for publish/i,
+    );
   }
   expect(await as('gateway', (nc) => nc.request('$JS.API.CONSUMER.MSG.NEXT.TRIBUTARY.tributary-sink', '{"batch":1}', { timeout: 2000 }))).toMatch(/permissions violation for publish/i);
   expect(await as('gateway', (nc) => nc.request('$JS.API.STREAM.PURGE.TRIBUTARY', '', { timeout: 2000 }))).toMatch(/permissions violation for publish/i);
@@ -107,7 +118,9 @@ it('refuses a client without credentials', async () => {
 it('stops a gateway whose settings would change the stream, naming the refusal, and leaves the stream as it was', async () => {
   const maxAge = async () => {
     let age = 0;
-    expect(await as('gateway', async (nc) => (age = (await nc.request('$JS.API.STREAM.INFO.TRIBUTARY', '', { timeout: 2000 })).json<{ config: { max_age: number } }>().config.max_age))).toBe('allowed');
+    expect(await as('gateway', async (nc) => (age = (await nc.request('$JS.API.STREAM.INFO.TRIBUTARY', '', { timeout: 2000 })).json<{ config: { max_age: number } }>().config.max_age))).toBe(
+      'allowed',
+    );
     return age;
   };
   const before = await maxAge();

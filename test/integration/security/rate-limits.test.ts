@@ -40,7 +40,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const records = (count: number) => Array.from({ length: count }, () => ({ eventId: `evt_${randomBytes(6).toString('hex')}`, timestamp: new Date().toISOString(), event: { profileId: 'prof_rate', track: { name: 'Rate' } } }));
+const records = (count: number) =>
+  Array.from({ length: count }, () => ({ eventId: `evt_${randomBytes(6).toString('hex')}`, timestamp: new Date().toISOString(), event: { profileId: 'prof_rate', track: { name: 'Rate' } } }));
 
 /** Sends `count` records through the Connect door with `key`: the status, Retry-After and the body. */
 async function connect(key: string, count: number): Promise<{ status: number; retryAfter: string | null; body: { results?: { status: string }[]; code?: string; message?: string } }> {
@@ -57,11 +58,24 @@ function grpc(key: string, count: number): Promise<IngestResponse | ServiceError
   const client = new IngestServiceClient(`127.0.0.1:${serve.grpcPort}`, credentials.createInsecure());
   const metadata = new Metadata();
   metadata.set('authorization', `Bearer ${key}`);
-  const request = IngestRequest.fromPartial({ records: records(count).map((r) => ({ eventId: r.eventId, timestamp: new Date(), kind: { $case: 'event' as const, value: { profileId: 'prof_rate', call: { $case: 'track' as const, value: { name: 'Rate' } } } } })) });
+  const request = IngestRequest.fromPartial({
+    records: records(count).map((r) => ({
+      eventId: r.eventId,
+      timestamp: new Date(),
+      kind: { $case: 'event' as const, value: { profileId: 'prof_rate', call: { $case: 'track' as const, value: { name: 'Rate' } } } },
+    })),
+  });
   return new Promise((resolve) => client.ingest(request, metadata, (error, response) => (client.close(), resolve(error ?? (response as IngestResponse)))));
 }
 
-const metric = async (line: string): Promise<number> => Number((await (await fetch(`${serve.httpUrl}/metrics`)).text()).split('\n').find((l) => l.startsWith(line))?.split(' ').pop() ?? 0);
+const metric = async (line: string): Promise<number> =>
+  Number(
+    (await (await fetch(`${serve.httpUrl}/metrics`)).text())
+      .split('\n')
+      .find((l) => l.startsWith(line))
+      ?.split(' ')
+      .pop() ?? 0,
+  );
 
 it('refuses a source past its burst, on every transport, while another source is served in full', async () => {
   expect((await connect(noisyKey, 10)).body.results?.every((r) => r.status === 'RECORD_STATUS_ACCEPTED')).toBe(true);

@@ -61,7 +61,11 @@ async function startTlsServe(clientCa: boolean): Promise<TlsServe> {
   const { grpc, http } = await listeningPorts(process, true);
   const served = { process, grpc, http, dir };
   const clientCert = clientCa ? { cert: readFileSync(certs.clientCert), key: readFileSync(certs.clientKey) } : {};
-  await waitFor('serve to be ready over HTTPS', async () => ((await https(served, '/readyz', { ca: readFileSync(certs.caCert), ...clientCert }).catch(() => undefined))?.status === 200 ? true : undefined), 60_000);
+  await waitFor(
+    'serve to be ready over HTTPS',
+    async () => ((await https(served, '/readyz', { ca: readFileSync(certs.caCert), ...clientCert }).catch(() => undefined))?.status === 200 ? true : undefined),
+    60_000,
+  );
   return served;
 }
 
@@ -75,7 +79,15 @@ async function stop(served: TlsServe): Promise<void> {
 function https(served: TlsServe, path: string, tls: { ca?: Buffer; cert?: Buffer; key?: Buffer }, body?: { contentType: string; bytes: Buffer }): Promise<{ status: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const call = httpsRequest(
-      { host: '127.0.0.1', port: served.http, path, method: body === undefined ? 'GET' : 'POST', headers: body === undefined ? {} : { 'content-type': body.contentType, authorization: `Bearer ${apiKey}` }, ...tls, agent: false },
+      {
+        host: '127.0.0.1',
+        port: served.http,
+        path,
+        method: body === undefined ? 'GET' : 'POST',
+        headers: body === undefined ? {} : { 'content-type': body.contentType, authorization: `Bearer ${apiKey}` },
+        ...tls,
+        agent: false,
+      },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -92,7 +104,11 @@ function ingest(served: TlsServe, channel: ChannelCredentials): Promise<string> 
   const client = new IngestServiceClient(`127.0.0.1:${served.grpc}`, channel, { 'grpc.ssl_target_name_override': 'localhost' });
   const metadata = new Metadata();
   metadata.set('authorization', `Bearer ${apiKey}`);
-  const request = IngestRequest.fromPartial({ records: [{ eventId: `evt_${randomBytes(6).toString('hex')}`, timestamp: new Date(), kind: { $case: 'event', value: { profileId: 'prof_tls', call: { $case: 'track', value: { name: 'Tls' } } } } }] });
+  const request = IngestRequest.fromPartial({
+    records: [
+      { eventId: `evt_${randomBytes(6).toString('hex')}`, timestamp: new Date(), kind: { $case: 'event', value: { profileId: 'prof_tls', call: { $case: 'track', value: { name: 'Tls' } } } } },
+    ],
+  });
   return new Promise((resolve) => {
     client.ingest(request, metadata, { deadline: Date.now() + 10_000 }, (error, response) => {
       client.close();
@@ -103,7 +119,13 @@ function ingest(served: TlsServe, channel: ChannelCredentials): Promise<string> 
 
 /** A gRPC-Web call of Ingest with one record, over HTTPS through the bridge. */
 function grpcWebFrame(): Buffer {
-  const message = IngestRequest.encode(IngestRequest.fromPartial({ records: [{ eventId: `evt_${randomBytes(6).toString('hex')}`, timestamp: new Date(), kind: { $case: 'event', value: { profileId: 'prof_tls', call: { $case: 'track', value: { name: 'Web' } } } } }] })).finish();
+  const message = IngestRequest.encode(
+    IngestRequest.fromPartial({
+      records: [
+        { eventId: `evt_${randomBytes(6).toString('hex')}`, timestamp: new Date(), kind: { $case: 'event', value: { profileId: 'prof_tls', call: { $case: 'track', value: { name: 'Web' } } } } },
+      ],
+    }),
+  ).finish();
   const frame = Buffer.alloc(5 + message.length);
   frame.writeUInt32BE(message.length, 1);
   Buffer.from(message).copy(frame, 5);

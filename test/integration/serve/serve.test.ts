@@ -69,11 +69,17 @@ it('serves, stores the fixtures, and keeps them across a restart', async () => {
   await waitFor('the sink to write every row', async () =>
     (await metric('tributary_rows_written_total{table="events"}')) === 6 && (await metric('tributary_rows_written_total{table="products"}')) === 3 ? true : undefined,
   );
-  const counted = startCli(['query', '--json', '--address', `127.0.0.1:${httpPort}`, 'SELECT call, count() AS n FROM tributary.events_final GROUP BY call ORDER BY call'], { TRIBUTARY_DATA_DIR: dataDir });
+  const counted = startCli(['query', '--json', '--address', `127.0.0.1:${httpPort}`, 'SELECT call, count() AS n FROM tributary.events_final GROUP BY call ORDER BY call'], {
+    TRIBUTARY_DATA_DIR: dataDir,
+  });
   expect(await counted.exited).toBe(0);
-  expect(counted.output().trim().split('\n').map((line) => JSON.parse(line))).toEqual(
-    ['alias', 'consent', 'group', 'identify', 'page', 'track'].map((call) => ({ call, n: 1 })),
-  );
+  expect(
+    counted
+      .output()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line)),
+  ).toEqual(['alias', 'consent', 'group', 'identify', 'page', 'track'].map((call) => ({ call, n: 1 })));
   const refused = startCli(['query', '--address', `127.0.0.1:${httpPort}`, 'DROP TABLE tributary.events'], { TRIBUTARY_DATA_DIR: dataDir });
   expect(await refused.exited).toBe(1);
   expect(refused.output()).toContain('query failed (HTTP 400): only SELECT statements may run');
@@ -92,20 +98,31 @@ it('serves, stores the fixtures, and keeps them across a restart', async () => {
   expect(await stored()).toEqual({ events: 6, products: 3, profiles: 1 });
 });
 
-it('stitches the tour\'s laptop to the fixtures\' profile, finds its events by master id, and explains why', async () => {
+it("stitches the tour's laptop to the fixtures' profile, finds its events by master id, and explains why", async () => {
   const served = await serve();
   const sent = await sendFixtures([join(__dirname, '..', '..', '..', 'examples', 'identity', 'laptop.ndjson')]);
   expect(sent.output).toContain('3 records: 3 accepted, 0 duplicate, 0 rejected');
   const address = `127.0.0.1:${httpPort}`;
   await waitFor('the laptop to be stitched', async () => {
-    const masters = startCli(['query', '--json', '--address', address, "SELECT master_id FROM tributary.profile_masters_current WHERE profile_id = 'anon_laptop_7f3c'"], { TRIBUTARY_DATA_DIR: dataDir });
+    const masters = startCli(['query', '--json', '--address', address, "SELECT master_id FROM tributary.profile_masters_current WHERE profile_id = 'anon_laptop_7f3c'"], {
+      TRIBUTARY_DATA_DIR: dataDir,
+    });
     await masters.exited;
     return masters.output().includes('usr_12ab45c99d77') ? true : undefined;
   });
 
-  const stitched = startCli(['query', '--json', '--address', address, "SELECT profile_id, count() AS n FROM tributary.events_stitched WHERE master_id = 'usr_12ab45c99d77' GROUP BY profile_id ORDER BY profile_id"], { TRIBUTARY_DATA_DIR: dataDir });
+  const stitched = startCli(
+    ['query', '--json', '--address', address, "SELECT profile_id, count() AS n FROM tributary.events_stitched WHERE master_id = 'usr_12ab45c99d77' GROUP BY profile_id ORDER BY profile_id"],
+    { TRIBUTARY_DATA_DIR: dataDir },
+  );
   expect(await stitched.exited).toBe(0);
-  expect(stitched.output().trim().split('\n').map((line) => JSON.parse(line))).toEqual([
+  expect(
+    stitched
+      .output()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line)),
+  ).toEqual([
     { profile_id: 'anon_laptop_7f3c', n: 3 },
     { profile_id: 'usr_12ab45c99d77', n: 6 },
   ]);

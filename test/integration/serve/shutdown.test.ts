@@ -33,7 +33,10 @@ async function stopIn(state: string, running: CliProcess, signal: NodeJS.Signals
   if (group) process.kill(-(running.child.pid as number), signal);
   else running.child.kill(signal);
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${state}: still running ${SHUTDOWN_TIMEOUT_S + MARGIN_S}s after ${signal}: ${running.output()}`)), (SHUTDOWN_TIMEOUT_S + MARGIN_S) * 1000)));
+  const late = new Promise<never>(
+    (_, reject) =>
+      (timer = setTimeout(() => reject(new Error(`${state}: still running ${SHUTDOWN_TIMEOUT_S + MARGIN_S}s after ${signal}: ${running.output()}`)), (SHUTDOWN_TIMEOUT_S + MARGIN_S) * 1000)),
+  );
   try {
     const code = await Promise.race([running.exited, late]);
     stopTimes[state] = Date.now() - signalled;
@@ -111,7 +114,10 @@ it('stops a sink on SIGTERM while it waits for a ClickHouse server that is down'
   try {
     const { running, httpPort } = await start('sink', { NATS_URL: nats.url, CLICKHOUSE_URL: `http://127.0.0.1:${await freePort()}` });
     await waitFor('/readyz to say the sink waits for ClickHouse', async () => {
-      const body = (await fetch(`http://127.0.0.1:${httpPort}/readyz`).then((r) => r.json(), () => undefined)) as { checks?: { sink?: unknown } } | undefined;
+      const body = (await fetch(`http://127.0.0.1:${httpPort}/readyz`).then(
+        (r) => r.json(),
+        () => undefined,
+      )) as { checks?: { sink?: unknown } } | undefined;
       return typeof body?.checks?.sink === 'string' && body.checks.sink.startsWith('starting: waiting for ClickHouse at') ? true : undefined;
     });
     expect(await stopIn('sink, ClickHouse down (starting), SIGTERM', running, 'SIGTERM')).toBe(0);

@@ -45,9 +45,7 @@ it('stores a retried insert once because of its deduplication token', async () =
   const writer = new ClickHouseWriter(harness.clickhouse, harness.config.clickhouseDatabase);
   const acks = await harness.publish(validRecords('-token'), { msgIdSuffix: '#token' });
   await drained(harness);
-  const rows: PendingRow[] = await Promise.all(
-    acks.map(async ({ seq }) => sinkRow((await harness.jsm.streams.getMessage(harness.config.stream, { seq }))!.data, seq + 1_000_000, new RowBuffers())),
-  );
+  const rows: PendingRow[] = await Promise.all(acks.map(async ({ seq }) => sinkRow((await harness.jsm.streams.getMessage(harness.config.stream, { seq }))!.data, seq + 1_000_000, new RowBuffers())));
   const before = await rowsOf('events', '-token', false);
 
   await writer.write(rows);

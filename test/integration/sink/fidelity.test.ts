@@ -72,7 +72,11 @@ it('reads back every bag of every kind of record as the JSON value sent', async 
       event(`fid_page_${i}`, { $case: 'page', value: { url: 'https://example.com/', title: '', referrer: '', path: '', data } }),
       event(`fid_identify_${i}`, { $case: 'identify', value: { userAttributes: data } }, 'u_fidelity'),
       event(`fid_group_${i}`, { $case: 'group', value: { accountAttributes: data } }),
-      { eventId: `fid_product_${i}`, timestamp: new Date('2026-11-20T10:15:30.250Z'), kind: { $case: 'product', value: { productId: `sku_${i}`, title: '', description: '', url: '', imageLink: '', currency: '', brand: '', category: '', tags: [], availability: 0, data } } },
+      {
+        eventId: `fid_product_${i}`,
+        timestamp: new Date('2026-11-20T10:15:30.250Z'),
+        kind: { $case: 'product', value: { productId: `sku_${i}`, title: '', description: '', url: '', imageLink: '', currency: '', brand: '', category: '', tags: [], availability: 0, data } },
+      },
     ];
   });
   await harness.publish(records);
@@ -92,14 +96,25 @@ it('reads back every bag of every kind of record as the JSON value sent', async 
 });
 
 it('stores string fields as sent: tabs, newlines, backslashes, quotes and a literal \\N', async () => {
-  const odd = "tab\there, newline\nthere, cr\r, backslash \\ and \\N, quote ' and \", nul \u0000, 😀";
+  const odd = 'tab\there, newline\nthere, cr\r, backslash \\ and \\N, quote \' and ", nul \u0000, 😀';
   const record = event('fid_strings', { $case: 'track', value: { name: odd, data: {} } });
   if (record.kind?.$case === 'event') Object.assign(record.kind.value, { profileId: odd, sessionId: '\\N' });
-  const product: Record = { eventId: 'fid_strings_product', timestamp: new Date('2026-11-20T10:15:30.250Z'), kind: { $case: 'product', value: { productId: 'sku_odd', title: odd, description: '', url: '', imageLink: '', currency: '', brand: '', category: '', tags: [odd, "it's", '\\N', ''], availability: 0 } } };
+  const product: Record = {
+    eventId: 'fid_strings_product',
+    timestamp: new Date('2026-11-20T10:15:30.250Z'),
+    kind: {
+      $case: 'product',
+      value: { productId: 'sku_odd', title: odd, description: '', url: '', imageLink: '', currency: '', brand: '', category: '', tags: [odd, "it's", '\\N', ''], availability: 0 },
+    },
+  };
   await harness.publish([record, product]);
   await drained(harness);
-  expect(await select(harness.clickhouse, `SELECT name, profile_id, session_id FROM ${harness.table('events_final')} WHERE event_id = 'fid_strings'`)).toEqual([{ name: odd, profile_id: odd, session_id: '\\N' }]);
-  expect(await select(harness.clickhouse, `SELECT title, tags FROM ${harness.table('products_final')} WHERE event_id = 'fid_strings_product'`)).toEqual([{ title: odd, tags: [odd, "it's", '\\N', ''] }]);
+  expect(await select(harness.clickhouse, `SELECT name, profile_id, session_id FROM ${harness.table('events_final')} WHERE event_id = 'fid_strings'`)).toEqual([
+    { name: odd, profile_id: odd, session_id: '\\N' },
+  ]);
+  expect(await select(harness.clickhouse, `SELECT title, tags FROM ${harness.table('products_final')} WHERE event_id = 'fid_strings_product'`)).toEqual([
+    { title: odd, tags: [odd, "it's", '\\N', ''] },
+  ]);
 });
 
 it('stores the context as its proto3 JSON, unicode and escapes included', async () => {

@@ -32,15 +32,20 @@ beforeAll(async () => {
   httpsPort = await freePort();
   const tcpPort = await freePort();
   certs = makeCertificates();
-  writeFileSync(join(dir, 'users.xml'), `<yandex>
+  writeFileSync(
+    join(dir, 'users.xml'),
+    `<yandex>
   <profiles><default></default></profiles>
   <users>
     <default><password></password><networks><ip>::/0</ip></networks><profile>default</profile><quota>default</quota></default>
     <tributary><password>${PASSWORD}</password><networks><ip>::/0</ip></networks><profile>default</profile><quota>default</quota></tributary>
   </users>
   <quotas><default></default></quotas>
-</yandex>`);
-  writeFileSync(join(dir, 'config.xml'), `<yandex>
+</yandex>`,
+  );
+  writeFileSync(
+    join(dir, 'config.xml'),
+    `<yandex>
   <logger><level>warning</level><console>1</console></logger>
   <http_port>${httpPort}</http_port>
   <https_port>${httpsPort}</https_port>
@@ -58,7 +63,8 @@ beforeAll(async () => {
   <default_profile>default</default_profile>
   <default_database>default</default_database>
   <mark_cache_size>536870912</mark_cache_size>
-</yandex>`);
+</yandex>`,
+  );
   server = spawn(SERVER, [`--config-file=${join(dir, 'config.xml')}`], { stdio: 'ignore' });
   await waitFor('clickhouse-server 18.16 to answer /ping', async () => ((await fetch(`http://127.0.0.1:${httpPort}/ping`)).ok ? true : undefined), 30_000);
 });
@@ -80,7 +86,8 @@ it('refuses to start against ClickHouse 18.16 and says which version it needs', 
 });
 
 it('reaches the server over https with credentials, and no further without them or without trusting its CA', async () => {
-  const sink = (url: string, env: NodeJS.ProcessEnv = {}) => startCli(['sink'], { TRIBUTARY_HTTP_ADDR: '127.0.0.1:0', CLICKHOUSE_URL: url, TRIBUTARY_DATA_DIR: dir, TRIBUTARY_LOG_LEVEL: 'warn', TRIBUTARY_START_TIMEOUT: '5s', ...env });
+  const sink = (url: string, env: NodeJS.ProcessEnv = {}) =>
+    startCli(['sink'], { TRIBUTARY_HTTP_ADDR: '127.0.0.1:0', CLICKHOUSE_URL: url, TRIBUTARY_DATA_DIR: dir, TRIBUTARY_LOG_LEVEL: 'warn', TRIBUTARY_START_TIMEOUT: '5s', ...env });
   const trusted = { NODE_EXTRA_CA_CERTS: certs.caCert };
   const good = sink(`https://tributary:${PASSWORD}@localhost:${httpsPort}`, trusted);
   expect(await good.exited).toBe(1);

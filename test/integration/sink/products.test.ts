@@ -20,7 +20,20 @@ const product = (eventId: string, productId: string, fields: { title?: string; p
   timestamp: fields.timestamp,
   kind: {
     $case: 'product',
-    value: { productId, profileId: fields.profileId, userId: fields.profileId && `user-of-${fields.profileId}`, title: fields.title ?? '', description: '', url: '', imageLink: '', currency: '', brand: '', category: '', tags: [], availability: 0 },
+    value: {
+      productId,
+      profileId: fields.profileId,
+      userId: fields.profileId && `user-of-${fields.profileId}`,
+      title: fields.title ?? '',
+      description: '',
+      url: '',
+      imageLink: '',
+      currency: '',
+      brand: '',
+      category: '',
+      tags: [],
+      availability: 0,
+    },
   },
 });
 
@@ -43,7 +56,10 @@ it('keeps the newest record of a product, whatever the arrival order', async () 
   await harness.publish([product('evt_new_second', 'sku_ordered', { title: 'Rosé 2020', timestamp: newer })]);
   await drained(harness);
 
-  const rows = await select<{ product_id: string; title: string; event_id: string }>(harness.clickhouse, `SELECT product_id, title, event_id FROM ${harness.table('products_final')} WHERE product_id IN ('sku_late', 'sku_ordered') ORDER BY product_id`);
+  const rows = await select<{ product_id: string; title: string; event_id: string }>(
+    harness.clickhouse,
+    `SELECT product_id, title, event_id FROM ${harness.table('products_final')} WHERE product_id IN ('sku_late', 'sku_ordered') ORDER BY product_id`,
+  );
   expect(rows).toEqual([
     { product_id: 'sku_late', title: 'Merlot 2020', event_id: 'evt_new_first' },
     { product_id: 'sku_ordered', title: 'Rosé 2020', event_id: 'evt_new_second' },

@@ -16,7 +16,9 @@ beforeAll(async () => {
   await harness.publish(validRecords(), { receivedAt });
   await waitFor('every fixture stored', async () =>
     (await count(harness.clickhouse, `SELECT count() AS n FROM ${harness.table('events_final')}`)) === 6 &&
-    (await count(harness.clickhouse, `SELECT count() AS n FROM ${harness.table('products_final')}`)) === 3 ? true : undefined,
+    (await count(harness.clickhouse, `SELECT count() AS n FROM ${harness.table('products_final')}`)) === 3
+      ? true
+      : undefined,
   );
 });
 afterAll(async () => {
@@ -49,7 +51,17 @@ it('maps a track event to a whole events row', async () => {
     account_id: 'acc_a9213fbb892',
     page_id: 'page_checkout',
     another_user_id: '',
-    properties: { orderId: 'ord_1001', revenue: 129.9, currency: 'EUR', coupon: null, firstOrder: true, items: [{ sku: 'W-1', qty: 2 }, { sku: 'W-7', qty: 1 }] },
+    properties: {
+      orderId: 'ord_1001',
+      revenue: 129.9,
+      currency: 'EUR',
+      coupon: null,
+      firstOrder: true,
+      items: [
+        { sku: 'W-1', qty: 2 },
+        { sku: 'W-7', qty: 1 },
+      ],
+    },
     user_attributes: {},
     account_attributes: {},
     context: {
@@ -109,14 +121,28 @@ it('maps the seed minimal product, using the receive time for its missing timest
 });
 
 it('fills the columns of each call', async () => {
-  expect(await byEventId('events_final', 'evt_identify_01')).toMatchObject({ call: 'identify', user_id: 'ada@example.com', user_attributes: { email: 'ada@example.com', name: 'Ada Lovelace', plan: 'pro' } });
+  expect(await byEventId('events_final', 'evt_identify_01')).toMatchObject({
+    call: 'identify',
+    user_id: 'ada@example.com',
+    user_attributes: { email: 'ada@example.com', name: 'Ada Lovelace', plan: 'pro' },
+  });
   expect(await byEventId('events_final', 'evt_alias_01')).toMatchObject({ call: 'alias', user_id: 'ada@example.com', another_user_id: 'crm_000042' });
   expect(await byEventId('events_final', 'evt_group_01')).toMatchObject({ call: 'group', account_id: 'acc_a9213fbb892', account_attributes: { name: 'Analytical Engines Ltd', seats: 25 } });
   expect(await byEventId('events_final', 'evt_consent_01')).toMatchObject({
-    call: 'consent', consent_action: 'accept', consent_category: 'marketing', consent_valid_until: '2027-11-20 00:00:00.000', consent_source: 'cookie-banner', consent_message: 'I agree to receive offers.',
+    call: 'consent',
+    consent_action: 'accept',
+    consent_category: 'marketing',
+    consent_valid_until: '2027-11-20 00:00:00.000',
+    consent_source: 'cookie-banner',
+    consent_message: 'I agree to receive offers.',
   });
   expect(await byEventId('events_final', 'evt_page_01')).toMatchObject({
-    call: 'page', page_id: 'page_wines_red', page_url: 'https://shop.example.com/wines/red?utm_source=newsletter', page_title: 'Red wines', page_referrer: 'https://mail.example.com/', page_path: '/wines/red',
+    call: 'page',
+    page_id: 'page_wines_red',
+    page_url: 'https://shop.example.com/wines/red?utm_source=newsletter',
+    page_title: 'Red wines',
+    page_referrer: 'https://mail.example.com/',
+    page_path: '/wines/red',
   });
 });
 

@@ -63,7 +63,12 @@ it('stores every record exactly once across a SIGKILL and a restart', async () =
   await waitFor('the sink to create its consumer', () => jsm.consumers.info(`C_${id}`, 'tributary-sink'));
   const publisher = new JetStreamPublisher(link, { maxInFlight: 1000, maxInFlightBytes: 1 << 30, timeoutMs: 10_000 });
   await publish(publisher, 0, TOTAL / 2);
-  const readyz = await waitFor('the sink role to answer /readyz', () => fetch(`http://127.0.0.1:${httpPort}/readyz`).then((r) => r.json(), () => undefined));
+  const readyz = await waitFor('the sink role to answer /readyz', () =>
+    fetch(`http://127.0.0.1:${httpPort}/readyz`).then(
+      (r) => r.json(),
+      () => undefined,
+    ),
+  );
   expect(readyz).toEqual({ ready: true, checks: { sink: true, identity: true } });
   await waitFor('the sink to be part-way through', async () => ((await ackFloor()) >= 200 ? true : undefined));
   sink.child.kill('SIGKILL');

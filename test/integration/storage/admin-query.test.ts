@@ -40,7 +40,7 @@ const outcome = async (sql: string, queries = admin): Promise<string> => {
   }
 };
 
-it('runs one SELECT on Tributary\'s database, qualified or not, and says whether the answer is whole', async () => {
+it("runs one SELECT on Tributary's database, qualified or not, and says whether the answer is whole", async () => {
   expect(await admin.run(`select count() AS n from ${db}.t where id < 42`)).toEqual({ rows: [{ n: 42 }], truncated: false });
   expect(await admin.run(`WITH c AS (SELECT id FROM t) SELECT countIf(id > 10) AS n FROM c`)).toEqual({ rows: [{ n: 89 }], truncated: false });
   expect(await admin.run(`SELECT 'Set' AS word, version() != '' AS v, toTypeName(1) AS t`)).toEqual({ rows: [{ word: 'Set', v: 1, t: 'UInt8' }], truncated: false });
@@ -58,7 +58,7 @@ it.each([
   ['the scalar file()', `SELECT file('/etc/passwd') AS f`],
   ['file() of the process environment', `SELECT replaceAll(file('/proc/self/environ'), '\\0', ' | ') AS e`],
   ['file() behind an escaped name', `SELECT "fi\\x6ce"('/etc/passwd') AS f`],
-  ['file() behind a back-quoted name', 'SELECT `file`(\'/etc/passwd\') AS f'],
+  ['file() behind a back-quoted name', "SELECT `file`('/etc/passwd') AS f"],
   ['file() inside a lambda', `SELECT arrayMap(x -> file(x), ['/etc/passwd']) AS f`],
   ['file() applied to every column', `SELECT * APPLY(file) FROM (SELECT '/etc/passwd' AS p)`],
   ['file() in a REPLACE transformer', `SELECT * REPLACE (file('/etc/passwd') AS p) FROM (SELECT 1 AS p)`],

@@ -43,13 +43,21 @@ async function bagValues(): Promise<{ [key: string]: unknown }> {
 }
 
 it('converts JSON bags to JSON text, keeping every row and value, and runs again without change', async () => {
-  await migrate(client, target, logger, MIGRATIONS.filter((m) => m.version < 8));
+  await migrate(
+    client,
+    target,
+    logger,
+    MIGRATIONS.filter((m) => m.version < 8),
+  );
   await client.insert({
     table: `${database}.events`,
     format: 'JSONEachRow',
     clickhouse_settings: SETTINGS,
     values: [
-      eventRow('e1', 'track', { properties: { plan: 'pro', amount: 129.9, count: 3, nested: { deep: { list: [1, 'two', true] } }, flag: false }, context: { library: { name: 'sdk', version: '1.0' }, locale: 'en-US' } }),
+      eventRow('e1', 'track', {
+        properties: { plan: 'pro', amount: 129.9, count: 3, nested: { deep: { list: [1, 'two', true] } }, flag: false },
+        context: { library: { name: 'sdk', version: '1.0' }, locale: 'en-US' },
+      }),
       eventRow('e2', 'identify', { user_attributes: { email: 'ada@example.com', seats: 25 } }),
       eventRow('e3', 'group', { account_attributes: { name: 'Engines Ltd', tier: 'gold' } }),
     ],
@@ -58,7 +66,17 @@ it('converts JSON bags to JSON text, keeping every row and value, and runs again
     table: `${database}.products`,
     format: 'JSONEachRow',
     clickhouse_settings: SETTINGS,
-    values: [{ source_id: 'web', product_id: 'sku_1', event_id: 'p1', data: { name: 'Wine', amount: 150, notes: { year: 2019 } }, updated_at: '2026-11-20 10:15:30.250', received_at: '2026-11-20 10:16:00.000', stream_seq: 2 }],
+    values: [
+      {
+        source_id: 'web',
+        product_id: 'sku_1',
+        event_id: 'p1',
+        data: { name: 'Wine', amount: 150, notes: { year: 2019 } },
+        updated_at: '2026-11-20 10:15:30.250',
+        received_at: '2026-11-20 10:16:00.000',
+        stream_seq: 2,
+      },
+    ],
   });
   const before = await bagValues();
   const profileBefore = await select(client, `SELECT profile_id, user_id, user_attributes FROM ${database}.profiles_current`);

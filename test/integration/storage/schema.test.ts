@@ -16,7 +16,10 @@ it('applies every migration once, and makes events and products keep compact par
   await migrate(client, target, pino({ level: 'silent' }));
   await migrate(client, target, pino({ level: 'silent' }));
   expect(await count(client, `SELECT count() AS n FROM ${database}.schema_migrations FINAL`)).toBe(MIGRATIONS.length);
-  const tables = await select<{ name: string; create_table_query: string }>(client, `SELECT name, create_table_query FROM system.tables WHERE database = '${database}' AND name IN ('events', 'products') ORDER BY name`);
+  const tables = await select<{ name: string; create_table_query: string }>(
+    client,
+    `SELECT name, create_table_query FROM system.tables WHERE database = '${database}' AND name IN ('events', 'products') ORDER BY name`,
+  );
   expect(tables.map((t) => [t.name, /min_rows_for_wide_part = 1000000/.test(t.create_table_query)])).toEqual([
     ['events', true],
     ['products', true],

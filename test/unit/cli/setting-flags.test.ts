@@ -27,5 +27,9 @@ it('has no flag for a secret, which `ps` would show', () => {
     expect(flags).not.toContain(secret);
     expect(() => command.parse([secret, 'a-secret-value-000001'], { from: 'user' })).toThrow(`unknown option '${secret}'`);
   }
-  expect(Object.values(SETTINGS).filter((setting) => setting.secret).map((setting) => setting.env)).toEqual(['TRIBUTARY_API_KEYS', 'TRIBUTARY_ADMIN_KEY', 'NATS_URL', 'NATS_PASSWORD', 'NATS_TOKEN', 'CLICKHOUSE_URL']);
+  expect(
+    Object.values(SETTINGS)
+      .filter((setting) => setting.secret)
+      .map((setting) => setting.env),
+  ).toEqual(['TRIBUTARY_API_KEYS', 'TRIBUTARY_ADMIN_KEY', 'NATS_URL', 'NATS_PASSWORD', 'NATS_TOKEN', 'CLICKHOUSE_URL']);
 });

@@ -38,7 +38,7 @@ it('takes keys and digests in the variable, comma-separated', () => {
   ]);
   expect(apiKeys('')).toEqual([]);
   expect(() => apiKeys(`${KEY}=backend,short=web`)).toThrow('entry 2 must be sha256:<64 hex digits>=source or key=source, with a key of at least 16 characters');
-  expect(() => apiKeys('sha256:abc=web')).toThrow("entry 1 must have the 64 hex digits of the key's SHA-256 after \"sha256:\"");
+  expect(() => apiKeys('sha256:abc=web')).toThrow('entry 1 must have the 64 hex digits of the key\'s SHA-256 after "sha256:"');
   expect(() => apiKeys(`${KEY}=web.app`)).toThrow('entry 1 names a source that must be 1 to 64 letters, digits, "_" or "-"');
   expect(() => apiKeys(KEY)).toThrow('entry 1 must be sha256:<64 hex digits>=source or key=source');
 });
@@ -56,7 +56,7 @@ it('names every bad line of a file by its number, says how to convert a key give
   const problems = fileProblems(`# keys\n${hashed(KEY, 'backend')}\n\n${KEY}=web\nsha256:0123=web\n${hashed(KEY, 'bad source')}\nno-equals-sign\n`);
   expect(problems).toEqual([
     "line 4 holds a key itself (key=source), and this file keeps only each key's SHA-256: convert the file with `npx tributary keys --hash < /etc/tributary/api-keys > /etc/tributary/api-keys.new` and move /etc/tributary/api-keys.new over it, or write the line as sha256:<64 hex digits of the key's SHA-256>=web",
-    "line 5 must have the 64 hex digits of the key's SHA-256 after \"sha256:\"",
+    'line 5 must have the 64 hex digits of the key\'s SHA-256 after "sha256:"',
     'line 6 names a source that must be 1 to 64 letters, digits, "_" or "-"',
     'line 7 must be sha256:<64 hex digits>=source',
   ]);
@@ -74,7 +74,9 @@ it('takes a change to the watched file without a restart, and keeps the last goo
     writeFileSync(path, `${hashed('a-key-of-the-website-01', 'web')}\n`);
     await waitFor('the change to take effect', () => (file.value[0]?.source === 'web' ? true : undefined));
     writeFileSync(path, `${hashed(KEY, 'backend')}\n${KEY}=backend\n`);
-    await waitFor('the bad change to be refused', () => (logged.some((line) => line.includes('the changed API keys file is refused') && line.includes('line 2 holds a key itself')) ? true : undefined));
+    await waitFor('the bad change to be refused', () =>
+      logged.some((line) => line.includes('the changed API keys file is refused') && line.includes('line 2 holds a key itself')) ? true : undefined,
+    );
     expect(file.value).toEqual([{ digest: digestKey('a-key-of-the-website-01'), source: 'web' }]);
     expect(logged.join('\n')).not.toContain(KEY);
   } finally {

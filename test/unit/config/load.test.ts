@@ -38,7 +38,12 @@ it('reports every problem at once, and suggests the closest name for an unknown 
   const problems = problemsOf({ TRIBUTARY_GRPC_ADR: ':1', TRIBUTARY_MAX_TAGS: 'many', TRIBUTARY_STREAM: 'has space', TRIBUTARY_LOG_LEVEL: 'loud' });
   expect(problems).toHaveLength(4);
   expect(problems[0]).toBe('TRIBUTARY_GRPC_ADR is not a setting; did you mean TRIBUTARY_GRPC_ADDR?');
-  expect(problems.slice(1).map((p) => p.split(':')[0]).sort()).toEqual(['TRIBUTARY_LOG_LEVEL', 'TRIBUTARY_MAX_TAGS', 'TRIBUTARY_STREAM']);
+  expect(
+    problems
+      .slice(1)
+      .map((p) => p.split(':')[0])
+      .sort(),
+  ).toEqual(['TRIBUTARY_LOG_LEVEL', 'TRIBUTARY_MAX_TAGS', 'TRIBUTARY_STREAM']);
 });
 
 it("accepts the clients' variables, and still refuses a typo of a setting", () => {

@@ -42,7 +42,19 @@ const CASES: [string, Uint8Array, string, string, string][] = [
   ['nesting past the decoder limit, in a product', encode(nestedProduct(60)), 'product.data', Reason.TOO_DEEP, 'evt_deep_product'],
   ['a string that is not UTF-8', withName(Buffer.from('NAME_\xff\xfe_HOLDER!!', 'latin1').subarray(0, 16)), '', Reason.UNDECODABLE, 'evt_bad_utf8'],
   ['a truncated embedded message', encode(trackRecord('evt_truncated')).slice(0, -3), '', Reason.UNDECODABLE, 'evt_truncated'],
-  ['a length past the end', new BinaryWriter().uint32(10).string('evt_overrun').uint32(26).uint32(200).raw(Uint8Array.of(1, 2, 3)).finish(), '', Reason.UNDECODABLE, 'evt_overrun'],
+  [
+    'a length past the end',
+    new BinaryWriter()
+      .uint32(10)
+      .string('evt_overrun')
+      .uint32(26)
+      .uint32(200)
+      .raw(Uint8Array.of(1, 2, 3))
+      .finish(),
+    '',
+    Reason.UNDECODABLE,
+    'evt_overrun',
+  ],
 ];
 
 it.each(CASES)('rejects %s on its own, with its event id', (_, bytes, field, reason, eventId) => {

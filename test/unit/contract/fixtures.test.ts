@@ -37,8 +37,7 @@ function violationsOf(fixture: InvalidFixture) {
   return fixture.recordBytesBase64 === undefined ? validateThroughTheWire(fixture.record) : violationsOfBytes(fixtureBytes(fixture));
 }
 
-const kindOf = (record: Record): string =>
-  record.kind?.$case === 'event' ? (record.kind.value.call?.$case ?? 'none') : (record.kind?.$case ?? 'none');
+const kindOf = (record: Record): string => (record.kind?.$case === 'event' ? (record.kind.value.call?.$case ?? 'none') : (record.kind?.$case ?? 'none'));
 
 describe('valid fixtures', () => {
   const fixtures = validFixtures();

@@ -57,7 +57,7 @@ describe('the value kinds', () => {
     ['huge and tiny numbers', { a: 1e21, b: 1e20, c: 5e-324, d: 1e-7, e: 1.7976931348623157e308, f: 123456789012345680000 }],
     ['strings that look like other things', { date: '1970-01-01', number: '42', bool: 'true', null: 'null', empty: '' }],
     ['booleans', { a: true, b: false }],
-    ['unicode', { emoji: '😀👍🏽', cjk: '中文字符', mixed: 'Zürich – ß', 'ключ': 'значение', '\u{1F600}': 1 }],
+    ['unicode', { emoji: '😀👍🏽', cjk: '中文字符', mixed: 'Zürich – ß', ключ: 'значение', '\u{1F600}': 1 }],
     ['escapes', { quote: '"', backslash: '\\', newline: '\n', controls: '\u0000\u0001\b\f\n\r\t\u001f', separators: '\u2028\u2029', del: '\u007f', '"\\\n': 'key' }],
     ['a byte-order mark', { bom: '\uFEFFtext', '\uFEFF': 1 }],
     ['lists of every kind', { a: [null, 1, 'two', true, { three: 3 }, [4]] }],
@@ -108,32 +108,102 @@ describe('odd encodings, as the object path reads them', () => {
     ['an entry without a key has the key ""', struct(entry(undefined, one)), { '': 1 }],
     ['an entry without a value is dropped', struct(entry('a', undefined), entry('b', one)), { b: 1 }],
     ['a Value with no kind is dropped from a Struct', struct(entry('a', emptyValue)), {}],
-    ['a Value with no kind is null in a list', struct(entry('a', message((w) => w.uint32(50).bytes(list(emptyValue, one, emptyValue))))), { a: [null, 1, null] }],
-    ['null_value is null whatever its number', struct(entry('a', message((w) => w.uint32(8).int32(5)))), { a: null }],
-    ['a oneof set twice keeps the last', struct(entry('a', concat(stringValue('x'), numberValue(2), message((w) => w.uint32(32).bool(true))))), { a: true }],
+    [
+      'a Value with no kind is null in a list',
+      struct(
+        entry(
+          'a',
+          message((w) => w.uint32(50).bytes(list(emptyValue, one, emptyValue))),
+        ),
+      ),
+      { a: [null, 1, null] },
+    ],
+    [
+      'null_value is null whatever its number',
+      struct(
+        entry(
+          'a',
+          message((w) => w.uint32(8).int32(5)),
+        ),
+      ),
+      { a: null },
+    ],
+    [
+      'a oneof set twice keeps the last',
+      struct(
+        entry(
+          'a',
+          concat(
+            stringValue('x'),
+            numberValue(2),
+            message((w) => w.uint32(32).bool(true)),
+          ),
+        ),
+      ),
+      { a: true },
+    ],
     ['a struct_value overridden by a string', struct(entry('a', concat(structValue(entry('b', one)), stringValue('x')))), { a: 'x' }],
     ['an entry value set twice keeps the last', struct(message((w) => w.uint32(10).string('a').uint32(18).bytes(one).uint32(18).bytes(stringValue('y')))), { a: 'y' }],
     ['an entry value set twice, the last empty, is dropped', struct(message((w) => w.uint32(10).string('a').uint32(18).bytes(one).uint32(18).bytes(emptyValue))), {}],
     ['an entry key set twice keeps the last', struct(message((w) => w.uint32(10).string('a').uint32(10).string('b').uint32(18).bytes(one))), { b: 1 }],
     ['an entry with the value before the key', struct(message((w) => w.uint32(18).bytes(one).uint32(10).string('k'))), { k: 1 }],
     ['the key "__proto__" is dropped', struct(entry('__proto__', one), entry('__proto__', structValue(entry('x', one))), entry('b', one)), { b: 1 }],
-    ['keys that are not one of Object.prototype\'s setters stay', struct(entry('constructor', one), entry('toString', one), entry('__proto', one)), { constructor: 1, toString: 1, __proto: 1 }],
-    ['a bool as a long varint', struct(entry('a', message((w) => w.uint32(32).uint64(2n ** 40n)))), { a: true }],
+    ["keys that are not one of Object.prototype's setters stay", struct(entry('constructor', one), entry('toString', one), entry('__proto', one)), { constructor: 1, toString: 1, __proto: 1 }],
+    [
+      'a bool as a long varint',
+      struct(
+        entry(
+          'a',
+          message((w) => w.uint32(32).uint64(2n ** 40n)),
+        ),
+      ),
+      { a: true },
+    ],
     [
       'unknown fields at every level',
       concat(
         message((w) => w.uint32(16).uint32(7)),
-        struct(message((w) => w.uint32(10).string('a').uint32(29).fixed32(1).uint32(18).bytes(concat(message((v) => v.uint32(56).uint32(1).uint32(66).string('junk').uint32(17).double(1.5)))))),
+        struct(
+          message((w) =>
+            w
+              .uint32(10)
+              .string('a')
+              .uint32(29)
+              .fixed32(1)
+              .uint32(18)
+              .bytes(concat(message((v) => v.uint32(56).uint32(1).uint32(66).string('junk').uint32(17).double(1.5)))),
+          ),
+        ),
         message((w) => w.uint32(19).uint32(8).uint32(1).uint32(20)), // a group, field 2
         message((w) => w.uint32(9).fixed64(3n)),
       ),
       { a: 1.5 },
     ],
-    ['a known field number with another wire type is skipped', struct(entry('a', concat(numberValue(1), message((w) => w.uint32(16).uint32(2)))), entry('b', message((w) => w.uint32(16).uint32(2)))), { a: 1 }],
+    [
+      'a known field number with another wire type is skipped',
+      struct(
+        entry(
+          'a',
+          concat(
+            numberValue(1),
+            message((w) => w.uint32(16).uint32(2)),
+          ),
+        ),
+        entry(
+          'b',
+          message((w) => w.uint32(16).uint32(2)),
+        ),
+      ),
+      { a: 1 },
+    ],
     ['a non-finite number that a later kind overrides', struct(entry('a', concat(numberValue(NaN), stringValue('x')))), { a: 'x' }],
     ['a non-finite number under a repeated key', struct(entry('a', numberValue(Infinity)), entry('a', one)), { a: 1 }],
     ['a non-finite number in an overridden entry value', struct(message((w) => w.uint32(10).string('a').uint32(18).bytes(numberValue(-Infinity)).uint32(18).bytes(one))), { a: 1 }],
-    ['a repeated key in a big Struct', struct(...Array.from({ length: 40 }, (_, i) => entry(`k${i % 25}`, numberValue(i)))), Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`k${i}`, i < 15 ? i + 25 : i]))],
+    [
+      'a repeated key in a big Struct',
+      struct(...Array.from({ length: 40 }, (_, i) => entry(`k${i % 25}`, numberValue(i)))),
+      Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`k${i}`, i < 15 ? i + 25 : i])),
+    ],
   ];
 
   it.each(cases)('%s', (_name, bytes, expected) => {
@@ -210,7 +280,16 @@ describe('malformed bytes', () => {
     ['truncated in a double', valid.subarray(0, 10)],
     ['a length past the end', Uint8Array.of(0x0a, 0x05, 0x0a, 0x01)],
     ['a key running past its entry', Uint8Array.of(0x0a, 0x03, 0x0a, 0x05, 0x61, 0x62, 0x63, 0x64, 0x65)],
-    ['a double running past its Value', struct(entry('a', message((w) => w.uint32(17).fixed32(1))), entry('b', numberValue(1)))],
+    [
+      'a double running past its Value',
+      struct(
+        entry(
+          'a',
+          message((w) => w.uint32(17).fixed32(1)),
+        ),
+        entry('b', numberValue(1)),
+      ),
+    ],
     ['field number 0', Uint8Array.of(0x00)],
     ['field number 0 in a Value', struct(entry('a', Uint8Array.of(0x00, 0x00)))],
     ['a stray end-group tag', Uint8Array.of(0x14)],
@@ -246,12 +325,7 @@ describe('the output buffer', () => {
 });
 
 // Arbitraries for the properties: JSON with the numbers and strings most likely to differ.
-const number = fc.oneof(
-  fc.double({ noNaN: true, noDefaultInfinity: true }),
-  fc.integer(),
-  fc.maxSafeInteger(),
-  fc.constantFrom(-0, 1e21, 5e-324, 2 ** 53, 0.1, 1e-7, -1e300),
-);
+const number = fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), fc.maxSafeInteger(), fc.constantFrom(-0, 1e21, 5e-324, 2 ** 53, 0.1, 1e-7, -1e300));
 const text = fc.oneof(
   fc.string(),
   fc.string({ unit: 'binary' }), // lone surrogates included: encoding makes them U+FFFD
@@ -290,7 +364,7 @@ describe('properties', () => {
     );
   });
 
-  it('throws StructWireError or writes JSON, the object path\'s value where it has one, for corrupted encodings', () => {
+  it("throws StructWireError or writes JSON, the object path's value where it has one, for corrupted encodings", () => {
     const edit = fc.oneof(
       fc.record({ at: fc.nat(), kind: fc.constant('set' as const), byte: fc.integer({ min: 0, max: 255 }) }),
       fc.record({ at: fc.nat(), kind: fc.constant('insert' as const), byte: fc.integer({ min: 0, max: 255 }) }),

@@ -47,7 +47,10 @@ describe('values only the binary wire can carry', () => {
     expect(reasons(track({}, { total: Number.POSITIVE_INFINITY }))).toEqual(['event.track.data.total:INVALID_VALUE']);
     const product: Record = {
       eventId: 'evt_2',
-      kind: { $case: 'product', value: { productId: 'sku_1', title: '', description: '', url: '', imageLink: '', currency: '', brand: '', category: '', tags: [], availability: 0, price: Number.NaN } },
+      kind: {
+        $case: 'product',
+        value: { productId: 'sku_1', title: '', description: '', url: '', imageLink: '', currency: '', brand: '', category: '', tags: [], availability: 0, price: Number.NaN },
+      },
     };
     expect(reasons(product)).toEqual(['product.price:INVALID_VALUE']);
   });

@@ -54,19 +54,19 @@ function encodeValue(value: WireValue | undefined): Uint8Array {
 
 function encodeStruct(entries: WireEntries): Uint8Array {
   return concat(
-    ...entries.map(([key, value]) =>
-      field(10, concat(key === undefined ? new Uint8Array(0) : stringField(10, key), value === undefined ? new Uint8Array(0) : field(18, encodeValue(value)))),
-    ),
+    ...entries.map(([key, value]) => field(10, concat(key === undefined ? new Uint8Array(0) : stringField(10, key), value === undefined ? new Uint8Array(0) : field(18, encodeValue(value))))),
   );
 }
 
 /** Small limits, so that random payloads fall on both sides of each. */
-const limits: fc.Arbitrary<ValidationLimits> = fc.record({
-  maxStructDepth: fc.integer({ min: 1, max: 8 }),
-  maxStructEntries: fc.integer({ min: 1, max: 60 }),
-  maxKeyLength: fc.integer({ min: 1, max: 12 }),
-  maxTextLength: fc.integer({ min: 1, max: 20 }),
-}).map((small) => ({ ...DEFAULT_LIMITS, ...small }));
+const limits: fc.Arbitrary<ValidationLimits> = fc
+  .record({
+    maxStructDepth: fc.integer({ min: 1, max: 8 }),
+    maxStructEntries: fc.integer({ min: 1, max: 60 }),
+    maxKeyLength: fc.integer({ min: 1, max: 12 }),
+    maxTextLength: fc.integer({ min: 1, max: 20 }),
+  })
+  .map((small) => ({ ...DEFAULT_LIMITS, ...small }));
 
 const text: fc.Arbitrary<string | Uint8Array> = fc.oneof(
   { arbitrary: fc.string({ maxLength: 14 }), weight: 4 },
@@ -197,7 +197,13 @@ it('gives the violations the object validator gives, for random and corrupted re
 
 describe('encodings the generated decoder reads in its own way', () => {
   const text = (tag: number, s: string) => bytesOf((w) => w.uint32(tag).string(s));
-  const head = concat(text(10, 'evt_1'), field(18, bytesOf((w) => w.uint32(8).int64(1_764_000_000))));
+  const head = concat(
+    text(10, 'evt_1'),
+    field(
+      18,
+      bytesOf((w) => w.uint32(8).int64(1_764_000_000)),
+    ),
+  );
   const payload = encodeStruct([['k', { string: 'v' }]]);
   const notUtf8 = encodeStruct([[Uint8Array.of(0x6b, 0xff), { string: 'v' }]]);
   const track = (name: string, data: Uint8Array) => field(82, concat(text(10, name), field(18, data)));

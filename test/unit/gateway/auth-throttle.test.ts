@@ -63,10 +63,11 @@ describe('AuthThrottle', () => {
 describe('AuthGate', () => {
   const KEY = 'gate-key-000000000001';
   const gate = () => new AuthGate(new ApiKeyRing([{ digest: digestKey(KEY), source: 'web' }]), { maxFailures: 2, windowMs: WINDOW, maxAddresses: 100, now: clock });
-  const refusal = (attempt: Promise<unknown>): Promise<IngestError> => attempt.then(
-    () => Promise.reject(new Error('authenticated')),
-    (error: IngestError) => error,
-  );
+  const refusal = (attempt: Promise<unknown>): Promise<IngestError> =>
+    attempt.then(
+      () => Promise.reject(new Error('authenticated')),
+      (error: IngestError) => error,
+    );
 
   it('counts missing and unknown keys, then refuses the address without looking for a key, with the rest of the window as RetryInfo', async () => {
     const doors = gate();

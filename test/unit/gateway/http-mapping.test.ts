@@ -26,10 +26,15 @@ describe('Segment messages', () => {
   it('maps each call, with anonymousId as the profile and userId as the user', () => {
     const base = { messageId: 'm1', anonymousId: 'anon', userId: 'user', timestamp: '2026-11-28T10:00:00Z', integrations: { All: false }, _metadata: { bundled: [] } };
     expect(eventOf(segmentRecord({ ...base, event: 'Signed Up', properties: { plan: 'pro' } }, 'track', undefined, NOW))).toMatchObject({
-      profileId: 'anon', userId: 'user', call: { $case: 'track', value: { name: 'Signed Up', data: { plan: 'pro' } } },
+      profileId: 'anon',
+      userId: 'user',
+      call: { $case: 'track', value: { name: 'Signed Up', data: { plan: 'pro' } } },
     });
     expect(eventOf(segmentRecord({ ...base, traits: { a: 1 } }, 'identify', undefined, NOW)).call).toEqual({ $case: 'identify', value: { userAttributes: { a: 1 } } });
-    expect(eventOf(segmentRecord({ ...base, groupId: 'acc', traits: { seats: 2 } }, 'group', undefined, NOW))).toMatchObject({ accountId: 'acc', call: { $case: 'group', value: { accountAttributes: { seats: 2 } } } });
+    expect(eventOf(segmentRecord({ ...base, groupId: 'acc', traits: { seats: 2 } }, 'group', undefined, NOW))).toMatchObject({
+      accountId: 'acc',
+      call: { $case: 'group', value: { accountAttributes: { seats: 2 } } },
+    });
     expect(eventOf(segmentRecord({ ...base, previousId: 'old' }, 'alias', undefined, NOW)).call).toEqual({ $case: 'alias', value: { anotherUserId: 'old' } });
     const page = eventOf(segmentRecord({ ...base, name: 'Home', context: { page: { url: 'https://a.example/', path: '/' } } }, 'screen', undefined, NOW));
     expect(page.call).toEqual({ $case: 'page', value: { url: 'https://a.example/', title: 'Home', referrer: '', path: '/', data: undefined } });
@@ -53,7 +58,8 @@ describe('Segment messages', () => {
 
   it('rejects a message alone for a bag that is not an object, or a type it does not know', () => {
     expect(segmentRecord({ messageId: 'm', userId: 'u', event: 'E', properties: 'x' }, 'track', undefined, NOW)).toEqual({
-      violation: expect.objectContaining({ field: 'event.track.data', reason: 'INVALID_VALUE' }), eventId: 'm',
+      violation: expect.objectContaining({ field: 'event.track.data', reason: 'INVALID_VALUE' }),
+      eventId: 'm',
     });
     expect(segmentRecord({ type: 'screenshot', messageId: 'm' }, undefined, undefined, NOW)).toEqual({ violation: expect.objectContaining({ field: 'type' }), eventId: 'm' });
     expect(segmentRecord([1], 'track', undefined, NOW)).toEqual({ violation: expect.objectContaining({ reason: 'UNDECODABLE' }), eventId: '' });
@@ -61,7 +67,17 @@ describe('Segment messages', () => {
 });
 
 describe("Intempt's Track data", () => {
-  const item = { eventId: 'e1', profileId: 'p', userId: 'u', accountId: 'a', timestamp: 1714631904000, data: { x: 1 }, userAttributes: { l: 'USA' }, accountAttributes: { f: 2000 }, anotherUserId: 'u2' };
+  const item = {
+    eventId: 'e1',
+    profileId: 'p',
+    userId: 'u',
+    accountId: 'a',
+    timestamp: 1714631904000,
+    data: { x: 1 },
+    userAttributes: { l: 'USA' },
+    accountAttributes: { f: 2000 },
+    anotherUserId: 'u2',
+  };
 
   it('makes a track of each item, and an identify, a group and an alias where the item carries what they need', () => {
     const [records] = intemptTrackItems({ track: [{ name: 'Purchase', payload: [item] }] });
@@ -112,7 +128,11 @@ describe('the connection', () => {
   });
 
   it("fills a record's ip and user agent only where it has none, and leaves a product alone", () => {
-    const event = (context: object | undefined): Record => ({ eventId: 'e', timestamp: NOW, kind: { $case: 'event', value: { profileId: 'p', userId: '', sessionId: '', accountId: '', pageId: '', context: context as never, call: undefined } } });
+    const event = (context: object | undefined): Record => ({
+      eventId: 'e',
+      timestamp: NOW,
+      kind: { $case: 'event', value: { profileId: 'p', userId: '', sessionId: '', accountId: '', pageId: '', context: context as never, call: undefined } },
+    });
     const filled = withConnection(event({ ip: '9.9.9.9', userAgent: '' }), { ip: '1.1.1.1', userAgent: 'ua' });
     expect(filled.kind?.$case === 'event' && filled.kind.value.context).toMatchObject({ ip: '9.9.9.9', userAgent: 'ua' });
     const empty = withConnection(event(undefined), { ip: '1.1.1.1', userAgent: 'ua' });

@@ -15,8 +15,7 @@ const bytes = (text: string): Buffer => Buffer.from(text, 'utf8');
 const deepJson = (depth: number): string => `${'{"a":'.repeat(depth - 1)}{}${'}'.repeat(depth - 1)}`;
 
 /** The depth of a parsed value, by recursion: the reference the scan must agree with. */
-const depthOf = (value: unknown): number =>
-  typeof value === 'object' && value !== null ? 1 + Math.max(0, ...Object.values(value).map(depthOf)) : 0;
+const depthOf = (value: unknown): number => (typeof value === 'object' && value !== null ? 1 + Math.max(0, ...Object.values(value).map(depthOf)) : 0);
 
 const failure = (body: Buffer): unknown => {
   try {

@@ -77,7 +77,10 @@ describe('identity verification', () => {
   it('links nothing for an identify with a missing, wrong, other-secret or uppercase user_hash, and says why', () => {
     const store = new Store();
     const hashes = [undefined, 'deadbeef', hmac('another secret', 'ada'), hmac(SECRET, 'bob'), hmac(SECRET, 'ada').toUpperCase()];
-    const result = store.batch(hashes.map((hash, i) => fromApp(`p${i}`, 'ada', `e${i}`, hash)), { sources });
+    const result = store.batch(
+      hashes.map((hash, i) => fromApp(`p${i}`, 'ada', `e${i}`, hash)),
+      { sources },
+    );
     expect(result.decisions.map((d) => d.effect)).toEqual(['refused', 'refused', 'refused', 'refused', 'refused']);
     expect(result.refused[0].reason).toBe('identity verification failed: source app verifies identities, and the identify of profile:p0 as user:ada carries no user_hash');
     expect(result.refused[1].reason).toBe("identity verification failed: the user_hash of the identify of profile:p1 as user:ada is not the one source app's identity secret gives");

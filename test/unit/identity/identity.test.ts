@@ -17,7 +17,17 @@ const permutations = <T>(items: readonly T[]): T[][] =>
   items.length <= 1 ? [[...items]] : items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
 
 describe('links of events', () => {
-  const row = (call: string, fields: Partial<LinkingEvent>): LinkingEvent => ({ source_id: 'web', event_id: `e_${call}`, call, profile_id: 'p1', user_id: '', another_user_id: '', original_timestamp: '2026-11-01 00:00:00.000', stream_seq: 1, ...fields });
+  const row = (call: string, fields: Partial<LinkingEvent>): LinkingEvent => ({
+    source_id: 'web',
+    event_id: `e_${call}`,
+    call,
+    profile_id: 'p1',
+    user_id: '',
+    another_user_id: '',
+    original_timestamp: '2026-11-01 00:00:00.000',
+    stream_seq: 1,
+    ...fields,
+  });
 
   it('links a profile to a user on identify, and two users on alias', () => {
     expect(linkOf(row('identify', { user_id: 'ada' }))).toMatchObject({ left: 'profile:p1', right: 'user:ada', call: 'identify' });
@@ -30,7 +40,11 @@ describe('links of events', () => {
   });
 
   it('keeps stream order and one link per event', () => {
-    const rows = [row('identify', { user_id: 'b', stream_seq: 9, event_id: 'x' }), row('identify', { user_id: 'a', stream_seq: 3, event_id: 'y' }), row('identify', { user_id: 'b', stream_seq: 12, event_id: 'x' })];
+    const rows = [
+      row('identify', { user_id: 'b', stream_seq: 9, event_id: 'x' }),
+      row('identify', { user_id: 'a', stream_seq: 3, event_id: 'y' }),
+      row('identify', { user_id: 'b', stream_seq: 12, event_id: 'x' }),
+    ];
     expect(linksOf(rows).map((l) => [l.eventId, l.seq])).toEqual([
       ['y', 3],
       ['x', 9],
@@ -63,13 +77,27 @@ describe('resolve', () => {
       together.batch(order, trusted);
       for (const store of [oneByOne, together]) outcomes.add(JSON.stringify(['p1', 'p2', 'p3'].map((p) => [p, store.masterOf(p), store.masters.get(p)?.version])));
     }
-    expect([...outcomes]).toEqual([JSON.stringify([['p1', 'p1', 4], ['p2', 'p1', 4], ['p3', 'p1', 4]])]);
+    expect([...outcomes]).toEqual([
+      JSON.stringify([
+        ['p1', 'p1', 4],
+        ['p2', 'p1', 4],
+        ['p3', 'p1', 4],
+      ]),
+    ]);
   });
 
   it('gives every group its first-arrived profile as master in every order, and refuses the alias only once it would merge two identified persons', () => {
     const [p1, p2, join, p3] = [identify('p1', 'u1', 'e1', '04'), identify('p2', 'u2', 'e2', '01'), alias('u2', 'u1', 'e3', '02'), identify('p3', 'u2', 'e4', '03')];
-    const merged = JSON.stringify([['p1', 'p1', 4], ['p2', 'p1', 4], ['p3', 'p1', 4]]);
-    const apart = JSON.stringify([['p1', 'p1', 1], ['p2', 'p2', 2], ['p3', 'p2', 2]]);
+    const merged = JSON.stringify([
+      ['p1', 'p1', 4],
+      ['p2', 'p1', 4],
+      ['p3', 'p1', 4],
+    ]);
+    const apart = JSON.stringify([
+      ['p1', 'p1', 1],
+      ['p2', 'p2', 2],
+      ['p3', 'p2', 2],
+    ]);
     for (const order of permutations([p1, p2, join, p3])) {
       const before = order.slice(0, order.indexOf(join));
       // u1's group holds a profile once p1 is linked, and u2's once p2 or p3 is.
@@ -112,7 +140,11 @@ describe('resolve', () => {
       const decidedFirst = decide(store.links, first, rules());
       const decidedSecond = decide(store.links, second, rules());
       store.storeLinks(decidedFirst.decisions);
-      const staleView = mastersToWrite(store.links, first.flatMap((l) => [l.left, l.right]), store.masters);
+      const staleView = mastersToWrite(
+        store.links,
+        first.flatMap((l) => [l.left, l.right]),
+        store.masters,
+      );
       store.storeLinks(decidedSecond.decisions);
       if (lastWriter === 'stale') {
         store.storeMasters(second);

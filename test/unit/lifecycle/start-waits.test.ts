@@ -59,7 +59,11 @@ const apiError = (code: number, err_code: number) => new JetStreamApiError({ cod
 
 it.each([
   ['a refused user', true, Object.assign(new Error('x'), { name: 'AuthorizationError' })],
-  ['a request the server refused to carry (a stream update the user may not make)', true, Object.assign(new Error('x', { cause: Object.assign(new Error('Permissions Violation for Publish'), { name: 'PermissionViolationError' }) }), { name: 'RequestError' })],
+  [
+    'a request the server refused to carry (a stream update the user may not make)',
+    true,
+    Object.assign(new Error('x', { cause: Object.assign(new Error('Permissions Violation for Publish'), { name: 'PermissionViolationError' }) }), { name: 'RequestError' }),
+  ],
   ['a request that timed out', false, Object.assign(new Error('x', { cause: Object.assign(new Error('timeout'), { name: 'TimeoutError' }) }), { name: 'RequestError' })],
   ['a stream definition the server refuses', true, apiError(400, 10058)],
   ['replicas on a single server', true, apiError(500, 10074)],

@@ -29,8 +29,6 @@ it("writes the generated encoder's bytes, for any facts and timestamp", () => {
 
 it('gives events a subject per call and products one subject, scoped by source', () => {
   const subjects = validRecords().map((r) => subjectFor('tributary', 'web', r));
-  expect(new Set(subjects)).toEqual(
-    new Set(['alias', 'consent', 'group', 'identify', 'page', 'track'].map((c) => `tributary.web.event.${c}`).concat('tributary.web.product')),
-  );
+  expect(new Set(subjects)).toEqual(new Set(['alias', 'consent', 'group', 'identify', 'page', 'track'].map((c) => `tributary.web.event.${c}`).concat('tributary.web.product')));
   expect(messageId('web', 'evt_1')).toBe('web:evt_1');
 });

@@ -28,8 +28,20 @@ class ScriptedTransport implements Transport {
   }
 }
 
-const record = (eventId: string): Record => ({ eventId, timestamp: new Date(0), kind: { $case: 'product', value: { productId: 'p', title: '', description: '', url: '', imageLink: '', currency: '', brand: '', category: '', tags: [], availability: 0 } } });
-const options = (overrides: Partial<DeliveryOptions> = {}): DeliveryOptions => ({ batchSize: 3, flushIntervalMs: 20, maxQueue: 100, requestTimeoutMs: 1000, retryBaseMs: 1, retryMaxMs: 5, ...overrides });
+const record = (eventId: string): Record => ({
+  eventId,
+  timestamp: new Date(0),
+  kind: { $case: 'product', value: { productId: 'p', title: '', description: '', url: '', imageLink: '', currency: '', brand: '', category: '', tags: [], availability: 0 } },
+});
+const options = (overrides: Partial<DeliveryOptions> = {}): DeliveryOptions => ({
+  batchSize: 3,
+  flushIntervalMs: 20,
+  maxQueue: 100,
+  requestTimeoutMs: 1000,
+  retryBaseMs: 1,
+  retryMaxMs: 5,
+  ...overrides,
+});
 const ids = (n: number, prefix = 'e') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
 it('sends full batches at once and the rest after the interval, in order', async () => {
@@ -45,7 +57,11 @@ it('retries a retryable failure with the same records, and fails a final one wit
   const retried: number[] = [];
   const delivery = new Delivery(transport, options({ onRetry: (error) => retried.push(error.code) }));
   const first = await Promise.all(ids(3).map((id) => delivery.enqueue(record(id))));
-  expect(transport.requests).toEqual([['e0', 'e1', 'e2'], ['e0', 'e1', 'e2'], ['e0', 'e1', 'e2']]);
+  expect(transport.requests).toEqual([
+    ['e0', 'e1', 'e2'],
+    ['e0', 'e1', 'e2'],
+    ['e0', 'e1', 'e2'],
+  ]);
   expect(retried).toEqual([14, 4]);
   expect(first.map((o) => o.status)).toEqual(['accepted', 'accepted', 'accepted']);
   const [failed] = await Promise.all([delivery.enqueue(record('x'))]);

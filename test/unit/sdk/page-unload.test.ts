@@ -29,7 +29,10 @@ class MemoryStorage implements KeyValueStorage {
 const record = (eventId: string, bytes = 10): Record => ({
   eventId,
   timestamp: new Date(1_700_000_000_000),
-  kind: { $case: 'event', value: { profileId: 'p', userId: '', sessionId: '', accountId: '', pageId: '', context: undefined, call: { $case: 'track', value: { name: 'T', data: { pad: 'x'.repeat(bytes) } } } } },
+  kind: {
+    $case: 'event',
+    value: { profileId: 'p', userId: '', sessionId: '', accountId: '', pageId: '', context: undefined, call: { $case: 'track', value: { name: 'T', data: { pad: 'x'.repeat(bytes) } } } },
+  },
 });
 const ids = (records: readonly Record[]) => records.map((r) => r.eventId);
 
@@ -45,7 +48,10 @@ it('saves the oldest MAX_SAVED records and reads them back with their own ids, o
 
 it('halves what it saves while storage refuses, and skips what does not read back', () => {
   const storage = new MemoryStorage(15_000);
-  saveQueue(Array.from({ length: 200 }, (_, i) => record(`e${i}`, 100)), storage);
+  saveQueue(
+    Array.from({ length: 200 }, (_, i) => record(`e${i}`, 100)),
+    storage,
+  );
   // 200 records of about 190 characters saved do not fit in 15,000; halved, 100 do not either, and 50 do.
   expect(takeSavedQueue(storage).length).toBe(50);
   storage.setItem(SAVED_KEY, JSON.stringify(['not base64 of a record!', 42]));

@@ -37,7 +37,15 @@ it('tightens a folder that others can open, and everything in it, with a warning
   writeFileSync(join(dataDir, 'clickhouse', 'store', 'data.bin'), '');
   writeFileSync(join(dataDir, 'run.sh'), '');
   symlinkSync(outside, join(dataDir, 'clickhouse', 'link'));
-  for (const [path, mode] of [[dataDir, 0o755], [join(dataDir, 'clickhouse'), 0o755], [join(dataDir, 'clickhouse', 'store'), 0o750], [join(dataDir, 'dev-keys.json'), 0o644], [join(dataDir, 'clickhouse', 'store', 'data.bin'), 0o640], [join(dataDir, 'run.sh'), 0o755]] as const) chmodSync(path, mode);
+  for (const [path, mode] of [
+    [dataDir, 0o755],
+    [join(dataDir, 'clickhouse'), 0o755],
+    [join(dataDir, 'clickhouse', 'store'), 0o750],
+    [join(dataDir, 'dev-keys.json'), 0o644],
+    [join(dataDir, 'clickhouse', 'store', 'data.bin'), 0o640],
+    [join(dataDir, 'run.sh'), 0o755],
+  ] as const)
+    chmodSync(path, mode);
 
   const { logger, lines } = capturing();
   makeDataDirPrivate(dataDir, logger);

@@ -42,7 +42,17 @@ it('writes a whole events row: the call, the clock facts, the context in proto3 
     call: 'track',
     name: 'Order Completed',
     another_user_id: '',
-    properties: { orderId: 'ord_1001', revenue: 129.9, currency: 'EUR', coupon: null, firstOrder: true, items: [{ sku: 'W-1', qty: 2 }, { sku: 'W-7', qty: 1 }] },
+    properties: {
+      orderId: 'ord_1001',
+      revenue: 129.9,
+      currency: 'EUR',
+      coupon: null,
+      firstOrder: true,
+      items: [
+        { sku: 'W-1', qty: 2 },
+        { sku: 'W-7', qty: 1 },
+      ],
+    },
     user_attributes: {},
     account_attributes: {},
     consent_action: '',
@@ -72,13 +82,29 @@ it('writes a whole events row: the call, the clock facts, the context in proto3 
 });
 
 it('fills the columns of each call and nothing else', () => {
-  expect(rowOf(fixture('evt_identify_01')).row).toMatchObject({ call: 'identify', user_id: 'ada@example.com', user_attributes: { email: 'ada@example.com', name: 'Ada Lovelace', plan: 'pro' }, properties: {} });
+  expect(rowOf(fixture('evt_identify_01')).row).toMatchObject({
+    call: 'identify',
+    user_id: 'ada@example.com',
+    user_attributes: { email: 'ada@example.com', name: 'Ada Lovelace', plan: 'pro' },
+    properties: {},
+  });
   expect(rowOf(fixture('evt_alias_01')).row).toMatchObject({ call: 'alias', user_id: 'ada@example.com', another_user_id: 'crm_000042', name: '' });
   expect(rowOf(fixture('evt_group_01')).row).toMatchObject({ call: 'group', account_attributes: { name: 'Analytical Engines Ltd', seats: 25 } });
   expect(rowOf(fixture('evt_consent_01')).row).toMatchObject({
-    call: 'consent', consent_action: 'accept', consent_category: 'marketing', consent_valid_until: '2027-11-20 00:00:00.000', consent_source: 'cookie-banner', consent_message: 'I agree to receive offers.',
+    call: 'consent',
+    consent_action: 'accept',
+    consent_category: 'marketing',
+    consent_valid_until: '2027-11-20 00:00:00.000',
+    consent_source: 'cookie-banner',
+    consent_message: 'I agree to receive offers.',
   });
-  expect(rowOf(fixture('evt_page_01')).row).toMatchObject({ call: 'page', page_url: 'https://shop.example.com/wines/red?utm_source=newsletter', page_title: 'Red wines', page_referrer: 'https://mail.example.com/', page_path: '/wines/red' });
+  expect(rowOf(fixture('evt_page_01')).row).toMatchObject({
+    call: 'page',
+    page_url: 'https://shop.example.com/wines/red?utm_source=newsletter',
+    page_title: 'Red wines',
+    page_referrer: 'https://mail.example.com/',
+    page_path: '/wines/red',
+  });
 });
 
 it("stores no identify's user_hash", () => {
@@ -94,9 +120,26 @@ it('writes a whole products row, with profile and user ids as columns only and n
   expect(table).toBe('products');
   expect(partition).toBe(0);
   expect(row).toEqual({
-    source_id: 'web', product_id: 'sku_merlot_2019', event_id: 'evt_product_02', profile_id: '', user_id: '', title: 'Merlot 2019', description: 'A round, fruity red.',
-    url: 'https://shop.example.com/p/merlot-2019', image_link: 'https://cdn.example.com/merlot-2019.jpg', price: 14.5, currency: 'EUR', brand: 'Domaine X', category: 'Wine > Red',
-    tags: ['red', 'dry'], availability: 'in_stock', rating: 4.6, data: {}, updated_at: '2026-11-20 10:15:35.250', received_at: '2026-11-20 10:16:00.000', stream_seq: 9,
+    source_id: 'web',
+    product_id: 'sku_merlot_2019',
+    event_id: 'evt_product_02',
+    profile_id: '',
+    user_id: '',
+    title: 'Merlot 2019',
+    description: 'A round, fruity red.',
+    url: 'https://shop.example.com/p/merlot-2019',
+    image_link: 'https://cdn.example.com/merlot-2019.jpg',
+    price: 14.5,
+    currency: 'EUR',
+    brand: 'Domaine X',
+    category: 'Wine > Red',
+    tags: ['red', 'dry'],
+    availability: 'in_stock',
+    rating: 4.6,
+    data: {},
+    updated_at: '2026-11-20 10:15:35.250',
+    received_at: '2026-11-20 10:16:00.000',
+    stream_seq: 9,
   });
   expect(rowOf(fixture('evt_product_03')).row).toMatchObject({ product_id: 'sku_rose_2021', profile_id: 'usr_12ab45c99d77', user_id: 'ada@example.com', price: null });
 });
@@ -114,7 +157,11 @@ it('decodes as ts-proto does: the last of a field sent twice wins, unknown field
   writer.uint32((1 << 3) | 2).bytes(Record.encode(record).finish());
   writer.uint32((99 << 3) | 0).uint32(7);
   const bytes = Envelope.encode({ sourceId: 'first', receivedAt, timestamp: undefined, sentAt: undefined }, writer).finish();
-  const twice = new BinaryWriter().raw(bytes).uint32((2 << 3) | 2).string('second').finish();
+  const twice = new BinaryWriter()
+    .raw(bytes)
+    .uint32((2 << 3) | 2)
+    .string('second')
+    .finish();
   const decoded = Envelope.decode(twice);
   const row = parseTsvRow(envelopeRow(twice, 1).bytes, EVENT_COLUMNS);
   expect(row).toMatchObject({ source_id: decoded.sourceId, event_id: decoded.record?.eventId, call: 'track' });
@@ -140,7 +187,10 @@ it('writes strings and bags with every character that needs escaping, invalid UT
   expect(row.event_id).toBe(odd);
   expect(Buffer.from(bytes).toString('utf8').split('\n')).toEqual([expect.any(String), '']);
   const data = { [odd]: [odd, { tab: '\t', cr: '\r', quote: "'" }], path: 'C:\\dir\\file' };
-  const withBag = { ...track, kind: { $case: 'event' as const, value: { profileId: odd, userId: '', sessionId: '', accountId: '', pageId: '', call: { $case: 'track' as const, value: { name: odd, data } } } } };
+  const withBag = {
+    ...track,
+    kind: { $case: 'event' as const, value: { profileId: odd, userId: '', sessionId: '', accountId: '', pageId: '', call: { $case: 'track' as const, value: { name: odd, data } } } },
+  };
   expect(rowOf(withBag).row).toMatchObject({ profile_id: odd, name: odd, properties: data });
   const product = fixture('evt_product_02');
   if (product.kind?.$case === 'product') product.kind.value.tags = [odd, "it's", 'a\\b', ''];

@@ -61,7 +61,16 @@ it('reads the tree and names every refusal in it', () => {
 });
 
 it('allows a clean tree, and catches lines forged by a name that holds a line break', () => {
-  const clean = ['"SelectWithUnionQuery (children 1)"', '" ExpressionList (children 1)"', '"  SelectQuery (children 1)"', '"   ExpressionList (children 1)"', '"    Function in (children 1)"', '"     ExpressionList (children 2)"', '"      Literal UInt64_1 (alias a)"', '"      Identifier x"'];
+  const clean = [
+    '"SelectWithUnionQuery (children 1)"',
+    '" ExpressionList (children 1)"',
+    '"  SelectQuery (children 1)"',
+    '"   ExpressionList (children 1)"',
+    '"    Function in (children 1)"',
+    '"     ExpressionList (children 2)"',
+    '"      Literal UInt64_1 (alias a)"',
+    '"      Identifier x"',
+  ];
   expect(astRefusals(parseAst(clean.join('\n')), policy, 'mine')).toEqual([]);
   // `(1 AS \`a<newline>      Literal b\`) IN system.users`: the alias's line break forges a node before the real table.
   const forged = [...clean.slice(0, 6), '"      Literal UInt64_1 (alias a"', '"      Literal b)"', '"      Identifier system.users"'];

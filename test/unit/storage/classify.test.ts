@@ -5,7 +5,17 @@ import { classifyInsertFailure } from '../../../src/storage/error-class';
 
 it('calls errors about a row poison, the partition limit a split, and everything else transient', () => {
   for (const type of ['INCORRECT_DATA', 'CANNOT_PARSE_DATETIME', 'TYPE_MISMATCH', 'CANNOT_CONVERT_TYPE']) expect(classifyInsertFailure({ type, message: 'x' })).toBe('poison');
-  for (const type of ['UNKNOWN_TABLE', 'TIMEOUT_EXCEEDED', 'MEMORY_LIMIT_EXCEEDED', 'TOO_MANY_PARTS', 'NO_SUCH_COLUMN_IN_TABLE', 'UNKNOWN_IDENTIFIER', 'INCORRECT_QUERY', 'INCORRECT_NUMBER_OF_COLUMNS', 'NUMBER_OF_COLUMNS_DOESNT_MATCH']) {
+  for (const type of [
+    'UNKNOWN_TABLE',
+    'TIMEOUT_EXCEEDED',
+    'MEMORY_LIMIT_EXCEEDED',
+    'TOO_MANY_PARTS',
+    'NO_SUCH_COLUMN_IN_TABLE',
+    'UNKNOWN_IDENTIFIER',
+    'INCORRECT_QUERY',
+    'INCORRECT_NUMBER_OF_COLUMNS',
+    'NUMBER_OF_COLUMNS_DOESNT_MATCH',
+  ]) {
     expect(classifyInsertFailure({ type, message: 'x' })).toBe('transient');
   }
   expect(classifyInsertFailure({ type: 'INCORRECT_DATA', message: 'Unknown field found while parsing JSONEachRow format: properties: (at row 1)' })).toBe('transient');
@@ -14,8 +24,16 @@ it('calls errors about a row poison, the partition limit a split, and everything
 });
 
 it('derives the insert token from the table and the stream sequences only', () => {
-  const rows = [{ seq: 1, table: 'events', bytes: Buffer.from('{"a":1}\n') }, { seq: 2, table: 'events', bytes: Buffer.from('{"a":2}\n') }];
-  expect(insertToken('events', rows)).toBe(insertToken('events', rows.map((r) => ({ ...r, bytes: Buffer.from('{}\n') }))));
+  const rows = [
+    { seq: 1, table: 'events', bytes: Buffer.from('{"a":1}\n') },
+    { seq: 2, table: 'events', bytes: Buffer.from('{"a":2}\n') },
+  ];
+  expect(insertToken('events', rows)).toBe(
+    insertToken(
+      'events',
+      rows.map((r) => ({ ...r, bytes: Buffer.from('{}\n') })),
+    ),
+  );
   expect(insertToken('events', rows)).not.toBe(insertToken('events', [rows[0]]));
   expect(insertToken('events', rows)).not.toBe(insertToken('products', rows));
 });
@@ -33,9 +51,21 @@ describe('parts of a batch', () => {
     const rows = Array.from({ length: 150 }, (_, i) => row(i + 1, 201400 + Math.floor(i / 12) * 100 + (i % 12) + 1));
     const parts = partitionParts(rows, 100);
     expect(parts.map((p) => new Set(p.map((r) => r.partition)).size)).toEqual([100, 50]);
-    expect(parts.flat().map((r) => r.seq).sort((a, b) => a - b)).toEqual(rows.map((r) => r.seq));
+    expect(
+      parts
+        .flat()
+        .map((r) => r.seq)
+        .sort((a, b) => a - b),
+    ).toEqual(rows.map((r) => r.seq));
     const shuffled = [...rows].reverse();
-    expect(partitionParts(shuffled, 100).map((p) => insertToken('events', [...p].sort((a, b) => a.seq - b.seq)))).toEqual(parts.map((p) => insertToken('events', p)));
+    expect(
+      partitionParts(shuffled, 100).map((p) =>
+        insertToken(
+          'events',
+          [...p].sort((a, b) => a.seq - b.seq),
+        ),
+      ),
+    ).toEqual(parts.map((p) => insertToken('events', p)));
   });
 });
 
