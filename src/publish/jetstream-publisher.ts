@@ -133,16 +133,16 @@ export class JetStreamPublisher implements RecordPublisher {
       return Promise.reject(overloaded(`too many records are waiting for the stream (limit ${this.options.maxInFlight})`, { max_in_flight: String(this.options.maxInFlight) }));
     }
     let bytes = 0;
-    let stored = 0;
-    for (const message of messages) {
-      bytes += message.data.length;
-      stored += storedSize(message);
-    }
+    for (const message of messages) bytes += message.data.length;
     if (this.waitingBytes > 0 && this.waitingBytes + bytes > this.options.maxInFlightBytes) {
       return Promise.reject(overloaded(`too many bytes are waiting for the stream (limit ${this.options.maxInFlightBytes})`, { max_in_flight_bytes: String(this.options.maxInFlightBytes) }));
     }
-    const full = this.room?.take(stored);
-    if (full !== undefined) return Promise.reject(full);
+    if (this.room?.limited === true) {
+      let stored = 0;
+      for (const message of messages) stored += storedSize(message);
+      const full = this.room.take(stored);
+      if (full !== undefined) return Promise.reject(full);
+    }
     const batch = new Batch(messages.length);
     const deadline = performance.now() + this.options.timeoutMs;
     try {

@@ -49,6 +49,11 @@ export class StreamRoom {
     clearInterval(this.timer);
   }
 
+  /** Whether there is a limit to keep (without one, nothing need be counted). */
+  get limited(): boolean {
+    return this.limit > 0;
+  }
+
   /** The stream's bytes as this gateway reckons them: the last reading and what it published since. */
   get bytes(): number {
     return this.base + this.published - this.publishedAtBase;

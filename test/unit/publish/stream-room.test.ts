@@ -72,3 +72,8 @@ it('has no limit at 0 or below, and then reads nothing', () => {
   expect(read).not.toHaveBeenCalled();
   room.stop();
 });
+
+it('says whether it has a limit to keep', () => {
+  expect(new StreamRoom(1000, () => Promise.resolve(0)).limited).toBe(true);
+  expect(new StreamRoom(-1, () => Promise.resolve(0)).limited).toBe(false);
+});
