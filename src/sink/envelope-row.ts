@@ -12,12 +12,34 @@
  * src/storage/schema.ts. Decoding follows ts-proto's, which the gateway
  * validated with: a field sent twice keeps its last value, a message field
  * sent twice its last message, a oneof its last member; unknown fields and
- * known ones of another wire type are skipped. The context column is the
- * Context in proto3 JSON.
+ * known ones of another wire type are skipped. Fields are read with the wire
+ * cursor and known by their names (src/contract/wire/wire-cursor.ts,
+ * field-numbers.ts). The context column is the Context in proto3 JSON.
  */
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
+import {
+  ALIAS_CALL,
+  BEHAVIORAL_EVENT,
+  CONSENT_CALL,
+  CONTEXT,
+  CONTEXT_APP,
+  CONTEXT_CAMPAIGN,
+  CONTEXT_DEVICE,
+  CONTEXT_LIBRARY,
+  CONTEXT_OS,
+  ENVELOPE,
+  GROUP_CALL,
+  IDENTIFY_CALL,
+  PAGE_CALL,
+  PRODUCT_RECORD,
+  RECORD,
+  TIMESTAMP,
+  TRACK_CALL,
+  type FieldNumbers,
+} from '../contract/wire/field-numbers';
 import type { JsonBytes } from '../contract/wire/json-bytes';
 import { writeStruct } from '../contract/wire/struct-json';
+import { assertWithin, fieldEnd, skipField } from '../contract/wire/wire-cursor';
 import { msToDateTime64 } from '../storage/datetime';
 import { tsvEscapeWritten, tsvString, tsvText } from './tsv';
 
@@ -113,25 +135,20 @@ interface Range {
 /** The most bytes a row takes: JSON text in a cell takes at most 12 bytes for one byte of the envelope (`\\u00XX`), plus the dates and the context's names. */
 const mostBytes = (envelope: Uint8Array): number => 12 * envelope.length + 2048;
 
-/** Calls `visit` for each field of the message in `range`; `visit` must consume the field's value or return false to skip it. */
-function fields(reader: BinaryReader, range: Range, visit: (field: number, wireType: WireType) => boolean): void {
-  reader.pos = range.start;
-  while (reader.pos < range.end) {
+/** Calls `visit` for each field of the message in `r`; `visit` must consume the field's value or return false to skip it. */
+function fields(reader: BinaryReader, r: Range, visit: (field: number, wireType: WireType) => boolean): void {
+  reader.pos = r.start;
+  while (reader.pos < r.end) {
     const tag = reader.uint32();
-    const field = tag >>> 3;
-    const wireType = (tag & 7) as WireType;
-    if (field === 0) throw new Error(`illegal tag ${tag}`);
-    if (!visit(field, wireType)) reader.skip(wireType, field);
+    if (!visit(tag >>> 3, (tag & 7) as WireType)) skipField(reader, tag, r.end);
   }
-  if (reader.pos !== range.end) throw new Error('a field runs past the end of its message');
+  assertWithin(reader, r.end);
 }
 
-/** The range of the length-delimited value at the reader, which it skips. */
+/** The range of the length-delimited value at the reader, which it skips; {@link fields} holds it to its message. */
 function range(reader: BinaryReader): Range {
-  const length = reader.uint32();
+  const end = fieldEnd(reader, reader.len);
   const start = reader.pos;
-  const end = start + length;
-  if (end > reader.len) throw new Error('a message runs past the end of the envelope');
   reader.pos = end;
   return { start, end };
 }
@@ -144,8 +161,8 @@ function timestampMs(reader: BinaryReader, r: Range): number {
   let seconds = 0;
   let nanos = 0;
   fields(reader, r, (field, wireType) => {
-    if (field === 1 && isVarint(wireType)) seconds = Number(reader.int64());
-    else if (field === 2 && isVarint(wireType)) nanos = reader.int32();
+    if (field === TIMESTAMP.seconds && isVarint(wireType)) seconds = Number(reader.int64());
+    else if (field === TIMESTAMP.nanos && isVarint(wireType)) nanos = reader.int32();
     else return false;
     return true;
   });
@@ -233,24 +250,27 @@ class RowWriter {
   }
 }
 
-/** Proto3 JSON names of a message's fields, by field number from 1; a nested message has a table of its string fields. */
+/** Proto3 JSON names of a message's fields, by field number; a nested message has a table of its string fields. */
 interface JsonNames {
-  readonly names: readonly string[];
+  readonly names: readonly (string | undefined)[];
   readonly nested?: { readonly [field: number]: JsonNames };
 }
 
-const strings = (...names: string[]): JsonNames => ({ names });
+/** The JSON names of the message with field numbers `numbers`, and the tables of its `nested` message fields. */
+function jsonNames(numbers: FieldNumbers, nested?: JsonNames['nested']): JsonNames {
+  const names: string[] = [];
+  for (const [name, field] of Object.entries(numbers)) names[field] = name;
+  return { names, nested };
+}
 
-const CONTEXT: JsonNames = {
-  names: ['library', 'device', 'os', 'app', 'campaign', 'locale', 'timezone', 'userAgent', 'ip'],
-  nested: {
-    1: strings('name', 'version'),
-    2: strings('id', 'manufacturer', 'model', 'type', 'advertisingId'),
-    3: strings('name', 'version'),
-    4: strings('name', 'version', 'build', 'namespace'),
-    5: strings('name', 'source', 'medium', 'term', 'content'),
-  },
-};
+/** The names the context column is written with: Context's, and those of its messages. */
+const CONTEXT_NAMES = jsonNames(CONTEXT, {
+  [CONTEXT.library]: jsonNames(CONTEXT_LIBRARY),
+  [CONTEXT.device]: jsonNames(CONTEXT_DEVICE),
+  [CONTEXT.os]: jsonNames(CONTEXT_OS),
+  [CONTEXT.app]: jsonNames(CONTEXT_APP),
+  [CONTEXT.campaign]: jsonNames(CONTEXT_CAMPAIGN),
+});
 
 /**
  * Writes a message in proto3 JSON as ts-proto's `toJSON` gives it: fields in
@@ -260,7 +280,7 @@ const CONTEXT: JsonNames = {
 function writeMessage(reader: BinaryReader, w: RowWriter, r: Range, spec: JsonNames): void {
   const values: (Range | undefined)[] = [];
   fields(reader, r, (field, wireType) => {
-    if (field < 1 || field > spec.names.length || !isLength(wireType)) return false;
+    if (spec.names[field] === undefined || !isLength(wireType)) return false;
     values[field] = range(reader);
     return true;
   });
@@ -269,7 +289,7 @@ function writeMessage(reader: BinaryReader, w: RowWriter, r: Range, spec: JsonNa
     const value = values[field];
     const nested = spec.nested?.[field];
     if (value === undefined || (nested === undefined && value.end === value.start)) continue;
-    w.member(spec.names[field - 1]);
+    w.member(spec.names[field] as string);
     if (nested === undefined) w.jsonText(value);
     else writeMessage(reader, w, value, nested);
   }
@@ -294,23 +314,45 @@ interface RecordFacts {
 
 const CALLS = ['track', 'identify', 'alias', 'group', 'consent', 'page'] as const;
 type Call = (typeof CALLS)[number];
-/** Each call's stored string fields, and its Struct field; identify's user_hash (2) is skipped: never stored (docs/identity.md). */
+/** Each call by its field number in BehavioralEvent. */
+const CALL_OF_FIELD: { readonly [field: number]: Call } = Object.fromEntries(CALLS.map((call) => [BEHAVIORAL_EVENT[call], call]));
+/** Each call's stored string fields, and its Struct field; identify's user_hash is skipped: never stored (docs/identity.md). */
 const CALL_FIELDS: { readonly [C in Call]: { readonly texts: readonly number[]; readonly struct?: number } } = {
-  track: { texts: [1], struct: 2 },
-  identify: { texts: [], struct: 1 },
-  alias: { texts: [1] },
-  group: { texts: [], struct: 1 },
-  consent: { texts: [2, 4, 5, 6] },
-  page: { texts: [1, 2, 3, 4], struct: 5 },
+  track: { texts: [TRACK_CALL.name], struct: TRACK_CALL.data },
+  identify: { texts: [], struct: IDENTIFY_CALL.userAttributes },
+  alias: { texts: [ALIAS_CALL.anotherUserId] },
+  group: { texts: [], struct: GROUP_CALL.accountAttributes },
+  consent: { texts: [CONSENT_CALL.category, CONSENT_CALL.source, CONSENT_CALL.message, CONSENT_CALL.email] },
+  page: { texts: [PAGE_CALL.url, PAGE_CALL.title, PAGE_CALL.referrer, PAGE_CALL.path], struct: PAGE_CALL.data },
 };
-const CONSENT_VALID_UNTIL = 3;
-const CONSENT_ACTION = 1;
+/** BehavioralEvent's ids, in the order of their columns. */
+const EVENT_IDS: readonly number[] = [BEHAVIORAL_EVENT.profileId, BEHAVIORAL_EVENT.userId, BEHAVIORAL_EVENT.sessionId, BEHAVIORAL_EVENT.accountId, BEHAVIORAL_EVENT.pageId];
+/** ProductRecord's string fields, each stored in its column as it is. */
+const PRODUCT_TEXTS: readonly number[] = [
+  PRODUCT_RECORD.productId,
+  PRODUCT_RECORD.profileId,
+  PRODUCT_RECORD.userId,
+  PRODUCT_RECORD.title,
+  PRODUCT_RECORD.description,
+  PRODUCT_RECORD.url,
+  PRODUCT_RECORD.imageLink,
+  PRODUCT_RECORD.currency,
+  PRODUCT_RECORD.brand,
+  PRODUCT_RECORD.category,
+];
+/** Whether each field number is one of `fields`: a lookup that costs a visit less than `includes` does. */
+function isOneOf(fields: readonly number[]): readonly boolean[] {
+  const is: boolean[] = [];
+  for (const field of fields) is[field] = true;
+  return is;
+}
+const IS_EVENT_ID = isOneOf(EVENT_IDS);
+const IS_PRODUCT_TEXT = isOneOf(PRODUCT_TEXTS);
 const CONSENT_ACTIONS = ['', 'accept', 'reject'];
 const AVAILABILITY = ['', 'in_stock', 'out_of_stock', 'preorder', 'backorder'];
 
-/** Writes the cells of the call in `r` (field `callField` of BehavioralEvent), `call` to `page_path`, each with its tab. */
-function writeCall(reader: BinaryReader, w: RowWriter, callField: number, r: Range): void {
-  const call = CALLS[callField - 10];
+/** Writes the cells of `call`, whose message is in `r`, from the column `call` to `page_path`, each with its tab. */
+function writeCall(reader: BinaryReader, w: RowWriter, call: Call, r: Range): void {
   const spec = CALL_FIELDS[call];
   const texts: (Range | undefined)[] = [];
   let data: Range | undefined;
@@ -319,8 +361,8 @@ function writeCall(reader: BinaryReader, w: RowWriter, callField: number, r: Ran
   fields(reader, r, (field, wireType) => {
     if (field === spec.struct && isLength(wireType)) data = range(reader);
     else if (spec.texts.includes(field) && isLength(wireType)) texts[field] = range(reader);
-    else if (call === 'consent' && field === CONSENT_VALID_UNTIL && isLength(wireType)) validUntil = timestampMs(reader, range(reader));
-    else if (call === 'consent' && field === CONSENT_ACTION && isVarint(wireType)) action = reader.int32();
+    else if (call === 'consent' && field === CONSENT_CALL.validUntil && isLength(wireType)) validUntil = timestampMs(reader, range(reader));
+    else if (call === 'consent' && field === CONSENT_CALL.action && isVarint(wireType)) action = reader.int32();
     else return false;
     return true;
   });
@@ -328,33 +370,33 @@ function writeCall(reader: BinaryReader, w: RowWriter, callField: number, r: Ran
   const text = (of: Call, field: number) => w.text(call === of ? texts[field] : undefined).tab();
   const bag = (...of: Call[]) => w.bag(of.includes(call) ? data : undefined).tab();
   w.ascii(call).tab();
-  text('track', 1);
-  text('alias', 1);
+  text('track', TRACK_CALL.name);
+  text('alias', ALIAS_CALL.anotherUserId);
   bag('track', 'page');
   bag('identify');
   bag('group');
   w.ascii(call === 'consent' ? (CONSENT_ACTIONS[action] ?? '') : '').tab();
-  text('consent', 2);
+  text('consent', CONSENT_CALL.category);
   w.dateTime(call === 'consent' ? validUntil : undefined).tab();
-  text('consent', 4);
-  text('consent', 5);
-  text('consent', 6);
-  text('page', 1);
-  text('page', 2);
-  text('page', 3);
-  text('page', 4);
+  text('consent', CONSENT_CALL.source);
+  text('consent', CONSENT_CALL.message);
+  text('consent', CONSENT_CALL.email);
+  text('page', PAGE_CALL.url);
+  text('page', PAGE_CALL.title);
+  text('page', PAGE_CALL.referrer);
+  text('page', PAGE_CALL.path);
 }
 
 /** Writes the `events` row of a behavioral event, in EVENT_COLUMNS order; returns its partition. */
 function writeEvent(reader: BinaryReader, w: RowWriter, env: EnvelopeFacts, rec: RecordFacts, r: Range, seq: number): number {
   const ids: (Range | undefined)[] = [];
   let context: Range | undefined;
-  let call: { field: number; range: Range } | undefined;
+  let call: { call: Call; range: Range } | undefined;
   fields(reader, r, (field, wireType) => {
     if (!isLength(wireType)) return false;
-    if (field >= 1 && field <= 5) ids[field] = range(reader);
-    else if (field === 6) context = range(reader);
-    else if (field >= 10 && field <= 15) call = { field, range: range(reader) };
+    if (IS_EVENT_ID[field]) ids[field] = range(reader);
+    else if (field === BEHAVIORAL_EVENT.context) context = range(reader);
+    else if (CALL_OF_FIELD[field] !== undefined) call = { call: CALL_OF_FIELD[field], range: range(reader) };
     else return false;
     return true;
   });
@@ -364,12 +406,12 @@ function writeEvent(reader: BinaryReader, w: RowWriter, env: EnvelopeFacts, rec:
   const original = rec.timestampMs ?? timestamp;
   tsvText(w.out, env.sourceId);
   w.tab().text(rec.eventId).tab();
-  writeCall(reader, w, call.field, call.range);
+  writeCall(reader, w, call.call, call.range);
   w.dateTime(timestamp).tab().dateTime(original).tab().dateTime(received).tab().dateTime(env.sentMs).tab();
-  for (let field = 1; field <= 5; field++) w.text(ids[field]).tab();
+  for (const field of EVENT_IDS) w.text(ids[field]).tab();
   const from = w.out.n;
   if (context === undefined) w.out.ascii7('{}');
-  else writeMessage(reader, w, context, CONTEXT);
+  else writeMessage(reader, w, context, CONTEXT_NAMES);
   tsvEscapeWritten(w.out, from);
   w.tab().number(seq);
   const date = new Date(original);
@@ -385,20 +427,32 @@ function writeProduct(reader: BinaryReader, w: RowWriter, bytes: Uint8Array, env
   let availability = 0;
   let data: Range | undefined;
   fields(reader, r, (field, wireType) => {
-    if (field === 12 && isLength(wireType)) tags.push(range(reader));
-    else if (field === 15 && isLength(wireType)) data = range(reader);
-    else if (field === 8 && wireType === WireType.Bit64) price = reader.double();
-    else if (field === 14 && wireType === WireType.Bit64) rating = reader.double();
-    else if (field === 13 && isVarint(wireType)) availability = reader.int32();
-    else if (field >= 1 && field <= 11 && isLength(wireType)) texts[field] = range(reader);
+    if (IS_PRODUCT_TEXT[field] && isLength(wireType)) texts[field] = range(reader);
+    else if (field === PRODUCT_RECORD.tags && isLength(wireType)) tags.push(range(reader));
+    else if (field === PRODUCT_RECORD.data && isLength(wireType)) data = range(reader);
+    else if (field === PRODUCT_RECORD.price && wireType === WireType.Bit64) price = reader.double();
+    else if (field === PRODUCT_RECORD.rating && wireType === WireType.Bit64) rating = reader.double();
+    else if (field === PRODUCT_RECORD.availability && isVarint(wireType)) availability = reader.int32();
     else return false;
     return true;
   });
   const received = env.receivedMs ?? 0;
+  /** String field `field`'s cell. */
+  const text = (field: number) => w.text(texts[field]).tab();
   tsvText(w.out, env.sourceId);
-  w.tab().text(texts[1]).tab().text(rec.eventId).tab();
-  for (let field = 2; field <= 7; field++) w.text(texts[field]).tab();
-  w.number(price).tab().text(texts[9]).tab().text(texts[10]).tab().text(texts[11]).tab();
+  w.tab();
+  text(PRODUCT_RECORD.productId);
+  w.text(rec.eventId).tab();
+  text(PRODUCT_RECORD.profileId);
+  text(PRODUCT_RECORD.userId);
+  text(PRODUCT_RECORD.title);
+  text(PRODUCT_RECORD.description);
+  text(PRODUCT_RECORD.url);
+  text(PRODUCT_RECORD.imageLink);
+  w.number(price).tab();
+  text(PRODUCT_RECORD.currency);
+  text(PRODUCT_RECORD.brand);
+  text(PRODUCT_RECORD.category);
   w.out.byte(0x5b);
   tags.forEach((tag, i) => {
     if (i > 0) w.out.byte(0x2c);
@@ -424,11 +478,11 @@ function envelopeFacts(reader: BinaryReader, bytes: Uint8Array): EnvelopeFacts {
   const env: EnvelopeFacts = { sourceId: '', receivedMs: undefined, timestampMs: undefined, sentMs: undefined, record: undefined };
   fields(reader, { start: 0, end: bytes.length }, (field, wireType) => {
     if (!isLength(wireType)) return false;
-    if (field === 1) env.record = range(reader);
-    else if (field === 2) env.sourceId = reader.string();
-    else if (field === 3) env.receivedMs = timestampMs(reader, range(reader));
-    else if (field === 4) env.timestampMs = timestampMs(reader, range(reader));
-    else if (field === 5) env.sentMs = timestampMs(reader, range(reader));
+    if (field === ENVELOPE.record) env.record = range(reader);
+    else if (field === ENVELOPE.sourceId) env.sourceId = reader.string();
+    else if (field === ENVELOPE.receivedAt) env.receivedMs = timestampMs(reader, range(reader));
+    else if (field === ENVELOPE.timestamp) env.timestampMs = timestampMs(reader, range(reader));
+    else if (field === ENVELOPE.sentAt) env.sentMs = timestampMs(reader, range(reader));
     else return false;
     return true;
   });
@@ -440,9 +494,9 @@ function recordFacts(reader: BinaryReader, r: Range): RecordFacts {
   const rec: RecordFacts = { eventId: undefined, timestampMs: undefined, kind: undefined };
   fields(reader, r, (field, wireType) => {
     if (!isLength(wireType)) return false;
-    if (field === 1) rec.eventId = range(reader);
-    else if (field === 2) rec.timestampMs = timestampMs(reader, range(reader));
-    else if (field === 3 || field === 4) rec.kind = { event: field === 3, range: range(reader) };
+    if (field === RECORD.eventId) rec.eventId = range(reader);
+    else if (field === RECORD.timestamp) rec.timestampMs = timestampMs(reader, range(reader));
+    else if (field === RECORD.event || field === RECORD.product) rec.kind = { event: field === RECORD.event, range: range(reader) };
     else return false;
     return true;
   });

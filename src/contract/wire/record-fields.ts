@@ -9,13 +9,13 @@
  *
  * It answers undefined, and the caller takes the generated decoder, for
  * anything the generated decoder reads in its own way or may refuse: bytes
- * that are malformed (truncated, a field running past its message, tag 0, an
- * end-group tag, wire types 6 and 7), a string that is not UTF-8, or more
- * than one payload field (the generated decoder decodes, and may refuse, the
- * ones a later field overrides). Timestamps, the context, alias and consent
- * calls hold no payload and are read by the generated decoders.
+ * that are truncated or that the wire cursor (wire-cursor.ts) refuses as
+ * malformed, a string that is not UTF-8, or more than one payload field (the
+ * generated decoder decodes, and may refuse, the ones a later field
+ * overrides). Timestamps, the context, alias and consent calls hold no
+ * payload and are read by the generated decoders.
  */
-import { BinaryReader } from '@bufbuild/protobuf/wire';
+import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import { Timestamp } from '../../gen/google/protobuf/timestamp';
 import {
   AliasCall,
@@ -29,6 +29,8 @@ import {
   type Record,
   type TrackCall,
 } from '../../gen/tributary/ingest/v1/record';
+import { BEHAVIORAL_EVENT, GROUP_CALL, IDENTIFY_CALL, PAGE_CALL, PRODUCT_RECORD, RECORD, TRACK_CALL } from './field-numbers';
+import { assertWithin, fieldEnd, skipField, tagsOf } from './wire-cursor';
 
 /** Where a record's payload lies in its bytes, and how many messages of the record enclose it. */
 export interface PayloadRange {
@@ -43,6 +45,16 @@ export interface RecordFields {
   readonly payload: PayloadRange | undefined;
 }
 
+// The tags read, by message. Each method takes its message's table into a
+// local: a module constant is loaded again at every case, a local once.
+const RECORD_TAGS = tagsOf(RECORD);
+const EVENT_TAGS = tagsOf(BEHAVIORAL_EVENT);
+const TRACK_TAGS = tagsOf(TRACK_CALL);
+const PAGE_TAGS = tagsOf(PAGE_CALL);
+const IDENTIFY_TAGS = tagsOf(IDENTIFY_CALL);
+const GROUP_TAGS = tagsOf(GROUP_CALL);
+const PRODUCT_TAGS = tagsOf(PRODUCT_RECORD, { price: WireType.Bit64, availability: WireType.Varint, rating: WireType.Bit64 });
+
 const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Reads `bytes` as a Record with its payload left encoded, or undefined when the generated decoder must read them. */
@@ -56,7 +68,7 @@ export function decodeRecordFields(bytes: Uint8Array): RecordFields | undefined 
   }
 }
 
-/** Thrown at anything the generated decoder reads in its own way; caught by decodeRecordFields. */
+/** Thrown at well-formed bytes that the generated decoder reads in its own way; caught by decodeRecordFields, as the cursor's errors at malformed ones are. */
 class NotPlain extends Error {}
 
 /** One read of one record. */
@@ -70,127 +82,134 @@ class FieldReader {
 
   record(): Record {
     const r = this.reader;
+    const tags = RECORD_TAGS;
     const end = r.len;
     const message: Record = { eventId: '', timestamp: undefined, kind: undefined };
     while (r.pos < end) {
-      const tag = this.tag();
-      if (tag === 10) message.eventId = r.string();
-      else if (tag === 18) message.timestamp = this.timestamp(end);
-      else if (tag === 26) message.kind = { $case: 'event', value: this.event(this.sub(end)) };
-      else if (tag === 34) message.kind = { $case: 'product', value: this.product(this.sub(end)) };
-      else this.skip(tag);
-      this.within(end);
+      const tag = r.uint32();
+      if (tag === tags.eventId) message.eventId = r.string();
+      else if (tag === tags.timestamp) message.timestamp = this.timestamp(end);
+      else if (tag === tags.event) message.kind = { $case: 'event', value: this.event(fieldEnd(r, end)) };
+      else if (tag === tags.product) message.kind = { $case: 'product', value: this.product(fieldEnd(r, end)) };
+      else skipField(r, tag, end);
+      assertWithin(r, end);
     }
     return message;
   }
 
   private event(end: number): BehavioralEvent {
     const r = this.reader;
+    const tags = EVENT_TAGS;
     const message: BehavioralEvent = { profileId: '', userId: '', sessionId: '', accountId: '', pageId: '', context: undefined, call: undefined };
     // The calls' messages open inside Record and BehavioralEvent.
     const enclosing = 3;
     while (r.pos < end) {
-      const tag = this.tag();
+      const tag = r.uint32();
       switch (tag) {
-        case 10:
+        case tags.profileId:
           message.profileId = r.string();
           break;
-        case 18:
+        case tags.userId:
           message.userId = r.string();
           break;
-        case 26:
+        case tags.sessionId:
           message.sessionId = r.string();
           break;
-        case 34:
+        case tags.accountId:
           message.accountId = r.string();
           break;
-        case 42:
+        case tags.pageId:
           message.pageId = r.string();
           break;
-        case 50:
+        case tags.context:
           message.context = this.generated(Context.decode, end);
           break;
-        case 82:
-          message.call = { $case: 'track', value: this.track(this.sub(end), enclosing) };
+        case tags.track:
+          message.call = { $case: 'track', value: this.track(fieldEnd(r, end), enclosing) };
           break;
-        case 90:
-          message.call = { $case: 'identify', value: this.identify(this.sub(end), enclosing) };
+        case tags.identify:
+          message.call = { $case: 'identify', value: this.identify(fieldEnd(r, end), enclosing) };
           break;
-        case 98:
+        case tags.alias:
           message.call = { $case: 'alias', value: this.generated(AliasCall.decode, end) };
           break;
-        case 106:
-          message.call = { $case: 'group', value: this.group(this.sub(end), enclosing) };
+        case tags.group:
+          message.call = { $case: 'group', value: this.group(fieldEnd(r, end), enclosing) };
           break;
-        case 114:
+        case tags.consent:
           message.call = { $case: 'consent', value: this.generated(ConsentCall.decode, end) };
           break;
-        case 122:
-          message.call = { $case: 'page', value: this.page(this.sub(end), enclosing) };
+        case tags.page:
+          message.call = { $case: 'page', value: this.page(fieldEnd(r, end), enclosing) };
           break;
         default:
-          this.skip(tag);
+          skipField(r, tag, end);
       }
-      this.within(end);
+      assertWithin(r, end);
     }
     return message;
   }
 
   private track(end: number, enclosing: number): TrackCall {
     const r = this.reader;
+    const tags = TRACK_TAGS;
     const message: TrackCall = { name: '', data: undefined };
     while (r.pos < end) {
-      const tag = this.tag();
-      if (tag === 10) message.name = r.string();
-      else if (tag === 18) this.takePayload(end, enclosing);
-      else this.skip(tag);
-      this.within(end);
+      const tag = r.uint32();
+      if (tag === tags.name) message.name = r.string();
+      else if (tag === tags.data) this.takePayload(end, enclosing);
+      else skipField(r, tag, end);
+      assertWithin(r, end);
     }
     return message;
   }
 
   private page(end: number, enclosing: number): PageCall {
     const r = this.reader;
+    const tags = PAGE_TAGS;
     const message: PageCall = { url: '', title: '', referrer: '', path: '', data: undefined };
     while (r.pos < end) {
-      const tag = this.tag();
-      if (tag === 10) message.url = r.string();
-      else if (tag === 18) message.title = r.string();
-      else if (tag === 26) message.referrer = r.string();
-      else if (tag === 34) message.path = r.string();
-      else if (tag === 42) this.takePayload(end, enclosing);
-      else this.skip(tag);
-      this.within(end);
+      const tag = r.uint32();
+      if (tag === tags.url) message.url = r.string();
+      else if (tag === tags.title) message.title = r.string();
+      else if (tag === tags.referrer) message.referrer = r.string();
+      else if (tag === tags.path) message.path = r.string();
+      else if (tag === tags.data) this.takePayload(end, enclosing);
+      else skipField(r, tag, end);
+      assertWithin(r, end);
     }
     return message;
   }
 
   private identify(end: number, enclosing: number): IdentifyCall {
     const r = this.reader;
+    const tags = IDENTIFY_TAGS;
     const message: IdentifyCall = { userAttributes: undefined, userHash: undefined };
     while (r.pos < end) {
-      const tag = this.tag();
-      if (tag === 10) this.takePayload(end, enclosing);
-      else if (tag === 18) message.userHash = r.string();
-      else this.skip(tag);
-      this.within(end);
+      const tag = r.uint32();
+      if (tag === tags.userAttributes) this.takePayload(end, enclosing);
+      else if (tag === tags.userHash) message.userHash = r.string();
+      else skipField(r, tag, end);
+      assertWithin(r, end);
     }
     return message;
   }
 
   private group(end: number, enclosing: number): GroupCall {
     const r = this.reader;
+    const tags = GROUP_TAGS;
     while (r.pos < end) {
-      const tag = this.tag();
-      if (tag === 10) this.takePayload(end, enclosing);
-      else this.skip(tag);
-      this.within(end);
+      const tag = r.uint32();
+      if (tag === tags.accountAttributes) this.takePayload(end, enclosing);
+      else skipField(r, tag, end);
+      assertWithin(r, end);
     }
     return { accountAttributes: undefined };
   }
 
   private product(end: number): ProductRecord {
     const r = this.reader;
+    const tags = PRODUCT_TAGS;
     const message: ProductRecord = {
       productId: '',
       profileId: undefined,
@@ -209,65 +228,65 @@ class FieldReader {
       data: undefined,
     };
     while (r.pos < end) {
-      const tag = this.tag();
+      const tag = r.uint32();
       switch (tag) {
-        case 10:
+        case tags.productId:
           message.productId = r.string();
           break;
-        case 18:
+        case tags.profileId:
           message.profileId = r.string();
           break;
-        case 26:
+        case tags.userId:
           message.userId = r.string();
           break;
-        case 34:
+        case tags.title:
           message.title = r.string();
           break;
-        case 42:
+        case tags.description:
           message.description = r.string();
           break;
-        case 50:
+        case tags.url:
           message.url = r.string();
           break;
-        case 58:
+        case tags.imageLink:
           message.imageLink = r.string();
           break;
-        case 65:
+        case tags.price:
           message.price = r.double();
           break;
-        case 74:
+        case tags.currency:
           message.currency = r.string();
           break;
-        case 82:
+        case tags.brand:
           message.brand = r.string();
           break;
-        case 90:
+        case tags.category:
           message.category = r.string();
           break;
-        case 98:
+        case tags.tags:
           message.tags.push(r.string());
           break;
-        case 104:
+        case tags.availability:
           message.availability = r.int32() as ProductRecord['availability'];
           break;
-        case 113:
+        case tags.rating:
           message.rating = r.double();
           break;
-        case 122:
+        case tags.data:
           // ProductRecord opens inside Record.
           this.takePayload(end, 2);
           break;
         default:
-          this.skip(tag);
+          skipField(r, tag, end);
       }
-      this.within(end);
+      assertWithin(r, end);
     }
     return message;
   }
 
   /** Notes where the payload field at the reader lies and steps over it; a second payload is not plain. */
   private takePayload(end: number, enclosing: number): void {
-    const stop = this.sub(end);
+    const stop = fieldEnd(this.reader, end);
     if (this.payload !== undefined) throw new NotPlain();
     this.payload = { start: this.reader.pos, end: stop, enclosing };
     this.reader.pos = stop;
@@ -281,33 +300,9 @@ class FieldReader {
 
   /** A message without payload, read by its generated decoder, which must end where its length says. */
   private generated<T>(decode: (reader: BinaryReader, length: number) => T, end: number): T {
-    const stop = this.sub(end);
+    const stop = fieldEnd(this.reader, end);
     const value = decode(this.reader, stop - this.reader.pos);
     if (this.reader.pos !== stop) throw new NotPlain();
     return value;
-  }
-
-  /** Reads a tag; tag 0 and an end-group tag, which the generated decoder takes for the message's end, are not plain. */
-  private tag(): number {
-    const tag = this.reader.uint32();
-    if (tag >>> 3 === 0 || (tag & 7) === 4) throw new NotPlain();
-    return tag;
-  }
-
-  /** Reads a length prefix; returns where the field ends. */
-  private sub(end: number): number {
-    const stop = this.reader.uint32() + this.reader.pos;
-    if (stop > end) throw new NotPlain();
-    return stop;
-  }
-
-  /** Skips an unknown field, or a known field number with another wire type, as the generated decoder does. */
-  private skip(tag: number): void {
-    this.reader.skip(tag & 7);
-  }
-
-  /** A field that ran past its message is not plain. */
-  private within(end: number): void {
-    if (this.reader.pos > end) throw new NotPlain();
   }
 }

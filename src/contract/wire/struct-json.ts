@@ -27,7 +27,7 @@
  *   a leading U+FEFF stays) and are escaped as JSON.stringify escapes them;
  *   numbers print as JSON.stringify prints them (-0 as 0, 1e+21, 5e-324).
  *
- * Refused with a StructWireError, never written as invalid JSON:
+ * Refused with a WireError, never written as invalid JSON:
  * - NaN and ±Infinity, which the object path would print as null. The
  *   gateway rejects them, so one here is a fault worth seeing. One that a
  *   later field overrides is not part of the value and is not refused.
@@ -47,12 +47,13 @@
  * rather than with BinaryReader.string and JSON.stringify (130 ns).
  */
 import { JsonBytes } from './json-bytes';
-import { StructWalk, StructWireError } from './struct-walk';
+import { StructWalk } from './struct-walk';
+import { WireError } from './wire-cursor';
 
 /**
  * JSON text of the google.protobuf.Struct encoded in bytes[start, end): an object, `{}` when empty.
  *
- * @throws StructWireError when the bytes are malformed, nest deeper than MAX_DEPTH or hold NaN or ±Infinity.
+ * @throws WireError when the bytes are malformed, nest deeper than MAX_DEPTH or hold NaN or ±Infinity.
  * @throws RangeError when [start, end) is not a range of integers within bytes.
  */
 export function structJson(bytes: Uint8Array, start = 0, end = bytes.length): string {
@@ -66,7 +67,7 @@ export function structJson(bytes: Uint8Array, start = 0, end = bytes.length): st
  * Writes the JSON of the google.protobuf.Struct encoded in bytes[start, end)
  * into `out`, as {@link structJson} makes it. On a throw, `out` is as it was.
  *
- * @throws StructWireError and RangeError as structJson does.
+ * @throws WireError and RangeError as structJson does.
  */
 export function writeStruct(out: JsonBytes, bytes: Uint8Array, start: number, end: number): void {
   walkInto(out, bytes, start, end, (walk) => {
@@ -115,13 +116,13 @@ function walkInto(out: JsonBytes, bytes: Uint8Array, start: number, end: number,
   const walk = new JsonWalk(bytes, start, out);
   try {
     const wrote = message(walk);
-    if (walk.nonFinite && !parses(out.buf.toString('utf8', from, out.n))) throw new StructWireError('NaN or Infinity is not a JSON number');
+    if (walk.nonFinite && !parses(out.buf.toString('utf8', from, out.n))) throw new WireError('NaN or Infinity is not a JSON number');
     return wrote;
   } catch (e) {
     out.n = from;
-    if (e instanceof StructWireError) throw e;
+    if (e instanceof WireError) throw e;
     // BinaryReader's own errors: a premature end, an overlong varint, a bad group.
-    throw new StructWireError(`${(e as Error).message} at byte ${walk.reader.pos}`, { cause: e });
+    throw new WireError(`${(e as Error).message} at byte ${walk.reader.pos}`, { cause: e });
   }
 }
 

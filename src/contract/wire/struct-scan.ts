@@ -33,7 +33,7 @@ export function structWithinLimits(bytes: Uint8Array, start: number, end: number
     new LimitScan(bytes, start, limits).struct(end, enclosing);
     return true;
   } catch {
-    // NOT_PLAIN, a StructWireError or BinaryReader's own errors: the object path decides.
+    // NOT_PLAIN, a WireError or BinaryReader's own errors: the object path decides.
     return false;
   }
 }

@@ -16,27 +16,33 @@
  *   wire type;
  * - no message opens inside MAX_DEPTH open messages (Struct, map entry,
  *   Value and ListValue each count).
- * It is stricter than the generated decoder on malformed bytes, which it
- * refuses with a StructWireError: a field running past its message, field
- * number 0, a stray end-group tag, wire types 6 and 7 (the generated decoder
- * stops a message at tag 0 or an end-group tag, and lets a field overrun its
- * message).
+ * It reads with the wire cursor (wire-cursor.ts), which is stricter than the
+ * generated decoder on malformed bytes and refuses them with a WireError, as
+ * the walk refuses nesting past MAX_DEPTH.
  */
-import { BinaryReader } from '@bufbuild/protobuf/wire';
-
-/** Malformed bytes, or nesting past MAX_DEPTH: the message says what and at which byte. */
-export class StructWireError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'StructWireError';
-  }
-}
+import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
+import { LIST_VALUE, MAP_ENTRY, STRUCT, VALUE } from './field-numbers';
+import { assertWithin, fieldEnd, skipField, tagsOf, wireError, type WireError } from './wire-cursor';
 
 /** The generated decoder's nesting bound: no message opens inside this many open messages. */
 export const MAX_DEPTH = 100;
 
-/** The tag of each Value kind, by field number: null, number, string, bool, struct, list. */
-const KIND_TAGS = [-1, 8, 17, 26, 32, 42, 50];
+// The tags the walk reads, as module constants: its loops compare them at
+// less cost than a table's properties.
+const { fields: FIELDS_TAG } = tagsOf(STRUCT);
+const { key: KEY_TAG, value: VALUE_TAG } = tagsOf(MAP_ENTRY);
+const { values: VALUES_TAG } = tagsOf(LIST_VALUE);
+const {
+  nullValue: NULL_TAG,
+  numberValue: NUMBER_TAG,
+  stringValue: STRING_TAG,
+  boolValue: BOOL_TAG,
+  structValue: STRUCT_TAG,
+  listValue: LIST_TAG,
+} = tagsOf(VALUE, { nullValue: WireType.Varint, numberValue: WireType.Bit64, boolValue: WireType.Varint });
+/** The tag of each Value kind by field number; -1 at a number that is no kind. */
+const KIND_TAGS = Array.from({ length: Math.max(...Object.values(VALUE)) + 1 }, () => -1);
+for (const tag of [NULL_TAG, NUMBER_TAG, STRING_TAG, BOOL_TAG, STRUCT_TAG, LIST_TAG]) KIND_TAGS[tag >>> 3] = tag;
 
 /**
  * A walk over one encoding; input positions index the whole of `bytes`.
@@ -64,11 +70,11 @@ export abstract class StructWalk {
     this.openObject();
     while (reader.pos < end) {
       const tag = reader.uint32();
-      if (tag !== 10) {
-        this.skip(tag, end);
+      if (tag !== FIELDS_TAG) {
+        skipField(reader, tag, end);
         continue;
       }
-      const entryEnd = this.delimited(end);
+      const entryEnd = fieldEnd(reader, end);
       this.enter(depth + 1);
       let keyStart = -1;
       let keyEnd = -1;
@@ -76,18 +82,18 @@ export abstract class StructWalk {
       let valueEnd = -1;
       while (reader.pos < entryEnd) {
         const entryTag = reader.uint32();
-        if (entryTag === 10) {
+        if (entryTag === KEY_TAG) {
           if (keyStart >= 0) this.skippedKey(keyStart, keyEnd);
-          keyEnd = this.delimited(entryEnd);
+          keyEnd = fieldEnd(reader, entryEnd);
           keyStart = reader.pos;
           reader.pos = keyEnd;
-        } else if (entryTag === 18) {
+        } else if (entryTag === VALUE_TAG) {
           if (valueStart >= 0) this.overridden(valueStart, valueEnd, depth + 2);
-          valueEnd = this.delimited(entryEnd);
+          valueEnd = fieldEnd(reader, entryEnd);
           valueStart = reader.pos;
           reader.pos = valueEnd;
         } else {
-          this.skip(entryTag, entryEnd);
+          skipField(reader, entryTag, entryEnd);
         }
       }
       if (valueStart < 0) {
@@ -108,11 +114,11 @@ export abstract class StructWalk {
     this.openList();
     while (reader.pos < end) {
       const tag = reader.uint32();
-      if (tag !== 10) {
-        this.skip(tag, end);
+      if (tag !== VALUES_TAG) {
+        skipField(reader, tag, end);
         continue;
       }
-      this.item(this.delimited(end), depth + 1);
+      this.item(fieldEnd(reader, end), depth + 1);
     }
     this.closeList();
   }
@@ -125,38 +131,37 @@ export abstract class StructWalk {
     let found = false;
     while (reader.pos < end) {
       const tag = reader.uint32();
-      const kind = tag >>> 3;
-      if (tag !== KIND_TAGS[kind]) {
-        this.skip(tag, end);
+      if (tag !== KIND_TAGS[tag >>> 3]) {
+        skipField(reader, tag, end);
         continue;
       }
       if (found) this.rollback(mark);
       found = true;
-      switch (kind) {
-        case 1: // null_value, an enum: null whatever its number
+      switch (tag) {
+        case NULL_TAG: // an enum: null whatever its number
           reader.uint32();
-          this.within(end);
+          assertWithin(reader, end);
           this.nullValue();
           break;
-        case 2:
+        case NUMBER_TAG:
           if (reader.pos + 8 > end) throw this.error('double runs past the end of its message');
           this.number(reader.double());
           break;
-        case 3: {
-          const stop = this.delimited(end);
+        case STRING_TAG: {
+          const stop = fieldEnd(reader, end);
           this.string(reader.pos, stop);
           reader.pos = stop;
           break;
         }
-        case 4:
+        case BOOL_TAG:
           this.bool(reader.bool());
-          this.within(end);
+          assertWithin(reader, end);
           break;
-        case 5:
-          this.struct(this.delimited(end), depth + 1);
+        case STRUCT_TAG:
+          this.struct(fieldEnd(reader, end), depth + 1);
           break;
-        case 6:
-          this.list(this.delimited(end), depth + 1);
+        case LIST_TAG:
+          this.list(fieldEnd(reader, end), depth + 1);
           break;
       }
     }
@@ -203,28 +208,8 @@ export abstract class StructWalk {
     if (depth >= MAX_DEPTH) throw this.error(`nesting deeper than ${MAX_DEPTH} messages`);
   }
 
-  /** Throws when the last field read ran past `end`, the end of its message. */
-  private within(end: number): void {
-    if (this.reader.pos > end) throw this.error('field runs past the end of its message');
-  }
-
-  /** Reads a length prefix; returns where the length-delimited field ends. */
-  private delimited(end: number): number {
-    const fieldEnd = this.reader.uint32() + this.reader.pos;
-    if (fieldEnd > end) throw this.error('length runs past the end of its message');
-    return fieldEnd;
-  }
-
-  /** Skips an unknown field (or a known field number with another wire type, as protobuf does). */
-  private skip(tag: number, end: number): void {
-    const wireType = tag & 7;
-    if (tag >>> 3 === 0 || wireType === 4 || wireType > 5) throw this.error(`illegal tag ${tag}`);
-    this.reader.skip(wireType);
-    this.within(end);
-  }
-
   /** An error that says where. */
-  protected error(what: string): StructWireError {
-    return new StructWireError(`${what} at byte ${this.reader.pos}`);
+  protected error(what: string): WireError {
+    return wireError(this.reader, what);
   }
 }

@@ -9,7 +9,8 @@ import fc from 'fast-check';
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { ListValue, Struct, Value } from '../../../src/gen/google/protobuf/struct';
 import { listValueJson, structJson, valueJson } from '../../../src/contract/wire/struct-json';
-import { MAX_DEPTH, StructWireError } from '../../../src/contract/wire/struct-walk';
+import { MAX_DEPTH } from '../../../src/contract/wire/struct-walk';
+import { WireError as StructWireError } from '../../../src/contract/wire/wire-cursor';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
