@@ -10,7 +10,7 @@
  */
 import { Reason } from '../../contract';
 import { IngestError } from '../../errors/ingest-error';
-import { ConsentAction, type BehavioralEvent, type Record } from '../../gen/tributary/ingest/v1/record';
+import { ConsentAction, ProductRecord, type BehavioralEvent, type Record } from '../../gen/tributary/ingest/v1/record';
 import type { MadeRecord } from '../framing';
 import { bag, contentId, epochMs, isObject, MappingProblem, text, type JsonObject } from './json-fields';
 
@@ -49,23 +49,13 @@ function itemRecords(name: string, item: unknown): MadeRecord[] {
         timestamp: epochMs(item.timestamp),
         kind: {
           $case: 'product',
-          value: {
+          // The fields Intempt's item carries; the generated message gives the others their defaults.
+          value: ProductRecord.fromPartial({
             productId: text(item.productId),
             profileId: text(item.profileId) || undefined,
             userId: text(item.userId) || undefined,
-            title: '',
-            description: '',
-            url: '',
-            imageLink: '',
-            price: undefined,
-            currency: '',
-            brand: '',
-            category: '',
-            tags: [],
-            availability: 0,
-            rating: undefined,
             data: bag(item.data, 'product.data'),
-          },
+          }),
         },
       })),
     ];
