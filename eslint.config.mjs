@@ -11,14 +11,17 @@ import tseslint from 'typescript-eslint';
 const ASSEMBLY = ['serve', 'cli', 'http'];
 /** What each folder of src/ may not import, by folder. */
 const FORBIDDEN = {
-  'contract|errors|config|lifecycle|observability|tls': ['gateway', 'publish', 'stream', 'stages', 'sink', 'identity', 'storage', ...ASSEMBLY],
-  gateway: ['stages', 'sink', 'identity', 'storage', ...ASSEMBLY],
-  publish: ['gateway', 'stages', 'sink', 'identity', 'storage', ...ASSEMBLY],
-  stream: ['gateway', 'publish', 'stages', 'sink', 'identity', 'storage', ...ASSEMBLY],
+  'contract|errors|config|lifecycle|observability|tls': ['gateway', 'publish', 'stream', 'stages', 'sink', 'identity', 'storage', 'policy', 'admin', 'privacy', ...ASSEMBLY],
+  policy: ['gateway', 'publish', 'stages', 'sink', 'identity', 'storage', 'admin', 'privacy', ...ASSEMBLY],
+  admin: ['gateway', 'publish', 'stages', 'sink', 'identity', 'storage', 'privacy', ...ASSEMBLY],
+  privacy: ['gateway', 'publish', 'sink', 'admin', ...ASSEMBLY],
+  gateway: ['stages', 'sink', 'identity', 'storage', 'privacy', ...ASSEMBLY],
+  publish: ['gateway', 'stages', 'sink', 'identity', 'storage', 'privacy', 'admin', ...ASSEMBLY],
+  stream: ['gateway', 'publish', 'stages', 'sink', 'identity', 'storage', 'privacy', 'policy', 'admin', ...ASSEMBLY],
   stages: ['gateway', 'publish', 'sink', 'identity', ...ASSEMBLY],
   sink: ['gateway', 'publish', 'identity', ...ASSEMBLY],
   identity: ['gateway', 'publish', 'sink', ...ASSEMBLY],
-  storage: ['gateway', 'publish', 'stream', 'stages', 'sink', 'identity', ...ASSEMBLY],
+  storage: ['gateway', 'publish', 'stream', 'stages', 'sink', 'identity', 'policy', 'admin', 'privacy', ...ASSEMBLY],
 };
 /** sdk/ from src/: only the wire export (sdk/src/wire.ts), which the gRPC-Web bridge shares. */
 const SDK_FROM_SRC = { regex: '(^|/)sdk/(?!src/wire$)', message: 'src/ may import from sdk/ only sdk/src/wire (the package export @tributary/sdk/wire).' };

@@ -9,7 +9,7 @@ import { LIBRARY, webTransport, type ClientOptions } from './options';
 import { takeSavedQueue, watchPageUnload, type KeyValueStorage, type PageEvents } from './page-unload';
 
 export { TributaryClient, DEFAULTS, type ClientSettings, type EventOptions, type IdentifyOptions, type Payload } from './client';
-export type { Outcome } from './delivery';
+export type { DropCause, Outcome } from './delivery';
 export type { ClientOptions } from './options';
 export { TributaryError } from './transport';
 

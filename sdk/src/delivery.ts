@@ -8,7 +8,7 @@
  * settles with what became of it.
  */
 import type { Record } from './gen/tributary/ingest/v1/record';
-import { RecordStatus, type FieldViolation, type RecordResult } from './gen/tributary/ingest/v1/ingest_service';
+import { DropReason, RecordStatus, type FieldViolation, type RecordResult } from './gen/tributary/ingest/v1/ingest_service';
 import { isRetryable, isTooLarge, retryDelayMs } from './backoff';
 import { TributaryError, type Transport } from './transport';
 
@@ -17,7 +17,17 @@ export type Outcome =
   | { readonly status: 'accepted' | 'duplicate'; readonly eventId: string; readonly sequence: number }
   | { readonly status: 'rejected'; readonly eventId: string; readonly violations: readonly FieldViolation[] }
   | { readonly status: 'failed'; readonly eventId: string; readonly error: TributaryError }
-  | { readonly status: 'dropped'; readonly eventId: string; readonly reason: 'queue-full' | 'closed' | 'close-timeout' };
+  | { readonly status: 'dropped'; readonly eventId: string; readonly reason: DropCause };
+
+/**
+ * Why a record was dropped: by this client (its queue was full, or it was
+ * closed), or by the server's policy (`suppressed`: the person's data must
+ * not be collected). Settled either way: a dropped record is never retried.
+ */
+export type DropCause = 'queue-full' | 'closed' | 'close-timeout' | 'suppressed' | 'policy';
+
+/** The server's drop reasons as the client names them; a reason newer than this client is `policy`. */
+const SERVER_DROP: { readonly [reason: number]: DropCause } = { [DropReason.SUPPRESSED]: 'suppressed' };
 
 /** How delivery behaves. */
 export interface DeliveryOptions {
@@ -43,10 +53,11 @@ interface Pending {
   readonly settle: (outcome: Outcome) => void;
 }
 
-const fromResult = (result: RecordResult): Outcome =>
-  result.status === RecordStatus.REJECTED
-    ? { status: 'rejected', eventId: result.eventId, violations: result.violations }
-    : { status: result.status === RecordStatus.DUPLICATE ? 'duplicate' : 'accepted', eventId: result.eventId, sequence: result.sequence };
+function fromResult(result: RecordResult): Outcome {
+  if (result.status === RecordStatus.REJECTED) return { status: 'rejected', eventId: result.eventId, violations: result.violations };
+  if (result.status === RecordStatus.DROPPED) return { status: 'dropped', eventId: result.eventId, reason: SERVER_DROP[result.dropReason] ?? 'policy' };
+  return { status: result.status === RecordStatus.DUPLICATE ? 'duplicate' : 'accepted', eventId: result.eventId, sequence: result.sequence };
+}
 
 /** The queue and the loop that empties it. */
 export class Delivery {

@@ -8,7 +8,7 @@ import { GrpcTransport, type GrpcTls } from './grpc-transport';
 import { LIBRARY, webTransport, type ClientOptions } from './options';
 
 export { TributaryClient, DEFAULTS, type ClientSettings, type EventOptions, type IdentifyOptions, type Payload } from './client';
-export type { Outcome } from './delivery';
+export type { DropCause, Outcome } from './delivery';
 export type { ClientOptions } from './options';
 export type { GrpcTls } from './grpc-transport';
 export { TributaryError } from './transport';

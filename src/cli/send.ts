@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Metadata, type ServiceError } from '@grpc/grpc-js';
-import { IngestServiceClient, RecordResult, RecordStatus, type IngestResponse } from '../gen/tributary/ingest/v1/ingest_service';
+import { DropReason, IngestServiceClient, RecordResult, RecordStatus, type IngestResponse } from '../gen/tributary/ingest/v1/ingest_service';
 import type { Record } from '../gen/tributary/ingest/v1/record';
 import { channelCredentials, type ChannelOptions } from './channel';
 import { readRecords } from './read-records';
@@ -29,6 +29,7 @@ function ingest(client: InstanceType<typeof IngestServiceClient>, records: Recor
 }
 
 function describe(result: RecordResult): string {
+  if (result.status === RecordStatus.DROPPED) return `DROPPED   ${result.eventId}  ${DropReason[result.dropReason]}`;
   if (result.status !== RecordStatus.REJECTED) return `${RecordStatus[result.status].padEnd(9)} ${result.eventId}  seq ${result.sequence}`;
   const reasons = result.violations.map((v) => `\n            ${v.field || '(record)'}: ${v.reason}: ${v.message}`).join('');
   return `REJECTED  ${result.eventId}${reasons}`;

@@ -12,6 +12,12 @@ export const ERROR_REASONS = Object.freeze({
   MISSING_API_KEY: { code: status.UNAUTHENTICATED, retryable: false },
   /** The call's API key is not known to the server. */
   UNKNOWN_API_KEY: { code: status.UNAUTHENTICATED, retryable: false },
+  /** A source's write key on the admin API, which takes the admin key only. */
+  NOT_ADMIN_KEY: { code: status.PERMISSION_DENIED, retryable: false },
+  /** An admin request breaks a rule of its contract (tributary.admin.v1); the violations name the fields. */
+  INVALID_ADMIN_REQUEST: { code: status.INVALID_ARGUMENT, retryable: false },
+  /** The admin request names a regulation that does not exist. */
+  UNKNOWN_REGULATION: { code: status.NOT_FOUND, retryable: false },
   /** The client's address failed to authenticate too often of late; no key is compared until its window passes. */
   AUTH_THROTTLED: { code: status.RESOURCE_EXHAUSTED, retryable: true },
   /** The request could not be decoded as an IngestRequest (or, on the HTTP doors, its body is not JSON or does not gunzip). */

@@ -30,6 +30,11 @@ export class ApiKeyRing {
     return this.entries().length;
   }
 
+  /** Whether some key names `source`. */
+  hasSource(source: string): boolean {
+    return this.entries().some((entry) => entry.source === source);
+  }
+
   /**
    * The source id of `key`, however it was sent; `hint` says how to send one
    * when it is missing. Throws an UNAUTHENTICATED IngestError when the key is

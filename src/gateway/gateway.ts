@@ -32,6 +32,11 @@ import { createIngest } from './ingest';
 import { addReflection } from './reflection';
 import { CorsPolicy } from './cors';
 import { HttpDoors } from './doors/http-doors';
+import { adminHandlers, adminServiceDefinition } from '../admin/admin-grpc';
+import { RegulationsApi } from '../admin/regulations-api';
+import { ledgerBucket, PolicyLedger } from '../policy/policy-ledger';
+import { RegulationStore, regulationsBucket } from '../policy/regulation-store';
+import { permanentNatsFailure } from '../stream/set-up';
 
 /** grpc-js's own cap on a request, as a multiple of TRIBUTARY_MAX_REQUEST_BYTES: below it the gateway answers with details. */
 const RECEIVE_CAP_FACTOR = 4;
@@ -112,6 +117,25 @@ export async function startGateway(
       (error) => logger.warn({ err: errorMessage(error), stream: definition.name }, 'could not read how full the stream is; keeping the last reading'),
     );
     room.start();
+    const ledger = await waits.step(
+      'gateway',
+      `the policy ledger "${ledgerBucket(config.stream)}"`,
+      () => PolicyLedger.open(link, ledgerBucket(config.stream), config.replicas, logger),
+      permanentNatsFailure,
+    );
+    stopping.signal.addEventListener('abort', () => ledger.close());
+    const regulations = new RegulationsApi({
+      ledger,
+      store: await waits.step(
+        'gateway',
+        `the regulations "${regulationsBucket(config.stream)}"`,
+        () => RegulationStore.open(link, regulationsBucket(config.stream), config.replicas),
+        permanentNatsFailure,
+      ),
+      knownSource: (source) => keys.hasSource(source),
+      maxIdLength: config.maxIdLength,
+      now: () => new Date(),
+    });
 
     const health = new GatewayHealth();
     link.on('down', () => health.set(false));
@@ -135,12 +159,14 @@ export async function startGateway(
       now: () => new Date(),
       metrics,
       rateLimits: new SourceRateLimits(sources),
+      ledger,
     });
 
     // One gate for gRPC, gRPC-Web (through gRPC) and the HTTP doors, so failed authentications count once per client address.
-    const gate = new AuthGate(keys, { maxFailures: config.authFailureLimit, windowMs: config.authFailureWindowMs, maxAddresses: MAX_TRACKED_ADDRESSES, now: Date.now });
+    const gate = new AuthGate(keys, { maxFailures: config.authFailureLimit, windowMs: config.authFailureWindowMs, maxAddresses: MAX_TRACKED_ADDRESSES, now: Date.now }, config.adminKey);
     const server = new Server({ 'grpc.max_receive_message_length': config.maxRequestBytes * RECEIVE_CAP_FACTOR, interceptors: [authInterceptor(gate, config.trustedProxies)] });
     server.addService(ingestServiceDefinition(config.maxRequestBytes, limits), ingestHandlers(ingest, config.maxRequestBytes, limits));
+    server.addService(adminServiceDefinition(), adminHandlers(regulations));
     health.addToServer(server);
     addReflection(server);
     const tls = serverTlsOf(config);
@@ -153,16 +179,19 @@ export async function startGateway(
     health.set(link.connected);
     logger.info({ address: config.grpcAddr, port, tls: tls !== undefined, mutualTls: (tls?.clientCaFile ?? '') !== '', stream: config.stream, sources: keys.size }, 'gateway listening');
 
-    const httpDoors = new HttpDoors({
-      ingest,
-      gate,
-      limits,
-      maxBodyBytes: config.grpcWebMaxBodyBytes,
-      maxRequestBytes: config.maxRequestBytes,
-      cors: new CorsPolicy(config.corsOrigins),
-      contextFromConnection: config.contextFromConnection,
-      trustedProxies: config.trustedProxies,
-    });
+    const httpDoors = new HttpDoors(
+      {
+        ingest,
+        gate,
+        limits,
+        maxBodyBytes: config.grpcWebMaxBodyBytes,
+        maxRequestBytes: config.maxRequestBytes,
+        cors: new CorsPolicy(config.corsOrigins),
+        contextFromConnection: config.contextFromConnection,
+        trustedProxies: config.trustedProxies,
+      },
+      regulations,
+    );
 
     return {
       port,

@@ -1,6 +1,7 @@
 /**
  * Authentication of gRPC calls before a byte of their messages is read: a
- * server interceptor checks each IngestService call's key on its metadata,
+ * server interceptor checks each IngestService call's key (and each
+ * AdminService call's admin key) on its metadata,
  * through the AuthGate (so failures are throttled per client address), and
  * ends a call that fails with its status while grpc-js has not yet read,
  * decompressed or decoded the request. An authenticated call goes on with its
@@ -18,8 +19,10 @@ import { callClientAddress } from './client-address';
 /** The metadata key that carries the source the interceptor authenticated; any value a caller sends is dropped. */
 const SOURCE_KEY = 'x-tributary-source';
 
-/** The methods that need a key. */
+/** The methods that need a source's key. */
 const INGEST_SERVICE = '/tributary.ingest.v1.IngestService/';
+/** The methods that need the admin key. */
+const ADMIN_SERVICE = '/tributary.admin.v1.AdminService/';
 
 function authorizationOf(metadata: Metadata): string | undefined {
   const value = metadata.get('authorization')[0];
@@ -38,8 +41,13 @@ export function authInterceptor(gate: AuthGate, trustedProxies: readonly string[
               call.sendMetadata(new Metadata());
               goOn(metadata);
             };
-            if (!method.path.startsWith(INGEST_SERVICE)) return proceed();
+            const admin = method.path.startsWith(ADMIN_SERVICE);
+            if (!admin && !method.path.startsWith(INGEST_SERVICE)) return proceed();
             const address = callClientAddress(metadata, call.getConnectionInfo().remoteAddress, trustedProxies);
+            if (admin) {
+              gate.authenticateAdmin(address, () => bearerToken(authorizationOf(metadata))).then(proceed, (error: unknown) => call.sendStatus(toServiceError(error)));
+              return;
+            }
             gate
               .authenticate(address, () => bearerToken(authorizationOf(metadata)), BEARER_HINT)
               .then(

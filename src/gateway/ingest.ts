@@ -7,11 +7,13 @@
  */
 import { clockSkewMs, correctTimestamp, validateRecord, type ValidationLimits } from '../contract';
 import { IngestError } from '../errors/ingest-error';
-import { RecordStatus, type IngestResponse, type RecordResult } from '../gen/tributary/ingest/v1/ingest_service';
+import { DropReason, RecordStatus, type IngestResponse, type RecordResult } from '../gen/tributary/ingest/v1/ingest_service';
 import { EnvelopeEncoder } from '../publish/envelope';
 import type { OutboundMessage, RecordPublisher } from '../publish/publisher';
 import { messageId, subjectFor } from '../publish/subjects';
 import type { Metrics } from '../observability/metrics';
+import { personIds } from '../policy/person-ids';
+import type { PolicyLedger } from '../policy/policy-ledger';
 import type { SourceRateLimits } from './rate-limits';
 import type { FramedRecord } from './request-frame';
 
@@ -26,6 +28,8 @@ export interface IngestDependencies {
   readonly metrics: Metrics;
   /** Each source's rate limit, when any source has one. */
   readonly rateLimits?: SourceRateLimits;
+  /** The policy ledger whose suppressions drop records before the stream. */
+  readonly ledger?: PolicyLedger;
 }
 
 /** A decoded request from an authenticated source. */
@@ -69,10 +73,17 @@ export function createIngest(deps: IngestDependencies): Ingest {
     const slots: number[] = [];
     const envelopes = new EnvelopeEncoder({ sourceId, receivedAt, sentAt });
     const eventIds = records.map((framed) => ('record' in framed ? framed.record.eventId : framed.eventId));
+    const { ledger } = deps;
     records.forEach((framed, i) => {
+      // A suppressed person's record is dropped before anything else looks at it: valid or not, nothing of it is kept.
+      if ('record' in framed && ledger !== undefined && ledger.suppresses(sourceId, personIds(framed.record))) {
+        results[i] = { eventId: eventIds[i], status: RecordStatus.DROPPED, violations: [], sequence: 0, dropReason: DropReason.SUPPRESSED };
+        metrics.recordsDropped.inc({ source: sourceId, reason: 'suppressed' });
+        return;
+      }
       const violations = 'record' in framed ? validateRecord(framed.record, framed.bytes.length, context) : [framed.violation];
       if (!('record' in framed) || violations.length > 0) {
-        results[i] = { eventId: eventIds[i], status: RecordStatus.REJECTED, violations, sequence: 0 };
+        results[i] = { eventId: eventIds[i], status: RecordStatus.REJECTED, violations, sequence: 0, dropReason: DropReason.UNSPECIFIED };
         metrics.recordsRejected.inc({ source: sourceId, reason: violations[0].reason });
         return;
       }
@@ -93,7 +104,7 @@ export function createIngest(deps: IngestDependencies): Ingest {
       const i = slots[j];
       if (ack.duplicate) duplicates++;
       const status = ack.duplicate ? RecordStatus.DUPLICATE : RecordStatus.ACCEPTED;
-      results[i] = { eventId: eventIds[i], status, violations: [], sequence: ack.seq };
+      results[i] = { eventId: eventIds[i], status, violations: [], sequence: ack.seq, dropReason: DropReason.UNSPECIFIED };
     });
     metrics.recordsAccepted.inc({ source: sourceId }, acks.length - duplicates);
     metrics.recordsDuplicate.inc({ source: sourceId }, duplicates);

@@ -26,6 +26,12 @@ export class Metrics {
     labelNames: ['source', 'reason'],
     registers: [this.registry],
   });
+  readonly recordsDropped = new Counter({
+    name: 'tributary_records_dropped_total',
+    help: 'Valid records a policy dropped before the stream, by source and reason (suppressed).',
+    labelNames: ['source', 'reason'],
+    registers: [this.registry],
+  });
   readonly publishSeconds = new Histogram({
     name: 'tributary_publish_duration_seconds',
     help: 'Time from publishing a batch to its last PubAck.',

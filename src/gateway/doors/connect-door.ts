@@ -44,21 +44,26 @@ function jsonRecords(body: unknown): { made: MadeRecord[]; sentAt: Date | undefi
 }
 
 /** The Connect error body of a failure. */
-function connectError(error: IngestError): unknown {
+export function connectError(error: IngestError): unknown {
   const status = toRpcStatus(error);
   const details = status.details.map((any) => ({ type: any.typeUrl.slice(any.typeUrl.lastIndexOf('/') + 1), value: Buffer.from(any.value).toString('base64').replace(/=+$/, '') }));
   return { code: connectCode(error.code), message: error.message, details };
 }
 
+/** Whether a Connect call's body is binary (application/proto) rather than JSON; throws UNSUPPORTED_MEDIA_TYPE for any other type. */
+export function connectBinary(request: IncomingMessage): boolean {
+  const contentType = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (contentType !== 'application/proto' && contentType !== 'application/json') {
+    throw new IngestError('UNSUPPORTED_MEDIA_TYPE', `content-type "${contentType}" is not supported: send application/json or application/proto`);
+  }
+  return contentType === 'application/proto';
+}
+
 /** Serves one Connect call. */
 export async function connectIngest(request: IncomingMessage, response: ServerResponse, deps: DoorDependencies): Promise<void> {
-  const contentType = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-  const binary = contentType === 'application/proto';
   try {
     const sourceId = await authenticate(request, response, deps, () => bearerToken(request.headers.authorization), BEARER_HINT);
-    if (!binary && contentType !== 'application/json') {
-      throw new IngestError('UNSUPPORTED_MEDIA_TYPE', `content-type "${contentType}" is not supported: send application/json or application/proto`);
-    }
+    const binary = connectBinary(request);
     const body = await readBody(request, deps.maxBodyBytes);
     let answer: IngestResponse;
     if (binary) {

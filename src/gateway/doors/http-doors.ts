@@ -1,13 +1,15 @@
 /**
  * The HTTP doors of the gateway, on its HTTP endpoint beside gRPC-Web: the
  * Connect protocol's Ingest, Intempt's Track data and Consent APIs, and
- * Segment's calls. Each checks the key before reading the body, turns what it
+ * Segment's calls (and, for the admin key, AdminService as Connect). Each checks the key before reading the body, turns what it
  * receives into the contract's records and calls the same ingest() as gRPC;
  * they share authentication, body limits, gzip, CORS, the filling of context
  * from the connection, and the answers (door.ts). This file routes.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { IngestError } from '../../errors/ingest-error';
+import type { RegulationsApi } from '../../admin/regulations-api';
+import { adminMethodOf, connectAdmin } from './admin-door';
 import { connectIngest, CONNECT_INGEST_PATH } from './connect-door';
 import { sendFailure, type DoorDependencies } from './door';
 import { intemptCall } from './intempt-door';
@@ -23,12 +25,17 @@ const pathOf = (request: IncomingMessage): string => (request.url ?? '/').split(
 
 /** The HTTP doors, served by the gateway's process. */
 export class HttpDoors {
-  constructor(private readonly deps: DoorDependencies) {}
+  constructor(
+    private readonly deps: DoorDependencies,
+    /** AdminService's regulations, served as Connect beside the doors. */
+    private readonly regulations?: RegulationsApi,
+  ) {}
 
   /** Whether the request is for one of the doors (a call or its CORS preflight). */
   matches(request: IncomingMessage): boolean {
     if (request.method !== 'POST' && request.method !== 'OPTIONS') return false;
     const path = pathOf(request);
+    if (this.regulations !== undefined && adminMethodOf(path) !== undefined) return true;
     return path === CONNECT_INGEST_PATH || SEGMENT_PATH.test(path) || INTEMPT_TRACK_PATH.test(path) || INTEMPT_CONSENT_PATH.test(path);
   }
 
@@ -38,11 +45,13 @@ export class HttpDoors {
     const path = pathOf(request);
     const segment = SEGMENT_PATH.exec(path);
     const served =
-      path === CONNECT_INGEST_PATH
-        ? connectIngest(request, response, this.deps)
-        : segment !== null
-          ? segmentCall(request, response, this.deps, segment[1])
-          : intemptCall(request, response, this.deps, INTEMPT_TRACK_PATH.test(path));
+      this.regulations !== undefined && adminMethodOf(path) !== undefined
+        ? connectAdmin(request, response, this.deps, this.regulations, path)
+        : path === CONNECT_INGEST_PATH
+          ? connectIngest(request, response, this.deps)
+          : segment !== null
+            ? segmentCall(request, response, this.deps, segment[1])
+            : intemptCall(request, response, this.deps, INTEMPT_TRACK_PATH.test(path));
     await served.catch((failure: unknown) => {
       // Anything but an IngestError is a fault of ours: the endpoint's guard logs it with a request id and answers 500.
       if (!(failure instanceof IngestError)) throw failure;

@@ -16,13 +16,16 @@ const HINT = 'send the API key as ?apiKey=<key>, or as "authorization: Bearer <k
 /** The key of an `authorization: ApiKey <key>` value (Intempt's older REST API), or undefined. */
 const apiKeyHeader = (authorization: string | undefined): string | undefined => /^ApiKey\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
 
-/** One result for an Intempt item from the results of its records: rejected if any was, a duplicate if all were. */
+/** One result for an Intempt item from the results of its records: rejected if any was, a duplicate or dropped if all were. */
 function itemResult(records: readonly RecordResult[]): unknown {
+  const all = (status: RecordStatus) => records.every((r) => r.status === status);
   const status = records.some((r) => r.status === RecordStatus.REJECTED)
     ? RecordStatus.REJECTED
-    : records.every((r) => r.status === RecordStatus.DUPLICATE)
+    : all(RecordStatus.DUPLICATE)
       ? RecordStatus.DUPLICATE
-      : RecordStatus.ACCEPTED;
+      : all(RecordStatus.DROPPED)
+        ? RecordStatus.DROPPED
+        : RecordStatus.ACCEPTED;
   return { eventId: records[0].eventId, status: recordStatusToJSON(status), records: records.map((r) => RecordResult.toJSON(r)) };
 }
 

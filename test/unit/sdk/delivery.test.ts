@@ -6,7 +6,7 @@
  */
 import { Delivery, type DeliveryOptions, type Outcome } from '../../../sdk/src/delivery';
 import { TributaryError, type Transport } from '../../../sdk/src/transport';
-import { RecordStatus, type IngestRequest, type IngestResponse } from '../../../sdk/src/gen/tributary/ingest/v1/ingest_service';
+import { DropReason, RecordStatus, type IngestRequest, type IngestResponse } from '../../../sdk/src/gen/tributary/ingest/v1/ingest_service';
 import type { Record } from '../../../sdk/src/gen/tributary/ingest/v1/record';
 
 /** Answers each call with the next scripted step: accept everything, or fail with a status. */
@@ -20,7 +20,7 @@ class ScriptedTransport implements Transport {
     const step = this.script.shift() ?? 'accept';
     if (step === 'hang') return new Promise(() => undefined);
     if (step !== 'accept') return Promise.reject(new TributaryError(step, `status ${step}`));
-    return Promise.resolve({ results: request.records.map((r, i) => ({ eventId: r.eventId, status: RecordStatus.ACCEPTED, violations: [], sequence: i + 1 })) });
+    return Promise.resolve({ results: request.records.map((r, i) => ({ eventId: r.eventId, status: RecordStatus.ACCEPTED, violations: [], sequence: i + 1, dropReason: DropReason.UNSPECIFIED })) });
   }
 
   close(): void {
@@ -79,7 +79,7 @@ class SizeLimitedTransport implements Transport {
     if (ids.length > this.maxRecords || ids.some((id) => id.startsWith('huge'))) {
       return Promise.reject(new TributaryError(8, 'the request is too large', 'REQUEST_TOO_LARGE'));
     }
-    return Promise.resolve({ results: ids.map((eventId, i) => ({ eventId, status: RecordStatus.ACCEPTED, violations: [], sequence: i + 1 })) });
+    return Promise.resolve({ results: ids.map((eventId, i) => ({ eventId, status: RecordStatus.ACCEPTED, violations: [], sequence: i + 1, dropReason: DropReason.UNSPECIFIED })) });
   }
 
   close(): void {}
@@ -115,4 +115,29 @@ it('on close, flushes what it can in time, drops the rest, and refuses new recor
   expect(await Promise.all(pending)).toEqual(ids(2).map((eventId) => ({ status: 'dropped', eventId, reason: 'close-timeout' })));
   expect(await delivery.enqueue(record('late'))).toEqual({ status: 'dropped', eventId: 'late', reason: 'closed' });
   expect(transport.closed).toBe(true);
+});
+
+it("settles a record the server dropped as dropped with the server's reason, reports it, and never sends it again", async () => {
+  const requests: string[][] = [];
+  const transport: Transport = {
+    ingest: (request) => {
+      requests.push(request.records.map((r) => r.eventId));
+      const drop = (eventId: string, dropReason: DropReason) => ({ eventId, status: RecordStatus.DROPPED, violations: [], sequence: 0, dropReason });
+      return Promise.resolve({
+        results: [drop('e0', DropReason.SUPPRESSED), drop('e1', 99 as DropReason), { eventId: 'e2', status: RecordStatus.ACCEPTED, violations: [], sequence: 7, dropReason: DropReason.UNSPECIFIED }],
+      });
+    },
+    close: () => undefined,
+  };
+  const problems: Outcome[] = [];
+  const delivery = new Delivery(transport, options({ onProblem: (outcome) => problems.push(outcome) }));
+  const outcomes = await Promise.all(ids(3).map((id) => delivery.enqueue(record(id))));
+  expect(outcomes).toEqual([
+    { status: 'dropped', eventId: 'e0', reason: 'suppressed' },
+    { status: 'dropped', eventId: 'e1', reason: 'policy' },
+    { status: 'accepted', eventId: 'e2', sequence: 7 },
+  ]);
+  expect(problems).toEqual(outcomes.slice(0, 2));
+  await delivery.close(1000);
+  expect(requests).toEqual([['e0', 'e1', 'e2']]);
 });

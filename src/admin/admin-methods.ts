@@ -1,0 +1,48 @@
+/**
+ * AdminService's methods, once for every transport: each method's Connect
+ * name, its messages' codecs and what it runs. The gRPC service and the
+ * Connect route are both made from this table, so they cannot differ.
+ */
+import { IngestError } from '../errors/ingest-error';
+import {
+  CreateRegulationRequest,
+  CreateRegulationResponse,
+  GetRegulationRequest,
+  GetRegulationResponse,
+  ListRegulationsRequest,
+  ListRegulationsResponse,
+  type MessageFns,
+} from '../gen/tributary/admin/v1/admin_service';
+import type { RegulationsApi } from './regulations-api';
+
+/** One method of AdminService. */
+export interface AdminMethod<Request, Response> {
+  /** Its name in paths: `/tributary.admin.v1.AdminService/<name>`. */
+  readonly name: string;
+  /** Its name in ts-proto's generated service definition. */
+  readonly key: 'createRegulation' | 'getRegulation' | 'listRegulations';
+  readonly request: MessageFns<Request>;
+  readonly response: MessageFns<Response>;
+  readonly run: (api: RegulationsApi, request: Request) => Promise<Response>;
+}
+
+/** The service's path prefix. */
+export const ADMIN_SERVICE_PATH = '/tributary.admin.v1.AdminService/';
+
+const method = <Request, Response>(m: AdminMethod<Request, Response>): AdminMethod<unknown, unknown> => m as unknown as AdminMethod<unknown, unknown>;
+
+/** Every method. */
+export const ADMIN_METHODS: readonly AdminMethod<unknown, unknown>[] = [
+  method({ name: 'CreateRegulation', key: 'createRegulation', request: CreateRegulationRequest, response: CreateRegulationResponse, run: (api, r) => api.create(r) }),
+  method({ name: 'GetRegulation', key: 'getRegulation', request: GetRegulationRequest, response: GetRegulationResponse, run: (api, r) => api.get(r) }),
+  method({ name: 'ListRegulations', key: 'listRegulations', request: ListRegulationsRequest, response: ListRegulationsResponse, run: (api) => api.list() }),
+];
+
+/** Decodes a request with `decode`, a message that is not one being MALFORMED_REQUEST. */
+export function decodeAdminRequest<T>(decode: () => T, what: string): T {
+  try {
+    return decode();
+  } catch (error) {
+    throw new IngestError('MALFORMED_REQUEST', `the body is not a ${what}: ${(error as Error).message}`);
+  }
+}

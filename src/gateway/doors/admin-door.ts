@@ -1,0 +1,43 @@
+/**
+ * AdminService over the Connect protocol, on the gateway's HTTP endpoint:
+ * `POST /tributary.admin.v1.AdminService/<Method>` with a proto3 JSON
+ * (`application/json`) or binary (`application/proto`) request and
+ * `authorization: Bearer <admin key>`, checked before the body is read. It
+ * answers 200 with the response in the same encoding, or a Connect error.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ADMIN_METHODS, ADMIN_SERVICE_PATH, decodeAdminRequest } from '../../admin/admin-methods';
+import type { RegulationsApi } from '../../admin/regulations-api';
+import { httpStatusOf } from '../../errors/http-status';
+import { IngestError } from '../../errors/ingest-error';
+import { bearerToken } from '../auth';
+import { connectionOf } from '../connection';
+import { connectBinary, connectError } from './connect-door';
+import { answerHeaders, sendJson, type DoorDependencies } from './door';
+import { parseJson, readBody } from './request-body';
+
+/** The admin method a path names, or undefined. */
+export const adminMethodOf = (path: string) => (path.startsWith(ADMIN_SERVICE_PATH) ? ADMIN_METHODS.find((m) => ADMIN_SERVICE_PATH + m.name === path) : undefined);
+
+/** Serves one Connect call of AdminService at `path` (a path {@link adminMethodOf} knows). */
+export async function connectAdmin(request: IncomingMessage, response: ServerResponse, deps: DoorDependencies, api: RegulationsApi, path: string): Promise<void> {
+  const method = adminMethodOf(path)!;
+  try {
+    try {
+      await deps.gate.authenticateAdmin(connectionOf(request, deps.trustedProxies).ip, () => bearerToken(request.headers.authorization));
+    } catch (error) {
+      if (!request.complete) response.setHeader('connection', 'close');
+      throw error;
+    }
+    const binary = connectBinary(request);
+    const body = await readBody(request, deps.maxBodyBytes);
+    const what = `${method.name}Request`;
+    const message = binary ? decodeAdminRequest(() => method.request.decode(body), what) : decodeAdminRequest(() => method.request.fromJSON(parseJson(body)), what);
+    const answer = await method.run(api, message);
+    if (binary) response.writeHead(200, answerHeaders(request, deps, 'application/proto')).end(method.response.encode(answer).finish());
+    else sendJson(response, 200, answerHeaders(request, deps), method.response.toJSON(answer));
+  } catch (failure) {
+    if (!(failure instanceof IngestError)) throw failure;
+    sendJson(response, httpStatusOf(failure), answerHeaders(request, deps, 'application/json', failure), connectError(failure));
+  }
+}

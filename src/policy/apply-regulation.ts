@@ -1,0 +1,23 @@
+/**
+ * What a regulation does to the ledger, for hashed ids: a suppression adds
+ * (or widens) each id's entry, an unsuppression lifts it, a delete alone
+ * leaves it. The admin API applies it to the named ids before answering;
+ * the privacy stage applies it again to every id the regulation covers (the
+ * same change twice changes nothing).
+ */
+import type { PolicyLedger } from './policy-ledger';
+import type { RegulationState } from './regulation-store';
+import { suppress, unsuppress } from './suppression';
+
+/** Changes made to the ledger at once. */
+const CONCURRENT_CHANGES = 64;
+
+/** Applies `state`'s regulation to the ledger entries of `hashedIds`. */
+export async function applyToLedger(ledger: PolicyLedger, state: RegulationState, hashedIds: readonly string[]): Promise<void> {
+  const { kind, sources, id } = state;
+  if (kind === 'DELETE') return;
+  const change = kind === 'UNSUPPRESS' ? (entry: Parameters<typeof unsuppress>[0]) => unsuppress(entry, sources, id) : (entry: Parameters<typeof suppress>[0]) => suppress(entry, sources, id);
+  for (let at = 0; at < hashedIds.length; at += CONCURRENT_CHANGES) {
+    await Promise.all(hashedIds.slice(at, at + CONCURRENT_CHANGES).map((hashed) => ledger.change(hashed, change)));
+  }
+}
