@@ -17,6 +17,7 @@ import type { ChannelOptions } from './channel';
 import { ADMIN_KEY, API_KEY, clientKey, KeyNotFound, withKeyFile } from './client-keys';
 import { hashKeysFile, newKeyText } from './keys';
 import { explainIdentity } from './identities';
+import { createRegulation, REGULATION_COMMANDS, showRegulations, type PrivacyConnection, type RegulationFlags } from './privacy';
 import { query } from './query';
 import { send } from './send';
 import { addSettingFlags, settingOverrides } from './setting-flags';
@@ -166,6 +167,46 @@ withAdminOptions(
 ).action(async (id: string, options: AdminOptions & { database: string }) => {
   await explainIdentity(id, { address: options.address, adminKey: clientKey(ADMIN_KEY, options.adminKeyFile), database: options.database, json: options.json });
 });
+
+/** Collects a repeatable flag's values. */
+const collect = (value: string, list: string[]): string[] => [...list, value];
+
+/** Adds the gateway and channel options of `privacy` to a command. */
+const withGatewayAdmin = (command: Command): Command =>
+  withKeyFile(command.option('--address <host:port>', 'the gateway (gRPC)', process.env.TRIBUTARY_GRPC_ADDR ?? '127.0.0.1:50051'), ADMIN_KEY)
+    .option('--json', 'print each regulation as one JSON object', false)
+    .option('--tls', "connect over TLS, trusting the system's CAs")
+    .option('--ca-file <path>', 'connect over TLS, trusting this CA (PEM)')
+    .option('--insecure', 'connect in plaintext to an address that is not this machine');
+
+/** How `privacy` reaches the gateway, from its options. */
+const privacyConnection = (options: { address: string; adminKeyFile?: string; json: boolean } & ChannelOptions): PrivacyConnection => ({
+  address: options.address,
+  adminKey: clientKey(ADMIN_KEY, options.adminKeyFile),
+  channel: { tls: options.tls, caFile: options.caFile, insecure: options.insecure },
+  json: options.json,
+});
+
+const privacy = program.command('privacy').description("Suppress and erase persons' data (docs/privacy.md), through a gateway's AdminService.");
+for (const [name, type] of Object.entries(REGULATION_COMMANDS)) {
+  withGatewayAdmin(privacy.command(name).description(`Create a ${name} regulation and wait for it to end, showing its progress.`))
+    .option('--user-id <id>', 'a user id of the person (repeatable)', collect, [])
+    .option('--profile-id <id>', 'a profile id of the person (repeatable)', collect, [])
+    .option('--email <address>', 'an email address of the person (repeatable)', collect, [])
+    .option('--source <id>', 'only this source (repeatable); every source when none', collect, [])
+    .option('--no-expand', "cover only the ids given, not the rest of each person's identity group")
+    .action(async (options: RegulationFlags & { address: string; adminKeyFile?: string; json: boolean } & ChannelOptions) => {
+      process.exitCode = await createRegulation(type, options, privacyConnection(options));
+    });
+}
+withGatewayAdmin(privacy.command('list').description('Show every regulation, newest first.')).action(async (options: { address: string; adminKeyFile?: string; json: boolean } & ChannelOptions) => {
+  await showRegulations(undefined, privacyConnection(options));
+});
+withGatewayAdmin(privacy.command('show').description('Show one regulation: its status, what it erased, its progress while it runs.').argument('<id>', 'the regulation id')).action(
+  async (id: string, options: { address: string; adminKeyFile?: string; json: boolean } & ChannelOptions) => {
+    await showRegulations(id, privacyConnection(options));
+  },
+);
 
 program
   .command('keys')

@@ -11,7 +11,8 @@ import { hash } from 'node:crypto';
 
 /** Hashes ids under one installation's salt. */
 export class IdHasher {
-  constructor(private readonly salt: string) {}
+  /** `salt` is the installation's, which erasure also hands to ClickHouse. */
+  constructor(readonly salt: string) {}
 
   /** The ledger's name of `id`. */
   of(id: string): string {

@@ -19,6 +19,7 @@ import { StopList } from '../lifecycle/stop-list';
 import { Metrics } from '../observability/metrics';
 import { startSink } from '../sink/sink';
 import { startIdentity } from '../identity/identity-stage';
+import { startPrivacy } from '../privacy/privacy-stage';
 import { AdminQueries } from '../storage/admin-query';
 
 /** The address this process reaches its own gRPC server at: the listen host, or loopback for a wildcard. */
@@ -86,6 +87,8 @@ export async function startParts(config: Config, logger: Logger, choice: PartCho
       const identity = await startIdentity(config, logger, sink.clickhouse, metrics, sink.nats, waits, sources?.lookup);
       stops.add(() => identity.stop());
       ready.identity = () => identity.ready();
+      const privacy = await startPrivacy(config, logger, sink.clickhouse, sink.nats, waits);
+      stops.add(() => privacy.stop());
     }
     if (choice.gateway) {
       const gateway = await startGateway(config, logger, metrics, waits, sources?.lookup);

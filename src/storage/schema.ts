@@ -84,6 +84,17 @@ const stitchedView = (t: SchemaTarget): string => `CREATE VIEW IF NOT EXISTS ${t
       LEFT JOIN (SELECT profile_id AS stitched_profile_id, master_id AS current_master FROM ${t.database}.profile_masters FINAL) AS m
       ON m.stitched_profile_id = e.profile_id`;
 
+/** The tables erasure deletes from (privacy/personal-tables.ts, and dead_letters), whose parts must leave the disk soon after. */
+const ERASED_TABLES = ['events', 'profiles', 'profile_masters', 'identity_links', 'identity_edges', 'dead_letters'];
+
+/**
+ * Settings that remove the parts a mutation replaced about a second after
+ * it (ClickHouse keeps them 480 s by default, as a guard against losing
+ * merged parts that were not yet synced to disk: merges sync their parts
+ * instead), so an erased person's bytes leave the disk (docs/privacy.md).
+ */
+const PROMPT_CLEANUP = 'old_parts_lifetime = 1, cleanup_delay_period = 1, max_cleanup_delay_period = 1, cleanup_delay_period_random_add = 0, min_compressed_bytes_to_fsync_after_merge = 1';
+
 /** Every migration, in order. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -273,6 +284,43 @@ export const MIGRATIONS: readonly Migration[] = [
       ...finalViews(t),
       stitchedView(t),
       profilesView(t, 'user_attributes'),
+    ],
+  },
+  {
+    version: 9,
+    name: 'regulations',
+    // regulations: the audit trail of privacy regulations, one row per
+    // regulation (the newest state wins), holding subjects only as salted
+    // hashes. erasure_keys: the hashed ids each erasure covers, which its
+    // deletes read (so no id is ever written into a statement ClickHouse keeps).
+    statements: (t) => [
+      `CREATE TABLE IF NOT EXISTS ${t.database}.regulations${onCluster(t)} (
+        regulation_id String,
+        type LowCardinality(String),
+        status LowCardinality(String),
+        source_ids Array(String),
+        expand_identity UInt8,
+        subject_hashes Array(String),
+        covered_ids UInt32,
+        created_at ${DT},
+        finished_at Nullable(${DT}),
+        rows_deleted Map(String, UInt64),
+        stream_messages_erased UInt64,
+        dead_letters_removed UInt64,
+        error String,
+        updated_at ${DT}
+      ) ${engine(t, 'regulations', 'ReplacingMergeTree', 'updated_at')}
+      ORDER BY regulation_id`,
+      `CREATE TABLE IF NOT EXISTS ${t.database}.erasure_keys${onCluster(t)} (
+        regulation_id String,
+        key FixedString(64)
+      ) ${engine(t, 'erasure_keys', 'ReplacingMergeTree')}
+      ORDER BY (regulation_id, key)`,
+      ...ERASED_TABLES.flatMap((table) => [
+        `ALTER TABLE ${t.database}.${table}${onCluster(t)} MODIFY SETTING ${PROMPT_CLEANUP}`,
+        // A table reads its settings when it is attached: the embedded engine keeps the old ones until then.
+        ...(t.cluster === '' ? [`DETACH TABLE ${t.database}.${table}`, `ATTACH TABLE ${t.database}.${table}`] : []),
+      ]),
     ],
   },
 ];

@@ -1,0 +1,104 @@
+/**
+ * The privacy stage, beside the sink (it needs ClickHouse): it watches the
+ * regulations and runs each one still RUNNING to its end, one at a time,
+ * those left by a process that stopped included. A step that fails is
+ * tried again with backoff; after MAX_ATTEMPTS the regulation is FAILED
+ * with the reason. Two sinks may both run one regulation: every step is
+ * safe to run twice.
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import { jetstreamManager } from '@nats-io/jetstream';
+import type { Logger } from 'pino';
+import type { Config } from '../config/settings';
+import { backoffMs, errorMessage, sleep } from '../lifecycle/backoff';
+import type { StartWaits } from '../lifecycle/start-waits';
+import { ledgerBucket, PolicyLedger } from '../policy/policy-ledger';
+import { RegulationStore, regulationsBucket, type RegulationState } from '../policy/regulation-store';
+import { identityConsumerConfig, LINKING_CALLS, sinkConsumerConfig } from '../stages/consumers';
+import type { NatsLink } from '../stream/connection';
+import { deadLetterStreamName } from '../stream/dead-letter-stream';
+import { permanentNatsFailure } from '../stream/set-up';
+import { failRegulation, runRegulation, type RunnerParts } from './regulation-runner';
+
+/** Attempts of a regulation before it is FAILED. */
+const MAX_ATTEMPTS = 8;
+/** Longest wait between attempts. */
+const MAX_RETRY_MS = 30_000;
+
+/** A running privacy stage. */
+export interface PrivacyStage {
+  /** The ledger this process holds (the identity stage suppresses new links with it). */
+  readonly ledger: PolicyLedger;
+  /** Stops watching; a regulation being run stops where it is and is run again at the next start. */
+  stop(): Promise<void>;
+}
+
+/** Starts the privacy stage on the sink's connection and ClickHouse client. */
+export async function startPrivacy(config: Config, logger: Logger, client: ClickHouseClient, link: NatsLink, waits: StartWaits): Promise<PrivacyStage> {
+  const ledger = await waits.step(
+    'sink',
+    `the policy ledger "${ledgerBucket(config.stream)}"`,
+    () => PolicyLedger.open(link, ledgerBucket(config.stream), config.replicas, logger),
+    permanentNatsFailure,
+  );
+  const store = await waits.step(
+    'sink',
+    `the regulations "${regulationsBucket(config.stream)}"`,
+    () => RegulationStore.open(link, regulationsBucket(config.stream), config.replicas),
+    permanentNatsFailure,
+  );
+  const parts: RunnerParts = {
+    client,
+    database: config.clickhouseDatabase,
+    ledger,
+    store,
+    jsm: await jetstreamManager(link.nc),
+    stream: config.stream,
+    deadLetterStream: deadLetterStreamName(config),
+    durables: [sinkConsumerConfig(config).durable_name, ...LINKING_CALLS.map((call) => identityConsumerConfig(config, call).durable_name)],
+    logger,
+  };
+  const stopping = new AbortController();
+  const queued = new Set<string>();
+  let chain = Promise.resolve();
+  const run = async (id: string): Promise<void> => {
+    for (let attempt = 1; !stopping.signal.aborted; attempt++) {
+      const state = await store.get(id).catch(() => undefined);
+      if (state === undefined || state.phase !== 'RUNNING') return;
+      try {
+        const done = await runRegulation(parts, state, stopping.signal);
+        logger.info({ regulation: id, kind: done.kind, covered: done.covered?.length, erased: done.erased }, 'regulation finished');
+        return;
+      } catch (error) {
+        if (stopping.signal.aborted) return;
+        if (attempt >= MAX_ATTEMPTS) {
+          logger.error({ err: errorMessage(error), regulation: id, attempts: attempt }, 'a regulation failed');
+          await failRegulation(parts, state, error).catch(() => undefined);
+          return;
+        }
+        logger.warn({ err: errorMessage(error), regulation: id, attempt }, 'a regulation step failed; trying again');
+        await sleep(backoffMs(attempt, MAX_RETRY_MS), stopping.signal).catch(() => undefined);
+      }
+    }
+  };
+  const watcher = await store.watch();
+  void (async () => {
+    for await (const entry of watcher) {
+      if (entry.operation !== 'PUT') continue;
+      const state = entry.json<RegulationState>();
+      if (state.phase !== 'RUNNING' || queued.has(state.id)) continue;
+      queued.add(state.id);
+      chain = chain.then(() => run(state.id)).finally(() => queued.delete(state.id));
+    }
+  })();
+  logger.info({ bucket: regulationsBucket(config.stream) }, 'privacy stage watching regulations');
+  return {
+    ledger,
+    async stop() {
+      stopping.abort();
+      watcher.stop();
+      ledger.close();
+      await chain;
+    },
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Runs one regulation to its end, each step safe to run again, so a
+ * regulation cut short by a crash is run from the start after a restart and
+ * ends the same: expand the named ids to the persons' identity groups,
+ * apply the regulation to the ledger for every covered id, and, for an
+ * erasure, wait until the stages have stored what the stream held, then
+ * erase the persons' stream messages (before the rows that name them, so a
+ * crash in between finds them again), dead letters and rows. Its state and
+ * progress go to the regulation store, and its end to the audit table.
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { JetStreamManager } from '@nats-io/jetstream';
+import type { Logger } from 'pino';
+import { errorMessage } from '../lifecycle/backoff';
+import { applyToLedger } from '../policy/apply-regulation';
+import type { PolicyLedger } from '../policy/policy-ledger';
+import { erases, type RegulationState, type RegulationStore } from '../policy/regulation-store';
+import { toDateTime64 } from '../storage/datetime';
+import { SETTINGS } from '../storage/clickhouse-client';
+import { ClickHouseErasure } from './clickhouse-erasure';
+import { eraseDeadLetters } from './dead-letter-erasure';
+import { expandIdentity } from './identity-expansion';
+import { eraseMessages, waitForConsumers } from './stream-erasure';
+
+/** What running a regulation needs. */
+export interface RunnerParts {
+  readonly client: ClickHouseClient;
+  readonly database: string;
+  readonly ledger: PolicyLedger;
+  readonly store: RegulationStore;
+  readonly jsm: JetStreamManager;
+  readonly stream: string;
+  readonly deadLetterStream: string;
+  /** The durable consumers that store records (sink, identity), which erasure waits for. */
+  readonly durables: readonly string[];
+  readonly logger: Logger;
+}
+
+/**
+ * Runs `initial` (a RUNNING regulation) to FINISHED; throws when a step
+ * fails (the stage tries again, and records FAILED at last with
+ * {@link failRegulation}). `signal` stops it while it waits for the stages.
+ */
+export async function runRegulation(parts: RunnerParts, initial: RegulationState, signal: AbortSignal): Promise<RegulationState> {
+  const { client, database, ledger, store, jsm } = parts;
+  let state = initial;
+  const update = async (changes: Partial<RegulationState>): Promise<void> => {
+    state = { ...state, ...changes };
+    await store.put(state);
+  };
+  const erasure = new ClickHouseErasure(client, database, ledger.hasher.salt);
+  await update({ progress: 'expanding the identity groups' });
+  await erasure.storeKeys(state.id, state.subjects);
+  const covered = new Set(state.subjects);
+  if (state.expandIdentity) for (const id of await expandIdentity(client, database, erasure.covered(state.id))) covered.add(ledger.hasher.of(id));
+  const coveredList = [...covered];
+  await erasure.storeKeys(state.id, coveredList.slice(state.subjects.length));
+  await update({ covered: coveredList, progress: `applying to the ledger for ${covered.size} ids` });
+  await applyToLedger(ledger, state, coveredList);
+  if (erases(state.kind)) {
+    const lastSeq = (await jsm.streams.info(parts.stream)).state.last_seq;
+    let said = '';
+    await waitForConsumers(jsm, parts.stream, parts.durables, lastSeq, (what) => void (what !== said && update({ progress: (said = what) }).catch(() => undefined)), signal);
+    await update({ progress: 'erasing the stream messages and dead letters' });
+    const seqs = await erasure.streamSeqs(state.id);
+    const dead = await eraseDeadLetters(erasure, jsm, parts.deadLetterStream, (id) => covered.has(ledger.hasher.of(id)));
+    const streamMessages = await eraseMessages(jsm, parts.stream, [...new Set([...seqs, ...dead.originalSeqs])]);
+    await update({ progress: 'erasing the stored rows' });
+    const rows = await erasure.eraseRows(state.id);
+    state = { ...state, erased: { rows, streamMessages, deadLetters: dead.removed } };
+  }
+  await update({ phase: 'FINISHED', finishedAt: new Date().toISOString(), progress: 'done' });
+  await audit(client, database, state);
+  return state;
+}
+
+/** Records that `state` failed for good with `error`. */
+export async function failRegulation(parts: RunnerParts, state: RegulationState, error: unknown): Promise<RegulationState> {
+  const failed: RegulationState = { ...state, phase: 'FAILED', finishedAt: new Date().toISOString(), error: errorMessage(error), progress: 'failed' };
+  await parts.store.put(failed);
+  await audit(parts.client, parts.database, failed);
+  return failed;
+}
+
+/** Writes the regulation's row of the audit table (the newest row of an id wins). */
+async function audit(client: ClickHouseClient, database: string, state: RegulationState): Promise<void> {
+  const row = {
+    regulation_id: state.id,
+    type: state.kind,
+    status: state.phase,
+    source_ids: state.sources,
+    expand_identity: state.expandIdentity ? 1 : 0,
+    subject_hashes: state.subjects,
+    covered_ids: state.covered?.length ?? 0,
+    created_at: toDateTime64(new Date(state.createdAt)),
+    finished_at: state.finishedAt === undefined ? null : toDateTime64(new Date(state.finishedAt)),
+    rows_deleted: state.erased?.rows ?? {},
+    stream_messages_erased: state.erased?.streamMessages ?? 0,
+    dead_letters_removed: state.erased?.deadLetters ?? 0,
+    error: state.error ?? '',
+    updated_at: toDateTime64(new Date()),
+  };
+  await client.command({ query: `INSERT INTO ${database}.regulations FORMAT JSONEachRow ${JSON.stringify(row)}`, clickhouse_settings: SETTINGS });
+}

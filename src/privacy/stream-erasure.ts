@@ -1,0 +1,57 @@
+/**
+ * Erasure in the stream: waiting until the stages have stored everything
+ * the stream held when the erasure began (so a record accepted before it,
+ * and not yet stored, is stored and then erased with the rest, never stored
+ * after), and erasing messages by sequence with JetStream's erase, which
+ * overwrites the message's bytes in the store before removing it.
+ */
+import { JetStreamApiError, type JetStreamManager } from '@nats-io/jetstream';
+
+/** JetStream's "no message found": the message is gone already (erased before, or reclaimed). */
+const NO_MESSAGE = 10037;
+/** Erase requests in flight at once. */
+const CONCURRENT_ERASES = 16;
+/** How often the consumers are looked at while waiting. */
+const POLL_MS = 250;
+
+/**
+ * Resolves once every consumer of `durables` on `stream` has acknowledged
+ * every message up to `lastSeq` (or has nothing pending at all); `onWait`
+ * hears what it still waits for.
+ */
+export async function waitForConsumers(jsm: JetStreamManager, stream: string, durables: readonly string[], lastSeq: number, onWait: (what: string) => void, signal: AbortSignal): Promise<void> {
+  for (;;) {
+    const behind: string[] = [];
+    for (const durable of durables) {
+      const info = await jsm.consumers.info(stream, durable).catch((error: unknown) => {
+        if (error instanceof JetStreamApiError && error.status === 404) return undefined;
+        throw error;
+      });
+      // A consumer that does not exist (yet) has stored nothing that could be missed.
+      if (info === undefined) continue;
+      const caughtUp = info.num_pending === 0 && info.num_ack_pending === 0;
+      if (!caughtUp && info.ack_floor.stream_seq < lastSeq) behind.push(`${durable} at ${info.ack_floor.stream_seq}`);
+    }
+    if (behind.length === 0) return;
+    onWait(`waiting for the stages to store the stream up to ${lastSeq} (${behind.join(', ')})`);
+    if (signal.aborted) throw signal.reason;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+/** Erases the messages `seqs` of `stream`; returns how many it found to erase. */
+export async function eraseMessages(jsm: JetStreamManager, stream: string, seqs: readonly number[]): Promise<number> {
+  let erased = 0;
+  for (let at = 0; at < seqs.length; at += CONCURRENT_ERASES) {
+    const found = await Promise.all(
+      seqs.slice(at, at + CONCURRENT_ERASES).map((seq) =>
+        jsm.streams.deleteMessage(stream, seq, true).catch((error: unknown) => {
+          if (error instanceof JetStreamApiError && error.code === NO_MESSAGE) return false;
+          throw error;
+        }),
+      ),
+    );
+    erased += found.filter(Boolean).length;
+  }
+  return erased;
+}
