@@ -38,7 +38,7 @@ beforeAll(async () => {
   await nats.resume();
   const common = { NATS_URL: nats.url, ...ANY_PORTS };
   roles.push(startCli(['sink'], { ...common, NATS_USER: 'sink', NATS_PASSWORD: password.sink, TRIBUTARY_DATA_DIR: join(dir, 'sink'), TRIBUTARY_ADMIN_KEY: adminKey }));
-  roles.push(startCli(['gateway'], { ...common, NATS_USER: 'gateway', NATS_PASSWORD: password.gateway, TRIBUTARY_API_KEYS: `${apiKey}=roles` }));
+  roles.push(startCli(['gateway'], { ...common, NATS_USER: 'gateway', NATS_PASSWORD: password.gateway, TRIBUTARY_API_KEYS: `${apiKey}=roles`, TRIBUTARY_ADMIN_KEY: adminKey }));
   [sinkHttp, gatewayHttp] = [(await listeningPorts(roles[0], false)).http, (await listeningPorts(roles[1], true)).http];
   await Promise.all([waitReady(sinkHttp), waitReady(gatewayHttp)]);
 });
@@ -62,6 +62,40 @@ it('carries a record from a gateway to a sink, each as its own user', async () =
     'the record in ClickHouse',
     async () => ((await postAdminQuery(`127.0.0.1:${sinkHttp}`, adminKey, `SELECT count() AS n FROM tributary.events WHERE event_id = '${eventId}'`)) as { n: number }[])[0].n === 1 || undefined,
   );
+});
+
+/** Calls AdminService through the gateway's Connect route with the admin key. */
+async function admin<T>(method: string, body: unknown): Promise<T> {
+  const response = await fetch(`http://127.0.0.1:${gatewayHttp}/tributary.admin.v1.AdminService/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` },
+    body: JSON.stringify(body),
+  });
+  expect(response.status).toBe(200);
+  return (await response.json()) as T;
+}
+
+it('runs a suppression and an erasure with each role as its own user: the gateway writes the ledger, the sink erases', async () => {
+  const eventId = `evt_roles_${randomBytes(4).toString('hex')}`;
+  const userId = `roles-person-${randomBytes(4).toString('hex')}`;
+  const ingest = await fetch(`http://127.0.0.1:${gatewayHttp}/tributary.ingest.v1.IngestService/Ingest`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+    body: JSON.stringify({ records: [{ eventId, timestamp: new Date().toISOString(), event: { profileId: `p-${userId}`, userId, track: { name: 'Roles' } } }] }),
+  });
+  expect(ingest.status).toBe(200);
+  type Answer = { regulation: { id: string; status: string; erased?: { streamMessagesErased?: number } } };
+  const created = await admin<Answer>('CreateRegulation', { type: 'REGULATION_TYPE_SUPPRESS_WITH_DELETE', subjects: [{ userId }] });
+  const finished = await waitFor('the regulation to finish', async () => {
+    const { regulation } = await admin<Answer>('GetRegulation', { id: created.regulation.id });
+    return regulation.status === 'REGULATION_STATUS_RUNNING' ? undefined : regulation;
+  });
+  expect(finished.status).toBe('REGULATION_STATUS_FINISHED');
+  expect(finished.erased?.streamMessagesErased).toBe(1);
+  const rows = (await postAdminQuery(`127.0.0.1:${sinkHttp}`, adminKey, `SELECT count() AS n FROM tributary.events WHERE event_id = '${eventId}'`)) as { n: number }[];
+  expect(rows[0].n).toBe(0);
+  // Erasing messages is the sink's alone.
+  expect(await as('gateway', (nc) => nc.request('$JS.API.STREAM.MSG.DELETE.TRIBUTARY', '{"seq":1}', { timeout: 2000 }))).toMatch(/permissions violation for publish/i);
 });
 
 /** Connects as `user`, runs `probe`, and gives the error it met (or "allowed"). */
