@@ -5,12 +5,20 @@
  * through a `select` function, so the identity stage (its own client) and
  * `tributary identities` (the admin endpoint) read it the same way.
  */
+import type { ClickHouseClient } from '@clickhouse/client';
+import { SETTINGS } from '../storage/clickhouse-client';
 import { IDS_PARAM, idChunks } from '../storage/id-lists';
 import type { IdentityNode } from './links';
 import type { LinkEffect, StoredLink, StoredMaster } from './resolve';
 
 /** Runs one SELECT whose {@link IDS_PARAM} is bound to `ids`, and returns its rows as JSON objects. */
 export type Select = <T>(sql: string, ids: readonly string[]) => Promise<T[]>;
+
+/** The {@link Select} of a ClickHouse client. */
+export const selectOn =
+  (client: ClickHouseClient): Select =>
+  async <T>(query: string, ids: readonly string[]) =>
+    (await client.query({ query, query_params: { ids }, format: 'JSONEachRow', clickhouse_settings: SETTINGS })).json<T>();
 
 interface EdgeRow {
   node: string;

@@ -8,10 +8,9 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { InTurn } from '../lifecycle/in-turn';
-import { SETTINGS } from '../storage/clickhouse-client';
 import { toDateTime64 } from '../storage/datetime';
 import { objectRow, type ClickHouseWriter, type PendingRow } from '../storage/clickhouse-writer';
-import { groupLinks, storedMasters, type Select } from './identity-graph';
+import { groupLinks, selectOn, storedMasters, type Select } from './identity-graph';
 import { profileIdOf, type IdentityNode, type NewLink } from './links';
 import { decide, mastersToWrite, type Decisions, type LinkDecision, type LinkRules, type StoredLink } from './resolve';
 
@@ -27,7 +26,7 @@ export class IdentityResolver {
     private readonly writer: ClickHouseWriter,
     private readonly rules: LinkRules,
   ) {
-    this.select = async <T>(query: string, ids: readonly string[]) => (await client.query({ query, query_params: { ids }, format: 'JSONEachRow', clickhouse_settings: SETTINGS })).json<T>();
+    this.select = selectOn(client);
   }
 
   /**

@@ -18,6 +18,9 @@ import { identityConsumerConfig, LINKING_CALLS } from '../stages/consumers';
 import { startStage } from '../stages/start-stage';
 import { IdentityBatches } from './identity-batches';
 import { IdentityResolver } from './identity-resolver';
+import { selectOn } from './identity-graph';
+import { SuppressionSpread } from './suppression-spread';
+import type { PolicyLedger } from '../policy/policy-ledger';
 
 /** A running identity stage. */
 export interface IdentityStage {
@@ -34,7 +37,8 @@ export interface IdentityStage {
  * keeps open; without it the stage opens, and at stop drains, its own.
  * `sources` gives each source's settings (trusted, identity secret), read
  * at every link decided, so a reloaded sources file takes effect at once;
- * by default no source is trusted and none verifies identities.
+ * by default no source is trusted and none verifies identities. `ledger`,
+ * when given, has suppressions spread over the groups new links make.
  */
 export async function startIdentity(
   config: Config,
@@ -44,6 +48,7 @@ export async function startIdentity(
   nats?: NatsLink,
   waits = new StartWaits(logger, config.startTimeoutMs),
   sources: SourceLookup = noSourceSettings,
+  ledger?: PolicyLedger,
 ): Promise<IdentityStage> {
   const consumers = LINKING_CALLS.map((call) => identityConsumerConfig(config, call));
   const writer = new ClickHouseWriter(client, config.clickhouseDatabase);
@@ -53,7 +58,7 @@ export async function startIdentity(
     consumers,
     link: nats,
     writer,
-    batches: (deadLetters) => new IdentityBatches(resolver, deadLetters, metrics),
+    batches: (deadLetters) => new IdentityBatches(resolver, deadLetters, metrics, ledger === undefined ? undefined : new SuppressionSpread(ledger, selectOn(client), config.clickhouseDatabase)),
   });
   logger.info({ consumers: consumers.map((d) => d.durable_name) }, 'identity stage consuming');
   return {

@@ -7,13 +7,12 @@
  * id or email, the user ids a covered profile sent).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { groupLinks, type Select } from '../identity/identity-graph';
+import { groupLinks, selectOn } from '../identity/identity-graph';
 import { profileIdOf, profileNode, userIdOf, userNode } from '../identity/links';
-import { SETTINGS } from '../storage/clickhouse-client';
 
 /** Every id of the persons whose ids satisfy `covered` (a condition on a column), the covered ids among them. */
 export async function expandIdentity(client: ClickHouseClient, database: string, covered: (column: string) => string): Promise<Set<string>> {
-  const select: Select = async <T>(query: string, ids: readonly string[]) => (await client.query({ query, query_params: { ids }, format: 'JSONEachRow', clickhouse_settings: SETTINGS })).json<T>();
+  const select = selectOn(client);
   const rows = <T>(query: string) => select<T>(query, []);
   const ids = new Set<string>();
   const seeds = await rows<{ node: string }>(`SELECT DISTINCT node FROM ${database}.identity_edges WHERE ${covered("substring(node, position(node, ':') + 1)")}`);

@@ -84,11 +84,11 @@ export async function startParts(config: Config, logger: Logger, choice: PartCho
         throttle: new AuthThrottle({ maxFailures: config.authFailureLimit, windowMs: config.authFailureWindowMs, maxAddresses: MAX_TRACKED_ADDRESSES, now: Date.now }),
         trustedProxies: config.trustedProxies,
       };
-      const identity = await startIdentity(config, logger, sink.clickhouse, metrics, sink.nats, waits, sources?.lookup);
-      stops.add(() => identity.stop());
-      ready.identity = () => identity.ready();
       const privacy = await startPrivacy(config, logger, sink.clickhouse, sink.nats, waits);
       stops.add(() => privacy.stop());
+      const identity = await startIdentity(config, logger, sink.clickhouse, metrics, sink.nats, waits, sources?.lookup, privacy.ledger);
+      stops.add(() => identity.stop());
+      ready.identity = () => identity.ready();
     }
     if (choice.gateway) {
       const gateway = await startGateway(config, logger, metrics, waits, sources?.lookup);

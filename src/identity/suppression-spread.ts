@@ -1,0 +1,41 @@
+/**
+ * Suppression follows identity: when the stage applies a link that joins a
+ * suppressed id with others, every id of the group it makes is suppressed
+ * as that id is (same sources, same regulation), so a person who was
+ * suppressed under one id stays suppressed under the ids they use next.
+ * Reading the group costs a walk of the graph, done only for links that
+ * touch a suppressed id.
+ */
+import type { PolicyLedger } from '../policy/policy-ledger';
+import type { Suppression } from '../policy/suppression';
+import { groupLinks, type Select } from './identity-graph';
+import { profileIdOf, userIdOf, type IdentityNode } from './links';
+import type { LinkDecision } from './resolve';
+
+const idOf = (node: IdentityNode): string => profileIdOf(node) ?? userIdOf(node) ?? node;
+
+/** Spreads suppressions over the groups that new links make. */
+export class SuppressionSpread {
+  constructor(
+    private readonly ledger: PolicyLedger,
+    private readonly select: Select,
+    private readonly database: string,
+  ) {}
+
+  /** After `decisions` are stored: suppresses every id of each group a new link joined to a suppressed id. */
+  async afterLinks(decisions: readonly LinkDecision[]): Promise<void> {
+    for (const { link, effect } of decisions) {
+      if (effect === 'refused' || effect === 'redundant') continue;
+      const suppression = this.suppressionOf(link.left) ?? this.suppressionOf(link.right);
+      if (suppression === undefined) continue;
+      const nodes = new Set<IdentityNode>([link.left, link.right]);
+      for (const stored of await groupLinks(this.select, this.database, nodes)) if (stored.effect !== 'refused') nodes.add(stored.left).add(stored.right);
+      for (const node of nodes) await this.ledger.change(this.ledger.hasher.of(idOf(node)), (entry) => entry ?? suppression);
+    }
+  }
+
+  private suppressionOf(node: IdentityNode): Suppression | undefined {
+    if (this.ledger.suppressedCount === 0) return undefined;
+    return this.ledger.suppressionOf(this.ledger.hasher.of(idOf(node)));
+  }
+}
