@@ -11,7 +11,7 @@ export interface RegulationJson {
   type: string;
   status: string;
   coveredIdCount?: number;
-  erased?: { rowsDeleted?: { table: string; rows: number }[]; streamMessagesErased?: number; deadLettersRemoved?: number };
+  erased?: { rowsDeleted?: { table: string; rows?: number }[]; streamMessagesErased?: number; deadLettersRemoved?: number };
   error?: string;
 }
 
