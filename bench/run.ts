@@ -4,7 +4,8 @@
  * temporary folder, runs the raw baselines (B1 JetStream, B2 ClickHouse) and
  * the scenarios (S1 ingest, sink drain, each sink stage alone, S2 end to
  * end, S3 latency at half load, S4 replay, S5 S1 over TLS, S6 S3 beside a
- * rate-limited noisy source) with load generators in their own processes, and writes
+ * rate-limited noisy source, S7 S1 with 100,000 suppressed ids in the
+ * policy ledger) with load generators in their own processes, and writes
  * the report to bench/results/. Every figure is also a ratio to a baseline
  * of the same run. BENCH_RECORDS sets the records per scenario (100000).
  */
@@ -33,6 +34,9 @@ const SUBJECTS = 'bench';
 const S3_SECONDS = 15;
 /** The rate limit of the noisy source of S6, in records a second; it sends at twice this. */
 const NOISY_CAP = 2000;
+/** Suppressed ids in the policy ledger for S7, put there through AdminService in requests of the most subjects one may hold. */
+const SUPPRESSED_IDS = 100_000;
+const SUBJECTS_PER_REQUEST = 5000;
 /** Longest wait for the sink to catch up, and how often to look (each look may be a FINAL count on the sink). */
 const WAIT_MS = 180_000;
 const POLL_MS = 100;
@@ -97,6 +101,7 @@ async function main(): Promise<void> {
       TRIBUTARY_HTTP_ADDR: `127.0.0.1:${gatewayHttp}`,
       TRIBUTARY_API_KEYS: keys,
       TRIBUTARY_SOURCES_FILE: sourcesFile,
+      TRIBUTARY_ADMIN_KEY: adminKey,
     });
     services.push(gateway);
     await waitFor('the gateway', async () => ((await fetch(`http://127.0.0.1:${gatewayHttp}/readyz`)).ok ? true : undefined), 60_000, POLL_MS);
@@ -197,9 +202,33 @@ async function main(): Promise<void> {
       }),
     ]);
 
+    // S7: S1's best mode on the same gateway, first as it is (the control), then with SUPPRESSED_IDS suppressed ids in the ledger that no record names.
+    const gatewayRss = peakRssMb(gateway.pid);
+    const gatewayRun = async (run: string) => {
+      const meter = cpuMeter({ gateway: gateway.pid });
+      const result = await load({ ...bestMode, run, from: 0, to: RECORDS });
+      return { ...result, gatewayPerMillion: perMillion(meter.done().gateway, RECORDS) };
+    };
+    console.log(`S7 control: ${bestName}, an empty ledger`);
+    const s7Control = await gatewayRun('s7c');
+    console.log(`S7: ${SUPPRESSED_IDS} suppressed ids into the ledger`);
+    const fillStart = performance.now();
+    for (let from = 0; from < SUPPRESSED_IDS; from += SUBJECTS_PER_REQUEST) {
+      const subjects = Array.from({ length: SUBJECTS_PER_REQUEST }, (_, i) => ({ userId: `suppressed-${from + i}@example.com` }));
+      const response = await fetch(`http://127.0.0.1:${gatewayHttp}/tributary.admin.v1.AdminService/CreateRegulation`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` },
+        body: JSON.stringify({ type: 'REGULATION_TYPE_SUPPRESS', subjects, expandIdentity: false }),
+      });
+      if (!response.ok) throw new Error(`CreateRegulation answered ${response.status}: ${await response.text()}`);
+    }
+    const fillSeconds = (performance.now() - fillStart) / 1000;
+    console.log(`S7 ingest: ${bestName}, ${SUPPRESSED_IDS} suppressed ids in the ledger`);
+    const s7 = await gatewayRun('s7');
+    const s7Rss = peakRssMb(gateway.pid);
+
     // S5: S1's best mode against a gateway that serves TLS, on the same port after the plain one stops.
     const gatewayPerMillionPlain = perMillion(s1[bestName].cpu.gateway, RECORDS);
-    const gatewayRss = peakRssMb(gateway.pid);
     await gateway.stop();
     const certs = makeCertificates();
     const ca = readFileSync(certs.caCert);
@@ -235,6 +264,12 @@ async function main(): Promise<void> {
       { goal: 'p99 ack latency at 50% load ≤ 25 ms', value: `${s3.latencyMs.p99} ms`, met: s3.latencyMs.p99 <= 25 },
       { goal: 'S4 adds 0 rows', value: `${added.final} with FINAL, ${added.raw} without`, met: added.final === 0 && added.raw === 0 },
       { goal: 'gateway RSS ≤ 300 MB', value: `${gatewayRss} MB`, met: gatewayRss <= 300 },
+      {
+        goal: `S7 gateway CPU per record with ${SUPPRESSED_IDS} suppressed ids ≤ 1.1 × without`,
+        value: `${round(s7.gatewayPerMillion / s7Control.gatewayPerMillion)} (${s7.gatewayPerMillion} against ${s7Control.gatewayPerMillion} CPU-s per million)`,
+        met: s7.gatewayPerMillion <= 1.1 * s7Control.gatewayPerMillion,
+      },
+      { goal: `S7 gateway RSS with ${SUPPRESSED_IDS} suppressed ids ≤ 300 MB`, value: `${s7Rss} MB`, met: s7Rss <= 300 },
     ];
     const row = (scenario: string, recordsPerSecond: number, extra: { [k: string]: string | number } = {}) => ({ scenario, 'records/s': recordsPerSecond, ...extra });
     const report = {
@@ -254,6 +289,13 @@ async function main(): Promise<void> {
           'gateway CPU-s per million': perMillion(s5.cpu.gateway, RECORDS),
           'plain (S1)': gatewayPerMillionPlain,
         }),
+        row(`S7 control: S1 ${bestName} again, empty ledger`, s7Control.recordsPerSecond, { 'p99 ms': s7Control.latencyMs.p99, 'gateway CPU-s per million': s7Control.gatewayPerMillion }),
+        row(`S7 S1 ${bestName} with ${SUPPRESSED_IDS} suppressed ids`, s7.recordsPerSecond, {
+          'p99 ms': s7.latencyMs.p99,
+          'gateway CPU-s per million': s7.gatewayPerMillion,
+          'ledger filled in, s': round(fillSeconds, 1),
+          statuses: JSON.stringify(s7.statuses),
+        }),
         row(`S6 open loop at ${rate}/s beside "noisy" at ${2 * noisyCap}/s, capped at ${noisyCap}/s`, s6.recordsPerSecond, {
           'p50 ms': s6.latencyMs.p50,
           'p99 ms': s6.latencyMs.p99,
@@ -265,6 +307,8 @@ async function main(): Promise<void> {
       processes: {
         gateway: { cpuSecondsPerMillion: perMillion(s1Cpu('gateway') + s2.cpu.gateway, s1Records + RECORDS), peakRssMb: gatewayRss },
         '· gateway, S1 best mode, plain': { cpuSecondsPerMillion: gatewayPerMillionPlain, peakRssMb: gatewayRss },
+        '· gateway, S7 control (empty ledger)': { cpuSecondsPerMillion: s7Control.gatewayPerMillion, peakRssMb: gatewayRss },
+        [`· gateway, S7 (${SUPPRESSED_IDS} suppressed ids)`]: { cpuSecondsPerMillion: s7.gatewayPerMillion, peakRssMb: s7Rss },
         '· gateway, S1 best mode, over TLS (S5)': { cpuSecondsPerMillion: perMillion(s5.cpu.gateway, RECORDS), peakRssMb: peakRssMb(tlsGateway.pid) },
         'sink (sink and identity stages)': { cpuSecondsPerMillion: sinkPerMillion, peakRssMb: sinkRss },
         '· sink stage alone': { cpuSecondsPerMillion: perMillion(stages.sink.stageCpuSeconds, stages.sink.records), peakRssMb: stages.sink.peakRssMb },
@@ -294,7 +338,7 @@ async function main(): Promise<void> {
         clickhouse: `chDB ${chdbVersion}`,
         recordsPerScenario: RECORDS,
       },
-      raw: { b1, b2, s1, drain: { ...drain, records: inStream }, stages, s2, s3, s4, s5, s6, s6Noisy, countsBefore: before, countsAfter: after, expected },
+      raw: { b1, b2, s1, drain: { ...drain, records: inStream }, stages, s2, s3, s4, s5, s6, s6Noisy, s7Control, s7: { ...s7, fillSeconds }, countsBefore: before, countsAfter: after, expected },
       throughput: [
         { label: 'B1 raw JetStream', value: b1.recordsPerSecond },
         ...Object.entries(s1).map(([name, r]) => ({ label: `S1 ${name.replace('batches of ', '')}`, value: r.recordsPerSecond })),

@@ -18,4 +18,14 @@ export class IdHasher {
   of(id: string): string {
     return hash('sha256', this.salt + id, 'hex');
   }
+
+  /** The same hash as 32 one-byte characters: the in-memory key, smaller than hex and as cheap to make. */
+  binary(id: string): string {
+    return hash('sha256', this.salt + id, 'binary');
+  }
+
+  /** The binary form of a hex hash. */
+  static binaryOf(hex: string): string {
+    return Buffer.from(hex, 'hex').toString('latin1');
+  }
 }

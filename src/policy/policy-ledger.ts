@@ -19,6 +19,8 @@ import { covers, parseSuppression, type Suppression } from './suppression';
 const SALT_KEY = 'salt';
 /** The prefix of a suppression's key: `suppress.<hashed id>`. */
 const SUPPRESS = 'suppress.';
+/** Distinct suppression texts kept for sharing. */
+const MAX_ALIKE = 10_000;
 /** Attempts of a compare-and-set change before it gives up (another writer kept winning). */
 const MAX_ATTEMPTS = 20;
 
@@ -27,7 +29,10 @@ export const ledgerBucket = (stream: string): string => `${stream}_POLICY`;
 
 /** The ledger as one process holds it. */
 export class PolicyLedger {
+  /** Suppressions by hashed id in its binary form (32 one-byte characters, the smallest string key); entries of one regulation share one object. */
   private readonly suppressions = new Map<string, Suppression>();
+  /** The suppressions read, by their stored text: a regulation's entries are alike, so 100,000 ids hold a few objects. */
+  private readonly alike = new Map<string, Suppression>();
   private watcher: QueuedIterator<KvWatchEntry> | undefined;
 
   private constructor(
@@ -57,7 +62,7 @@ export class PolicyLedger {
   suppresses(source: string, ids: readonly string[]): boolean {
     if (this.suppressions.size === 0) return false;
     for (const id of ids) {
-      const entry = this.suppressions.get(this.hasher.of(id));
+      const entry = this.suppressions.get(this.hasher.binary(id));
       if (entry !== undefined && covers(entry, source)) return true;
     }
     return false;
@@ -65,7 +70,7 @@ export class PolicyLedger {
 
   /** The suppression of a hashed id, as this process last saw it. */
   suppressionOf(hashedId: string): Suppression | undefined {
-    return this.suppressions.get(hashedId);
+    return this.suppressions.get(IdHasher.binaryOf(hashedId));
   }
 
   /**
@@ -75,6 +80,16 @@ export class PolicyLedger {
    */
   async change(hashedId: string, change: (entry: Suppression | undefined) => Suppression | undefined): Promise<Suppression | undefined> {
     const key = SUPPRESS + hashedId;
+    // Most changes add an id the ledger does not hold: try that first, and read the entry only when it exists.
+    const fresh = change(undefined);
+    if (fresh !== undefined) {
+      try {
+        await this.kv.create(key, JSON.stringify(fresh));
+        return fresh;
+      } catch (error) {
+        if (!isConflict(error)) throw error;
+      }
+    }
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const stored = await this.kv.get(key);
       const live = stored !== null && stored.operation === 'PUT';
@@ -116,14 +131,20 @@ export class PolicyLedger {
 
   private apply(entry: KvWatchEntry, logger: Logger): void {
     if (!entry.key.startsWith(SUPPRESS)) return;
-    const hashed = entry.key.slice(SUPPRESS.length);
+    const hashed = IdHasher.binaryOf(entry.key.slice(SUPPRESS.length));
     if (entry.operation !== 'PUT') {
       this.suppressions.delete(hashed);
       return;
     }
-    const suppression = parseSuppression(entry.string());
-    if (suppression === undefined) logger.warn({ key: entry.key }, 'the policy ledger holds an entry this version cannot read; it is not enforced');
-    else this.suppressions.set(hashed, suppression);
+    const text = entry.string();
+    let suppression = this.alike.get(text);
+    if (suppression === undefined) {
+      suppression = parseSuppression(text);
+      if (suppression === undefined) return void logger.warn({ key: entry.key }, 'the policy ledger holds an entry this version cannot read; it is not enforced');
+      // Kept while small: past it, entries are many regulations' and sharing saves little.
+      if (this.alike.size < MAX_ALIKE) this.alike.set(text, suppression);
+    }
+    this.suppressions.set(hashed, suppression);
   }
 }
 
