@@ -9,7 +9,7 @@ PROTOS := $(shell find proto -name '*.proto')
 BUILT := dist/.built
 SOURCES := $(shell find src bench -name '*.ts' -not -path 'src/gen/*')
 
-.PHONY: fmt sdk example-node example-browser help deps system-deps test-servers proto lint breaking typecheck unit test test-unit test-integration build run descriptors bench soak bench-validator bench-identity clean
+.PHONY: fmt sdk example-node example-browser help deps system-deps test-servers proto lint breaking typecheck unit test test-unit test-integration build run descriptors bench soak bench-validator bench-identity bench-erasure clean
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -96,6 +96,9 @@ bench: build test-servers ## B1/B2 baselines and S1-S4 with ratios; writes bench
 
 soak: build system-deps ## 10 minutes of steady load (SOAK_SECONDS, SOAK_RATE); writes each process's memory curve and the backlogs to bench/results/soak-*. Never part of make test.
 	node dist/bench/soak.js
+
+bench-erasure: build system-deps ## Time to erase one person with 100,000 events among 1,000,000, and the sink's rate while it runs (bench/results/erasure-*).
+	node dist/bench/erasure.bench.js
 
 bench-validator: build ## Cost per record of validating and decoding.
 	node dist/bench/validator.bench.js

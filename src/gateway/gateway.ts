@@ -124,6 +124,7 @@ export async function startGateway(
       permanentNatsFailure,
     );
     stopping.signal.addEventListener('abort', () => ledger.close());
+    metrics.watchLedger(() => ledger.suppressedCount);
     const regulations = new RegulationsApi({
       ledger,
       store: await waits.step(

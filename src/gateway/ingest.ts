@@ -73,10 +73,11 @@ export function createIngest(deps: IngestDependencies): Ingest {
     const slots: number[] = [];
     const envelopes = new EnvelopeEncoder({ sourceId, receivedAt, sentAt });
     const eventIds = records.map((framed) => ('record' in framed ? framed.record.eventId : framed.eventId));
-    const { ledger } = deps;
+    // With no suppression in force (the usual case), no record's ids are looked at.
+    const ledger = deps.ledger !== undefined && deps.ledger.suppressedCount > 0 ? deps.ledger : undefined;
     records.forEach((framed, i) => {
       // A suppressed person's record is dropped before anything else looks at it: valid or not, nothing of it is kept.
-      if ('record' in framed && ledger !== undefined && ledger.suppresses(sourceId, personIds(framed.record))) {
+      if (ledger !== undefined && 'record' in framed && ledger.suppresses(sourceId, personIds(framed.record))) {
         results[i] = { eventId: eventIds[i], status: RecordStatus.DROPPED, violations: [], sequence: 0, dropReason: DropReason.SUPPRESSED };
         metrics.recordsDropped.inc({ source: sourceId, reason: 'suppressed' });
         return;

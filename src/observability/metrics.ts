@@ -73,6 +73,7 @@ export class Metrics {
   });
   private readonly pending = new Map<PendingStage, () => Promise<number>>();
   private adminRunning: () => number = () => 0;
+  private suppressedIds: () => number = () => 0;
 
   constructor() {
     for (const stage of ['sink', 'identity'] as const) {
@@ -96,12 +97,26 @@ export class Metrics {
         this.set(running());
       },
     });
+    const suppressed = () => this.suppressedIds();
+    new Gauge({
+      name: 'tributary_policy_suppressed_ids',
+      help: 'Hashed ids the policy ledger suppresses (for some source), as this process holds it.',
+      registers: [this.registry],
+      collect() {
+        this.set(suppressed());
+      },
+    });
     collectDefaultMetrics({ register: this.registry, prefix: 'tributary_' });
   }
 
   /** Tells the running-admin-queries gauge how to read its count. */
   watchAdminQueries(read: () => number): void {
     this.adminRunning = read;
+  }
+
+  /** Tells the suppressed-ids gauge how to read the ledger's count. */
+  watchLedger(read: () => number): void {
+    this.suppressedIds = read;
   }
 
   /** Tells a backlog gauge how to read its consumers' backlog. */

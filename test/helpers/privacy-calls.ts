@@ -51,8 +51,8 @@ export function regulationEnd(httpUrl: string, adminKey: string, id: string, tim
   );
 }
 
-/** A regulation made and run to its end. */
-export async function regulate(httpUrl: string, adminKey: string, request: unknown): Promise<RegulationJson> {
+/** A regulation made and run to its end (within `timeoutMs`). */
+export async function regulate(httpUrl: string, adminKey: string, request: unknown, timeoutMs?: number): Promise<RegulationJson> {
   const created = await createRegulation(httpUrl, adminKey, request);
-  return regulationEnd(httpUrl, adminKey, created.id);
+  return regulationEnd(httpUrl, adminKey, created.id, timeoutMs);
 }
