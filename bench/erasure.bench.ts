@@ -57,7 +57,9 @@ async function main(): Promise<void> {
   const inspector = await connect({ servers: nats.url });
   const jsm = await jetstreamManager(inspector);
   try {
-    services.push(startRole('sink', { ...common, TRIBUTARY_DATA_DIR: join(dir, 'sink'), TRIBUTARY_HTTP_ADDR: `127.0.0.1:${sinkHttp}` }));
+    // The sink at info, for the erasure's step timings ("regulation finished").
+    const sink = startRole('sink', { ...common, TRIBUTARY_LOG_LEVEL: 'info', TRIBUTARY_DATA_DIR: join(dir, 'sink'), TRIBUTARY_HTTP_ADDR: `127.0.0.1:${sinkHttp}` });
+    services.push(sink);
     services.push(startRole('gateway', { ...common, TRIBUTARY_GRPC_ADDR: `127.0.0.1:${grpcPort}`, TRIBUTARY_HTTP_ADDR: `127.0.0.1:${gatewayHttp}`, TRIBUTARY_API_KEYS: `${apiKey}=bench` }));
     for (const port of [sinkHttp, gatewayHttp]) await waitFor('the roles', async () => ((await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok ? true : undefined), 60_000, 100);
     const client = new IngestServiceClient(`127.0.0.1:${grpcPort}`, credentials.createInsecure());
@@ -115,8 +117,14 @@ async function main(): Promise<void> {
     await backgroundLoad;
     client.close();
 
+    const finishedLine = sink
+      .output()
+      .split('\n')
+      .find((line) => line.includes('"msg":"regulation finished"'));
+    const stepsMs = finishedLine === undefined ? {} : (JSON.parse(finishedLine) as { stepsMs: { [step: string]: number } }).stepsMs;
     const report = {
       records: RECORDS,
+      stepsMs,
       personEvents: Math.ceil(RECORDS / PERSON_EVERY),
       loadSeconds: round(loadSeconds),
       erasure: { seconds: round(eraseSeconds), status: regulation.status, erased: regulation.erased },
@@ -135,6 +143,7 @@ async function main(): Promise<void> {
       `| removed | ${rows}; stream messages ${regulation.erased?.streamMessagesErased ?? 0} |`,
       `| sink rate under ${BACKGROUND_RATE}/s of other records, before the erasure | ${report.sinkRecordsPerSecond.beforeErasure}/s |`,
       `| the same, while the erasure ran | ${report.sinkRecordsPerSecond.duringErasure}/s |`,
+      ...Object.entries(stepsMs).map(([step, ms]) => `| step: ${step} | ${round(ms / 1000)} s |`),
       '',
     ].join('\n');
     const base = join(__dirname, '..', '..', 'bench', 'results', `erasure-${stamp}`);

@@ -66,8 +66,7 @@ export async function startPrivacy(config: Config, logger: Logger, client: Click
       const state = await store.get(id).catch(() => undefined);
       if (state === undefined || state.phase !== 'RUNNING') return;
       try {
-        const done = await runRegulation(parts, state, stopping.signal);
-        logger.info({ regulation: id, kind: done.kind, covered: done.covered?.length, erased: done.erased }, 'regulation finished');
+        await runRegulation(parts, state, stopping.signal);
         return;
       } catch (error) {
         if (stopping.signal.aborted) return;

@@ -44,7 +44,15 @@ export interface RunnerParts {
 export async function runRegulation(parts: RunnerParts, initial: RegulationState, signal: AbortSignal): Promise<RegulationState> {
   const { client, database, ledger, store, jsm } = parts;
   let state = initial;
+  // How long each step took, by its progress line, for the log.
+  const stepsMs: { [step: string]: number } = {};
+  let stepStart = performance.now();
   const update = async (changes: Partial<RegulationState>): Promise<void> => {
+    if (changes.progress !== undefined && changes.progress !== state.progress) {
+      const step = state.progress.replace(/ \(.*\)$/, '');
+      stepsMs[step] = (stepsMs[step] ?? 0) + Math.round(performance.now() - stepStart);
+      stepStart = performance.now();
+    }
     state = { ...state, ...changes };
     await store.put(state);
   };
@@ -64,12 +72,19 @@ export async function runRegulation(parts: RunnerParts, initial: RegulationState
     await update({ progress: 'erasing the stream messages and dead letters' });
     const seqs = await erasure.streamSeqs(state.id);
     const dead = await eraseDeadLetters(erasure, jsm, parts.deadLetterStream, (id) => covered.has(ledger.hasher.of(id)));
-    const streamMessages = await eraseMessages(jsm, parts.stream, [...new Set([...seqs, ...dead.originalSeqs])]);
+    const toErase = [...new Set([...seqs, ...dead.originalSeqs])];
+    const streamMessages = await eraseMessages(
+      jsm,
+      parts.stream,
+      toErase,
+      (done) => void update({ progress: `erasing the stream messages and dead letters (${done} of ${toErase.length})` }).catch(() => undefined),
+    );
     await update({ progress: 'erasing the stored rows' });
     const rows = await erasure.eraseRows(state.id);
     state = { ...state, erased: { rows, streamMessages, deadLetters: dead.removed } };
   }
   await update({ phase: 'FINISHED', finishedAt: new Date().toISOString(), progress: 'done' });
+  parts.logger.info({ regulation: state.id, kind: state.kind, covered: covered.size, erased: state.erased, stepsMs }, 'regulation finished');
   await audit(client, database, state);
   return state;
 }

@@ -9,8 +9,10 @@ import { JetStreamApiError, type JetStreamManager } from '@nats-io/jetstream';
 
 /** JetStream's "no message found": the message is gone already (erased before, or reclaimed). */
 const NO_MESSAGE = 10037;
-/** Erase requests in flight at once. */
-const CONCURRENT_ERASES = 16;
+/** Erase requests in flight at once (nats-server erases one at a time, about 0.4 to 1 ms each; more in flight hides the round trips). */
+const CONCURRENT_ERASES = 64;
+/** How often (in messages) the progress is told. */
+const PROGRESS_EVERY = 5000;
 /** How often the consumers are looked at while waiting. */
 const POLL_MS = 250;
 
@@ -39,10 +41,11 @@ export async function waitForConsumers(jsm: JetStreamManager, stream: string, du
   }
 }
 
-/** Erases the messages `seqs` of `stream`; returns how many it found to erase. */
-export async function eraseMessages(jsm: JetStreamManager, stream: string, seqs: readonly number[]): Promise<number> {
+/** Erases the messages `seqs` of `stream`; returns how many it found to erase. `onProgress` hears how far it got, every few thousand. */
+export async function eraseMessages(jsm: JetStreamManager, stream: string, seqs: readonly number[], onProgress?: (done: number) => void): Promise<number> {
   let erased = 0;
   for (let at = 0; at < seqs.length; at += CONCURRENT_ERASES) {
+    if (at > 0 && at % PROGRESS_EVERY < CONCURRENT_ERASES) onProgress?.(at);
     const found = await Promise.all(
       seqs.slice(at, at + CONCURRENT_ERASES).map((seq) =>
         jsm.streams.deleteMessage(stream, seq, true).catch((error: unknown) => {
