@@ -1,7 +1,8 @@
 /**
  * The rules of a CreateRegulationRequest: a known type, 1 to 5,000
  * subjects each holding one well-formed id, and only sources the
- * installation knows. A request that breaks any is refused whole with
+ * installation knows, for a suppression alone (an erasure covers every
+ * source). A request that breaks any is refused whole with
  * INVALID_ARGUMENT naming every field at fault.
  */
 import { checkLabel, type Violations } from '../contract/field-checks';
@@ -51,6 +52,9 @@ export function checkRegulationRequest(request: CreateRegulationRequest, known: 
   request.sourceIds.forEach((source, i) => {
     if (!known(source)) out.push({ field: `source_ids[${i}]`, reason: 'UNKNOWN_SOURCE', message: `source_ids[${i}] is not a source this installation knows.` });
   });
+  if (request.sourceIds.length > 0 && (kind === 'DELETE' || kind === 'SUPPRESS_WITH_DELETE')) {
+    out.push({ field: 'source_ids', reason: 'NOT_SCOPABLE', message: "an erasure covers every source (a person's identity and profile span them): leave source_ids empty." });
+  }
   if (out.length > 0) {
     throw new IngestError('INVALID_ADMIN_REQUEST', `the regulation request breaks ${out.length} rule(s): ${out[0].message}`, {
       violations: out.map((v) => ({ field: v.field, description: `${v.reason}: ${v.message}` })),

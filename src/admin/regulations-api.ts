@@ -2,8 +2,8 @@
  * The regulations of AdminService, whatever the transport: CreateRegulation
  * checks the request, records the regulation (subjects as hashed ids only),
  * puts its suppression or unsuppression of the named ids in the ledger
- * before it answers, and leaves the rest (identity groups, erasure) to the
- * privacy stage; GetRegulation and ListRegulations read the store.
+ * before it answers, and leaves the rest (identity groups, erasure, the
+ * audit row) to the privacy stage; GetRegulation and ListRegulations read the store.
  */
 import { randomUUID } from 'node:crypto';
 import { IngestError } from '../errors/ingest-error';
@@ -19,7 +19,7 @@ import {
 } from '../gen/tributary/admin/v1/admin_service';
 import type { PolicyLedger } from '../policy/policy-ledger';
 import { applyToLedger } from '../policy/apply-regulation';
-import { erases, type RegulationState, type RegulationStore } from '../policy/regulation-store';
+import type { RegulationState, RegulationStore } from '../policy/regulation-store';
 import { checkRegulationRequest } from './regulation-request';
 
 /** What the regulations API needs. */
@@ -42,7 +42,7 @@ export function regulationMessage(state: RegulationState): Regulation {
     sourceIds: [...state.sources],
     expandIdentity: state.expandIdentity,
     subjectCount: state.subjects.length,
-    coveredIdCount: state.covered?.length ?? 0,
+    coveredIdCount: state.coveredCount ?? 0,
     createdAt: new Date(state.createdAt),
     finishedAt: state.finishedAt === undefined ? undefined : new Date(state.finishedAt),
     erased:
@@ -63,21 +63,20 @@ export class RegulationsApi {
     const { kind, ids, sources, expandIdentity } = checkRegulationRequest(request, this.deps.knownSource, this.deps.maxIdLength);
     const { ledger, store } = this.deps;
     const subjects = [...new Set(ids.map((id) => ledger.hasher.of(id)))];
-    const waiting = expandIdentity || erases(kind);
+    // Every regulation is finished by the privacy stage, in the order they were made (so a later one wins), which also writes its audit row.
     const state: RegulationState = {
       id: randomUUID(),
       kind,
-      phase: waiting ? 'RUNNING' : 'FINISHED',
+      phase: 'RUNNING',
       sources,
       expandIdentity,
       subjects,
-      covered: waiting ? undefined : subjects,
       createdAt: this.deps.now().toISOString(),
-      finishedAt: waiting ? undefined : this.deps.now().toISOString(),
-      progress: waiting ? 'waiting for the privacy stage' : 'done',
+      progress: 'waiting for the privacy stage',
     };
     // Recorded first: should this process stop before the ledger is changed, the privacy stage applies it from the record.
     await store.create(state);
+    // The named ids at once, so the answer means suppressed (or not) at every gateway within the propagation bound.
     await applyToLedger(ledger, state, subjects);
     return { regulation: regulationMessage(state) };
   }

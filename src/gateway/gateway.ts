@@ -34,9 +34,7 @@ import { CorsPolicy } from './cors';
 import { HttpDoors } from './doors/http-doors';
 import { adminHandlers, adminServiceDefinition } from '../admin/admin-grpc';
 import { RegulationsApi } from '../admin/regulations-api';
-import { ledgerBucket, PolicyLedger } from '../policy/policy-ledger';
-import { RegulationStore, regulationsBucket } from '../policy/regulation-store';
-import { permanentNatsFailure } from '../stream/set-up';
+import { openPolicy } from '../policy/open-policy';
 
 /** grpc-js's own cap on a request, as a multiple of TRIBUTARY_MAX_REQUEST_BYTES: below it the gateway answers with details. */
 const RECEIVE_CAP_FACTOR = 4;
@@ -117,22 +115,12 @@ export async function startGateway(
       (error) => logger.warn({ err: errorMessage(error), stream: definition.name }, 'could not read how full the stream is; keeping the last reading'),
     );
     room.start();
-    const ledger = await waits.step(
-      'gateway',
-      `the policy ledger "${ledgerBucket(config.stream)}"`,
-      () => PolicyLedger.open(link, ledgerBucket(config.stream), config.replicas, logger),
-      permanentNatsFailure,
-    );
+    const { ledger, store } = await openPolicy(waits, 'gateway', link, config, logger);
     stopping.signal.addEventListener('abort', () => ledger.close());
     metrics.watchLedger(() => ledger.suppressedCount);
     const regulations = new RegulationsApi({
       ledger,
-      store: await waits.step(
-        'gateway',
-        `the regulations "${regulationsBucket(config.stream)}"`,
-        () => RegulationStore.open(link, regulationsBucket(config.stream), config.replicas),
-        permanentNatsFailure,
-      ),
+      store,
       knownSource: (source) => keys.hasSource(source),
       maxIdLength: config.maxIdLength,
       now: () => new Date(),

@@ -29,7 +29,7 @@ function authorizationOf(metadata: Metadata): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** The interceptor that authenticates IngestService calls from their metadata; `trustedProxies` as for X-Forwarded-For. */
+/** The interceptor that authenticates IngestService calls (a source's key) and AdminService calls (the admin key) from their metadata; `trustedProxies` as for X-Forwarded-For. */
 export function authInterceptor(gate: AuthGate, trustedProxies: readonly string[]): ServerInterceptor {
   return (method, call) =>
     new ServerInterceptingCall(call, {

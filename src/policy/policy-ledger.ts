@@ -34,6 +34,7 @@ export class PolicyLedger {
   /** The suppressions read, by their stored text: a regulation's entries are alike, so 100,000 ids hold a few objects. */
   private readonly alike = new Map<string, Suppression>();
   private watcher: QueuedIterator<KvWatchEntry> | undefined;
+  private closed = false;
 
   private constructor(
     private readonly kv: KV,
@@ -74,6 +75,17 @@ export class PolicyLedger {
   }
 
   /**
+   * Every hashed id suppressed by a regulation that also suppressed one of
+   * `hashedIds`: the persons' other ids, as those suppressions covered them.
+   */
+  coveredWith(hashedIds: readonly string[]): string[] {
+    const regulations = new Set(hashedIds.map((hashed) => this.suppressionOf(hashed)?.regulation).filter((r): r is string => r !== undefined));
+    const found: string[] = [];
+    for (const [binary, entry] of this.suppressions) if (regulations.has(entry.regulation)) found.push(Buffer.from(binary, 'binary').toString('hex'));
+    return found;
+  }
+
+  /**
    * Changes the suppression of `hashedId` to what `change` makes of the
    * stored one (undefined removes it), compare-and-set against other
    * writers. Returns what is stored now.
@@ -95,6 +107,8 @@ export class PolicyLedger {
       const live = stored !== null && stored.operation === 'PUT';
       const before = live ? parseSuppression(stored.string()) : undefined;
       const after = change(before);
+      // The same change again writes nothing: no new revision for every gateway to take.
+      if (JSON.stringify(after) === JSON.stringify(before)) return after;
       try {
         if (after === undefined) {
           if (live) await this.kv.delete(key, { previousSeq: stored.revision });
@@ -113,18 +127,20 @@ export class PolicyLedger {
 
   /** Stops watching. */
   close(): void {
+    this.closed = true;
     this.watcher?.stop();
   }
 
   private async watch(logger: Logger): Promise<void> {
     let loaded!: () => void;
     const done = new Promise<void>((resolve) => (loaded = resolve));
-    this.watcher = await this.kv.watch();
+    const watcher = (this.watcher = await this.kv.watch());
     void (async () => {
-      for await (const entry of this.watcher!) {
+      for await (const entry of watcher) {
         this.apply(entry, logger);
         if (entry.delta === 0) loaded();
       }
+      if (!this.closed) logger.error('the policy ledger is no longer watched: changes made from now on are not enforced here until a restart');
     })();
     await done;
   }

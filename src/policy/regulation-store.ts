@@ -33,8 +33,8 @@ export interface RegulationState {
   readonly expandIdentity: boolean;
   /** The subjects' hashed ids. */
   readonly subjects: readonly string[];
-  /** Hashed ids it covers, the subjects' and their identity groups' (set once expanded). */
-  readonly covered?: readonly string[];
+  /** How many hashed ids it covers, the subjects' and their identity groups' (set once expanded; the ids are in erasure_keys). */
+  readonly coveredCount?: number;
   readonly createdAt: string;
   readonly finishedAt?: string;
   readonly erased?: ErasedCounts;

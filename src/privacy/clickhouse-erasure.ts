@@ -43,6 +43,17 @@ export class ClickHouseErasure {
     }
   }
 
+  /** The hashed ids `regulationId` covers as stored so far (by an earlier run of it). */
+  async keysOf(regulationId: string): Promise<string[]> {
+    safe(regulationId);
+    const result = await this.client.query({
+      query: `SELECT DISTINCT key FROM ${this.database}.erasure_keys WHERE regulation_id = '${regulationId}'`,
+      format: 'JSONEachRow',
+      clickhouse_settings: SETTINGS,
+    });
+    return (await result.json<{ key: string }>()).map((r) => r.key);
+  }
+
   /** The stream sequences of every row of the covered persons that came from a stream message. */
   async streamSeqs(regulationId: string): Promise<number[]> {
     const covered = this.covered(regulationId);

@@ -12,12 +12,12 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/settings';
 import { backoffMs, errorMessage, sleep } from '../lifecycle/backoff';
 import type { StartWaits } from '../lifecycle/start-waits';
-import { ledgerBucket, PolicyLedger } from '../policy/policy-ledger';
-import { RegulationStore, regulationsBucket, type RegulationState } from '../policy/regulation-store';
+import { openPolicy } from '../policy/open-policy';
+import type { PolicyLedger } from '../policy/policy-ledger';
+import { regulationsBucket, type RegulationState } from '../policy/regulation-store';
 import { identityConsumerConfig, LINKING_CALLS, sinkConsumerConfig } from '../stages/consumers';
 import type { NatsLink } from '../stream/connection';
 import { deadLetterStreamName } from '../stream/dead-letter-stream';
-import { permanentNatsFailure } from '../stream/set-up';
 import { failRegulation, runRegulation, type RunnerParts } from './regulation-runner';
 
 /** Attempts of a regulation before it is FAILED. */
@@ -35,18 +35,7 @@ export interface PrivacyStage {
 
 /** Starts the privacy stage on the sink's connection and ClickHouse client. */
 export async function startPrivacy(config: Config, logger: Logger, client: ClickHouseClient, link: NatsLink, waits: StartWaits): Promise<PrivacyStage> {
-  const ledger = await waits.step(
-    'sink',
-    `the policy ledger "${ledgerBucket(config.stream)}"`,
-    () => PolicyLedger.open(link, ledgerBucket(config.stream), config.replicas, logger),
-    permanentNatsFailure,
-  );
-  const store = await waits.step(
-    'sink',
-    `the regulations "${regulationsBucket(config.stream)}"`,
-    () => RegulationStore.open(link, regulationsBucket(config.stream), config.replicas),
-    permanentNatsFailure,
-  );
+  const { ledger, store } = await openPolicy(waits, 'sink', link, config, logger);
   const parts: RunnerParts = {
     client,
     database: config.clickhouseDatabase,
@@ -80,15 +69,31 @@ export async function startPrivacy(config: Config, logger: Logger, client: Click
       }
     }
   };
+  const enqueue = (state: RegulationState): void => {
+    if (state.phase !== 'RUNNING' || queued.has(state.id)) return;
+    queued.add(state.id);
+    chain = chain.then(() => run(state.id)).finally(() => queued.delete(state.id));
+  };
   const watcher = await store.watch();
   void (async () => {
+    // Those left running when this starts are run in the order they were made, so a later regulation of a person wins.
+    let leftRunning: RegulationState[] = [];
     for await (const entry of watcher) {
-      if (entry.operation !== 'PUT') continue;
-      const state = entry.json<RegulationState>();
-      if (state.phase !== 'RUNNING' || queued.has(state.id)) continue;
-      queued.add(state.id);
-      chain = chain.then(() => run(state.id)).finally(() => queued.delete(state.id));
+      let state: RegulationState | undefined;
+      try {
+        state = entry.operation === 'PUT' ? entry.json<RegulationState>() : undefined;
+      } catch {
+        logger.warn({ key: entry.key }, 'the regulations hold an entry this version cannot read; it is left alone');
+      }
+      if (!entry.isUpdate && (entry.delta ?? 0) > 0) {
+        if (state !== undefined) leftRunning.push(state);
+        continue;
+      }
+      for (const left of leftRunning.sort((a, b) => a.createdAt.localeCompare(b.createdAt))) enqueue(left);
+      leftRunning = [];
+      if (state !== undefined) enqueue(state);
     }
+    if (!stopping.signal.aborted) logger.error('the privacy stage stopped watching the regulations: new ones wait for a restart');
   })();
   logger.info({ bucket: regulationsBucket(config.stream) }, 'privacy stage watching regulations');
   return {

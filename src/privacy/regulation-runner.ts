@@ -11,7 +11,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
-import { errorMessage } from '../lifecycle/backoff';
+import { errorMessage, sleep } from '../lifecycle/backoff';
 import { applyToLedger } from '../policy/apply-regulation';
 import type { PolicyLedger } from '../policy/policy-ledger';
 import { erases, type RegulationState, type RegulationStore } from '../policy/regulation-store';
@@ -21,6 +21,9 @@ import { ClickHouseErasure } from './clickhouse-erasure';
 import { eraseDeadLetters } from './dead-letter-erasure';
 import { expandIdentity } from './identity-expansion';
 import { eraseMessages, waitForConsumers } from './stream-erasure';
+
+/** How soon a change of the ledger is in force at every gateway (docs/privacy.md). */
+const PROPAGATION_MS = 2000;
 
 /** What running a regulation needs. */
 export interface RunnerParts {
@@ -39,7 +42,8 @@ export interface RunnerParts {
 /**
  * Runs `initial` (a RUNNING regulation) to FINISHED; throws when a step
  * fails (the stage tries again, and records FAILED at last with
- * {@link failRegulation}). `signal` stops it while it waits for the stages.
+ * {@link failRegulation}). `signal` stops it while it waits for the stages
+ * or erases stream messages.
  */
 export async function runRegulation(parts: RunnerParts, initial: RegulationState, signal: AbortSignal): Promise<RegulationState> {
   const { client, database, ledger, store, jsm } = parts;
@@ -59,13 +63,20 @@ export async function runRegulation(parts: RunnerParts, initial: RegulationState
   const erasure = new ClickHouseErasure(client, database, ledger.hasher.salt);
   await update({ progress: 'expanding the identity groups' });
   await erasure.storeKeys(state.id, state.subjects);
-  const covered = new Set(state.subjects);
-  if (state.expandIdentity) for (const id of await expandIdentity(client, database, erasure.covered(state.id))) covered.add(ledger.hasher.of(id));
+  // What an earlier run stored counts too: it expanded from a graph this run may find partly erased.
+  const covered = new Set([...state.subjects, ...(await erasure.keysOf(state.id))]);
+  if (state.expandIdentity) {
+    for (const id of await expandIdentity(client, database, erasure.covered(state.id))) covered.add(ledger.hasher.of(id));
+    // An unsuppression also lifts what the suppressions of its subjects covered, whose graph an erasure may have removed.
+    if (state.kind === 'UNSUPPRESS') for (const hashed of ledger.coveredWith(state.subjects)) covered.add(hashed);
+  }
   const coveredList = [...covered];
-  await erasure.storeKeys(state.id, coveredList.slice(state.subjects.length));
-  await update({ covered: coveredList, progress: `applying to the ledger for ${covered.size} ids` });
+  await erasure.storeKeys(state.id, coveredList);
+  await update({ coveredCount: covered.size, progress: `applying to the ledger for ${covered.size} ids` });
   await applyToLedger(ledger, state, coveredList);
   if (erases(state.kind)) {
+    // A gateway that checked a record before the ledger changed publishes it within this bound: it must be in the stream before the erasure reads where the stream ends.
+    if (state.kind === 'SUPPRESS_WITH_DELETE') await sleep(PROPAGATION_MS, signal);
     const lastSeq = (await jsm.streams.info(parts.stream)).state.last_seq;
     let said = '';
     await waitForConsumers(jsm, parts.stream, parts.durables, lastSeq, (what) => void (what !== said && update({ progress: (said = what) }).catch(() => undefined)), signal);
@@ -78,22 +89,25 @@ export async function runRegulation(parts: RunnerParts, initial: RegulationState
       parts.stream,
       toErase,
       (done) => void update({ progress: `erasing the stream messages and dead letters (${done} of ${toErase.length})` }).catch(() => undefined),
+      signal,
     );
     await update({ progress: 'erasing the stored rows' });
     const rows = await erasure.eraseRows(state.id);
     state = { ...state, erased: { rows, streamMessages, deadLetters: dead.removed } };
   }
-  await update({ phase: 'FINISHED', finishedAt: new Date().toISOString(), progress: 'done' });
+  const finished: RegulationState = { ...state, phase: 'FINISHED', finishedAt: new Date().toISOString(), progress: 'done' };
+  // The audit row first: a regulation marked FINISHED is never run again, so its row must exist by then.
+  await audit(client, database, finished);
+  await update(finished);
   parts.logger.info({ regulation: state.id, kind: state.kind, covered: covered.size, erased: state.erased, stepsMs }, 'regulation finished');
-  await audit(client, database, state);
   return state;
 }
 
 /** Records that `state` failed for good with `error`. */
 export async function failRegulation(parts: RunnerParts, state: RegulationState, error: unknown): Promise<RegulationState> {
   const failed: RegulationState = { ...state, phase: 'FAILED', finishedAt: new Date().toISOString(), error: errorMessage(error), progress: 'failed' };
-  await parts.store.put(failed);
   await audit(parts.client, parts.database, failed);
+  await parts.store.put(failed);
   return failed;
 }
 
@@ -106,7 +120,7 @@ async function audit(client: ClickHouseClient, database: string, state: Regulati
     source_ids: state.sources,
     expand_identity: state.expandIdentity ? 1 : 0,
     subject_hashes: state.subjects,
-    covered_ids: state.covered?.length ?? 0,
+    covered_ids: state.coveredCount ?? 0,
     created_at: toDateTime64(new Date(state.createdAt)),
     finished_at: state.finishedAt === undefined ? null : toDateTime64(new Date(state.finishedAt)),
     rows_deleted: state.erased?.rows ?? {},

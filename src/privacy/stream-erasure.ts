@@ -41,10 +41,15 @@ export async function waitForConsumers(jsm: JetStreamManager, stream: string, du
   }
 }
 
-/** Erases the messages `seqs` of `stream`; returns how many it found to erase. `onProgress` hears how far it got, every few thousand. */
-export async function eraseMessages(jsm: JetStreamManager, stream: string, seqs: readonly number[], onProgress?: (done: number) => void): Promise<number> {
+/**
+ * Erases the messages `seqs` of `stream`; returns how many it found to
+ * erase. `onProgress` hears how far it got, every few thousand; `signal`
+ * stops it between requests (erasing again later is harmless).
+ */
+export async function eraseMessages(jsm: JetStreamManager, stream: string, seqs: readonly number[], onProgress?: (done: number) => void, signal?: AbortSignal): Promise<number> {
   let erased = 0;
   for (let at = 0; at < seqs.length; at += CONCURRENT_ERASES) {
+    signal?.throwIfAborted();
     if (at > 0 && at % PROGRESS_EVERY < CONCURRENT_ERASES) onProgress?.(at);
     const found = await Promise.all(
       seqs.slice(at, at + CONCURRENT_ERASES).map((seq) =>

@@ -3,7 +3,8 @@
  * `POST /tributary.admin.v1.AdminService/<Method>` with a proto3 JSON
  * (`application/json`) or binary (`application/proto`) request and
  * `authorization: Bearer <admin key>`, checked before the body is read. It
- * answers 200 with the response in the same encoding, or a Connect error.
+ * answers 200 with the response in the same encoding, or a Connect error,
+ * and never with CORS headers: the admin API is not for pages.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ADMIN_METHODS, ADMIN_SERVICE_PATH, decodeAdminRequest } from '../../admin/admin-methods';
@@ -13,11 +14,17 @@ import { IngestError } from '../../errors/ingest-error';
 import { bearerToken } from '../auth';
 import { connectionOf } from '../connection';
 import { connectBinary, connectError } from './connect-door';
-import { answerHeaders, sendJson, type DoorDependencies } from './door';
+import { sendJson, type DoorDependencies, type HeaderMap } from './door';
 import { parseJson, readBody } from './request-body';
 
 /** The admin method a path names, or undefined. */
 export const adminMethodOf = (path: string) => (path.startsWith(ADMIN_SERVICE_PATH) ? ADMIN_METHODS.find((m) => ADMIN_SERVICE_PATH + m.name === path) : undefined);
+
+/** Headers of an admin answer: no CORS, so no page can call the admin API from a browser; Retry-After when a failure says when. */
+function adminHeaders(contentType: string, error?: IngestError): HeaderMap {
+  const retryAfterMs = error?.retryAfterMs;
+  return retryAfterMs === undefined ? { 'content-type': contentType } : { 'content-type': contentType, 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) };
+}
 
 /** Serves one Connect call of AdminService at `path` (a path {@link adminMethodOf} knows). */
 export async function connectAdmin(request: IncomingMessage, response: ServerResponse, deps: DoorDependencies, api: RegulationsApi, path: string): Promise<void> {
@@ -34,10 +41,10 @@ export async function connectAdmin(request: IncomingMessage, response: ServerRes
     const what = `${method.name}Request`;
     const message = binary ? decodeAdminRequest(() => method.request.decode(body), what) : decodeAdminRequest(() => method.request.fromJSON(parseJson(body)), what);
     const answer = await method.run(api, message);
-    if (binary) response.writeHead(200, answerHeaders(request, deps, 'application/proto')).end(method.response.encode(answer).finish());
-    else sendJson(response, 200, answerHeaders(request, deps), method.response.toJSON(answer));
+    if (binary) response.writeHead(200, adminHeaders('application/proto')).end(method.response.encode(answer).finish());
+    else sendJson(response, 200, adminHeaders('application/json'), method.response.toJSON(answer));
   } catch (failure) {
     if (!(failure instanceof IngestError)) throw failure;
-    sendJson(response, httpStatusOf(failure), answerHeaders(request, deps, 'application/json', failure), connectError(failure));
+    sendJson(response, httpStatusOf(failure), adminHeaders('application/json', failure), connectError(failure));
   }
 }

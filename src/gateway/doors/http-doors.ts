@@ -41,11 +41,13 @@ export class HttpDoors {
 
   /** Serves a request that {@link matches}; settles once it is answered (a failure to answer rejects, for the endpoint's guard). */
   async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    if (!this.deps.cors.admit(request, response)) return;
     const path = pathOf(request);
+    const admin = this.regulations !== undefined && adminMethodOf(path) !== undefined;
+    // CORS is the ingest doors' (pages send records); the admin API admits no page.
+    if (!admin && !this.deps.cors.admit(request, response)) return;
     const segment = SEGMENT_PATH.exec(path);
     const served =
-      this.regulations !== undefined && adminMethodOf(path) !== undefined
+      admin && this.regulations !== undefined
         ? connectAdmin(request, response, this.deps, this.regulations, path)
         : path === CONNECT_INGEST_PATH
           ? connectIngest(request, response, this.deps)

@@ -15,7 +15,7 @@ import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js'
 import { AdminServiceClient, RegulationType } from '../../../src/gen/tributary/admin/v1/admin_service';
 import { listeningPorts, startCli, type CliProcess } from '../../helpers/cli-process';
 import { NatsServer } from '../../helpers/nats-server';
-import { connectCall, createRegulation, ingestJson, regulate } from '../../helpers/privacy-calls';
+import { connectCall, createRegulation, ingestJson, regulate, regulationEnd } from '../../helpers/privacy-calls';
 import { ServeProcess, waitReady } from '../../helpers/serve-process';
 import { waitFor } from '../../helpers/wait';
 
@@ -70,7 +70,8 @@ it('drops a suppressed person at every gateway from the next request on, and not
   const streamBefore = (await ingestJson(serve.httpUrl, serve.apiKey, [track(profile, user)]))[0];
   expect(streamBefore).toBe(accepted);
   const regulation = await createRegulation(serve.httpUrl, serve.adminKey, { type: 'REGULATION_TYPE_SUPPRESS', subjects: [{ userId: user }], expandIdentity: false });
-  expect(regulation.status).toBe('REGULATION_STATUS_FINISHED');
+  // Answered while the privacy stage still has it (its audit row): the named ids are suppressed already.
+  expect(regulation.status).toBe('REGULATION_STATUS_RUNNING');
   // At the gateway that took the regulation: on the next request.
   expect(await ingestJson(serve.httpUrl, serve.apiKey, [track(unique('another'), user), track(profile)])).toEqual([dropped, accepted]);
   // At the other gateway: within the propagation bound.
@@ -97,6 +98,22 @@ it('drops only the named sources when scoped, and lets records in again when uns
   expect(await ingestJson(serve.httpUrl, otherKey, [track(unique('p'), user)])).toEqual([dropped]);
   await regulate(serve.httpUrl, serve.adminKey, { type: 'REGULATION_TYPE_UNSUPPRESS', subjects: [{ userId: user }], expandIdentity: false });
   expect(await ingestJson(serve.httpUrl, otherKey, [track(unique('p'), user)])).toEqual([accepted]);
+});
+
+it('lets the later of two regulations of a person win, whatever order the privacy stage finishes them in', async () => {
+  const [phone, user] = [unique('phone'), unique('u')];
+  expect(await ingestJson(serve.httpUrl, serve.apiKey, [identify(phone, user)])).toEqual([accepted]);
+  await waitFor('the identify linked', async () =>
+    (await serve.query<{ n: number }>(`SELECT count() AS n FROM tributary.identity_links WHERE right_node = 'user:${user}'`))[0].n === 1 ? true : undefined,
+  );
+  // A suppression that expands (the stage runs it), then at once an unsuppression of the same person.
+  const first = await createRegulation(serve.httpUrl, serve.adminKey, { type: 'REGULATION_TYPE_SUPPRESS', subjects: [{ userId: user }] });
+  const second = await createRegulation(serve.httpUrl, serve.adminKey, { type: 'REGULATION_TYPE_UNSUPPRESS', subjects: [{ userId: user }] });
+  for (const id of [first.id, second.id]) expect((await regulationEnd(serve.httpUrl, serve.adminKey, id)).status).toBe('REGULATION_STATUS_FINISHED');
+  expect(await ingestJson(serve.httpUrl, serve.apiKey, [track(phone, user), track(phone)])).toEqual([accepted, accepted]);
+  // Every request has its audit row.
+  const audited = await serve.query<{ n: number }>(`SELECT count() AS n FROM tributary.regulations FINAL WHERE regulation_id IN ('${first.id}', '${second.id}') AND status = 'FINISHED'`);
+  expect(Number(audited[0].n)).toBe(2);
 });
 
 it("covers the person's identity group, and an id the identity stage links to them afterwards", async () => {

@@ -82,7 +82,14 @@ it('converts JSON bags to JSON text, keeping every row and value, and runs again
   const profileBefore = await select(client, `SELECT profile_id, user_id, user_attributes FROM ${database}.profiles_current`);
   expect(Object.keys(before)).toHaveLength(3 * 4 + 1);
 
-  expect(await migrate(client, target, logger)).toEqual([8]);
+  expect(
+    await migrate(
+      client,
+      target,
+      logger,
+      MIGRATIONS.filter((m) => m.version <= 8),
+    ),
+  ).toEqual([8]);
   const types = await select<{ table: string; name: string; type: string }>(
     client,
     `SELECT table, name, type FROM system.columns WHERE database = '${database}' AND (table, name) IN (${BAGS.map((b) => `('${b.table}', '${b.column}')`).join(', ')}) ORDER BY table, name`,

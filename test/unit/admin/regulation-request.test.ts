@@ -35,6 +35,12 @@ describe('checkRegulationRequest', () => {
     expect(fieldsOf({ type: RegulationType.SUPPRESS, subjects: [{ id: { $case: 'email', value: 'a\u0000b' } }] })).toEqual(['subjects[0].email']);
   });
 
+  it('refuses sources on an erasure, which covers every source', () => {
+    expect(fieldsOf({ type: RegulationType.DELETE, subjects: [{ id: { $case: 'userId', value: 'u' } }], sourceIds: ['web'] })).toEqual(['source_ids']);
+    expect(fieldsOf({ type: RegulationType.SUPPRESS_WITH_DELETE, subjects: [{ id: { $case: 'userId', value: 'u' } }], sourceIds: ['web'] })).toEqual(['source_ids']);
+    expect(check({ type: RegulationType.UNSUPPRESS, subjects: [{ id: { $case: 'userId', value: 'u' } }], sourceIds: ['web'] }).sources).toEqual(['web']);
+  });
+
   it(`refuses more than ${MAX_SUBJECTS} subjects`, () => {
     const subjects = Array.from({ length: MAX_SUBJECTS + 1 }, (_, i) => ({ id: { $case: 'userId' as const, value: `u${i}` } }));
     expect(fieldsOf({ type: RegulationType.SUPPRESS, subjects })).toEqual(['subjects']);
