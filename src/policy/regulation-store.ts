@@ -42,6 +42,9 @@ export interface RegulationState {
   readonly progress: string;
 }
 
+/** Attempts of a compare-and-set write before it gives up (another runner kept writing). */
+const MAX_ATTEMPTS = 20;
+
 /** Whether a regulation of `kind` erases. */
 export const erases = (kind: RegulationKind): boolean => kind === 'DELETE' || kind === 'SUPPRESS_WITH_DELETE';
 
@@ -78,9 +81,23 @@ export class RegulationStore {
     return states.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
   }
 
-  /** Replaces a regulation's state. */
-  async put(state: RegulationState): Promise<void> {
-    await this.kv.put(state.id, JSON.stringify(state));
+  /**
+   * Replaces a regulation's state while the stored one is still RUNNING
+   * (compare-and-set), so a slower runner of it (another sink) cannot put
+   * an ended regulation back to RUNNING. Returns false when it has ended.
+   */
+  async put(state: RegulationState): Promise<boolean> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const entry = await this.kv.get(state.id);
+      if (entry === null || entry.operation !== 'PUT' || (entry.json() as RegulationState).phase !== 'RUNNING') return false;
+      try {
+        await this.kv.update(state.id, JSON.stringify(state), entry.revision);
+        return true;
+      } catch (error) {
+        if (!(error instanceof Error && /wrong last sequence/i.test(error.message))) throw error;
+      }
+    }
+    throw new Error(`the regulation ${state.id} kept changing under ${MAX_ATTEMPTS} attempts to write it`);
   }
 
   /** Watches every regulation: those stored now, then each change. */

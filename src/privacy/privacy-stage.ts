@@ -4,7 +4,8 @@
  * those left by a process that stopped included. A step that fails is
  * tried again with backoff; after MAX_ATTEMPTS the regulation is FAILED
  * with the reason. Two sinks may both run one regulation: every step is
- * safe to run twice.
+ * safe to run twice, and once one has ended it the other stops at its next
+ * write of the state.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -18,7 +19,7 @@ import { regulationsBucket, type RegulationState } from '../policy/regulation-st
 import { identityConsumerConfig, LINKING_CALLS, sinkConsumerConfig } from '../stages/consumers';
 import type { NatsLink } from '../stream/connection';
 import { deadLetterStreamName } from '../stream/dead-letter-stream';
-import { failRegulation, runRegulation, type RunnerParts } from './regulation-runner';
+import { failRegulation, RegulationEnded, runRegulation, type RunnerParts } from './regulation-runner';
 
 /** Attempts of a regulation before it is FAILED. */
 const MAX_ATTEMPTS = 8;
@@ -58,7 +59,7 @@ export async function startPrivacy(config: Config, logger: Logger, client: Click
         await runRegulation(parts, state, stopping.signal);
         return;
       } catch (error) {
-        if (stopping.signal.aborted) return;
+        if (stopping.signal.aborted || error instanceof RegulationEnded) return;
         if (attempt >= MAX_ATTEMPTS) {
           logger.error({ err: errorMessage(error), regulation: id, attempts: attempt }, 'a regulation failed');
           await failRegulation(parts, state, error).catch(() => undefined);

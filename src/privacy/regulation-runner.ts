@@ -58,7 +58,7 @@ export async function runRegulation(parts: RunnerParts, initial: RegulationState
       stepStart = performance.now();
     }
     state = { ...state, ...changes };
-    await store.put(state);
+    if (!(await store.put(state))) throw new RegulationEnded(state.id);
   };
   const erasure = new ClickHouseErasure(client, database, ledger.hasher.salt);
   await update({ progress: 'expanding the identity groups' });
@@ -103,12 +103,19 @@ export async function runRegulation(parts: RunnerParts, initial: RegulationState
   return state;
 }
 
-/** Records that `state` failed for good with `error`. */
-export async function failRegulation(parts: RunnerParts, state: RegulationState, error: unknown): Promise<RegulationState> {
+/** A regulation that another runner (a second sink) ended while this one ran it: nothing is left to do. */
+export class RegulationEnded extends Error {
+  constructor(id: string) {
+    super(`the regulation ${id} was ended by another runner`);
+    this.name = 'RegulationEnded';
+  }
+}
+
+/** Records that `state` failed for good with `error`, unless another runner ended it meanwhile. */
+export async function failRegulation(parts: RunnerParts, state: RegulationState, error: unknown): Promise<void> {
   const failed: RegulationState = { ...state, phase: 'FAILED', finishedAt: new Date().toISOString(), error: errorMessage(error), progress: 'failed' };
   await audit(parts.client, parts.database, failed);
   await parts.store.put(failed);
-  return failed;
 }
 
 /** Writes the regulation's row of the audit table (the newest row of an id wins). */
