@@ -7,8 +7,13 @@
  */
 import { JetStreamApiError, type JetStreamManager } from '@nats-io/jetstream';
 
-/** JetStream's "no message found": the message is gone already (erased before, or reclaimed). */
-const NO_MESSAGE = 10037;
+/**
+ * Whether an erase failed because the message is gone already (erased
+ * before, or reclaimed): nats-server 2.9 answers "no message found" or,
+ * for one it erased itself, "sequence <n> not found", both under the
+ * delete's own error code; newer servers answer 10037.
+ */
+const alreadyGone = (error: unknown): boolean => error instanceof JetStreamApiError && (error.code === 10037 || /no message found|sequence \d+ not found/i.test(error.message));
 /** Erase requests in flight at once (nats-server erases one at a time, about 0.4 to 1 ms each; more in flight hides the round trips). */
 const CONCURRENT_ERASES = 64;
 /** How often (in messages) the progress is told. */
@@ -54,7 +59,7 @@ export async function eraseMessages(jsm: JetStreamManager, stream: string, seqs:
     const found = await Promise.all(
       seqs.slice(at, at + CONCURRENT_ERASES).map((seq) =>
         jsm.streams.deleteMessage(stream, seq, true).catch((error: unknown) => {
-          if (error instanceof JetStreamApiError && error.code === NO_MESSAGE) return false;
+          if (alreadyGone(error)) return false;
           throw error;
         }),
       ),
