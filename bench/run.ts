@@ -24,7 +24,7 @@ import { benchStack } from './suite/bench-stack';
 import type { LoadPlan, LoadResult } from './suite/load-generator';
 import type { StagePlan } from './suite/stage-drain';
 import { cpuMeter, peakRssMb } from './suite/process-stats';
-import { runChild, startRole, type Service } from './suite/processes';
+import { runChild, startRole, withServices } from './suite/processes';
 import { recordMix } from './suite/record-mix';
 import { writeReport, type Goal } from './suite/report';
 
@@ -73,301 +73,300 @@ async function main(): Promise<void> {
   const { stamp: started, dir, nats, natsBinary: binary, apiKey, adminKey, grpcPort, gatewayHttp, sinkHttp } = stack;
   const natsPid = nats.pid ?? 0;
   const common = { NATS_URL: nats.url, TRIBUTARY_STREAM: STREAM, TRIBUTARY_SUBJECT_PREFIX: SUBJECTS, TRIBUTARY_LOG_LEVEL: 'warn', TRIBUTARY_STREAM_DUPLICATE_WINDOW: '30m' };
-  const services: Service[] = [];
   const inspector = await connect({ servers: nats.url });
   const jsm: JetStreamManager = await jetstreamManager(inspector);
-  try {
-    console.log(`B1 raw JetStream: ${RECORDS} records`);
-    const b1 = await runChild<{ recordsPerSecond: number; envelopeBytes: number; cpuSeconds: number }>('raw-publish', {
-      natsUrl: nats.url,
-      stream: 'RAW',
-      run: 'b1',
-      records: RECORDS,
-      batch: 500,
-      window: 8,
-    });
-    await jsm.streams.delete('RAW').catch(() => undefined);
-    console.log(`B2 raw ClickHouse: ${RECORDS} rows`);
-    const b2 = await runChild<{ rowsPerSecond: number; cpuSeconds: number }>('raw-insert', { dataDir: join(dir, 'raw'), run: 'b2', records: RECORDS, batchSize: 10_000 });
-
-    // Every gateway here reads a sources file in which one source, "noisy", has a rate limit (S6); "bench" has none.
-    const sourcesFile = join(dir, 'sources.json');
-    writeFileSync(sourcesFile, JSON.stringify({ sources: { noisy: { rateLimit: { recordsPerSecond: NOISY_CAP, burst: NOISY_CAP } } } }));
-    const noisyKey = `${apiKey}-noisy`;
-    const keys = `${apiKey}=bench,${noisyKey}=noisy`;
-    const gateway = startRole('gateway', {
-      ...common,
-      TRIBUTARY_GRPC_ADDR: `127.0.0.1:${grpcPort}`,
-      TRIBUTARY_HTTP_ADDR: `127.0.0.1:${gatewayHttp}`,
-      TRIBUTARY_API_KEYS: keys,
-      TRIBUTARY_SOURCES_FILE: sourcesFile,
-      TRIBUTARY_ADMIN_KEY: adminKey,
-    });
-    services.push(gateway);
-    await waitFor('the gateway', async () => ((await fetch(`http://127.0.0.1:${gatewayHttp}/readyz`)).ok ? true : undefined), 60_000, POLL_MS);
-    const load = async (plan: Omit<LoadPlan, 'target' | 'apiKey'>): Promise<Measured> => runChild<Measured>('load-generator', { target: `127.0.0.1:${grpcPort}`, apiKey, ...plan });
-
-    const s1: { [mode: string]: Measured & { cpu: { [name: string]: number } } } = {};
-    const modes: [string, Omit<LoadPlan, 'target' | 'apiKey' | 'run' | 'from' | 'to'>][] = [
-      ['Ingest, batches of 100', { mode: 'closed-unary', batch: 100, concurrency: 32 }],
-      ['Ingest, batches of 500', { mode: 'closed-unary', batch: 500, concurrency: 8 }],
-      ['IngestStream, batches of 500', { mode: 'stream', batch: 500, concurrency: 8 }],
-    ];
-    for (const [index, [name, mode]] of modes.entries()) {
-      console.log(`S1 ingest: ${name}`);
-      const meter = cpuMeter({ gateway: gateway.pid, nats: natsPid });
-      const result = await load({ ...mode, run: `s1m${index}`, from: 0, to: RECORDS });
-      s1[name] = { ...result, cpu: meter.done() };
-    }
-    const [bestName, best] = Object.entries(s1).sort((a, b) => b[1].recordsPerSecond - a[1].recordsPerSecond)[0];
-    const bestMode = modes.find(([name]) => name === bestName)![1];
-
-    console.log(`sink drain: ${3 * RECORDS} records already in the stream`);
-    const lastSeq = async () => (await jsm.streams.info(STREAM)).state.last_seq;
-    const ackFloor = async () => (await jsm.consumers.info(STREAM, 'tributary-sink')).ack_floor.stream_seq;
-    const inStream = await lastSeq();
-    const drainStart = performance.now();
-    const sink = startRole('sink', { ...common, TRIBUTARY_DATA_DIR: join(dir, 'sink'), TRIBUTARY_HTTP_ADDR: `127.0.0.1:${sinkHttp}`, TRIBUTARY_ADMIN_KEY: adminKey });
-    services.push(sink);
-    const drainMeter = cpuMeter({ sink: sink.pid, nats: natsPid });
-    await waitFor('the sink to drain the stream', async () => ((await ackFloor()) >= inStream ? true : undefined), WAIT_MS, POLL_MS);
-    const drain = { seconds: (performance.now() - drainStart) / 1000, cpu: drainMeter.done() };
-
-    console.log('stages: the sink stage, then the identity stage, alone on the same stream');
-    const stage = (name: StagePlan['stage']) => runChild<StageFigures>('stage-drain', { stage: name, natsUrl: nats.url, stream: STREAM, subjectPrefix: SUBJECTS, dataDir: join(dir, `stage-${name}`) });
-    const stages = { sink: await stage('sink'), identity: await stage('identity') };
-
-    const query = async <T>(sql: string): Promise<T> => (await postAdminQuery<T>(`127.0.0.1:${sinkHttp}`, adminKey, sql))[0];
-    const counts = async () => {
-      const row = await query<{ [k: string]: string }>(
-        'SELECT (SELECT count() FROM tributary.events FINAL) AS events, (SELECT count() FROM tributary.products FINAL) AS products, (SELECT count() FROM tributary.events) AS events_raw, (SELECT count() FROM tributary.products) AS products_raw',
-      );
-      return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)]));
-    };
-
-    console.log(`S2 end to end: ${RECORDS} records, ${bestName}`);
-    const ranges = [...modes.map((_, i) => ({ run: `s1m${i}`, to: RECORDS })), { run: 's2', to: RECORDS }];
-    const expected = expectedRows(ranges);
-    let maxPending = 0;
-    const s2Meter = cpuMeter({ gateway: gateway.pid, sink: sink.pid, nats: natsPid });
-    const s2Start = performance.now();
-    const s2Sent = await load({ ...bestMode, run: 's2', from: 0, to: RECORDS });
-    const s2SentAt = performance.now();
-    await waitFor(
-      'every S2 record in ClickHouse with FINAL',
-      async () => {
-        const info = await jsm.consumers.info(STREAM, 'tributary-sink');
-        maxPending = Math.max(maxPending, info.num_pending + info.num_ack_pending);
-        // The sink acks only what it stored: count (a FINAL query on the sink) only once it has acked everything.
-        if (info.num_pending + info.num_ack_pending > 0) return undefined;
-        const now = await counts();
-        return now.events === expected.events && now.products === expected.products ? true : undefined;
-      },
-      WAIT_MS,
-      POLL_MS,
-    );
-    const s2 = { seconds: (performance.now() - s2Start) / 1000, lagAfterLastAckSeconds: (performance.now() - s2SentAt) / 1000, cpu: s2Meter.done(), load: s2Sent };
-
-    console.log('S4 replay of S2');
-    const before = await counts();
-    const s4 = await load({ ...bestMode, run: 's2', from: 0, to: RECORDS });
-    await waitFor('the sink to catch up', async () => ((await ackFloor()) >= (await lastSeq()) ? true : undefined), WAIT_MS, POLL_MS);
-    const after = await counts();
-    const added = { final: after.events + after.products - before.events - before.products, raw: after.events_raw + after.products_raw - before.events_raw - before.products_raw };
-
-    const rate = Math.round(best.recordsPerSecond / 2);
-    const chdbVersion = (await query<{ v: string }>('SELECT version() AS v')).v;
-    const sinkRss = peakRssMb(sink.pid);
-    // S3 measures the gateway as S1 did, alone: the sink would take a core of the two.
-    await sink.stop();
-    console.log(`S3 latency: ${rate} records/s open loop for ${S3_SECONDS} s, sink stopped`);
-    const s3 = await load({ mode: 'open', batch: 100, concurrency: 0, rate, run: 's3', from: 0, to: rate * S3_SECONDS });
-
-    // S6: S3 again, while a noisy source sends at twice its cap on the same gateway.
-    const noisyCap = NOISY_CAP;
-    console.log(`S6 latency beside a noisy source: ${rate}/s for source "bench", ${2 * noisyCap}/s for "noisy" capped at ${noisyCap}/s`);
-    const [s6, s6Noisy] = await Promise.all([
-      load({ mode: 'open', batch: 100, concurrency: 0, rate, run: 's6', from: 0, to: rate * S3_SECONDS }),
-      runChild<Measured>('load-generator', {
-        target: `127.0.0.1:${grpcPort}`,
-        apiKey: noisyKey,
-        mode: 'open',
-        batch: 100,
-        concurrency: 0,
-        rate: 2 * noisyCap,
-        run: 's6noisy',
-        from: 0,
-        to: 2 * noisyCap * S3_SECONDS,
-        countRefusals: true,
-      }),
-    ]);
-
-    // S7: S1's best mode on the same gateway, first as it is (the control), then with SUPPRESSED_IDS suppressed ids in the ledger that no record names.
-    const gatewayRss = peakRssMb(gateway.pid);
-    const gatewayRun = async (run: string) => {
-      const meter = cpuMeter({ gateway: gateway.pid });
-      const result = await load({ ...bestMode, run, from: 0, to: RECORDS });
-      return { ...result, gatewayPerMillion: perMillion(meter.done().gateway, RECORDS) };
-    };
-    console.log(`S7 control: ${bestName}, an empty ledger`);
-    const s7Control = await gatewayRun('s7c');
-    console.log(`S7: ${SUPPRESSED_IDS} suppressed ids into the ledger`);
-    const fillStart = performance.now();
-    for (let from = 0; from < SUPPRESSED_IDS; from += SUBJECTS_PER_REQUEST) {
-      const subjects = Array.from({ length: SUBJECTS_PER_REQUEST }, (_, i) => ({ userId: `suppressed-${from + i}@example.com` }));
-      const response = await fetch(`http://127.0.0.1:${gatewayHttp}/tributary.admin.v1.AdminService/CreateRegulation`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` },
-        body: JSON.stringify({ type: 'REGULATION_TYPE_SUPPRESS', subjects, expandIdentity: false }),
+  await withServices(
+    async (services) => {
+      console.log(`B1 raw JetStream: ${RECORDS} records`);
+      const b1 = await runChild<{ recordsPerSecond: number; envelopeBytes: number; cpuSeconds: number }>('raw-publish', {
+        natsUrl: nats.url,
+        stream: 'RAW',
+        run: 'b1',
+        records: RECORDS,
+        batch: 500,
+        window: 8,
       });
-      if (!response.ok) throw new Error(`CreateRegulation answered ${response.status}: ${await response.text()}`);
-    }
-    const fillSeconds = (performance.now() - fillStart) / 1000;
-    console.log(`S7 ingest: ${bestName}, ${SUPPRESSED_IDS} suppressed ids in the ledger`);
-    const s7 = await gatewayRun('s7');
-    const s7Rss = peakRssMb(gateway.pid);
+      await jsm.streams.delete('RAW').catch(() => undefined);
+      console.log(`B2 raw ClickHouse: ${RECORDS} rows`);
+      const b2 = await runChild<{ rowsPerSecond: number; cpuSeconds: number }>('raw-insert', { dataDir: join(dir, 'raw'), run: 'b2', records: RECORDS, batchSize: 10_000 });
 
-    // S5: S1's best mode against a gateway that serves TLS, on the same port after the plain one stops.
-    const gatewayPerMillionPlain = perMillion(s1[bestName].cpu.gateway, RECORDS);
-    await gateway.stop();
-    const certs = makeCertificates();
-    const ca = readFileSync(certs.caCert);
-    const tlsGateway = startRole('gateway', {
-      ...common,
-      TRIBUTARY_GRPC_ADDR: `127.0.0.1:${grpcPort}`,
-      TRIBUTARY_HTTP_ADDR: `127.0.0.1:${gatewayHttp}`,
-      TRIBUTARY_API_KEYS: keys,
-      TRIBUTARY_SOURCES_FILE: sourcesFile,
-      TRIBUTARY_TLS_CERT_FILE: certs.serverCert,
-      TRIBUTARY_TLS_KEY_FILE: certs.serverKey,
-    });
-    services.push(tlsGateway);
-    await waitFor('the TLS gateway', async () => ((await httpsOk(`https://127.0.0.1:${gatewayHttp}/readyz`, ca)) ? true : undefined), 60_000, POLL_MS);
-    console.log(`S5 ingest over TLS: ${bestName}`);
-    const s5Meter = cpuMeter({ gateway: tlsGateway.pid, nats: natsPid });
-    const s5Load = await load({ ...bestMode, run: 's5', from: 0, to: RECORDS, tlsCaFile: certs.caCert });
-    const s5 = { ...s5Load, cpu: s5Meter.done() };
-    certs.remove();
+      // Every gateway here reads a sources file in which one source, "noisy", has a rate limit (S6); "bench" has none.
+      const sourcesFile = join(dir, 'sources.json');
+      writeFileSync(sourcesFile, JSON.stringify({ sources: { noisy: { rateLimit: { recordsPerSecond: NOISY_CAP, burst: NOISY_CAP } } } }));
+      const noisyKey = `${apiKey}-noisy`;
+      const keys = `${apiKey}=bench,${noisyKey}=noisy`;
+      const gateway = startRole('gateway', {
+        ...common,
+        TRIBUTARY_GRPC_ADDR: `127.0.0.1:${grpcPort}`,
+        TRIBUTARY_HTTP_ADDR: `127.0.0.1:${gatewayHttp}`,
+        TRIBUTARY_API_KEYS: keys,
+        TRIBUTARY_SOURCES_FILE: sourcesFile,
+        TRIBUTARY_ADMIN_KEY: adminKey,
+      });
+      services.push(gateway);
+      await waitFor('the gateway', async () => ((await fetch(`http://127.0.0.1:${gatewayHttp}/readyz`)).ok ? true : undefined), 60_000, POLL_MS);
+      const load = async (plan: Omit<LoadPlan, 'target' | 'apiKey'>): Promise<Measured> => runChild<Measured>('load-generator', { target: `127.0.0.1:${grpcPort}`, apiKey, ...plan });
 
-    const natsRss = peakRssMb(natsPid);
-    const s1Records = RECORDS * modes.length;
-    const s1Cpu = (name: string) => Object.values(s1).reduce((sum, r) => sum + (r.cpu[name] ?? 0), 0);
-    const drainRate = Math.round(inStream / drain.seconds);
-    const s2Rate = Math.round(RECORDS / s2.seconds);
-    const ratios = { 'S1/B1': round(best.recordsPerSecond / b1.recordsPerSecond), 'S2/B1': round(s2Rate / b1.recordsPerSecond), 'sink/B2': round(drainRate / b2.rowsPerSecond) };
-    const sinkPerMillion = perMillion(drain.cpu.sink + s2.cpu.sink, inStream + RECORDS);
-    const goals: Goal[] = [
-      { goal: 'S1 ≥ 0.6 × B1', value: String(ratios['S1/B1']), met: ratios['S1/B1'] >= 0.6 },
-      { goal: 'S2 ≥ 0.25 × B1', value: String(ratios['S2/B1']), met: ratios['S2/B1'] >= 0.25 },
-      { goal: 'sink ≤ 60 CPU s per million records', value: String(sinkPerMillion), met: sinkPerMillion <= 60 },
-      { goal: 'sink drain ≥ 0.7 × B2', value: String(ratios['sink/B2']), met: ratios['sink/B2'] >= 0.7 },
-      { goal: 'p99 ack latency at 50% load ≤ 25 ms', value: `${s3.latencyMs.p99} ms`, met: s3.latencyMs.p99 <= 25 },
-      { goal: 'S4 adds 0 rows', value: `${added.final} with FINAL, ${added.raw} without`, met: added.final === 0 && added.raw === 0 },
-      { goal: 'gateway RSS ≤ 300 MB', value: `${gatewayRss} MB`, met: gatewayRss <= 300 },
-      {
-        goal: `S7 gateway CPU per record with ${SUPPRESSED_IDS} suppressed ids ≤ 1.1 × without`,
-        value: `${round(s7.gatewayPerMillion / s7Control.gatewayPerMillion)} (${s7.gatewayPerMillion} against ${s7Control.gatewayPerMillion} CPU-s per million)`,
-        met: s7.gatewayPerMillion <= 1.1 * s7Control.gatewayPerMillion,
-      },
-      { goal: `S7 gateway RSS with ${SUPPRESSED_IDS} suppressed ids ≤ 300 MB`, value: `${s7Rss} MB`, met: s7Rss <= 300 },
-    ];
-    const row = (scenario: string, recordsPerSecond: number, extra: { [k: string]: string | number } = {}) => ({ scenario, 'records/s': recordsPerSecond, ...extra });
-    const report = {
-      ratios,
-      goals,
-      table: [
-        row('B1 raw JetStream (core publish + collected PubAcks)', b1.recordsPerSecond, { note: `${b1.envelopeBytes} B envelopes, batches of 500, 8 in flight` }),
-        row('B2 raw ClickHouse insert (TabSeparated, 10,000 rows)', b2.rowsPerSecond),
-        ...Object.entries(s1).map(([name, r]) => row(`S1 ${name}`, r.recordsPerSecond, { 'p50 ms': r.latencyMs.p50, 'p99 ms': r.latencyMs.p99 })),
-        row(`sink drain (${inStream} records in the stream)`, drainRate),
-        row(`S2 end to end (${bestName})`, s2Rate, { 'sink lag: max pending': maxPending, 'rows complete after last ack, s': round(s2.lagAfterLastAckSeconds) }),
-        row(`S3 open loop at ${rate}/s`, s3.recordsPerSecond, { 'p50 ms': s3.latencyMs.p50, 'p99 ms': s3.latencyMs.p99, 'p99.9 ms': s3.latencyMs.p999 }),
-        row('S4 replay of S2', s4.recordsPerSecond, { statuses: JSON.stringify(s4.statuses), 'rows added': added.final }),
-        row(`S5 S1 over TLS (${bestName})`, s5.recordsPerSecond, {
-          'p50 ms': s5.latencyMs.p50,
-          'p99 ms': s5.latencyMs.p99,
-          'gateway CPU-s per million': perMillion(s5.cpu.gateway, RECORDS),
-          'plain (S1)': gatewayPerMillionPlain,
-        }),
-        row(`S7 control: S1 ${bestName} again, empty ledger`, s7Control.recordsPerSecond, { 'p99 ms': s7Control.latencyMs.p99, 'gateway CPU-s per million': s7Control.gatewayPerMillion }),
-        row(`S7 S1 ${bestName} with ${SUPPRESSED_IDS} suppressed ids`, s7.recordsPerSecond, {
-          'p99 ms': s7.latencyMs.p99,
-          'gateway CPU-s per million': s7.gatewayPerMillion,
-          'ledger filled in, s': round(fillSeconds, 1),
-          statuses: JSON.stringify(s7.statuses),
-        }),
-        row(`S6 open loop at ${rate}/s beside "noisy" at ${2 * noisyCap}/s, capped at ${noisyCap}/s`, s6.recordsPerSecond, {
-          'p50 ms': s6.latencyMs.p50,
-          'p99 ms': s6.latencyMs.p99,
-          'p99.9 ms': s6.latencyMs.p999,
-          'S3 p99 alone': s3.latencyMs.p99,
-          noisy: JSON.stringify(s6Noisy.statuses),
-        }),
-      ],
-      processes: {
-        gateway: { cpuSecondsPerMillion: perMillion(s1Cpu('gateway') + s2.cpu.gateway, s1Records + RECORDS), peakRssMb: gatewayRss },
-        '· gateway, S1 best mode, plain': { cpuSecondsPerMillion: gatewayPerMillionPlain, peakRssMb: gatewayRss },
-        '· gateway, S7 control (empty ledger)': { cpuSecondsPerMillion: s7Control.gatewayPerMillion, peakRssMb: gatewayRss },
-        [`· gateway, S7 (${SUPPRESSED_IDS} suppressed ids)`]: { cpuSecondsPerMillion: s7.gatewayPerMillion, peakRssMb: s7Rss },
-        '· gateway, S1 best mode, over TLS (S5)': { cpuSecondsPerMillion: perMillion(s5.cpu.gateway, RECORDS), peakRssMb: peakRssMb(tlsGateway.pid) },
-        'sink (sink and identity stages)': { cpuSecondsPerMillion: sinkPerMillion, peakRssMb: sinkRss },
-        '· sink stage alone': { cpuSecondsPerMillion: perMillion(stages.sink.stageCpuSeconds, stages.sink.records), peakRssMb: stages.sink.peakRssMb },
-        '· identity stage alone': { cpuSecondsPerMillion: perMillion(stages.identity.stageCpuSeconds, stages.identity.records), peakRssMb: stages.identity.peakRssMb },
-        'nats-server': { cpuSecondsPerMillion: perMillion(s1Cpu('nats') + s2.cpu.nats, s1Records + RECORDS), peakRssMb: natsRss },
-        'load generator': {
-          cpuSecondsPerMillion: perMillion(
-            Object.values(s1).reduce((s, r) => s + r.cpuSeconds, 0),
-            s1Records,
-          ),
-          peakRssMb: Math.max(...Object.values(s1).map((r) => r.peakRssMb)),
+      const s1: { [mode: string]: Measured & { cpu: { [name: string]: number } } } = {};
+      const modes: [string, Omit<LoadPlan, 'target' | 'apiKey' | 'run' | 'from' | 'to'>][] = [
+        ['Ingest, batches of 100', { mode: 'closed-unary', batch: 100, concurrency: 32 }],
+        ['Ingest, batches of 500', { mode: 'closed-unary', batch: 500, concurrency: 8 }],
+        ['IngestStream, batches of 500', { mode: 'stream', batch: 500, concurrency: 8 }],
+      ];
+      for (const [index, [name, mode]] of modes.entries()) {
+        console.log(`S1 ingest: ${name}`);
+        const meter = cpuMeter({ gateway: gateway.pid, nats: natsPid });
+        const result = await load({ ...mode, run: `s1m${index}`, from: 0, to: RECORDS });
+        s1[name] = { ...result, cpu: meter.done() };
+      }
+      const [bestName, best] = Object.entries(s1).sort((a, b) => b[1].recordsPerSecond - a[1].recordsPerSecond)[0];
+      const bestMode = modes.find(([name]) => name === bestName)![1];
+
+      console.log(`sink drain: ${3 * RECORDS} records already in the stream`);
+      const lastSeq = async () => (await jsm.streams.info(STREAM)).state.last_seq;
+      const ackFloor = async () => (await jsm.consumers.info(STREAM, 'tributary-sink')).ack_floor.stream_seq;
+      const inStream = await lastSeq();
+      const drainStart = performance.now();
+      const sink = startRole('sink', { ...common, TRIBUTARY_DATA_DIR: join(dir, 'sink'), TRIBUTARY_HTTP_ADDR: `127.0.0.1:${sinkHttp}`, TRIBUTARY_ADMIN_KEY: adminKey });
+      services.push(sink);
+      const drainMeter = cpuMeter({ sink: sink.pid, nats: natsPid });
+      await waitFor('the sink to drain the stream', async () => ((await ackFloor()) >= inStream ? true : undefined), WAIT_MS, POLL_MS);
+      const drain = { seconds: (performance.now() - drainStart) / 1000, cpu: drainMeter.done() };
+
+      console.log('stages: the sink stage, then the identity stage, alone on the same stream');
+      const stage = (name: StagePlan['stage']) =>
+        runChild<StageFigures>('stage-drain', { stage: name, natsUrl: nats.url, stream: STREAM, subjectPrefix: SUBJECTS, dataDir: join(dir, `stage-${name}`) });
+      const stages = { sink: await stage('sink'), identity: await stage('identity') };
+
+      const query = async <T>(sql: string): Promise<T> => (await postAdminQuery<T>(`127.0.0.1:${sinkHttp}`, adminKey, sql))[0];
+      const counts = async () => {
+        const row = await query<{ [k: string]: string }>(
+          'SELECT (SELECT count() FROM tributary.events FINAL) AS events, (SELECT count() FROM tributary.products FINAL) AS products, (SELECT count() FROM tributary.events) AS events_raw, (SELECT count() FROM tributary.products) AS products_raw',
+        );
+        return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)]));
+      };
+
+      console.log(`S2 end to end: ${RECORDS} records, ${bestName}`);
+      const ranges = [...modes.map((_, i) => ({ run: `s1m${i}`, to: RECORDS })), { run: 's2', to: RECORDS }];
+      const expected = expectedRows(ranges);
+      let maxPending = 0;
+      const s2Meter = cpuMeter({ gateway: gateway.pid, sink: sink.pid, nats: natsPid });
+      const s2Start = performance.now();
+      const s2Sent = await load({ ...bestMode, run: 's2', from: 0, to: RECORDS });
+      const s2SentAt = performance.now();
+      await waitFor(
+        'every S2 record in ClickHouse with FINAL',
+        async () => {
+          const info = await jsm.consumers.info(STREAM, 'tributary-sink');
+          maxPending = Math.max(maxPending, info.num_pending + info.num_ack_pending);
+          // The sink acks only what it stored: count (a FINAL query on the sink) only once it has acked everything.
+          if (info.num_pending + info.num_ack_pending > 0) return undefined;
+          const now = await counts();
+          return now.events === expected.events && now.products === expected.products ? true : undefined;
         },
-        '· while sending (records made and encoded beforehand)': {
-          cpuSecondsPerMillion: perMillion(
-            Object.values(s1).reduce((s, r) => s + r.sendingCpuSeconds, 0),
-            s1Records,
-          ),
-          peakRssMb: Math.max(...Object.values(s1).map((r) => r.peakRssMb)),
+        WAIT_MS,
+        POLL_MS,
+      );
+      const s2 = { seconds: (performance.now() - s2Start) / 1000, lagAfterLastAckSeconds: (performance.now() - s2SentAt) / 1000, cpu: s2Meter.done(), load: s2Sent };
+
+      console.log('S4 replay of S2');
+      const before = await counts();
+      const s4 = await load({ ...bestMode, run: 's2', from: 0, to: RECORDS });
+      await waitFor('the sink to catch up', async () => ((await ackFloor()) >= (await lastSeq()) ? true : undefined), WAIT_MS, POLL_MS);
+      const after = await counts();
+      const added = { final: after.events + after.products - before.events - before.products, raw: after.events_raw + after.products_raw - before.events_raw - before.products_raw };
+
+      const rate = Math.round(best.recordsPerSecond / 2);
+      const chdbVersion = (await query<{ v: string }>('SELECT version() AS v')).v;
+      const sinkRss = peakRssMb(sink.pid);
+      // S3 measures the gateway as S1 did, alone: the sink would take a core of the two.
+      await sink.stop();
+      console.log(`S3 latency: ${rate} records/s open loop for ${S3_SECONDS} s, sink stopped`);
+      const s3 = await load({ mode: 'open', batch: 100, concurrency: 0, rate, run: 's3', from: 0, to: rate * S3_SECONDS });
+
+      // S6: S3 again, while a noisy source sends at twice its cap on the same gateway.
+      const noisyCap = NOISY_CAP;
+      console.log(`S6 latency beside a noisy source: ${rate}/s for source "bench", ${2 * noisyCap}/s for "noisy" capped at ${noisyCap}/s`);
+      const [s6, s6Noisy] = await Promise.all([
+        load({ mode: 'open', batch: 100, concurrency: 0, rate, run: 's6', from: 0, to: rate * S3_SECONDS }),
+        runChild<Measured>('load-generator', {
+          target: `127.0.0.1:${grpcPort}`,
+          apiKey: noisyKey,
+          mode: 'open',
+          batch: 100,
+          concurrency: 0,
+          rate: 2 * noisyCap,
+          run: 's6noisy',
+          from: 0,
+          to: 2 * noisyCap * S3_SECONDS,
+          countRefusals: true,
+        }),
+      ]);
+
+      // S7: S1's best mode on the same gateway, first as it is (the control), then with SUPPRESSED_IDS suppressed ids in the ledger that no record names.
+      const gatewayRss = peakRssMb(gateway.pid);
+      const gatewayRun = async (run: string) => {
+        const meter = cpuMeter({ gateway: gateway.pid });
+        const result = await load({ ...bestMode, run, from: 0, to: RECORDS });
+        return { ...result, gatewayPerMillion: perMillion(meter.done().gateway, RECORDS) };
+      };
+      console.log(`S7 control: ${bestName}, an empty ledger`);
+      const s7Control = await gatewayRun('s7c');
+      console.log(`S7: ${SUPPRESSED_IDS} suppressed ids into the ledger`);
+      const fillStart = performance.now();
+      for (let from = 0; from < SUPPRESSED_IDS; from += SUBJECTS_PER_REQUEST) {
+        const subjects = Array.from({ length: SUBJECTS_PER_REQUEST }, (_, i) => ({ userId: `suppressed-${from + i}@example.com` }));
+        const response = await fetch(`http://127.0.0.1:${gatewayHttp}/tributary.admin.v1.AdminService/CreateRegulation`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` },
+          body: JSON.stringify({ type: 'REGULATION_TYPE_SUPPRESS', subjects, expandIdentity: false }),
+        });
+        if (!response.ok) throw new Error(`CreateRegulation answered ${response.status}: ${await response.text()}`);
+      }
+      const fillSeconds = (performance.now() - fillStart) / 1000;
+      console.log(`S7 ingest: ${bestName}, ${SUPPRESSED_IDS} suppressed ids in the ledger`);
+      const s7 = await gatewayRun('s7');
+      const s7Rss = peakRssMb(gateway.pid);
+
+      // S5: S1's best mode against a gateway that serves TLS, on the same port after the plain one stops.
+      const gatewayPerMillionPlain = perMillion(s1[bestName].cpu.gateway, RECORDS);
+      await gateway.stop();
+      const certs = makeCertificates();
+      const ca = readFileSync(certs.caCert);
+      const tlsGateway = startRole('gateway', {
+        ...common,
+        TRIBUTARY_GRPC_ADDR: `127.0.0.1:${grpcPort}`,
+        TRIBUTARY_HTTP_ADDR: `127.0.0.1:${gatewayHttp}`,
+        TRIBUTARY_API_KEYS: keys,
+        TRIBUTARY_SOURCES_FILE: sourcesFile,
+        TRIBUTARY_TLS_CERT_FILE: certs.serverCert,
+        TRIBUTARY_TLS_KEY_FILE: certs.serverKey,
+      });
+      services.push(tlsGateway);
+      await waitFor('the TLS gateway', async () => ((await httpsOk(`https://127.0.0.1:${gatewayHttp}/readyz`, ca)) ? true : undefined), 60_000, POLL_MS);
+      console.log(`S5 ingest over TLS: ${bestName}`);
+      const s5Meter = cpuMeter({ gateway: tlsGateway.pid, nats: natsPid });
+      const s5Load = await load({ ...bestMode, run: 's5', from: 0, to: RECORDS, tlsCaFile: certs.caCert });
+      const s5 = { ...s5Load, cpu: s5Meter.done() };
+      certs.remove();
+
+      const natsRss = peakRssMb(natsPid);
+      const s1Records = RECORDS * modes.length;
+      const s1Cpu = (name: string) => Object.values(s1).reduce((sum, r) => sum + (r.cpu[name] ?? 0), 0);
+      const drainRate = Math.round(inStream / drain.seconds);
+      const s2Rate = Math.round(RECORDS / s2.seconds);
+      const ratios = { 'S1/B1': round(best.recordsPerSecond / b1.recordsPerSecond), 'S2/B1': round(s2Rate / b1.recordsPerSecond), 'sink/B2': round(drainRate / b2.rowsPerSecond) };
+      const sinkPerMillion = perMillion(drain.cpu.sink + s2.cpu.sink, inStream + RECORDS);
+      const goals: Goal[] = [
+        { goal: 'S1 ≥ 0.6 × B1', value: String(ratios['S1/B1']), met: ratios['S1/B1'] >= 0.6 },
+        { goal: 'S2 ≥ 0.25 × B1', value: String(ratios['S2/B1']), met: ratios['S2/B1'] >= 0.25 },
+        { goal: 'sink ≤ 60 CPU s per million records', value: String(sinkPerMillion), met: sinkPerMillion <= 60 },
+        { goal: 'sink drain ≥ 0.7 × B2', value: String(ratios['sink/B2']), met: ratios['sink/B2'] >= 0.7 },
+        { goal: 'p99 ack latency at 50% load ≤ 25 ms', value: `${s3.latencyMs.p99} ms`, met: s3.latencyMs.p99 <= 25 },
+        { goal: 'S4 adds 0 rows', value: `${added.final} with FINAL, ${added.raw} without`, met: added.final === 0 && added.raw === 0 },
+        { goal: 'gateway RSS ≤ 300 MB', value: `${gatewayRss} MB`, met: gatewayRss <= 300 },
+        {
+          goal: `S7 gateway CPU per record with ${SUPPRESSED_IDS} suppressed ids ≤ 1.1 × without`,
+          value: `${round(s7.gatewayPerMillion / s7Control.gatewayPerMillion)} (${s7.gatewayPerMillion} against ${s7Control.gatewayPerMillion} CPU-s per million)`,
+          met: s7.gatewayPerMillion <= 1.1 * s7Control.gatewayPerMillion,
         },
-      },
-      machine: {
-        cpus: cpus().length,
-        model: cpus()[0]?.model,
-        memoryGiB: Math.round(totalmem() / 2 ** 30),
-        node: process.version,
-        natsServer: execFileSync(binary, ['--version']).toString().trim(),
-        clickhouse: `chDB ${chdbVersion}`,
-        recordsPerScenario: RECORDS,
-      },
-      raw: { b1, b2, s1, drain: { ...drain, records: inStream }, stages, s2, s3, s4, s5, s6, s6Noisy, s7Control, s7: { ...s7, fillSeconds }, countsBefore: before, countsAfter: after, expected },
-      throughput: [
-        { label: 'B1 raw JetStream', value: b1.recordsPerSecond },
-        ...Object.entries(s1).map(([name, r]) => ({ label: `S1 ${name.replace('batches of ', '')}`, value: r.recordsPerSecond })),
-        { label: 'S2 end to end', value: s2Rate },
-        { label: 'B2 raw ClickHouse', value: b2.rowsPerSecond },
-        { label: 'sink drain', value: drainRate },
-        { label: 'S4 replay', value: s4.recordsPerSecond },
-      ],
-      latency: [
-        ...Object.entries(s1).flatMap(([name, r]) => [{ label: `S1 ${name.replace('batches of ', '')} p99`, value: r.latencyMs.p99 }]),
-        { label: 'S3 p50', value: s3.latencyMs.p50 },
-        { label: 'S3 p99', value: s3.latencyMs.p99 },
-        { label: 'S3 p99.9', value: s3.latencyMs.p999 },
-        { label: 'S6 p99 (beside a capped source)', value: s6.latencyMs.p99 },
-        { label: 'S5 p99 (TLS)', value: s5.latencyMs.p99 },
-      ],
-    };
-    const written = await writeReport(report, join(__dirname, '..', '..', 'bench', 'results'), started);
-    console.table(report.table);
-    console.table(goals);
-    console.log(`wrote ${written.join(', ')}`);
-  } catch (error) {
-    for (const service of services) console.error(`--- ${service.name} output (last 3000 characters) ---\n${service.output().slice(-3000)}`);
-    throw error;
-  } finally {
-    await inspector.close();
-    for (const service of services.reverse()) await service.stop();
-    await stack.close();
-  }
+        { goal: `S7 gateway RSS with ${SUPPRESSED_IDS} suppressed ids ≤ 300 MB`, value: `${s7Rss} MB`, met: s7Rss <= 300 },
+      ];
+      const row = (scenario: string, recordsPerSecond: number, extra: { [k: string]: string | number } = {}) => ({ scenario, 'records/s': recordsPerSecond, ...extra });
+      const report = {
+        ratios,
+        goals,
+        table: [
+          row('B1 raw JetStream (core publish + collected PubAcks)', b1.recordsPerSecond, { note: `${b1.envelopeBytes} B envelopes, batches of 500, 8 in flight` }),
+          row('B2 raw ClickHouse insert (TabSeparated, 10,000 rows)', b2.rowsPerSecond),
+          ...Object.entries(s1).map(([name, r]) => row(`S1 ${name}`, r.recordsPerSecond, { 'p50 ms': r.latencyMs.p50, 'p99 ms': r.latencyMs.p99 })),
+          row(`sink drain (${inStream} records in the stream)`, drainRate),
+          row(`S2 end to end (${bestName})`, s2Rate, { 'sink lag: max pending': maxPending, 'rows complete after last ack, s': round(s2.lagAfterLastAckSeconds) }),
+          row(`S3 open loop at ${rate}/s`, s3.recordsPerSecond, { 'p50 ms': s3.latencyMs.p50, 'p99 ms': s3.latencyMs.p99, 'p99.9 ms': s3.latencyMs.p999 }),
+          row('S4 replay of S2', s4.recordsPerSecond, { statuses: JSON.stringify(s4.statuses), 'rows added': added.final }),
+          row(`S5 S1 over TLS (${bestName})`, s5.recordsPerSecond, {
+            'p50 ms': s5.latencyMs.p50,
+            'p99 ms': s5.latencyMs.p99,
+            'gateway CPU-s per million': perMillion(s5.cpu.gateway, RECORDS),
+            'plain (S1)': gatewayPerMillionPlain,
+          }),
+          row(`S7 control: S1 ${bestName} again, empty ledger`, s7Control.recordsPerSecond, { 'p99 ms': s7Control.latencyMs.p99, 'gateway CPU-s per million': s7Control.gatewayPerMillion }),
+          row(`S7 S1 ${bestName} with ${SUPPRESSED_IDS} suppressed ids`, s7.recordsPerSecond, {
+            'p99 ms': s7.latencyMs.p99,
+            'gateway CPU-s per million': s7.gatewayPerMillion,
+            'ledger filled in, s': round(fillSeconds, 1),
+            statuses: JSON.stringify(s7.statuses),
+          }),
+          row(`S6 open loop at ${rate}/s beside "noisy" at ${2 * noisyCap}/s, capped at ${noisyCap}/s`, s6.recordsPerSecond, {
+            'p50 ms': s6.latencyMs.p50,
+            'p99 ms': s6.latencyMs.p99,
+            'p99.9 ms': s6.latencyMs.p999,
+            'S3 p99 alone': s3.latencyMs.p99,
+            noisy: JSON.stringify(s6Noisy.statuses),
+          }),
+        ],
+        processes: {
+          gateway: { cpuSecondsPerMillion: perMillion(s1Cpu('gateway') + s2.cpu.gateway, s1Records + RECORDS), peakRssMb: gatewayRss },
+          '· gateway, S1 best mode, plain': { cpuSecondsPerMillion: gatewayPerMillionPlain, peakRssMb: gatewayRss },
+          '· gateway, S7 control (empty ledger)': { cpuSecondsPerMillion: s7Control.gatewayPerMillion, peakRssMb: gatewayRss },
+          [`· gateway, S7 (${SUPPRESSED_IDS} suppressed ids)`]: { cpuSecondsPerMillion: s7.gatewayPerMillion, peakRssMb: s7Rss },
+          '· gateway, S1 best mode, over TLS (S5)': { cpuSecondsPerMillion: perMillion(s5.cpu.gateway, RECORDS), peakRssMb: peakRssMb(tlsGateway.pid) },
+          'sink (sink and identity stages)': { cpuSecondsPerMillion: sinkPerMillion, peakRssMb: sinkRss },
+          '· sink stage alone': { cpuSecondsPerMillion: perMillion(stages.sink.stageCpuSeconds, stages.sink.records), peakRssMb: stages.sink.peakRssMb },
+          '· identity stage alone': { cpuSecondsPerMillion: perMillion(stages.identity.stageCpuSeconds, stages.identity.records), peakRssMb: stages.identity.peakRssMb },
+          'nats-server': { cpuSecondsPerMillion: perMillion(s1Cpu('nats') + s2.cpu.nats, s1Records + RECORDS), peakRssMb: natsRss },
+          'load generator': {
+            cpuSecondsPerMillion: perMillion(
+              Object.values(s1).reduce((s, r) => s + r.cpuSeconds, 0),
+              s1Records,
+            ),
+            peakRssMb: Math.max(...Object.values(s1).map((r) => r.peakRssMb)),
+          },
+          '· while sending (records made and encoded beforehand)': {
+            cpuSecondsPerMillion: perMillion(
+              Object.values(s1).reduce((s, r) => s + r.sendingCpuSeconds, 0),
+              s1Records,
+            ),
+            peakRssMb: Math.max(...Object.values(s1).map((r) => r.peakRssMb)),
+          },
+        },
+        machine: {
+          cpus: cpus().length,
+          model: cpus()[0]?.model,
+          memoryGiB: Math.round(totalmem() / 2 ** 30),
+          node: process.version,
+          natsServer: execFileSync(binary, ['--version']).toString().trim(),
+          clickhouse: `chDB ${chdbVersion}`,
+          recordsPerScenario: RECORDS,
+        },
+        raw: { b1, b2, s1, drain: { ...drain, records: inStream }, stages, s2, s3, s4, s5, s6, s6Noisy, s7Control, s7: { ...s7, fillSeconds }, countsBefore: before, countsAfter: after, expected },
+        throughput: [
+          { label: 'B1 raw JetStream', value: b1.recordsPerSecond },
+          ...Object.entries(s1).map(([name, r]) => ({ label: `S1 ${name.replace('batches of ', '')}`, value: r.recordsPerSecond })),
+          { label: 'S2 end to end', value: s2Rate },
+          { label: 'B2 raw ClickHouse', value: b2.rowsPerSecond },
+          { label: 'sink drain', value: drainRate },
+          { label: 'S4 replay', value: s4.recordsPerSecond },
+        ],
+        latency: [
+          ...Object.entries(s1).flatMap(([name, r]) => [{ label: `S1 ${name.replace('batches of ', '')} p99`, value: r.latencyMs.p99 }]),
+          { label: 'S3 p50', value: s3.latencyMs.p50 },
+          { label: 'S3 p99', value: s3.latencyMs.p99 },
+          { label: 'S3 p99.9', value: s3.latencyMs.p999 },
+          { label: 'S6 p99 (beside a capped source)', value: s6.latencyMs.p99 },
+          { label: 'S5 p99 (TLS)', value: s5.latencyMs.p99 },
+        ],
+      };
+      const written = await writeReport(report, join(__dirname, '..', '..', 'bench', 'results'), started);
+      console.table(report.table);
+      console.table(goals);
+      console.log(`wrote ${written.join(', ')}`);
+    },
+    async () => {
+      await inspector.close();
+      await stack.close();
+    },
+  );
 }
 
 main().catch((error: unknown) => {

@@ -46,3 +46,21 @@ export function runChild<T>(name: string, plan: object, started?: (pid: number) 
     child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(stdout) as T) : reject(new Error(`${name} exited with ${code}`))));
   });
 }
+
+/**
+ * Runs `body` with a list it adds its long-lived services to: when it
+ * fails, prints the end of each service's output; whatever happens, stops
+ * them (the last started first) and then runs `close`.
+ */
+export async function withServices<T>(body: (services: Service[]) => Promise<T>, close: () => Promise<void>): Promise<T> {
+  const services: Service[] = [];
+  try {
+    return await body(services);
+  } catch (error) {
+    for (const service of services) console.error(`--- ${service.name} output (last 3000 characters) ---\n${service.output().slice(-3000)}`);
+    throw error;
+  } finally {
+    for (const service of services.reverse()) await service.stop();
+    await close();
+  }
+}
