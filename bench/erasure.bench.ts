@@ -10,8 +10,6 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { credentials, Metadata } from '@grpc/grpc-js';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import { IngestServiceClient, type IngestResponse } from '../src/gen/tributary/ingest/v1/ingest_service';
 import { Record } from '../src/gen/tributary/ingest/v1/record';
 import { waitFor } from '../test/helpers/wait';
@@ -51,10 +49,8 @@ function record(run: string, i: number): Record {
 
 async function main(): Promise<void> {
   const stack = await benchStack('erasure');
-  const { stamp, dir, nats, apiKey, adminKey, grpcPort, gatewayHttp, sinkHttp } = stack;
+  const { stamp, dir, nats, apiKey, adminKey, grpcPort, gatewayHttp, sinkHttp, jsm } = stack;
   const common = { NATS_URL: nats.url, TRIBUTARY_STREAM: STREAM, TRIBUTARY_SUBJECT_PREFIX: 'erasure', TRIBUTARY_LOG_LEVEL: 'warn', TRIBUTARY_ADMIN_KEY: adminKey };
-  const inspector = await connect({ servers: nats.url });
-  const jsm = await jetstreamManager(inspector);
   await withServices(
     async (services) => {
       // The sink at info, for the erasure's step timings ("regulation finished").
@@ -151,10 +147,7 @@ async function main(): Promise<void> {
       writeFileSync(`${base}.md`, markdown);
       console.log(markdown);
     },
-    async () => {
-      await inspector.close();
-      await stack.close();
-    },
+    () => stack.close(),
   );
 }
 

@@ -15,8 +15,6 @@ import { get as httpsGet } from 'node:https';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import { postAdminQuery } from '../src/http/admin-query-client';
 import { makeCertificates } from '../test/helpers/certificates';
 import { waitFor } from '../test/helpers/wait';
@@ -70,11 +68,9 @@ function expectedRows(ranges: readonly { run: string; to: number }[]): { events:
 
 async function main(): Promise<void> {
   const stack = await benchStack('bench');
-  const { stamp: started, dir, nats, natsBinary: binary, apiKey, adminKey, grpcPort, gatewayHttp, sinkHttp } = stack;
+  const { stamp: started, dir, nats, natsBinary: binary, apiKey, adminKey, grpcPort, gatewayHttp, sinkHttp, jsm } = stack;
   const natsPid = nats.pid ?? 0;
   const common = { NATS_URL: nats.url, TRIBUTARY_STREAM: STREAM, TRIBUTARY_SUBJECT_PREFIX: SUBJECTS, TRIBUTARY_LOG_LEVEL: 'warn', TRIBUTARY_STREAM_DUPLICATE_WINDOW: '30m' };
-  const inspector = await connect({ servers: nats.url });
-  const jsm: JetStreamManager = await jetstreamManager(inspector);
   await withServices(
     async (services) => {
       console.log(`B1 raw JetStream: ${RECORDS} records`);
@@ -95,14 +91,16 @@ async function main(): Promise<void> {
       writeFileSync(sourcesFile, JSON.stringify({ sources: { noisy: { rateLimit: { recordsPerSecond: NOISY_CAP, burst: NOISY_CAP } } } }));
       const noisyKey = `${apiKey}-noisy`;
       const keys = `${apiKey}=bench,${noisyKey}=noisy`;
-      const gateway = startRole('gateway', {
+      // The gateway's settings; S5 starts it again over TLS with the same.
+      const gatewayEnv = {
         ...common,
         TRIBUTARY_GRPC_ADDR: `127.0.0.1:${grpcPort}`,
         TRIBUTARY_HTTP_ADDR: `127.0.0.1:${gatewayHttp}`,
         TRIBUTARY_API_KEYS: keys,
         TRIBUTARY_SOURCES_FILE: sourcesFile,
         TRIBUTARY_ADMIN_KEY: adminKey,
-      });
+      };
+      const gateway = startRole('gateway', gatewayEnv);
       services.push(gateway);
       await waitFor('the gateway', async () => ((await fetch(`http://127.0.0.1:${gatewayHttp}/readyz`)).ok ? true : undefined), 60_000, POLL_MS);
       const load = async (plan: Omit<LoadPlan, 'target' | 'apiKey'>): Promise<Measured> => runChild<Measured>('load-generator', { target: `127.0.0.1:${grpcPort}`, apiKey, ...plan });
@@ -234,11 +232,7 @@ async function main(): Promise<void> {
       const certs = makeCertificates();
       const ca = readFileSync(certs.caCert);
       const tlsGateway = startRole('gateway', {
-        ...common,
-        TRIBUTARY_GRPC_ADDR: `127.0.0.1:${grpcPort}`,
-        TRIBUTARY_HTTP_ADDR: `127.0.0.1:${gatewayHttp}`,
-        TRIBUTARY_API_KEYS: keys,
-        TRIBUTARY_SOURCES_FILE: sourcesFile,
+        ...gatewayEnv,
         TRIBUTARY_TLS_CERT_FILE: certs.serverCert,
         TRIBUTARY_TLS_KEY_FILE: certs.serverKey,
       });
@@ -362,10 +356,7 @@ async function main(): Promise<void> {
       console.table(goals);
       console.log(`wrote ${written.join(', ')}`);
     },
-    async () => {
-      await inspector.close();
-      await stack.close();
-    },
+    () => stack.close(),
   );
 }
 

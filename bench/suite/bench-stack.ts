@@ -1,12 +1,14 @@
 /**
  * What every whole-service benchmark starts from: its own nats-server on a
- * free port in a temporary folder, keys and free ports for a gateway and a
+ * free port in a temporary folder, a connection to read its streams, keys and free ports for a gateway and a
  * sink, and the time stamp its results are named by.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { freePort } from '../../test/helpers/free-port';
 import { findNatsServer, NatsServerProcess } from '../../src/serve/nats-server-process';
 
@@ -24,7 +26,9 @@ export interface BenchStack {
   readonly grpcPort: number;
   readonly gatewayHttp: number;
   readonly sinkHttp: number;
-  /** Stops nats-server and removes the folder. */
+  /** A JetStream manager on a connection of the benchmark's own, to read streams and consumers. */
+  readonly jsm: JetStreamManager;
+  /** Closes that connection, stops nats-server and removes the folder. */
   close(): Promise<void>;
 }
 
@@ -36,6 +40,7 @@ export async function benchStack(name: string): Promise<BenchStack> {
   const dir = mkdtempSync(join(tmpdir(), `tributary-${name}-`));
   const nats = new NatsServerProcess(0, join(dir, 'nats'), binary);
   await nats.resume();
+  const inspector = await connect({ servers: nats.url });
   return {
     stamp,
     dir,
@@ -46,7 +51,9 @@ export async function benchStack(name: string): Promise<BenchStack> {
     grpcPort: await freePort(),
     gatewayHttp: await freePort(),
     sinkHttp: await freePort(),
+    jsm: await jetstreamManager(inspector),
     async close() {
+      await inspector.close();
       await nats.pause();
       rmSync(dir, { recursive: true, force: true });
     },

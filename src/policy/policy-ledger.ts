@@ -13,6 +13,7 @@ import type { QueuedIterator } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
 import type { NatsLink } from '../stream/connection';
 import { IdHasher } from './id-hash';
+import { isKvConflict } from './kv-conflict';
 import { covers, parseSuppression, type Suppression } from './suppression';
 
 /** The key of the installation's salt. */
@@ -99,7 +100,7 @@ export class PolicyLedger {
         await this.kv.create(key, JSON.stringify(fresh));
         return fresh;
       } catch (error) {
-        if (!isConflict(error)) throw error;
+        if (!isKvConflict(error)) throw error;
       }
     }
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -119,7 +120,7 @@ export class PolicyLedger {
         }
         return after;
       } catch (error) {
-        if (!isConflict(error)) throw error;
+        if (!isKvConflict(error)) throw error;
       }
     }
     throw new Error(`the ledger entry kept changing under ${MAX_ATTEMPTS} attempts to change it`);
@@ -164,11 +165,6 @@ export class PolicyLedger {
   }
 }
 
-/** Whether a KV write failed because another writer changed the key first. */
-function isConflict(error: unknown): boolean {
-  return error instanceof Error && /wrong last sequence|key exists/i.test(error.message);
-}
-
 /** The bucket's salt: the one stored, or a new one stored by this process when it is the first. */
 async function saltOf(kv: KV): Promise<string> {
   const stored = await kv.get(SALT_KEY);
@@ -176,7 +172,7 @@ async function saltOf(kv: KV): Promise<string> {
   try {
     await kv.create(SALT_KEY, randomBytes(32).toString('base64url'));
   } catch (error) {
-    if (!isConflict(error)) throw error;
+    if (!isKvConflict(error)) throw error;
   }
   const salt = await kv.get(SALT_KEY);
   if (salt === null || salt.operation !== 'PUT') throw new Error('the policy ledger has no salt');

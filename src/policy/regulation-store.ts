@@ -9,6 +9,7 @@ import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv';
 import { StorageType } from '@nats-io/jetstream';
 import type { QueuedIterator } from '@nats-io/nats-core';
 import type { NatsLink } from '../stream/connection';
+import { isKvConflict } from './kv-conflict';
 
 /** What a regulation does. */
 export type RegulationKind = 'SUPPRESS' | 'UNSUPPRESS' | 'DELETE' | 'SUPPRESS_WITH_DELETE';
@@ -94,7 +95,7 @@ export class RegulationStore {
         await this.kv.update(state.id, JSON.stringify(state), entry.revision);
         return true;
       } catch (error) {
-        if (!(error instanceof Error && /wrong last sequence/i.test(error.message))) throw error;
+        if (!isKvConflict(error)) throw error;
       }
     }
     throw new Error(`the regulation ${state.id} kept changing under ${MAX_ATTEMPTS} attempts to write it`);

@@ -4,7 +4,7 @@
  * (`application/json`) or binary (`application/proto`) request and
  * `authorization: Bearer <admin key>`, checked before the body is read. It
  * answers 200 with the response in the same encoding, or a Connect error,
- * and never with CORS headers: the admin API is not for pages.
+ * and never with CORS headers (plainHeaders): the admin API is not for pages.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ADMIN_METHODS, ADMIN_SERVICE_PATH, decodeAdminRequest } from '../../admin/admin-methods';
@@ -14,37 +14,26 @@ import { IngestError } from '../../errors/ingest-error';
 import { bearerToken } from '../auth';
 import { connectionOf } from '../connection';
 import { connectBinary, connectError } from './connect-door';
-import { sendJson, type DoorDependencies, type HeaderMap } from './door';
+import { beforeBody, plainHeaders, sendJson, type DoorDependencies } from './door';
 import { parseJson, readBody } from './request-body';
 
 /** The admin method a path names, or undefined. */
 export const adminMethodOf = (path: string) => (path.startsWith(ADMIN_SERVICE_PATH) ? ADMIN_METHODS.find((m) => ADMIN_SERVICE_PATH + m.name === path) : undefined);
 
-/** Headers of an admin answer: no CORS, so no page can call the admin API from a browser; Retry-After when a failure says when. */
-function adminHeaders(contentType: string, error?: IngestError): HeaderMap {
-  const retryAfterMs = error?.retryAfterMs;
-  return retryAfterMs === undefined ? { 'content-type': contentType } : { 'content-type': contentType, 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) };
-}
-
 /** Serves one Connect call of AdminService at `path` (a path {@link adminMethodOf} knows). */
 export async function connectAdmin(request: IncomingMessage, response: ServerResponse, deps: DoorDependencies, api: RegulationsApi, path: string): Promise<void> {
   const method = adminMethodOf(path)!;
   try {
-    try {
-      await deps.gate.authenticateAdmin(connectionOf(request, deps.trustedProxies).ip, () => bearerToken(request.headers.authorization));
-    } catch (error) {
-      if (!request.complete) response.setHeader('connection', 'close');
-      throw error;
-    }
+    await beforeBody(request, response, () => deps.gate.authenticateAdmin(connectionOf(request, deps.trustedProxies).ip, () => bearerToken(request.headers.authorization)));
     const binary = connectBinary(request);
     const body = await readBody(request, deps.maxBodyBytes);
     const what = `${method.name}Request`;
     const message = binary ? decodeAdminRequest(() => method.request.decode(body), what) : decodeAdminRequest(() => method.request.fromJSON(parseJson(body)), what);
     const answer = await method.run(api, message);
-    if (binary) response.writeHead(200, adminHeaders('application/proto')).end(method.response.encode(answer).finish());
-    else sendJson(response, 200, adminHeaders('application/json'), method.response.toJSON(answer));
+    if (binary) response.writeHead(200, plainHeaders('application/proto')).end(method.response.encode(answer).finish());
+    else sendJson(response, 200, plainHeaders('application/json'), method.response.toJSON(answer));
   } catch (failure) {
     if (!(failure instanceof IngestError)) throw failure;
-    sendJson(response, httpStatusOf(failure), adminHeaders('application/json', failure), connectError(failure));
+    sendJson(response, httpStatusOf(failure), plainHeaders('application/json', failure), connectError(failure));
   }
 }

@@ -47,18 +47,22 @@ export function frameRecords(made: readonly MadeRecord[], deps: DoorDependencies
 }
 
 /**
- * Authenticates a door's request before any of its body is read (AuthGate):
- * the source of the key that `keyOf` finds. A request refused with some of
- * its body still to come has its connection closed after the answer, so that
- * the rest is never read.
+ * Runs `check` (an authentication) before any of the request's body is
+ * read: a request refused with some of its body still to come has its
+ * connection closed after the answer, so that the rest is never read.
  */
-export async function authenticate(request: IncomingMessage, response: ServerResponse, deps: DoorDependencies, keyOf: KeyFinder, hint: string): Promise<string> {
+export async function beforeBody<T>(request: IncomingMessage, response: ServerResponse, check: () => Promise<T>): Promise<T> {
   try {
-    return await deps.gate.authenticate(connectionOf(request, deps.trustedProxies).ip, keyOf, hint);
+    return await check();
   } catch (error) {
     if (!request.complete) response.setHeader('connection', 'close');
     throw error;
   }
+}
+
+/** Authenticates a door's request before any of its body is read (AuthGate, {@link beforeBody}): the source of the key that `keyOf` finds. */
+export function authenticate(request: IncomingMessage, response: ServerResponse, deps: DoorDependencies, keyOf: KeyFinder, hint: string): Promise<string> {
+  return beforeBody(request, response, () => deps.gate.authenticate(connectionOf(request, deps.trustedProxies).ip, keyOf, hint));
 }
 
 /** Response headers by name. */
@@ -66,10 +70,13 @@ export type HeaderMap = { [name: string]: string };
 
 /** Headers of an answer: JSON, CORS for the request's origin, and Retry-After when the failure says when to retry. */
 export function answerHeaders(request: IncomingMessage, deps: DoorDependencies, contentType = 'application/json', error?: IngestError): HeaderMap {
-  const headers: HeaderMap = { 'content-type': contentType, ...deps.cors.responseHeaders(request.headers.origin, []) };
+  return { ...plainHeaders(contentType, error), ...deps.cors.responseHeaders(request.headers.origin, []) };
+}
+
+/** Headers of an answer without CORS: its content type, and Retry-After when the failure says when to retry. */
+export function plainHeaders(contentType: string, error?: IngestError): HeaderMap {
   const retryAfterMs = error?.retryAfterMs;
-  if (retryAfterMs !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(retryAfterMs / 1000)));
-  return headers;
+  return retryAfterMs === undefined ? { 'content-type': contentType } : { 'content-type': contentType, 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) };
 }
 
 /** Sends a JSON answer. */
