@@ -17,7 +17,7 @@ import { startSink } from '../../src/sink/sink';
 import { createClickHouse } from '../../src/storage/clickhouse-client';
 import { migrate } from '../../src/storage/migrate';
 import { backlog } from '../../src/stages/consumer-loop';
-import { identityConsumerConfig, LINKING_CALLS } from '../../src/stages/consumers';
+import { identityConsumerConfig, IDENTITY_CALLS } from '../../src/stages/consumers';
 import { waitFor } from '../../test/helpers/wait';
 import { childMain } from './child-main';
 
@@ -40,7 +40,7 @@ childMain(async (plan: StagePlan) => {
   await migrate(client, { database: config.clickhouseDatabase, cluster: '', replicated: false }, logger);
   const nc = await connect({ servers: plan.natsUrl });
   const jsm = await jetstreamManager(nc);
-  const consumers = plan.stage === 'sink' ? [config.sinkConsumer] : LINKING_CALLS.map((call) => identityConsumerConfig(config, call).durable_name);
+  const consumers = plan.stage === 'sink' ? [config.sinkConsumer] : IDENTITY_CALLS.map((call) => identityConsumerConfig(config, call).durable_name);
   const cpu = process.cpuUsage();
   const start = performance.now();
   const running = plan.stage === 'sink' ? await startSink(config, logger, client) : await startIdentity(config, logger, client, new Metrics());

@@ -22,12 +22,20 @@ export type Outcome =
 /**
  * Why a record was dropped: by this client (its queue was full, or it was
  * closed), or by the server's policy (`suppressed`: the person's data must
- * not be collected). Settled either way: a dropped record is never retried.
+ * not be collected; `no-consent`, `consent-rejected`, `consent-expired`: the
+ * source's consent policy needs a decision the person has not given, has
+ * rejected, or let expire). Settled either way: a dropped record is never
+ * retried.
  */
-export type DropCause = 'queue-full' | 'closed' | 'close-timeout' | 'suppressed' | 'policy';
+export type DropCause = 'queue-full' | 'closed' | 'close-timeout' | 'suppressed' | 'no-consent' | 'consent-rejected' | 'consent-expired' | 'policy';
 
 /** The server's drop reasons as the client names them; a reason newer than this client is `policy`. */
-const SERVER_DROP: { readonly [reason: number]: DropCause } = { [DropReason.SUPPRESSED]: 'suppressed' };
+const SERVER_DROP: { readonly [reason: number]: DropCause } = {
+  [DropReason.SUPPRESSED]: 'suppressed',
+  [DropReason.NO_CONSENT]: 'no-consent',
+  [DropReason.CONSENT_REJECTED]: 'consent-rejected',
+  [DropReason.CONSENT_EXPIRED]: 'consent-expired',
+};
 
 /** How delivery behaves. */
 export interface DeliveryOptions {

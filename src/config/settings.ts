@@ -152,7 +152,7 @@ export const SETTINGS = {
     'TRIBUTARY_IDENTITY_CONSUMER',
     'tributary-identity',
     token,
-    "Name prefix of the identity stage's durable consumers (<name>-identify and <name>-alias); deleting them rebuilds the identity graph from the stream.",
+    "Name prefix of the identity stage's durable consumers (<name>-identify, <name>-alias and <name>-consent); deleting them rebuilds the identity graph and the spread of consent from the stream.",
   ),
   identityMaxGroup: setting(
     'TRIBUTARY_IDENTITY_MAX_GROUP',

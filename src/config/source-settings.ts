@@ -1,8 +1,8 @@
 /**
  * Per-source settings, as the sources file (TRIBUTARY_SOURCES_FILE) declares
  * them: whether a source's identity links are trusted, the secret its
- * identifies are verified with, and its rate limit. A source the file does
- * not name gets {@link DEFAULT_SOURCE_SETTINGS}. Pure types and defaults; the
+ * identifies are verified with, its rate limit and its consent policy. A
+ * source the file does not name gets {@link DEFAULT_SOURCE_SETTINGS}. Pure types and defaults; the
  * file is read and watched by sources-file.ts.
  */
 
@@ -12,6 +12,14 @@ export interface RateLimit {
   readonly recordsPerSecond: number;
   /** Most records the bucket holds: a burst above the rate. */
   readonly burst: number;
+}
+
+/** A source's consent policy (docs/consent.md). */
+export interface ConsentPolicy {
+  /** `opt_in`: a record needs an accept in force for every category; `opt_out`: it is dropped only after a reject. */
+  readonly mode: 'opt_in' | 'opt_out';
+  /** The categories the source needs, each of them. */
+  readonly categories: readonly string[];
 }
 
 /** What one source may do. */
@@ -30,10 +38,12 @@ export interface SourceSettings {
   readonly identitySecret: string;
   /** The source's rate limit, or undefined for none. */
   readonly rateLimit: RateLimit | undefined;
+  /** The source's consent policy, or undefined for none: its records are not gated by consent. */
+  readonly consent: ConsentPolicy | undefined;
 }
 
 /** The settings of a source the sources file does not name. */
-export const DEFAULT_SOURCE_SETTINGS: SourceSettings = Object.freeze({ trusted: false, identitySecret: '', rateLimit: undefined });
+export const DEFAULT_SOURCE_SETTINGS: SourceSettings = Object.freeze({ trusted: false, identitySecret: '', rateLimit: undefined, consent: undefined });
 
 /** The settings in force for a source, read at each call so a reloaded file takes effect at once. */
 export type SourceLookup = (sourceId: string) => SourceSettings;

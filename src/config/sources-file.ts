@@ -7,11 +7,15 @@
  * add, and the same file can be made by any tool (docs/decisions.md).
  *
  *     { "sources": { "web": { "trusted": false, "identitySecret": "…",
- *                             "rateLimit": { "recordsPerSecond": 500, "burst": 1000 } } } }
+ *                             "rateLimit": { "recordsPerSecond": 500, "burst": 1000 },
+ *                             "consent": { "mode": "opt_in", "categories": ["analytics"] } } } }
+ *
+ * {@link SOURCE_FIELDS} lists every field; docs/configuration.md documents
+ * each (a test compares the two).
  */
 import type { Logger } from 'pino';
 import { token } from './parsers';
-import { DEFAULT_SOURCE_SETTINGS, type RateLimit, type SourceLookup, type SourceSettings } from './source-settings';
+import { DEFAULT_SOURCE_SETTINGS, type ConsentPolicy, type RateLimit, type SourceLookup, type SourceSettings } from './source-settings';
 import { WatchedFile } from './watched-file';
 
 /** The file could not be used; `problems` lists every reason, each naming its source and field. */
@@ -24,6 +28,51 @@ export class SourcesFileError extends Error {
     this.name = 'SourcesFileError';
   }
 }
+
+/** A field of a source's settings, as docs/configuration.md lists it. */
+export interface SourceField {
+  /** Its path in a source's object: `trusted`, `rateLimit.burst`. */
+  readonly field: string;
+  /** Its default, as the documentation writes it. */
+  readonly fallback: string;
+  readonly doc: string;
+}
+
+/** Every field of a source's settings. */
+export const SOURCE_FIELDS: readonly SourceField[] = [
+  {
+    field: 'trusted',
+    fallback: '`false`',
+    doc: 'The source is a server you control: its identify and alias links may merge two persons already identified as different user ids (docs/identity.md). A public browser or mobile key must stay untrusted.',
+  },
+  {
+    field: 'identitySecret',
+    fallback: '(none)',
+    doc: 'When set (16 characters at least), an identify from the source links its profile to its user id only when it carries `userHash`, the hex HMAC-SHA256 of the user id under this secret, computed by your server (docs/identity.md).',
+  },
+  { field: 'rateLimit.recordsPerSecond', fallback: '(none)', doc: "The rate of the source's token bucket of records, above 0; without `rateLimit` the source has no limit." },
+  { field: 'rateLimit.burst', fallback: 'the rate', doc: 'The most records the bucket holds (at least 1): a burst above the rate.' },
+  {
+    field: 'consent.mode',
+    fallback: '(none)',
+    doc: "`opt_in`: a record is dropped until the person accepts every category the source needs (NO_CONSENT, CONSENT_EXPIRED); `opt_out`: it is kept until the person rejects one (CONSENT_REJECTED). Without `consent` the source's records are not gated (docs/consent.md).",
+  },
+  {
+    field: 'consent.categories',
+    fallback: '(none)',
+    doc: 'The categories the source needs, each of them, such as `["analytics", "marketing"]`: 1 to 32 distinct names of 1 to 256 characters. A decision without a category is about `general`.',
+  },
+];
+
+/** The fields of a source's object, or of its object field `under`. */
+const fieldsOf = (under?: string): string[] => [
+  ...new Set(SOURCE_FIELDS.map(({ field }) => field.split('.')).flatMap(([top, sub]) => (under === undefined ? [top] : top === under && sub !== undefined ? [sub] : []))),
+];
+
+/** Most categories one consent policy names. */
+const MAX_CATEGORIES = 32;
+/** Longest category name, as the contract allows a consent's category. */
+const MAX_CATEGORY_LENGTH = 256;
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -38,11 +87,27 @@ const positiveNumber = (value: unknown): value is number => typeof value === 'nu
 function rateLimitOf(value: unknown, where: string, problems: string[]): RateLimit | undefined {
   if (value === undefined) return undefined;
   if (!isObject(value)) return void problems.push(`${where} must be an object {"recordsPerSecond": n, "burst": n}`);
-  problems.push(...unknownKeys(value, ['recordsPerSecond', 'burst'], where));
+  problems.push(...unknownKeys(value, fieldsOf('rateLimit'), where));
   const { recordsPerSecond, burst = recordsPerSecond } = value;
   if (!positiveNumber(recordsPerSecond)) problems.push(`${where}.recordsPerSecond must be a number above 0`);
   if (!positiveNumber(burst) || burst < 1) problems.push(`${where}.burst must be a number of at least 1`);
   return positiveNumber(recordsPerSecond) && positiveNumber(burst) ? { recordsPerSecond, burst } : undefined;
+}
+
+function consentOf(value: unknown, where: string, problems: string[]): ConsentPolicy | undefined {
+  if (value === undefined) return undefined;
+  if (!isObject(value)) return void problems.push(`${where} must be an object {"mode": "opt_in" or "opt_out", "categories": ["…"]}`);
+  problems.push(...unknownKeys(value, fieldsOf('consent'), where));
+  const { mode, categories } = value;
+  if (mode !== 'opt_in' && mode !== 'opt_out') problems.push(`${where}.mode must be "opt_in" or "opt_out"`);
+  const names = Array.isArray(categories) ? categories : [];
+  const good = names.every((c) => typeof c === 'string' && c.trim() !== '' && c.length <= MAX_CATEGORY_LENGTH);
+  if (!Array.isArray(categories) || names.length === 0 || names.length > MAX_CATEGORIES || !good) {
+    problems.push(`${where}.categories must be a list of 1 to ${MAX_CATEGORIES} category names, each 1 to ${MAX_CATEGORY_LENGTH} characters`);
+  } else if (new Set(names).size !== names.length) {
+    problems.push(`${where}.categories names a category twice`);
+  }
+  return mode === 'opt_in' || mode === 'opt_out' ? Object.freeze({ mode, categories: Object.freeze([...(names as string[])]) }) : undefined;
 }
 
 function settingsOf(source: string, value: unknown, problems: string[]): SourceSettings {
@@ -56,7 +121,7 @@ function settingsOf(source: string, value: unknown, problems: string[]): SourceS
     problems.push(`${where} must be an object`);
     return DEFAULT_SOURCE_SETTINGS;
   }
-  problems.push(...unknownKeys(value, ['trusted', 'identitySecret', 'rateLimit'], where));
+  problems.push(...unknownKeys(value, fieldsOf(), where));
   const { trusted = false, identitySecret = '' } = value;
   if (typeof trusted !== 'boolean') problems.push(`${where}.trusted must be true or false`);
   if (typeof identitySecret !== 'string' || (identitySecret !== '' && identitySecret.length < 16)) problems.push(`${where}.identitySecret must be a string of at least 16 characters`);
@@ -64,7 +129,19 @@ function settingsOf(source: string, value: unknown, problems: string[]): SourceS
     trusted: trusted === true,
     identitySecret: typeof identitySecret === 'string' ? identitySecret : '',
     rateLimit: rateLimitOf(value.rateLimit, `${where}.rateLimit`, problems),
+    consent: consentOf(value.consent, `${where}.consent`, problems),
   });
+}
+
+/**
+ * Where JSON.parse stopped, as " at line L, column C", or "". Its message is
+ * not repeated: it quotes the text around the fault, which may be a secret.
+ */
+function jsonPosition(text: string, error: unknown): string {
+  const position = /at position (\d+)/.exec((error as Error).message);
+  if (position === null) return '';
+  const before = text.slice(0, Number(position[1])).split('\n');
+  return ` at line ${before.length}, column ${before[before.length - 1].length + 1}`;
 }
 
 /** Parses the text of a sources file into each source's settings; throws SourcesFileError listing every problem. */
@@ -73,7 +150,7 @@ export function parseSourcesFile(path: string, text: string): ReadonlyMap<string
   try {
     document = JSON.parse(text);
   } catch (error) {
-    throw new SourcesFileError(path, [`not JSON: ${(error as Error).message}`]);
+    throw new SourcesFileError(path, [`not JSON${jsonPosition(text, error)}`]);
   }
   const problems: string[] = [];
   const settings = new Map<string, SourceSettings>();
@@ -98,6 +175,11 @@ export class SourcesFile {
 
   /** The settings in force for a source. */
   readonly lookup: SourceLookup = (sourceId) => this.file.value.get(sourceId) ?? DEFAULT_SOURCE_SETTINGS;
+
+  /** What says that the file's last change was refused, or undefined when the file on disk is in force. */
+  get refused(): string | undefined {
+    return this.file.refused;
+  }
 
   /** Stops watching. */
   close(): void {

@@ -3,7 +3,8 @@
  * when it is opened (a bad file throws, so a start fails), looked at every
  * second, and read again when it changes. A change that is not valid is
  * refused, logged with every problem, and the last good value stays in
- * force. The sources file and the API keys file are both watched this way.
+ * force, and {@link WatchedFile.refused} says so until a good version
+ * comes. The sources file and the API keys file are both watched this way.
  *
  * The file's stat is taken before each read and compared at each look, so a
  * change made while the file is being read is still seen (fs.watchFile takes
@@ -45,6 +46,7 @@ function versionOf(path: string): string {
 export class WatchedFile<T> {
   private version: string;
   private current: T;
+  private refusal: string | undefined;
   private readonly timer: NodeJS.Timeout;
 
   private constructor(
@@ -69,6 +71,11 @@ export class WatchedFile<T> {
     return this.current;
   }
 
+  /** What says that the file's last change was refused (so the last good version is in force), or undefined when the file in force is the file on disk. */
+  get refused(): string | undefined {
+    return this.refusal;
+  }
+
   /** Stops watching. */
   close(): void {
     clearInterval(this.timer);
@@ -81,9 +88,12 @@ export class WatchedFile<T> {
     this.version = version;
     try {
       this.current = this.kind.parse(this.path, readFileSync(this.path, 'utf8'));
+      this.refusal = undefined;
       this.logger.info({ path: this.path, ...this.kind.summary(this.current) }, `${this.kind.name} reloaded`);
     } catch (error) {
-      this.logger.error({ path: this.path, problems: problemsOf(error) }, `the changed ${this.kind.name} is refused; the last good one stays in force`);
+      const problems = problemsOf(error);
+      this.refusal = `a change of the ${this.kind.name} was refused at ${new Date().toISOString()} (${problems.length} problem${problems.length === 1 ? '' : 's'}, in the log); the last good one stays in force`;
+      this.logger.error({ path: this.path, problems }, `the changed ${this.kind.name} is refused; the last good one stays in force`);
     }
   }
 }

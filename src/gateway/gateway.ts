@@ -117,7 +117,7 @@ export async function startGateway(
     room.start();
     const { ledger, store } = await openPolicy(waits, 'gateway', link, config, logger);
     stopping.signal.addEventListener('abort', () => ledger.close());
-    metrics.watchLedger(() => ledger.suppressedCount);
+    metrics.watchLedger(() => ({ suppressed: ledger.suppressedCount, consent: ledger.consentCount }));
     const regulations = new RegulationsApi({
       ledger,
       store,
@@ -149,6 +149,8 @@ export async function startGateway(
       metrics,
       rateLimits: new SourceRateLimits(sources),
       ledger,
+      sources,
+      logger,
     });
 
     // One gate for gRPC, gRPC-Web (through gRPC) and the HTTP doors, so failed authentications count once per client address.

@@ -1,10 +1,15 @@
 /**
  * The one transport-independent ingest function: a source's request in, one
- * result per record out. Records that break the contract are REJECTED with
+ * result per record out. Records a policy drops (a suppressed person, a
+ * consent the source needs and does not have) are DROPPED before anything
+ * else looks at them; records that break the contract are REJECTED with
  * their violations; the others become Envelopes on the stream, and are
- * answered ACCEPTED or DUPLICATE only after their PubAck. gRPC and gRPC-Web
+ * answered ACCEPTED or DUPLICATE only after their PubAck, a consent
+ * record's decision written to the policy ledger first. gRPC and gRPC-Web
  * are thin adapters over it.
  */
+import type { Logger } from 'pino';
+import type { SourceLookup } from '../config/source-settings';
 import { clockSkewMs, correctTimestamp, validateRecord, type ValidationLimits } from '../contract';
 import { IngestError } from '../errors/ingest-error';
 import { DropReason, RecordStatus, type IngestResponse, type RecordResult } from '../gen/tributary/ingest/v1/ingest_service';
@@ -12,8 +17,8 @@ import { EnvelopeEncoder } from '../publish/envelope';
 import type { OutboundMessage, RecordPublisher } from '../publish/publisher';
 import { messageId, subjectFor } from '../publish/subjects';
 import type { Metrics } from '../observability/metrics';
-import { personIds } from '../policy/person-ids';
 import type { PolicyLedger } from '../policy/policy-ledger';
+import { RequestGate, writeDecisions, type GateVerdict, type MadeDecision } from '../policy/request-gate';
 import type { SourceRateLimits } from './rate-limits';
 import type { FramedRecord } from './request-frame';
 
@@ -28,8 +33,12 @@ export interface IngestDependencies {
   readonly metrics: Metrics;
   /** Each source's rate limit, when any source has one. */
   readonly rateLimits?: SourceRateLimits;
-  /** The policy ledger whose suppressions drop records before the stream. */
+  /** The policy ledger whose suppressions and consent decisions drop records before the stream. */
   readonly ledger?: PolicyLedger;
+  /** Each source's settings: its consent policy. */
+  readonly sources?: SourceLookup;
+  /** Where a decision that reached the stream but not the ledger is reported (the identity stage writes it from the stream). */
+  readonly logger?: Logger;
 }
 
 /** A decoded request from an authenticated source. */
@@ -54,6 +63,14 @@ function checkBatchSize(count: number, max: number): void {
   }
 }
 
+/** The drop reason of each verdict. */
+const DROP_REASONS: { readonly [verdict in GateVerdict]: DropReason } = {
+  suppressed: DropReason.SUPPRESSED,
+  no_consent: DropReason.NO_CONSENT,
+  consent_rejected: DropReason.CONSENT_REJECTED,
+  consent_expired: DropReason.CONSENT_EXPIRED,
+};
+
 /** Builds the ingest function. */
 export function createIngest(deps: IngestDependencies): Ingest {
   return async ({ sourceId, records, sentAt }) => {
@@ -73,13 +90,15 @@ export function createIngest(deps: IngestDependencies): Ingest {
     const slots: number[] = [];
     const envelopes = new EnvelopeEncoder({ sourceId, receivedAt, sentAt });
     const eventIds = records.map((framed) => ('record' in framed ? framed.record.eventId : framed.eventId));
-    // With no suppression in force (the usual case), no record's ids are looked at.
-    const ledger = deps.ledger !== undefined && deps.ledger.suppressedCount > 0 ? deps.ledger : undefined;
+    const { ledger } = deps;
+    const gate = ledger === undefined ? undefined : new RequestGate(ledger, sourceId, deps.sources?.(sourceId).consent, receivedAt.getTime());
+    const decisions: MadeDecision[] = [];
     records.forEach((framed, i) => {
-      // A suppressed person's record is dropped before anything else looks at it: valid or not, nothing of it is kept.
-      if (ledger !== undefined && 'record' in framed && ledger.suppresses(sourceId, personIds(framed.record))) {
-        results[i] = { eventId: eventIds[i], status: RecordStatus.DROPPED, violations: [], sequence: 0, dropReason: DropReason.SUPPRESSED };
-        metrics.recordsDropped.inc({ source: sourceId, reason: 'suppressed' });
+      // A record a policy drops is dropped before anything else looks at it: valid or not, nothing of it is kept.
+      const verdict = gate !== undefined && 'record' in framed ? gate.verdict(framed.record) : undefined;
+      if (verdict !== undefined) {
+        results[i] = { eventId: eventIds[i], status: RecordStatus.DROPPED, violations: [], sequence: 0, dropReason: DROP_REASONS[verdict] };
+        metrics.recordsDropped.inc({ source: sourceId, reason: verdict });
         return;
       }
       const violations = 'record' in framed ? validateRecord(framed.record, framed.bytes.length, context) : [framed.violation];
@@ -90,6 +109,8 @@ export function createIngest(deps: IngestDependencies): Ingest {
       }
       const { record, bytes } = framed;
       const timestamp = correctTimestamp(record.timestamp, skewMs, receivedAt);
+      const decision = gate?.decide(record, timestamp);
+      if (decision !== undefined) decisions.push(decision);
       outbound.push({
         subject: subjectFor(deps.subjectPrefix, sourceId, record),
         msgId: messageId(sourceId, record.eventId),
@@ -100,6 +121,15 @@ export function createIngest(deps: IngestDependencies): Ingest {
     const published = metrics.publishSeconds.startTimer();
     const acks = await deps.publisher.publish(outbound);
     if (acks.length > 0) published();
+    // Every gateway enforces a decision once it is in the ledger; one written here is there before its record is answered.
+    if (ledger !== undefined && decisions.length > 0) {
+      await writeDecisions(ledger, decisions).catch((error: unknown) =>
+        deps.logger?.warn(
+          { err: error instanceof Error ? error.message : String(error), source: sourceId },
+          'consent decisions are in the stream but not yet in the policy ledger; the identity stage writes them from the stream',
+        ),
+      );
+    }
     let duplicates = 0;
     acks.forEach((ack, j) => {
       const i = slots[j];

@@ -38,6 +38,8 @@ export interface HttpEndpointParts {
   readonly logger: Logger;
   /** Named readiness checks, each true, false or the reason it is not ready; /readyz is 200 only when every one is true. */
   readonly ready: { readonly [part: string]: () => boolean | string };
+  /** Named notices that do not make the process unready (a refused change of a watched file), each a sentence or undefined; /readyz lists those that are set. */
+  notices?: { readonly [part: string]: () => string | undefined };
   /** The admin query, when this process holds the ClickHouse session. */
   adminQuery?: AdminQueryEndpoint;
   /** gRPC-Web calls and their CORS preflights, when this process runs the gateway. */
@@ -142,7 +144,8 @@ export async function startHttpEndpoint(address: string, parts: HttpEndpointPart
     } else if (path === '/readyz') {
       const checks = Object.fromEntries(Object.entries(parts.ready).map(([name, check]) => [name, check()]));
       const ready = Object.values(checks).every((check) => check === true);
-      response.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(`${JSON.stringify({ ready, checks })}\n`);
+      const notices = Object.fromEntries(Object.entries(parts.notices ?? {}).flatMap(([name, notice]) => (notice() === undefined ? [] : [[name, notice()]])));
+      response.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(`${JSON.stringify({ ready, checks, ...(Object.keys(notices).length > 0 ? { notices } : {}) })}\n`);
     } else if (path === '/metrics') {
       return parts.metrics.registry.metrics().then((text) => void response.writeHead(200, { 'content-type': parts.metrics.registry.contentType }).end(text));
     } else {

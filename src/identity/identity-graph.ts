@@ -66,6 +66,29 @@ export async function groupLinks(select: Select, database: string, seeds: Iterab
   return links;
 }
 
+/** The identity group of each of `seeds`: every node joined to it by links that were not refused, itself included. */
+export async function groupsOf(select: Select, database: string, seeds: Iterable<IdentityNode>): Promise<Map<IdentityNode, ReadonlySet<IdentityNode>>> {
+  const seedList = [...new Set(seeds)];
+  const parent = new Map<IdentityNode, IdentityNode>(seedList.map((node) => [node, node]));
+  const root = (node: IdentityNode): IdentityNode => {
+    let at = node;
+    while (parent.get(at) !== at) at = parent.get(at) ?? at;
+    parent.set(node, at);
+    return at;
+  };
+  for (const link of await groupLinks(select, database, seedList)) {
+    if (link.effect === 'refused') continue;
+    for (const node of [link.left, link.right]) if (!parent.has(node)) parent.set(node, node);
+    parent.set(root(link.left), root(link.right));
+  }
+  const members = new Map<IdentityNode, Set<IdentityNode>>();
+  for (const node of parent.keys()) {
+    const group = members.get(root(node)) ?? new Set<IdentityNode>();
+    members.set(root(node), group.add(node));
+  }
+  return new Map(seedList.map((seed) => [seed, members.get(root(seed)) as Set<IdentityNode>]));
+}
+
 /** The stored master and version of each profile that has one. */
 export async function storedMasters(select: Select, database: string, profileIds: Iterable<string>): Promise<Map<string, StoredMaster>> {
   const masters = new Map<string, StoredMaster>();

@@ -1,7 +1,8 @@
 /**
  * Assembles and runs the identity stage: its durable consumers on the
- * identify and alias subjects, one loop each, resolving links into the
- * identity tables that the sink's migrations create. It runs beside the sink
+ * identify, alias and consent subjects, one loop each, resolving links into
+ * the identity tables that the sink's migrations create, and spreading
+ * suppressions and consent decisions over identity groups. It runs beside the sink
  * (the embedded ClickHouse belongs to the sink's process) but on its own
  * consumers, so the events' acks never wait for the graph, and a failing
  * graph read stalls only this stage.
@@ -14,12 +15,13 @@ import type { Metrics } from '../observability/metrics';
 import { ClickHouseWriter } from '../storage/clickhouse-writer';
 import { StartWaits } from '../lifecycle/start-waits';
 import type { NatsLink } from '../stream/connection';
-import { identityConsumerConfig, LINKING_CALLS } from '../stages/consumers';
+import { identityConsumerConfig, IDENTITY_CALLS } from '../stages/consumers';
 import { startStage } from '../stages/start-stage';
 import { IdentityBatches } from './identity-batches';
 import { IdentityResolver } from './identity-resolver';
 import { selectOn } from './identity-graph';
 import { SuppressionSpread } from './suppression-spread';
+import { ConsentSpread } from './consent-spread';
 import type { PolicyLedger } from '../policy/policy-ledger';
 
 /** A running identity stage. */
@@ -38,7 +40,8 @@ export interface IdentityStage {
  * `sources` gives each source's settings (trusted, identity secret), read
  * at every link decided, so a reloaded sources file takes effect at once;
  * by default no source is trusted and none verifies identities. `ledger`,
- * when given, has suppressions spread over the groups new links make.
+ * when given, has suppressions and consent decisions spread over the groups
+ * of new links and decisions.
  */
 export async function startIdentity(
   config: Config,
@@ -50,7 +53,7 @@ export async function startIdentity(
   sources: SourceLookup = noSourceSettings,
   ledger?: PolicyLedger,
 ): Promise<IdentityStage> {
-  const consumers = LINKING_CALLS.map((call) => identityConsumerConfig(config, call));
+  const consumers = IDENTITY_CALLS.map((call) => identityConsumerConfig(config, call));
   const writer = new ClickHouseWriter(client, config.clickhouseDatabase);
   const resolver = new IdentityResolver(client, config.clickhouseDatabase, writer, { maxGroupSize: config.identityMaxGroup, sources });
   const stage = await startStage(config, logger, metrics, waits, {
@@ -58,7 +61,18 @@ export async function startIdentity(
     consumers,
     link: nats,
     writer,
-    batches: (deadLetters) => new IdentityBatches(resolver, deadLetters, metrics, ledger === undefined ? undefined : new SuppressionSpread(ledger, selectOn(client), config.clickhouseDatabase)),
+    batches: (deadLetters) =>
+      new IdentityBatches(
+        resolver,
+        deadLetters,
+        metrics,
+        ledger === undefined
+          ? undefined
+          : {
+              suppression: new SuppressionSpread(ledger, selectOn(client), config.clickhouseDatabase),
+              consent: new ConsentSpread(ledger, selectOn(client), config.clickhouseDatabase, writer),
+            },
+      ),
   });
   logger.info({ consumers: consumers.map((d) => d.durable_name) }, 'identity stage consuming');
   return {

@@ -38,6 +38,9 @@ export const profileIdOf = (node: IdentityNode): string | undefined => (node.sta
 /** The user id of a node, or undefined for a profile node. */
 export const userIdOf = (node: IdentityNode): string | undefined => (node.startsWith(USER) ? node.slice(USER.length) : undefined);
 
+/** The id a node names, without its kind: the policy ledger's ids (a user id and a profile id that are equal strings hash alike). */
+export const idOfNode = (node: IdentityNode): string => profileIdOf(node) ?? userIdOf(node) ?? node;
+
 /** The node an id given on the command line names: `user:x` and `profile:x` as written, a bare id as a profile. */
 export const nodeOf = (id: string): IdentityNode => (id.startsWith(PROFILE) || id.startsWith(USER) ? id : profileNode(id));
 

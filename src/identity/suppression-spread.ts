@@ -8,11 +8,9 @@
  */
 import type { PolicyLedger } from '../policy/policy-ledger';
 import type { Suppression } from '../policy/suppression';
-import { groupLinks, type Select } from './identity-graph';
-import { profileIdOf, userIdOf, type IdentityNode } from './links';
+import { groupsOf, type Select } from './identity-graph';
+import { idOfNode, type IdentityNode } from './links';
 import type { LinkDecision } from './resolve';
-
-const idOf = (node: IdentityNode): string => profileIdOf(node) ?? userIdOf(node) ?? node;
 
 /** Spreads suppressions over the groups that new links make. */
 export class SuppressionSpread {
@@ -28,14 +26,14 @@ export class SuppressionSpread {
       if (effect === 'refused' || effect === 'redundant') continue;
       const suppression = this.suppressionOf(link.left) ?? this.suppressionOf(link.right);
       if (suppression === undefined) continue;
-      const nodes = new Set<IdentityNode>([link.left, link.right]);
-      for (const stored of await groupLinks(this.select, this.database, nodes)) if (stored.effect !== 'refused') nodes.add(stored.left).add(stored.right);
-      for (const node of nodes) await this.ledger.change(this.ledger.hasher.of(idOf(node)), (entry) => entry ?? suppression);
+      const groups = await groupsOf(this.select, this.database, [link.left, link.right]);
+      const nodes = new Set([...(groups.get(link.left) ?? []), ...(groups.get(link.right) ?? [])]);
+      for (const node of nodes) await this.ledger.change(this.ledger.hasher.of(idOfNode(node)), (entry) => entry ?? suppression);
     }
   }
 
   private suppressionOf(node: IdentityNode): Suppression | undefined {
     if (this.ledger.suppressedCount === 0) return undefined;
-    return this.ledger.suppressionOf(this.ledger.hasher.of(idOf(node)));
+    return this.ledger.suppressionOf(this.ledger.hasher.of(idOfNode(node)));
   }
 }

@@ -28,7 +28,7 @@ export class Metrics {
   });
   readonly recordsDropped = new Counter({
     name: 'tributary_records_dropped_total',
-    help: 'Valid records a policy dropped before the stream, by source and reason (suppressed).',
+    help: 'Valid records a policy dropped before the stream, by source and reason (suppressed, no_consent, consent_rejected, consent_expired).',
     labelNames: ['source', 'reason'],
     registers: [this.registry],
   });
@@ -73,7 +73,7 @@ export class Metrics {
   });
   private readonly pending = new Map<PendingStage, () => Promise<number>>();
   private adminRunning: () => number = () => 0;
-  private suppressedIds: () => number = () => 0;
+  private ledgerCounts: () => { suppressed: number; consent: number } = () => ({ suppressed: 0, consent: 0 });
 
   constructor() {
     for (const stage of ['sink', 'identity'] as const) {
@@ -97,13 +97,21 @@ export class Metrics {
         this.set(running());
       },
     });
-    const suppressed = () => this.suppressedIds();
+    const counts = () => this.ledgerCounts();
     new Gauge({
       name: 'tributary_policy_suppressed_ids',
       help: 'Hashed ids the policy ledger suppresses (for some source), as this process holds it.',
       registers: [this.registry],
       collect() {
-        this.set(suppressed());
+        this.set(counts().suppressed);
+      },
+    });
+    new Gauge({
+      name: 'tributary_policy_consent_ids',
+      help: 'Hashed ids with consent decisions in the policy ledger, as this process holds it.',
+      registers: [this.registry],
+      collect() {
+        this.set(counts().consent);
       },
     });
     collectDefaultMetrics({ register: this.registry, prefix: 'tributary_' });
@@ -114,9 +122,9 @@ export class Metrics {
     this.adminRunning = read;
   }
 
-  /** Tells the suppressed-ids gauge how to read the ledger's count. */
-  watchLedger(read: () => number): void {
-    this.suppressedIds = read;
+  /** Tells the ledger's gauges how to read its counts. */
+  watchLedger(read: () => { suppressed: number; consent: number }): void {
+    this.ledgerCounts = read;
   }
 
   /** Tells a backlog gauge how to read its consumers' backlog. */

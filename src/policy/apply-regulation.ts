@@ -1,10 +1,11 @@
 /**
  * What a regulation does to the ledger, for hashed ids: a suppression adds
  * (or widens) each id's entry, an unsuppression lifts it, a delete alone
- * leaves it. The admin API applies it to the named ids before answering;
+ * leaves it; an erasure also forgets the ids' consent decisions. The admin API applies it to the named ids before answering;
  * the privacy stage applies it again to every id the regulation covers (the
  * same change twice changes nothing).
  */
+import { IdHasher } from './id-hash';
 import type { PolicyLedger } from './policy-ledger';
 import type { RegulationState } from './regulation-store';
 import { suppress, unsuppress } from './suppression';
@@ -17,7 +18,15 @@ export async function applyToLedger(ledger: PolicyLedger, state: RegulationState
   const { kind, sources, id } = state;
   if (kind === 'DELETE') return;
   const change = kind === 'UNSUPPRESS' ? (entry: Parameters<typeof unsuppress>[0]) => unsuppress(entry, sources, id) : (entry: Parameters<typeof suppress>[0]) => suppress(entry, sources, id);
-  for (let at = 0; at < hashedIds.length; at += CONCURRENT_CHANGES) {
-    await Promise.all(hashedIds.slice(at, at + CONCURRENT_CHANGES).map((hashed) => ledger.change(hashed, change)));
-  }
+  await inChunks(hashedIds, (hashed) => ledger.change(hashed, change));
+}
+
+/** Removes the consent decisions the ledger holds for any of `hashedIds`: an erased person's. */
+export async function forgetConsent(ledger: PolicyLedger, hashedIds: readonly string[]): Promise<void> {
+  const held = hashedIds.filter((hashed) => ledger.consentOf(IdHasher.binaryOf(hashed)) !== undefined);
+  await inChunks(held, (hashed) => ledger.forgetConsent(hashed));
+}
+
+async function inChunks(hashedIds: readonly string[], change: (hashed: string) => Promise<unknown>): Promise<void> {
+  for (let at = 0; at < hashedIds.length; at += CONCURRENT_CHANGES) await Promise.all(hashedIds.slice(at, at + CONCURRENT_CHANGES).map(change));
 }

@@ -28,4 +28,9 @@ export class IdHasher {
   static binaryOf(hex: string): string {
     return Buffer.from(hex, 'hex').toString('latin1');
   }
+
+  /** The hex form of a binary hash. */
+  static hexOf(binary: string): string {
+    return Buffer.from(binary, 'latin1').toString('hex');
+  }
 }

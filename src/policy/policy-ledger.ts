@@ -2,9 +2,11 @@
  * The policy ledger: the decisions every gateway enforces, in a JetStream
  * key-value bucket that each process watches into memory, so a check costs
  * a hash and a map lookup and a change made through any gateway reaches all
- * of them as soon as the server delivers it. Keys name hashed ids
- * (id-hash.ts), never ids; the bucket's `salt` key holds the installation's
- * salt, written once by whichever process comes first.
+ * of them as soon as the server delivers it: suppressions
+ * (`suppress.<hashed id>`) and consent (`consent.<hashed id>`, each
+ * category's winning decision). Keys name hashed ids (id-hash.ts), never
+ * ids; the bucket's `salt` key holds the installation's salt, written once
+ * by whichever process comes first.
  */
 import { randomBytes } from 'node:crypto';
 import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv';
@@ -13,6 +15,7 @@ import type { QueuedIterator } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
 import type { NatsLink } from '../stream/connection';
 import { IdHasher } from './id-hash';
+import { formatEntry, mergeEntry, parseEntry, type ConsentEntry, type Decision } from './consent';
 import { isKvConflict } from './kv-conflict';
 import { covers, parseSuppression, type Suppression } from './suppression';
 
@@ -20,7 +23,9 @@ import { covers, parseSuppression, type Suppression } from './suppression';
 const SALT_KEY = 'salt';
 /** The prefix of a suppression's key: `suppress.<hashed id>`. */
 const SUPPRESS = 'suppress.';
-/** Distinct suppression texts kept for sharing. */
+/** The prefix of an id's consent decisions' key: `consent.<hashed id>`. */
+const CONSENT = 'consent.';
+/** Distinct suppression texts, and distinct consent categories and sources, kept for sharing. */
 const MAX_ALIKE = 10_000;
 /** Attempts of a compare-and-set change before it gives up (another writer kept winning). */
 const MAX_ATTEMPTS = 20;
@@ -34,6 +39,10 @@ export class PolicyLedger {
   private readonly suppressions = new Map<string, Suppression>();
   /** The suppressions read, by their stored text: a regulation's entries are alike, so 100,000 ids hold a few objects. */
   private readonly alike = new Map<string, Suppression>();
+  /** Consent decisions by hashed id in its binary form. */
+  private readonly consents = new Map<string, ConsentEntry>();
+  /** The categories and sources of decisions read, shared: a few strings for a million entries. */
+  private readonly strings = new Map<string, string>();
   private watcher: QueuedIterator<KvWatchEntry> | undefined;
   private closed = false;
 
@@ -60,11 +69,10 @@ export class PolicyLedger {
     return this.suppressions.size;
   }
 
-  /** Whether any of `ids` (empty ones are skipped) is suppressed for `source`. The gateway's check: a hash and a lookup per id. */
-  suppresses(source: string, ids: readonly string[]): boolean {
-    if (this.suppressions.size === 0) return false;
-    for (const id of ids) {
-      const entry = this.suppressions.get(this.hasher.binary(id));
+  /** Whether any of `binaryIds` (hashed ids in their binary form, IdHasher.binary) is suppressed for `source`. The gateway's check: a lookup per id. */
+  suppresses(source: string, binaryIds: readonly string[]): boolean {
+    for (const id of binaryIds) {
+      const entry = this.suppressions.get(id);
       if (entry !== undefined && covers(entry, source)) return true;
     }
     return false;
@@ -82,8 +90,18 @@ export class PolicyLedger {
   coveredWith(hashedIds: readonly string[]): string[] {
     const regulations = new Set(hashedIds.map((hashed) => this.suppressionOf(hashed)?.regulation).filter((r): r is string => r !== undefined));
     const found: string[] = [];
-    for (const [binary, entry] of this.suppressions) if (regulations.has(entry.regulation)) found.push(Buffer.from(binary, 'binary').toString('hex'));
+    for (const [binary, entry] of this.suppressions) if (regulations.has(entry.regulation)) found.push(IdHasher.hexOf(binary));
     return found;
+  }
+
+  /** How many hashed ids have consent decisions. */
+  get consentCount(): number {
+    return this.consents.size;
+  }
+
+  /** The consent decisions of a hashed id in its binary form (IdHasher.binary), as this process holds them. */
+  consentOf(binaryId: string): ConsentEntry | undefined {
+    return this.consents.get(binaryId);
   }
 
   /**
@@ -91,13 +109,44 @@ export class PolicyLedger {
    * stored one (undefined removes it), compare-and-set against other
    * writers. Returns what is stored now.
    */
-  async change(hashedId: string, change: (entry: Suppression | undefined) => Suppression | undefined): Promise<Suppression | undefined> {
-    const key = SUPPRESS + hashedId;
+  change(hashedId: string, change: (entry: Suppression | undefined) => Suppression | undefined): Promise<Suppression | undefined> {
+    return this.compareAndSet(SUPPRESS + hashedId, parseSuppression, JSON.stringify, change);
+  }
+
+  /**
+   * Merges `decisions` into the consent of `hashedId` (compare-and-set;
+   * nothing is written when none wins), and into this process's copy at
+   * once, so a record this process checks next sees them. Returns the
+   * entry stored now.
+   */
+  async decide(hashedId: string, decisions: readonly Decision[]): Promise<ConsentEntry> {
+    const entry =
+      (await this.compareAndSet(
+        CONSENT + hashedId,
+        (text) => parseEntry(text),
+        formatEntry,
+        (stored) => mergeEntry(stored, decisions),
+      )) ?? [];
+    this.mergeConsent(IdHasher.binaryOf(hashedId), entry);
+    return entry;
+  }
+
+  /** Removes the consent decisions of `hashedId` (an erased person's). */
+  async forgetConsent(hashedId: string): Promise<void> {
+    await this.kv.delete(CONSENT + hashedId);
+  }
+
+  /**
+   * Sets `key` to what `change` makes of its stored value (undefined
+   * removes it), compare-and-set against other writers; the same value
+   * again writes nothing. Returns what is stored now.
+   */
+  private async compareAndSet<T>(key: string, read: (text: string) => T | undefined, write: (value: T) => string, change: (stored: T | undefined) => T | undefined): Promise<T | undefined> {
     // Most changes add an id the ledger does not hold: try that first, and read the entry only when it exists.
     const fresh = change(undefined);
     if (fresh !== undefined) {
       try {
-        await this.kv.create(key, JSON.stringify(fresh));
+        await this.kv.create(key, write(fresh));
         return fresh;
       } catch (error) {
         if (!isKvConflict(error)) throw error;
@@ -106,17 +155,17 @@ export class PolicyLedger {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const stored = await this.kv.get(key);
       const live = stored !== null && stored.operation === 'PUT';
-      const before = live ? parseSuppression(stored.string()) : undefined;
+      const before = live ? read(stored.string()) : undefined;
       const after = change(before);
       // The same change again writes nothing: no new revision for every gateway to take.
-      if (JSON.stringify(after) === JSON.stringify(before)) return after;
+      if ((after === undefined ? undefined : write(after)) === (before === undefined ? undefined : write(before))) return after;
       try {
         if (after === undefined) {
           if (live) await this.kv.delete(key, { previousSeq: stored.revision });
         } else if (live) {
-          await this.kv.update(key, JSON.stringify(after), stored.revision);
+          await this.kv.update(key, write(after), stored.revision);
         } else {
-          await this.kv.create(key, JSON.stringify(after));
+          await this.kv.create(key, write(after));
         }
         return after;
       } catch (error) {
@@ -147,6 +196,7 @@ export class PolicyLedger {
   }
 
   private apply(entry: KvWatchEntry, logger: Logger): void {
+    if (entry.key.startsWith(CONSENT)) return this.applyConsent(entry, logger);
     if (!entry.key.startsWith(SUPPRESS)) return;
     const hashed = IdHasher.binaryOf(entry.key.slice(SUPPRESS.length));
     if (entry.operation !== 'PUT') {
@@ -162,6 +212,32 @@ export class PolicyLedger {
       if (this.alike.size < MAX_ALIKE) this.alike.set(text, suppression);
     }
     this.suppressions.set(hashed, suppression);
+  }
+
+  private applyConsent(entry: KvWatchEntry, logger: Logger): void {
+    const hashed = IdHasher.binaryOf(entry.key.slice(CONSENT.length));
+    if (entry.operation !== 'PUT') return void this.consents.delete(hashed);
+    const decisions = parseEntry(entry.string(), (s) => this.shared(s));
+    if (decisions === undefined) return void logger.warn({ key: entry.key }, 'the policy ledger holds an entry this version cannot read; it is not enforced');
+    this.mergeConsent(hashed, decisions);
+  }
+
+  /**
+   * Merges `decisions` into the copy held: merging, not replacing, so an
+   * older revision the watch delivers after this process wrote a newer one
+   * takes nothing back.
+   */
+  private mergeConsent(binaryId: string, decisions: ConsentEntry): void {
+    const held = this.consents.get(binaryId);
+    this.consents.set(binaryId, held === undefined ? decisions : mergeEntry(held, decisions));
+  }
+
+  /** One copy of a repeated category or source. */
+  private shared(text: string): string {
+    const known = this.strings.get(text);
+    if (known !== undefined) return known;
+    if (this.strings.size < MAX_ALIKE) this.strings.set(text, text);
+    return text;
   }
 }
 

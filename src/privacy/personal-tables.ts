@@ -30,6 +30,8 @@ export const PERSONAL_TABLES: readonly PersonalTable[] = [
   { table: 'identity_links', where: (covered) => `${covered(nodeId('left_node'))} OR ${covered(nodeId('right_node'))}`, streamSeq: 'stream_seq' },
   { table: 'identity_edges', where: (covered) => `${covered(nodeId('node'))} OR ${covered(nodeId('other'))}` },
   { table: 'events', where: (covered) => eventRows(covered), streamSeq: 'stream_seq' },
+  // Consent decisions as applied to each of a person's ids; the events that made them are erased with events.
+  { table: 'consent_decisions', where: (covered) => covered('subject') },
 ];
 
 /** Tables that erasure leaves, each with why it holds no personal data. dead_letters is erased by its payloads (dead-letter-erasure.ts). */

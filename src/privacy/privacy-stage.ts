@@ -16,7 +16,7 @@ import type { StartWaits } from '../lifecycle/start-waits';
 import { openPolicy } from '../policy/open-policy';
 import type { PolicyLedger } from '../policy/policy-ledger';
 import { regulationsBucket, type RegulationState } from '../policy/regulation-store';
-import { identityConsumerConfig, LINKING_CALLS, sinkConsumerConfig } from '../stages/consumers';
+import { identityConsumerConfig, IDENTITY_CALLS, sinkConsumerConfig } from '../stages/consumers';
 import type { NatsLink } from '../stream/connection';
 import { deadLetterStreamName } from '../stream/dead-letter-stream';
 import { failRegulation, RegulationEnded, runRegulation, type RunnerParts } from './regulation-runner';
@@ -45,7 +45,7 @@ export async function startPrivacy(config: Config, logger: Logger, client: Click
     jsm: await jetstreamManager(link.nc),
     stream: config.stream,
     deadLetterStream: deadLetterStreamName(config),
-    durables: [sinkConsumerConfig(config).durable_name, ...LINKING_CALLS.map((call) => identityConsumerConfig(config, call).durable_name)],
+    durables: [sinkConsumerConfig(config).durable_name, ...IDENTITY_CALLS.map((call) => identityConsumerConfig(config, call).durable_name)],
     logger,
   };
   const stopping = new AbortController();

@@ -5,14 +5,15 @@
  * apply the regulation to the ledger for every covered id, and, for an
  * erasure, wait until the stages have stored what the stream held, then
  * erase the persons' stream messages (before the rows that name them, so a
- * crash in between finds them again), dead letters and rows. Its state and
+ * crash in between finds them again), dead letters, consent decisions and
+ * rows. Its state and
  * progress go to the regulation store, and its end to the audit table.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { errorMessage, sleep } from '../lifecycle/backoff';
-import { applyToLedger } from '../policy/apply-regulation';
+import { applyToLedger, forgetConsent } from '../policy/apply-regulation';
 import type { PolicyLedger } from '../policy/policy-ledger';
 import { erases, type RegulationState, type RegulationStore } from '../policy/regulation-store';
 import { toDateTime64 } from '../storage/datetime';
@@ -91,6 +92,8 @@ export async function runRegulation(parts: RunnerParts, initial: RegulationState
       (done) => void update({ progress: `erasing the stream messages and dead letters (${done} of ${toErase.length})` }).catch(() => undefined),
       signal,
     );
+    // After the stages caught up: none of them writes these decisions back from the stream.
+    await forgetConsent(ledger, coveredList);
     await update({ progress: 'erasing the stored rows' });
     const rows = await erasure.eraseRows(state.id);
     state = { ...state, erased: { rows, streamMessages, deadLetters: dead.removed } };

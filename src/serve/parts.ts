@@ -64,7 +64,10 @@ export async function startParts(config: Config, logger: Logger, choice: PartCho
   const stops = new StopList(logger);
   stops.add(() => http.close(), 'HTTP endpoint stopped');
   const sources = config.sourcesFile === '' ? undefined : SourcesFile.open(config.sourcesFile, logger);
-  if (sources !== undefined) stops.add(() => sources.close());
+  if (sources !== undefined) {
+    stops.add(() => sources.close());
+    endpoint.notices = { 'sources file': () => sources.refused };
+  }
   const stop = async () => {
     for (const name of names) ready[name] = () => 'stopping';
     await stops.stopAll();

@@ -1,7 +1,7 @@
 /**
  * The durable pull consumers the consuming stages drain, and their creation
  * at start. The sink's one consumer takes every record; the identity stage
- * has one on the identify subjects and one on the alias subjects of every
+ * has one on each of the identify, alias and consent subjects of every
  * source (nats-server 2.9 takes one filter per consumer). All use explicit
  * acks (a stage acks only what it handled, so replicas can share a consumer),
  * an ack wait the loop keeps alive while it retries, and at most two batches
@@ -28,11 +28,11 @@ export function sinkConsumerConfig(config: Config): ConsumerDefinition {
   };
 }
 
-/** The calls that link identities, each with a consumer of its own. */
-export const LINKING_CALLS = ['identify', 'alias'] as const;
+/** The calls the identity stage reads, each with a consumer of its own: those that link identities, and consent, whose decisions it spreads over the persons' ids. */
+export const IDENTITY_CALLS = ['identify', 'alias', 'consent'] as const;
 
-/** The identity stage's consumer of one linking call: the sink's settings, filtered to the call's subjects. */
-export function identityConsumerConfig(config: Config, call: (typeof LINKING_CALLS)[number]): ConsumerDefinition {
+/** The identity stage's consumer of one of its calls: the sink's settings, filtered to the call's subjects. */
+export function identityConsumerConfig(config: Config, call: (typeof IDENTITY_CALLS)[number]): ConsumerDefinition {
   return {
     ...sinkConsumerConfig(config),
     durable_name: `${config.identityConsumer}-${call}`,

@@ -17,6 +17,9 @@
  * - free-form bags (properties, attributes, context, product data): the
  *   JSON text the producer sent, in String columns (migration 8 converted the
  *   JSON columns of migration 1 and 2).
+ * - consent_decisions, consent_current: consent decisions as applied to each
+ *   id of a person, and each id's winning decision per category
+ *   (docs/consent.md).
  * - *_final views: exact reads (FINAL) for queries that must not see a
  *   duplicate before merges catch up.
  */
@@ -321,6 +324,38 @@ export const MIGRATIONS: readonly Migration[] = [
         // A table reads its settings when it is attached: the embedded engine keeps the old ones until then.
         ...(t.cluster === '' ? [`DETACH TABLE ${t.database}.${table}`, `ATTACH TABLE ${t.database}.${table}`] : []),
       ]),
+    ],
+  },
+  {
+    version: 10,
+    name: 'consent',
+    // consent_decisions: every consent decision as the identity stage applied
+    // it to each id of the person (the id named, or one linked to it), with
+    // the event that brought it there; a decision applied twice is one row.
+    // consent_current: each id's winning decision per category, by the order
+    // the gateways merge with (src/policy/consent.ts): the later decided_at,
+    // then a reject, then the later valid_until, then the greater source.
+    statements: (t) => [
+      `CREATE TABLE IF NOT EXISTS ${t.database}.consent_decisions${onCluster(t)} (
+        subject String,
+        category String,
+        action LowCardinality(String),
+        decided_at ${DT},
+        valid_until ${DT},
+        source String,
+        applied_by_source LowCardinality(String),
+        applied_by_event String,
+        stream_seq UInt64
+      ) ${engine(t, 'consent_decisions', 'ReplacingMergeTree')}
+      ORDER BY (subject, category, decided_at, action, valid_until, source)
+      SETTINGS ${PROMPT_CLEANUP}`,
+      `CREATE VIEW IF NOT EXISTS ${t.database}.consent_current${onCluster(t)} AS
+      SELECT subject, category, winner.1 AS action, winner.2 AS decided_at, winner.3 AS valid_until, winner.4 AS source
+      FROM (
+        SELECT subject, category, argMax((action, decided_at, valid_until, source), (decided_at, action = 'reject', valid_until, source)) AS winner
+        FROM ${t.database}.consent_decisions
+        GROUP BY subject, category
+      )`,
     ],
   },
 ];

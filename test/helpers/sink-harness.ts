@@ -16,7 +16,7 @@ import type { PublishAck } from '../../src/publish/publisher';
 import { startIdentity, type IdentityStage } from '../../src/identity/identity-stage';
 import { Metrics } from '../../src/observability/metrics';
 import { startSink, type Sink } from '../../src/sink/sink';
-import { identityConsumerConfig, LINKING_CALLS } from '../../src/stages/consumers';
+import { identityConsumerConfig, IDENTITY_CALLS } from '../../src/stages/consumers';
 import type { Record } from '../../src/gen/tributary/ingest/v1/record';
 import { NatsLink } from '../../src/stream/connection';
 import { processClickHouse, randomDatabase } from './clickhouse';
@@ -76,7 +76,7 @@ export class SinkHarness {
 
   /** The durable names of the identity stage's consumers. */
   get identityConsumers(): string[] {
-    return LINKING_CALLS.map((call) => identityConsumerConfig(this.config, call).durable_name);
+    return IDENTITY_CALLS.map((call) => identityConsumerConfig(this.config, call).durable_name);
   }
 
   /** The fully qualified name of a table of the test's database. */

@@ -30,11 +30,11 @@ it('applies every migration once, and makes events and products keep compact par
 
 it('names every table that holds a person on the erasure list, or says why it does not erase it', async () => {
   await migrate(client, { database, cluster: '', replicated: false }, pino({ level: 'silent' }));
-  // A table holds a person when it has a column of their ids: a profile or user id, an identity node, an email, or a whole payload.
+  // A table holds a person when it has a column of their ids: a profile or user id, an identity node, an email, a consent subject, or a whole payload.
   const holding = await select<{ table: string }>(
     client,
     `SELECT DISTINCT c.table AS table FROM system.columns AS c JOIN system.tables AS t ON t.database = c.database AND t.name = c.table
-     WHERE c.database = '${database}' AND t.engine LIKE '%MergeTree' AND c.name IN ('profile_id', 'user_id', 'master_id', 'node', 'left_node', 'consent_email', 'payload_base64') ORDER BY table`,
+     WHERE c.database = '${database}' AND t.engine LIKE '%MergeTree' AND c.name IN ('profile_id', 'user_id', 'master_id', 'node', 'left_node', 'consent_email', 'subject', 'payload_base64') ORDER BY table`,
   );
   const listed = new Set([...PERSONAL_TABLES.map((t) => t.table), ...Object.keys(NOT_PERSONAL)]);
   expect(holding.map((t) => t.table).filter((table) => !listed.has(table))).toEqual([]);

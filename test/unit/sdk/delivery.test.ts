@@ -124,20 +124,26 @@ it("settles a record the server dropped as dropped with the server's reason, rep
       requests.push(request.records.map((r) => r.eventId));
       const drop = (eventId: string, dropReason: DropReason) => ({ eventId, status: RecordStatus.DROPPED, violations: [], sequence: 0, dropReason });
       return Promise.resolve({
-        results: [drop('e0', DropReason.SUPPRESSED), drop('e1', 99 as DropReason), { eventId: 'e2', status: RecordStatus.ACCEPTED, violations: [], sequence: 7, dropReason: DropReason.UNSPECIFIED }],
+        results: [
+          drop('e0', DropReason.SUPPRESSED),
+          drop('e1', 99 as DropReason),
+          drop('e3', DropReason.CONSENT_REJECTED),
+          { eventId: 'e2', status: RecordStatus.ACCEPTED, violations: [], sequence: 7, dropReason: DropReason.UNSPECIFIED },
+        ],
       });
     },
     close: () => undefined,
   };
   const problems: Outcome[] = [];
-  const delivery = new Delivery(transport, options({ onProblem: (outcome) => problems.push(outcome) }));
-  const outcomes = await Promise.all(ids(3).map((id) => delivery.enqueue(record(id))));
+  const delivery = new Delivery(transport, options({ batchSize: 4, onProblem: (outcome) => problems.push(outcome) }));
+  const outcomes = await Promise.all(['e0', 'e1', 'e3', 'e2'].map((id) => delivery.enqueue(record(id))));
   expect(outcomes).toEqual([
     { status: 'dropped', eventId: 'e0', reason: 'suppressed' },
     { status: 'dropped', eventId: 'e1', reason: 'policy' },
+    { status: 'dropped', eventId: 'e3', reason: 'consent-rejected' },
     { status: 'accepted', eventId: 'e2', sequence: 7 },
   ]);
-  expect(problems).toEqual(outcomes.slice(0, 2));
+  expect(problems).toEqual(outcomes.slice(0, 3));
   await delivery.close(1000);
-  expect(requests).toEqual([['e0', 'e1', 'e2']]);
+  expect(requests).toEqual([['e0', 'e1', 'e3', 'e2']]);
 });
