@@ -5,7 +5,8 @@
  * the scenarios (S1 ingest, sink drain, each sink stage alone, S2 end to
  * end, S3 latency at half load, S4 replay, S5 S1 over TLS, S6 S3 beside a
  * rate-limited noisy source, S7 S1 with 100,000 suppressed ids in the
- * policy ledger) with load generators in their own processes, and writes
+ * policy ledger, S8 S1 from a source with a consent policy, 1,000,000
+ * consent decisions in the ledger) with load generators in their own processes, and writes
  * the report to bench/results/. Every figure is also a ratio to a baseline
  * of the same run. BENCH_RECORDS sets the records per scenario (100000).
  */
@@ -23,7 +24,8 @@ import type { LoadPlan, LoadResult } from './suite/load-generator';
 import type { StagePlan } from './suite/stage-drain';
 import { cpuMeter, peakRssMb } from './suite/process-stats';
 import { runChild, startRole, withServices } from './suite/processes';
-import { recordMix } from './suite/record-mix';
+import { fillConsent } from './suite/consent-fill';
+import { MIX_PROFILES, recordMix } from './suite/record-mix';
 import { writeReport, type Goal } from './suite/report';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 100_000);
@@ -35,6 +37,10 @@ const NOISY_CAP = 2000;
 /** Suppressed ids in the policy ledger for S7, put there through AdminService in requests of the most subjects one may hold. */
 const SUPPRESSED_IDS = 100_000;
 const SUBJECTS_PER_REQUEST = 5000;
+/** Consent decisions in the policy ledger for S8: those of every profile and user id of the record mix, and made-up ids up to this. */
+const CONSENT_DECISIONS = 1_000_000;
+/** The category S8's gated source needs. */
+const CONSENT_CATEGORY = 'analytics';
 /** Longest wait for the sink to catch up, and how often to look (each look may be a FINAL count on the sink). */
 const WAIT_MS = 180_000;
 const POLL_MS = 100;
@@ -100,9 +106,13 @@ async function main(): Promise<void> {
         TRIBUTARY_SOURCES_FILE: sourcesFile,
         TRIBUTARY_ADMIN_KEY: adminKey,
       };
+      const gatewayReady = async (started: number) => {
+        await waitFor('the gateway', async () => ((await fetch(`http://127.0.0.1:${gatewayHttp}/readyz`)).ok ? true : undefined), 180_000, POLL_MS);
+        return round((performance.now() - started) / 1000, 1);
+      };
       const gateway = startRole('gateway', gatewayEnv);
       services.push(gateway);
-      await waitFor('the gateway', async () => ((await fetch(`http://127.0.0.1:${gatewayHttp}/readyz`)).ok ? true : undefined), 60_000, POLL_MS);
+      const gatewayStartSeconds = await gatewayReady(performance.now());
       const load = async (plan: Omit<LoadPlan, 'target' | 'apiKey'>): Promise<Measured> => runChild<Measured>('load-generator', { target: `127.0.0.1:${grpcPort}`, apiKey, ...plan });
 
       const s1: { [mode: string]: Measured & { cpu: { [name: string]: number } } } = {};
@@ -242,7 +252,30 @@ async function main(): Promise<void> {
       const s5Meter = cpuMeter({ gateway: tlsGateway.pid, nats: natsPid });
       const s5Load = await load({ ...bestMode, run: 's5', from: 0, to: RECORDS, tlsCaFile: certs.caCert });
       const s5 = { ...s5Load, cpu: s5Meter.done() };
+      const s5Rss = peakRssMb(tlsGateway.pid);
       certs.remove();
+      await tlsGateway.stop();
+
+      // S8: S1's best mode from a source whose consent policy needs an accept, on a gateway whose ledger holds CONSENT_DECISIONS
+      // decisions (the accepts of every id the record mix names, and made-up ids); first from a source without a policy (the control).
+      console.log(`S8: ${CONSENT_DECISIONS} consent decisions into the ledger`);
+      const mixIds = Array.from({ length: MIX_PROFILES }, (_, i) => [`prof_${i + 1}`, `prof_${i + 1}@example.com`]).flat();
+      const consentFillSeconds = await fillConsent(jsm, `${STREAM}_POLICY`, mixIds, CONSENT_DECISIONS, CONSENT_CATEGORY);
+      const gatedKey = `${apiKey}-gated`;
+      writeFileSync(sourcesFile, JSON.stringify({ sources: { gated: { consent: { mode: 'opt_in', categories: [CONSENT_CATEGORY] } } } }));
+      const s8Started = performance.now();
+      const s8Gateway = startRole('gateway', { ...gatewayEnv, TRIBUTARY_API_KEYS: `${keys},${gatedKey}=gated` });
+      services.push(s8Gateway);
+      const s8StartSeconds = await gatewayReady(s8Started);
+      const s8Run = async (run: string, key: string) => {
+        console.log(`S8 ingest: ${bestName}, ${key === apiKey ? 'the control (no policy)' : 'the gated source'}`);
+        const meter = cpuMeter({ gateway: s8Gateway.pid });
+        const result = await runChild<Measured>('load-generator', { target: `127.0.0.1:${grpcPort}`, apiKey: key, ...bestMode, run, from: 0, to: RECORDS });
+        return { ...result, gatewayPerMillion: perMillion(meter.done().gateway, RECORDS) };
+      };
+      const s8Control = await s8Run('s8c', apiKey);
+      const s8 = await s8Run('s8', gatedKey);
+      const s8Rss = peakRssMb(s8Gateway.pid);
 
       const natsRss = peakRssMb(natsPid);
       const s1Records = RECORDS * modes.length;
@@ -265,6 +298,13 @@ async function main(): Promise<void> {
           met: s7.gatewayPerMillion <= 1.1 * s7Control.gatewayPerMillion,
         },
         { goal: `S7 gateway RSS with ${SUPPRESSED_IDS} suppressed ids ≤ 300 MB`, value: `${s7Rss} MB`, met: s7Rss <= 300 },
+        {
+          goal: `S8 gateway CPU per record, consent policy on and ${CONSENT_DECISIONS} decisions, ≤ 1.15 × plain S1`,
+          value: `${round(s8.gatewayPerMillion / gatewayPerMillionPlain)} (${s8.gatewayPerMillion} against ${gatewayPerMillionPlain} CPU-s per million; the S8 control: ${s8Control.gatewayPerMillion})`,
+          met: s8.gatewayPerMillion <= 1.15 * gatewayPerMillionPlain,
+        },
+        { goal: `S8 gateway RSS with ${CONSENT_DECISIONS} decisions ≤ 400 MB`, value: `${s8Rss} MB`, met: s8Rss <= 400 },
+        { goal: 'S8 drops no record of a person who accepted', value: JSON.stringify(s8.statuses), met: Object.keys(s8.statuses).every((status) => status === 'ACCEPTED') },
       ];
       const row = (scenario: string, recordsPerSecond: number, extra: { [k: string]: string | number } = {}) => ({ scenario, 'records/s': recordsPerSecond, ...extra });
       const report = {
@@ -291,6 +331,18 @@ async function main(): Promise<void> {
             'ledger filled in, s': round(fillSeconds, 1),
             statuses: JSON.stringify(s7.statuses),
           }),
+          row(`S8 control: S1 ${bestName} from a source without a policy, ${CONSENT_DECISIONS} decisions in the ledger`, s8Control.recordsPerSecond, {
+            'p99 ms': s8Control.latencyMs.p99,
+            'gateway CPU-s per million': s8Control.gatewayPerMillion,
+            'ledger filled in, s': round(consentFillSeconds, 1),
+            'gateway start to ready, s': s8StartSeconds,
+            'with an empty ledger, s': gatewayStartSeconds,
+          }),
+          row(`S8 S1 ${bestName} from a source with an opt-in consent policy`, s8.recordsPerSecond, {
+            'p99 ms': s8.latencyMs.p99,
+            'gateway CPU-s per million': s8.gatewayPerMillion,
+            statuses: JSON.stringify(s8.statuses),
+          }),
           row(`S6 open loop at ${rate}/s beside "noisy" at ${2 * noisyCap}/s, capped at ${noisyCap}/s`, s6.recordsPerSecond, {
             'p50 ms': s6.latencyMs.p50,
             'p99 ms': s6.latencyMs.p99,
@@ -304,7 +356,9 @@ async function main(): Promise<void> {
           '· gateway, S1 best mode, plain': { cpuSecondsPerMillion: gatewayPerMillionPlain, peakRssMb: gatewayRss },
           '· gateway, S7 control (empty ledger)': { cpuSecondsPerMillion: s7Control.gatewayPerMillion, peakRssMb: gatewayRss },
           [`· gateway, S7 (${SUPPRESSED_IDS} suppressed ids)`]: { cpuSecondsPerMillion: s7.gatewayPerMillion, peakRssMb: s7Rss },
-          '· gateway, S1 best mode, over TLS (S5)': { cpuSecondsPerMillion: perMillion(s5.cpu.gateway, RECORDS), peakRssMb: peakRssMb(tlsGateway.pid) },
+          '· gateway, S1 best mode, over TLS (S5)': { cpuSecondsPerMillion: perMillion(s5.cpu.gateway, RECORDS), peakRssMb: s5Rss },
+          [`· gateway, S8 control (${CONSENT_DECISIONS} decisions, no policy)`]: { cpuSecondsPerMillion: s8Control.gatewayPerMillion, peakRssMb: s8Rss },
+          [`· gateway, S8 (consent policy on, ${CONSENT_DECISIONS} decisions)`]: { cpuSecondsPerMillion: s8.gatewayPerMillion, peakRssMb: s8Rss },
           'sink (sink and identity stages)': { cpuSecondsPerMillion: sinkPerMillion, peakRssMb: sinkRss },
           '· sink stage alone': { cpuSecondsPerMillion: perMillion(stages.sink.stageCpuSeconds, stages.sink.records), peakRssMb: stages.sink.peakRssMb },
           '· identity stage alone': { cpuSecondsPerMillion: perMillion(stages.identity.stageCpuSeconds, stages.identity.records), peakRssMb: stages.identity.peakRssMb },
@@ -333,7 +387,26 @@ async function main(): Promise<void> {
           clickhouse: `chDB ${chdbVersion}`,
           recordsPerScenario: RECORDS,
         },
-        raw: { b1, b2, s1, drain: { ...drain, records: inStream }, stages, s2, s3, s4, s5, s6, s6Noisy, s7Control, s7: { ...s7, fillSeconds }, countsBefore: before, countsAfter: after, expected },
+        raw: {
+          b1,
+          b2,
+          s1,
+          drain: { ...drain, records: inStream },
+          stages,
+          s2,
+          s3,
+          s4,
+          s5,
+          s6,
+          s6Noisy,
+          s7Control,
+          s7: { ...s7, fillSeconds },
+          s8Control,
+          s8: { ...s8, consentFillSeconds, s8StartSeconds, gatewayStartSeconds },
+          countsBefore: before,
+          countsAfter: after,
+          expected,
+        },
         throughput: [
           { label: 'B1 raw JetStream', value: b1.recordsPerSecond },
           ...Object.entries(s1).map(([name, r]) => ({ label: `S1 ${name.replace('batches of ', '')}`, value: r.recordsPerSecond })),

@@ -9,6 +9,9 @@ import { unsafeUniformIntDistribution, xoroshiro128plus, type RandomGenerator } 
 import { Record as RecordCodec, type Record } from '../../src/gen/tributary/ingest/v1/record';
 import { encodeEnvelope } from '../../src/publish/envelope';
 
+/** The profiles the mix's events come from: `prof_1` to `prof_<MIX_PROFILES>`; an identify names `<profile>@example.com` as its user id. */
+export const MIX_PROFILES = 5000;
+
 /** The seed of every benchmark run. */
 export const SEED = 20261126;
 
@@ -30,7 +33,7 @@ function recordAt(index: number, run: string, seed: number): Record {
   if (kind <= 4) {
     return { eventId, timestamp, kind: { $case: 'product', value: product(int, pick, index) } };
   }
-  const profileId = `prof_${int(1, 5000)}`;
+  const profileId = `prof_${int(1, MIX_PROFILES)}`;
   const base = { profileId, userId: '', sessionId: `sess_${int(1, 20000)}`, accountId: '', pageId: '', context: context(int, pick) };
   if (kind <= 12)
     return { eventId, timestamp, kind: { $case: 'event', value: { ...base, userId: `${profileId}@example.com`, call: { $case: 'identify', value: { userAttributes: properties(rng, int(3, 8)) } } } } };
