@@ -83,9 +83,10 @@ it('erases a person from every store and leaves no byte of them in the data fold
   await waitFor('both persons identified', async () => ((await count(`SELECT count() AS n FROM tributary.identity_links WHERE left_node LIKE '%${tag}'`)) === 3 ? true : undefined));
   // Links the identified phone to the other identified person: refused, so a dead letter that holds the phone's record.
   expect(await ingestJson(serve.httpUrl, serve.apiKey, [record({ profileId: person.phone, userId: keep.user, identify: {} })])).toEqual(['RECORD_STATUS_ACCEPTED']);
-  await waitFor('every record stored, and the refused link dead-lettered', async () =>
+  await waitFor('every record stored, the refused link dead-lettered, and the consent spread', async () =>
     (await count(`SELECT count() AS n FROM tributary.events WHERE event_id LIKE 'evt-${tag}-%'`)) === 9 &&
-    (await count(`SELECT count() AS n FROM tributary.dead_letters WHERE reason = 'IDENTITY_LINK_REFUSED'`)) === 1
+    (await count(`SELECT count() AS n FROM tributary.dead_letters WHERE reason = 'IDENTITY_LINK_REFUSED'`)) === 1 &&
+    (await count(`SELECT count() AS n FROM tributary.consent_decisions WHERE subject = '${person.phone}'`)) > 0
       ? true
       : undefined,
   );
@@ -107,6 +108,7 @@ it('erases a person from every store and leaves no byte of them in the data fold
     ['identity_links', `left_node IN ('profile:${person.phone}', 'profile:${person.laptop}') OR right_node = 'user:${person.email}'`],
     ['identity_edges', `node IN ('profile:${person.phone}', 'profile:${person.laptop}', 'user:${person.email}')`],
     ['dead_letters', `reason = 'IDENTITY_LINK_REFUSED'`],
+    ['consent_decisions', `subject IN ${ids}`],
   ]) {
     expect([table, await count(`SELECT count() AS n FROM tributary.${table} WHERE ${where}`)]).toEqual([table, 0]);
   }
