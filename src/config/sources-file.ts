@@ -35,6 +35,7 @@ export interface SourceField {
   readonly field: string;
   /** Its default, as the documentation writes it. */
   readonly fallback: string;
+  /** What it does, as the documentation's table says it. */
   readonly doc: string;
 }
 

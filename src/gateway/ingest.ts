@@ -92,7 +92,8 @@ export function createIngest(deps: IngestDependencies): Ingest {
     const eventIds = records.map((framed) => ('record' in framed ? framed.record.eventId : framed.eventId));
     const { ledger } = deps;
     const gate = ledger === undefined ? undefined : new RequestGate(ledger, sourceId, deps.sources?.(sourceId).consent, receivedAt.getTime());
-    const decisions: MadeDecision[] = [];
+    // Each consent record's decision, by its place among the published messages.
+    const decisions = new Map<number, MadeDecision>();
     records.forEach((framed, i) => {
       // A record a policy drops is dropped before anything else looks at it: valid or not, nothing of it is kept.
       const verdict = gate !== undefined && 'record' in framed ? gate.verdict(framed.record) : undefined;
@@ -110,7 +111,7 @@ export function createIngest(deps: IngestDependencies): Ingest {
       const { record, bytes } = framed;
       const timestamp = correctTimestamp(record.timestamp, skewMs, receivedAt);
       const decision = gate?.decide(record, timestamp);
-      if (decision !== undefined) decisions.push(decision);
+      if (decision !== undefined) decisions.set(outbound.length, decision);
       outbound.push({
         subject: subjectFor(deps.subjectPrefix, sourceId, record),
         msgId: messageId(sourceId, record.eventId),
@@ -122,8 +123,10 @@ export function createIngest(deps: IngestDependencies): Ingest {
     const acks = await deps.publisher.publish(outbound);
     if (acks.length > 0) published();
     // Every gateway enforces a decision once it is in the ledger; one written here is there before its record is answered.
-    if (ledger !== undefined && decisions.length > 0) {
-      await writeDecisions(ledger, decisions).catch((error: unknown) =>
+    // A duplicate's decision is the stream's first record's (a reused event id may carry another), so only new records' are written.
+    const made = [...decisions].filter(([j]) => !acks[j].duplicate).map(([, decision]) => decision);
+    if (ledger !== undefined && made.length > 0) {
+      await writeDecisions(ledger, made).catch((error: unknown) =>
         deps.logger?.warn(
           { err: error instanceof Error ? error.message : String(error), source: sourceId },
           'consent decisions are in the stream but not yet in the policy ledger; the identity stage writes them from the stream',

@@ -144,7 +144,11 @@ export async function startHttpEndpoint(address: string, parts: HttpEndpointPart
     } else if (path === '/readyz') {
       const checks = Object.fromEntries(Object.entries(parts.ready).map(([name, check]) => [name, check()]));
       const ready = Object.values(checks).every((check) => check === true);
-      const notices = Object.fromEntries(Object.entries(parts.notices ?? {}).flatMap(([name, notice]) => (notice() === undefined ? [] : [[name, notice()]])));
+      const notices = Object.fromEntries(
+        Object.entries(parts.notices ?? {})
+          .map(([name, notice]) => [name, notice()])
+          .filter(([, notice]) => notice !== undefined),
+      );
       response.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(`${JSON.stringify({ ready, checks, ...(Object.keys(notices).length > 0 ? { notices } : {}) })}\n`);
     } else if (path === '/metrics') {
       return parts.metrics.registry.metrics().then((text) => void response.writeHead(200, { 'content-type': parts.metrics.registry.contentType }).end(text));

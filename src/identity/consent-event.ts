@@ -5,7 +5,7 @@
  * user id, and its email as a user id (an email is how Intempt's user ids
  * usually look, so the graph finds the person under it).
  */
-import { Envelope } from '../gen/tributary/ingest/v1/envelope';
+import type { Envelope } from '../gen/tributary/ingest/v1/envelope';
 import type { Decision } from '../policy/consent';
 import { decisionOf } from '../policy/consent-record';
 import { profileNode, userNode, type IdentityNode } from './links';
@@ -20,17 +20,17 @@ export interface ConsentEvent {
   readonly nodes: readonly IdentityNode[];
 }
 
-/** The decision in an Envelope's bytes, or undefined when they hold none; throws when they do not decode. */
-export function consentEvent(bytes: Uint8Array, seq: number): ConsentEvent | undefined {
-  const envelope = Envelope.decode(bytes);
+/** The decision in a decoded Envelope, or undefined when it holds none. */
+export function consentEventOf(envelope: Envelope, seq: number): ConsentEvent | undefined {
   const record = envelope.record;
   if (record?.kind?.$case !== 'event' || record.kind.value.call?.$case !== 'consent') return undefined;
   const decision = decisionOf(record, envelope.timestamp ?? record.timestamp ?? envelope.receivedAt ?? new Date(0));
   if (decision === undefined) return undefined;
   const event = record.kind.value;
+  const { email } = record.kind.value.call.value;
   const nodes = new Set<IdentityNode>();
   if (event.profileId !== '') nodes.add(profileNode(event.profileId));
   if (event.userId !== '') nodes.add(userNode(event.userId));
-  if (record.kind.value.call.value.email !== '') nodes.add(userNode(record.kind.value.call.value.email));
+  if (email !== '') nodes.add(userNode(email));
   return { sourceId: envelope.sourceId, eventId: record.eventId, seq, decision, nodes: [...nodes] };
 }

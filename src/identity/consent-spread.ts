@@ -8,13 +8,14 @@
  * consent_current reads). The gateway that took a decision already wrote it
  * for the ids it names; merging it again changes nothing.
  *
- * A decision's groups are read twice: a link stored while the first read's
- * ids were written is found by the second read, and a link stored after
- * that finds the decision on its own ids (afterLinks). Nothing is read for
- * a link none of whose ids holds a decision.
+ * A decision's groups are read again after each write until a read finds
+ * no id it has not written: a link stored while it wrote is found by the
+ * next read, and a link stored after the last read finds the decision on
+ * its own ids (afterLinks, which reads nothing for links none of whose ids
+ * holds a decision).
  */
-import type { Decision, ConsentEntry } from '../policy/consent';
-import { mergeEntry } from '../policy/consent';
+import { mergeEntry, type ConsentEntry, type Decision } from '../policy/consent';
+import { inChunks } from '../policy/in-chunks';
 import type { PolicyLedger } from '../policy/policy-ledger';
 import { objectRow, type ClickHouseWriter, type PendingRow } from '../storage/clickhouse-writer';
 import { toDateTime64 } from '../storage/datetime';
@@ -23,8 +24,8 @@ import { groupsOf, type Select } from './identity-graph';
 import { idOfNode, type IdentityNode } from './links';
 import type { LinkDecision } from './resolve';
 
-/** Reads of a decision's groups: the second finds links stored while the first one's ids were written. */
-const READS = 2;
+/** Most reads of a batch's groups: past it, links keep arriving faster than they are read, and the next batch or link goes on. */
+const MAX_READS = 10;
 
 /** What brought decisions to an id: the consent event, or the link that joined its group to theirs. */
 interface Cause {
@@ -44,9 +45,8 @@ export class ConsentSpread {
 
   /** Merges each of `events`' decisions into every id of the groups of the nodes it names. */
   async afterDecisions(events: readonly ConsentEvent[]): Promise<void> {
-    if (events.length === 0) return;
     const written = new Set<string>();
-    for (let read = 0; read < READS; read++) {
+    for (let read = 0; read < MAX_READS && events.length > 0; read++) {
       const groups = await groupsOf(
         this.select,
         this.database,
@@ -64,6 +64,7 @@ export class ConsentSpread {
           byId.set(id, [...(byId.get(id) ?? []), event.decision]);
         }
       }
+      if (byId.size === 0) return;
       await this.store(rows, byId);
     }
   }
@@ -71,17 +72,29 @@ export class ConsentSpread {
   /** After `decisions` are stored: merges the decisions of the ids of each new link's group into all of them. */
   async afterLinks(decisions: readonly LinkDecision[]): Promise<void> {
     if (this.ledger.consentCount === 0) return;
-    for (const { link, effect } of decisions) {
-      if (effect === 'refused' || effect === 'redundant') continue;
-      if (this.entryOf(link.left) === undefined && this.entryOf(link.right) === undefined) continue;
-      const groups = await groupsOf(this.select, this.database, [link.left, link.right]);
-      const ids = [...new Set([...(groups.get(link.left) ?? []), ...(groups.get(link.right) ?? [])].map(idOfNode))];
+    const links = decisions
+      .filter(({ effect }) => effect !== 'refused' && effect !== 'redundant')
+      .map(({ link }) => link)
+      .filter((link) => this.entryOf(link.left) !== undefined || this.entryOf(link.right) !== undefined);
+    if (links.length === 0) return;
+    // One read for every link of the batch; each link's group is its two ends' (one group, once linked).
+    const groups = await groupsOf(
+      this.select,
+      this.database,
+      links.flatMap((link) => [link.left, link.right]),
+    );
+    const rows: PendingRow[] = [];
+    const byId = new Map<string, Decision[]>();
+    const done = new Set<ReadonlySet<IdentityNode>>();
+    for (const link of links) {
+      const group = groups.get(link.left);
+      if (group === undefined || done.has(group)) continue;
+      done.add(group);
+      const ids = [...new Set([...group, ...(groups.get(link.right) ?? [])].map(idOfNode))];
       const union = mergeEntry(
         undefined,
         ids.flatMap((id) => this.entryOfId(id) ?? []),
       );
-      const rows: PendingRow[] = [];
-      const byId = new Map<string, Decision[]>();
       for (const id of ids) {
         const held = this.entryOfId(id);
         const winning = union.filter((decision) => mergeEntry(held, [decision]) !== held);
@@ -89,15 +102,15 @@ export class ConsentSpread {
         rows.push(...decisionRows(id, winning, link));
         byId.set(id, winning);
       }
-      await this.store(rows, byId);
     }
+    await this.store(rows, byId);
   }
 
   /** Writes the rows, then merges each id's decisions into the ledger where one of them wins over what it holds. */
   private async store(rows: readonly PendingRow[], byId: ReadonlyMap<string, readonly Decision[]>): Promise<void> {
     await this.writer.writeAll(rows);
     const changed = [...byId].filter(([id, decisions]) => mergeEntry(this.entryOfId(id), decisions) !== this.entryOfId(id));
-    await Promise.all(changed.map(([id, decisions]) => this.ledger.decide(this.ledger.hasher.of(id), decisions)));
+    await inChunks(changed, ([id, decisions]) => this.ledger.decide(this.ledger.hasher.of(id), decisions));
   }
 
   private entryOf(node: IdentityNode): ConsentEntry | undefined {

@@ -14,15 +14,16 @@ import type { Retrying } from '../stages/consumer-loop';
 import { deadLetter, type DeadLetters } from '../stages/dead-letters';
 import type { IdentityResolver } from './identity-resolver';
 import { linksOf, type LinkingEvent } from './links';
-import { linkingEvent } from './linking-event';
-import { consentEvent, type ConsentEvent } from './consent-event';
+import { Envelope } from '../gen/tributary/ingest/v1/envelope';
+import { linkingEventOf } from './linking-event';
+import { consentEventOf, type ConsentEvent } from './consent-event';
 import type { ConsentSpread } from './consent-spread';
 import type { SuppressionSpread } from './suppression-spread';
 
-/** What `read` makes of a message; undefined for what cannot be read. */
-function decoded<T>(msg: JsMsg, read: (bytes: Uint8Array, seq: number) => T | undefined): T | undefined {
+/** A message's Envelope; undefined for one that does not decode. */
+function envelopeOf(msg: JsMsg): Envelope | undefined {
   try {
-    return read(msg.data, msg.seq);
+    return Envelope.decode(msg.data);
   } catch {
     return undefined;
   }
@@ -46,7 +47,9 @@ export class IdentityBatches {
 
   /** Handles one batch; every message ends acked. */
   async handle(batch: readonly JsMsg[], retrying: Retrying): Promise<void> {
-    const links = linksOf(batch.map((msg) => decoded(msg, linkingEvent)).filter((e): e is LinkingEvent => e !== undefined));
+    // One decode per message: a batch is one consumer's, all links or all decisions.
+    const envelopes = batch.map((msg) => ({ seq: msg.seq, envelope: envelopeOf(msg) }));
+    const links = linksOf(envelopes.map(({ seq, envelope }) => envelope && linkingEventOf(envelope, seq)).filter((e): e is LinkingEvent => e !== undefined));
     if (links.length > 0) {
       const started = performance.now();
       const decided = await retrying('identity resolution', () => this.resolver.resolve(links));
@@ -64,7 +67,7 @@ export class IdentityBatches {
     }
     const consent = this.spreads?.consent;
     if (consent !== undefined) {
-      const decisions = batch.map((msg) => decoded(msg, consentEvent)).filter((e): e is ConsentEvent => e !== undefined);
+      const decisions = envelopes.map(({ seq, envelope }) => envelope && consentEventOf(envelope, seq)).filter((e): e is ConsentEvent => e !== undefined);
       if (decisions.length > 0) await retrying('consent of the persons decided', () => consent.afterDecisions(decisions));
     }
     for (const msg of batch) msg.ack();

@@ -8,8 +8,10 @@ import { toDateTime64 } from '../storage/datetime';
 import type { LinkingEvent } from './links';
 
 /** The event in an Envelope's bytes, or undefined when they hold no behavioral event; throws when they do not decode. */
-export function linkingEvent(bytes: Uint8Array, seq: number): LinkingEvent | undefined {
-  const envelope = Envelope.decode(bytes);
+export const linkingEvent = (bytes: Uint8Array, seq: number): LinkingEvent | undefined => linkingEventOf(Envelope.decode(bytes), seq);
+
+/** The event in a decoded Envelope, or undefined when it holds no behavioral event. */
+export function linkingEventOf(envelope: Envelope, seq: number): LinkingEvent | undefined {
   const record = envelope.record;
   if (record?.kind?.$case !== 'event') return undefined;
   const event = record.kind.value;

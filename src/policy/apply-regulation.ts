@@ -6,12 +6,10 @@
  * same change twice changes nothing).
  */
 import { IdHasher } from './id-hash';
+import { inChunks } from './in-chunks';
 import type { PolicyLedger } from './policy-ledger';
 import type { RegulationState } from './regulation-store';
 import { suppress, unsuppress } from './suppression';
-
-/** Changes made to the ledger at once. */
-const CONCURRENT_CHANGES = 64;
 
 /** Applies `state`'s regulation to the ledger entries of `hashedIds`. */
 export async function applyToLedger(ledger: PolicyLedger, state: RegulationState, hashedIds: readonly string[]): Promise<void> {
@@ -25,8 +23,4 @@ export async function applyToLedger(ledger: PolicyLedger, state: RegulationState
 export async function forgetConsent(ledger: PolicyLedger, hashedIds: readonly string[]): Promise<void> {
   const held = hashedIds.filter((hashed) => ledger.consentOf(IdHasher.binaryOf(hashed)) !== undefined);
   await inChunks(held, (hashed) => ledger.forgetConsent(hashed));
-}
-
-async function inChunks(hashedIds: readonly string[], change: (hashed: string) => Promise<unknown>): Promise<void> {
-  for (let at = 0; at < hashedIds.length; at += CONCURRENT_CHANGES) await Promise.all(hashedIds.slice(at, at + CONCURRENT_CHANGES).map(change));
 }

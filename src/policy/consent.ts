@@ -60,20 +60,30 @@ export function latest(entries: readonly (ConsentEntry | undefined)[], category:
   return found;
 }
 
-/** Why `policy` drops a record received at `nowMs` from a person with `entries`, or undefined when it keeps it. */
+/** Which verdict a record is answered with when several categories fail: a reject first, then an expiry. */
+const PRECEDENCE: readonly ConsentVerdict[] = ['consent_rejected', 'consent_expired', 'no_consent'];
+
+/**
+ * Why `policy` drops a record received at `nowMs` from a person with
+ * `entries`, or undefined when it keeps it. When several categories fail,
+ * a reject is named before an expiry, and an expiry before no decision.
+ */
 export function verdictOf(policy: ConsentPolicy, entries: readonly (ConsentEntry | undefined)[], nowMs: number): ConsentVerdict | undefined {
+  let found: ConsentVerdict | undefined;
   for (const category of policy.categories) {
     const decision = latest(entries, category);
+    let verdict: ConsentVerdict | undefined;
     if (decision === undefined) {
-      if (policy.mode === 'opt_in') return 'no_consent';
+      if (policy.mode === 'opt_in') verdict = 'no_consent';
     } else if (!decision.accept) {
       return 'consent_rejected';
     } else if (nowMs >= decision.validUntil && policy.mode === 'opt_in') {
       // An accept past its valid_until counts as no decision: an opt-in source drops, an opt-out one keeps collecting.
-      return 'consent_expired';
+      verdict = 'consent_expired';
     }
+    if (verdict !== undefined && (found === undefined || PRECEDENCE.indexOf(verdict) < PRECEDENCE.indexOf(found))) found = verdict;
   }
-  return undefined;
+  return found;
 }
 
 /** An entry as the ledger stores it: JSON, with the action spelled out. */

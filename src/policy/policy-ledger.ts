@@ -120,14 +120,10 @@ export class PolicyLedger {
    * entry stored now.
    */
   async decide(hashedId: string, decisions: readonly Decision[]): Promise<ConsentEntry> {
-    const entry =
-      (await this.compareAndSet(
-        CONSENT + hashedId,
-        (text) => parseEntry(text),
-        formatEntry,
-        (stored) => mergeEntry(stored, decisions),
-      )) ?? [];
-    this.mergeConsent(IdHasher.binaryOf(hashedId), entry);
+    const binary = IdHasher.binaryOf(hashedId);
+    const merge = (stored: ConsentEntry | undefined) => mergeEntry(stored, decisions);
+    const entry = (await this.compareAndSet(CONSENT + hashedId, (text) => parseEntry(text), formatEntry, merge, this.consents.has(binary))) ?? [];
+    this.mergeConsent(binary, entry);
     return entry;
   }
 
@@ -139,11 +135,18 @@ export class PolicyLedger {
   /**
    * Sets `key` to what `change` makes of its stored value (undefined
    * removes it), compare-and-set against other writers; the same value
-   * again writes nothing. Returns what is stored now.
+   * again writes nothing. `exists` says this process holds the key, so a
+   * create would only conflict. Returns what is stored now.
    */
-  private async compareAndSet<T>(key: string, read: (text: string) => T | undefined, write: (value: T) => string, change: (stored: T | undefined) => T | undefined): Promise<T | undefined> {
+  private async compareAndSet<T>(
+    key: string,
+    read: (text: string) => T | undefined,
+    write: (value: T) => string,
+    change: (stored: T | undefined) => T | undefined,
+    exists = false,
+  ): Promise<T | undefined> {
     // Most changes add an id the ledger does not hold: try that first, and read the entry only when it exists.
-    const fresh = change(undefined);
+    const fresh = exists ? undefined : change(undefined);
     if (fresh !== undefined) {
       try {
         await this.kv.create(key, write(fresh));
@@ -216,7 +219,12 @@ export class PolicyLedger {
 
   private applyConsent(entry: KvWatchEntry, logger: Logger): void {
     const hashed = IdHasher.binaryOf(entry.key.slice(CONSENT.length));
-    if (entry.operation !== 'PUT') return void this.consents.delete(hashed);
+    if (entry.operation !== 'PUT') {
+      this.consents.delete(hashed);
+      // What an erased entry held may be shared: drop every shared string, which later entries share again.
+      this.strings.clear();
+      return;
+    }
     const decisions = parseEntry(entry.string(), (s) => this.shared(s));
     if (decisions === undefined) return void logger.warn({ key: entry.key }, 'the policy ledger holds an entry this version cannot read; it is not enforced');
     this.mergeConsent(hashed, decisions);

@@ -12,6 +12,7 @@ import { verdictOf, type ConsentEntry, type ConsentVerdict, type Decision } from
 import { decisionOf } from './consent-record';
 import { IdHasher } from './id-hash';
 import { personIds } from './person-ids';
+import { inChunks } from './in-chunks';
 import type { PolicyLedger } from './policy-ledger';
 
 /** Why the gate drops a record. */
@@ -72,5 +73,5 @@ export class RequestGate {
 export async function writeDecisions(ledger: PolicyLedger, made: readonly MadeDecision[]): Promise<void> {
   const byId = new Map<string, Decision[]>();
   for (const { hashedIds, decision } of made) for (const id of hashedIds) byId.set(id, [...(byId.get(id) ?? []), decision]);
-  await Promise.all([...byId].map(([id, decisions]) => ledger.decide(id, decisions)));
+  await inChunks([...byId], ([id, decisions]) => ledger.decide(id, decisions));
 }

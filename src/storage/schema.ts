@@ -87,7 +87,7 @@ const stitchedView = (t: SchemaTarget): string => `CREATE VIEW IF NOT EXISTS ${t
       LEFT JOIN (SELECT profile_id AS stitched_profile_id, master_id AS current_master FROM ${t.database}.profile_masters FINAL) AS m
       ON m.stitched_profile_id = e.profile_id`;
 
-/** The tables erasure deletes from (privacy/personal-tables.ts, and dead_letters), whose parts must leave the disk soon after. */
+/** The tables erasure deleted from when migration 9 gave them their cleanup settings (later ones, such as consent_decisions, are created with them). */
 const ERASED_TABLES = ['events', 'profiles', 'profile_masters', 'identity_links', 'identity_edges', 'dead_letters'];
 
 /**
@@ -348,7 +348,7 @@ export const MIGRATIONS: readonly Migration[] = [
         stream_seq UInt64
       ) ${engine(t, 'consent_decisions', 'ReplacingMergeTree')}
       ORDER BY (subject, category, decided_at, action, valid_until, source)
-      SETTINGS ${PROMPT_CLEANUP}`,
+      SETTINGS ${PROMPT_CLEANUP}${t.replicated ? '' : ', non_replicated_deduplication_window = 1000'}`,
       `CREATE VIEW IF NOT EXISTS ${t.database}.consent_current${onCluster(t)} AS
       SELECT subject, category, winner.1 AS action, winner.2 AS decided_at, winner.3 AS valid_until, winner.4 AS source
       FROM (

@@ -148,6 +148,8 @@ it('keeps an opt-out source until the person rejects, and lets an expired accept
 it('lets the later decision by its own timestamp win, when an older one arrives late', async () => {
   const profile = unique('p');
   expect(await ingestJson(serve.httpUrl, optInKey, [consent(profile, 'reject', 'analytics', { at: Date.now() - 1000 })])).toEqual([ACCEPTED]);
+  await eventually('the reject at the second gateway', secondUrl, optInKey, () => [track(profile)], [REJECTED], PROPAGATION_MS);
+  // An accept made an hour earlier, arriving now (a queue that was offline), in the same request as a record after it.
   expect(await ingestJson(secondUrl, optInKey, [consent(profile, 'accept', 'analytics', { at: Date.now() - 3_600_000 }), track(profile)])).toEqual([ACCEPTED, REJECTED]);
   await eventually('the late accept to be refused at the first gateway too', serve.httpUrl, optInKey, () => [track(profile)], [REJECTED]);
 });
@@ -202,6 +204,10 @@ it("applies a decision keyed by user id or email to the person's profiles, linke
   await eventually('the email decision on the linked profile', serve.httpUrl, optInKey, () => [track(phone)], [ACCEPTED]);
   // Linked after: a decision by user id, then a new device identified as that user.
   expect(await ingestJson(serve.httpUrl, serve.apiKey, [consent(unique('p'), 'accept', 'analytics', { userId: user })])).toEqual([ACCEPTED]);
+  // The decision spread before the link is made, so the link is what brings it to the laptop.
+  await waitFor('the decision applied to the user', async () =>
+    (await serve.query<{ n: number }>(`SELECT count() AS n FROM tributary.consent_decisions WHERE subject = '${user}'`))[0].n > 0 ? true : undefined,
+  );
   expect(await ingestJson(serve.httpUrl, optInKey, [track(laptop)])).toEqual([NO_CONSENT]);
   expect(await ingestJson(serve.httpUrl, serve.apiKey, [identify(laptop, user)])).toEqual([ACCEPTED]);
   await eventually('the decision on the profile linked after it', secondUrl, optInKey, () => [track(laptop)], [ACCEPTED]);
@@ -228,23 +234,26 @@ it('reloads the sources file without a restart, and keeps the last good one when
   );
   expect(readyz.ready).toBe(true);
   expect(readyz.notices?.['sources file']).toMatch(/refused .* the last good one stays in force/);
-  expect(serve.output()).toContain('sources.later.consent.mode must be \\"opt_in\\" or \\"opt_out\\"');
+  await waitFor('the problem in the log', () => (serve.output().includes('sources.later.consent.mode must be \\"opt_in\\" or \\"opt_out\\"') ? true : undefined));
   expect(await ingestJson(serve.httpUrl, laterKey, [track(profile)])).toEqual([NO_CONSENT]);
   writeFileSync(sourcesFile(), JSON.stringify({ sources: POLICIES }));
   await eventually('the policy lifted', serve.httpUrl, laterKey, () => [track(profile)], [ACCEPTED]);
 });
 
 /** What consent_current says of `subjects` for `category`. */
-async function currentOf(subjects: readonly string[], category: string): Promise<Map<string, { action: string; valid_until: string }>> {
-  const rows = await serve.query<{ subject: string; action: string; valid_until: string }>(
-    `SELECT subject, action, valid_until FROM tributary.consent_current WHERE category = '${category}' AND subject IN (${subjects.map((s) => `'${s}'`).join(', ')})`,
+async function currentOf(subjects: readonly string[], category: string): Promise<Map<string, { action: string; decided_at: string; valid_until: string }>> {
+  const rows = await serve.query<{ subject: string; action: string; decided_at: string; valid_until: string }>(
+    `SELECT subject, action, decided_at, valid_until FROM tributary.consent_current WHERE category = '${category}' AND subject IN (${subjects.map((s) => `'${s}'`).join(', ')})`,
   );
   return new Map(rows.map((r) => [r.subject, r]));
 }
 
+/** Epoch ms of a DateTime64 as ClickHouse writes it (UTC). */
+const msOf = (dateTime: string): number => Date.parse(`${dateTime.replace(' ', 'T')}Z`);
+
 /** The answer an opt-in `analytics` source gives a record of a subject, by what consent_current says. */
 const byView = (row: { action: string; valid_until: string } | undefined): string =>
-  row === undefined ? NO_CONSENT : row.action === 'reject' ? REJECTED : Date.parse(`${row.valid_until.replace(' ', 'T')}Z`) <= Date.now() ? EXPIRED : ACCEPTED;
+  row === undefined ? NO_CONSENT : row.action === 'reject' ? REJECTED : msOf(row.valid_until) <= Date.now() ? EXPIRED : ACCEPTED;
 
 it('keeps consent_current equal to what the gateways enforce, for random decisions over a person with several ids', async () => {
   await fc.assert(
@@ -280,9 +289,11 @@ it('keeps consent_current equal to what the gateways enforce, for random decisio
         const subjects = [p1, p2, user];
         await eventually('every id to answer as the reference says', secondUrl, optInKey, () => [track(p1), track(p2), track(unique('p'), user)], [expected, expected, expected]);
         await eventually('the first gateway to agree', serve.httpUrl, optInKey, () => [track(p1), track(p2), track(unique('p'), user)], [expected, expected, expected]);
-        const view = await waitFor('consent_current to agree', async () => {
+        // Once the identity stage has spread the latest decision to every id, the view says what the gateways enforce.
+        const latestAt = now - Math.min(...decisions.map((d) => d.ageMs));
+        const view = await waitFor('the latest decision in consent_current for every id', async () => {
           const rows = await currentOf(subjects, 'analytics');
-          return subjects.every((s) => byView(rows.get(s)) === expected) ? rows : undefined;
+          return subjects.every((s) => rows.get(s) !== undefined && msOf(rows.get(s)?.decided_at ?? '') === latestAt) ? rows : undefined;
         });
         expect(subjects.map((s) => byView(view.get(s)))).toEqual([expected, expected, expected]);
       },
