@@ -261,6 +261,8 @@ async function main(): Promise<void> {
       console.log(`S8: ${CONSENT_DECISIONS} consent decisions into the ledger`);
       const mixIds = Array.from({ length: MIX_PROFILES }, (_, i) => [`prof_${i + 1}`, `prof_${i + 1}@example.com`]).flat();
       const consentFillSeconds = await fillConsent(jsm, `${STREAM}_POLICY`, mixIds, CONSENT_DECISIONS, CONSENT_CATEGORY);
+      // S7's suppressions leave the ledger, so that S8 weighs consent alone against the plain S1.
+      await jsm.streams.purge(`KV_${STREAM}_POLICY`, { filter: `$KV.${STREAM}_POLICY.suppress.>` });
       const gatedKey = `${apiKey}-gated`;
       writeFileSync(sourcesFile, JSON.stringify({ sources: { gated: { consent: { mode: 'opt_in', categories: [CONSENT_CATEGORY] } } } }));
       const s8Started = performance.now();

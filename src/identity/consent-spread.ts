@@ -109,7 +109,10 @@ export class ConsentSpread {
   /** Writes the rows, then merges each id's decisions into the ledger where one of them wins over what it holds. */
   private async store(rows: readonly PendingRow[], byId: ReadonlyMap<string, readonly Decision[]>): Promise<void> {
     await this.writer.writeAll(rows);
-    const changed = [...byId].filter(([id, decisions]) => mergeEntry(this.entryOfId(id), decisions) !== this.entryOfId(id));
+    const changed = [...byId].filter(([id, decisions]) => {
+      const held = this.entryOfId(id);
+      return mergeEntry(held, decisions) !== held;
+    });
     await inChunks(changed, ([id, decisions]) => this.ledger.decide(this.ledger.hasher.of(id), decisions));
   }
 

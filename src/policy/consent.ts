@@ -63,15 +63,19 @@ export function latest(entries: readonly (ConsentEntry | undefined)[], category:
 /** Which verdict a record is answered with when several categories fail: a reject first, then an expiry. */
 const PRECEDENCE: readonly ConsentVerdict[] = ['consent_rejected', 'consent_expired', 'no_consent'];
 
+/** The later of two decisions (either may be missing). */
+export const later = (a: Decision | undefined, b: Decision | undefined): Decision | undefined => (a === undefined || (b !== undefined && wins(b, a)) ? b : a);
+
 /**
- * Why `policy` drops a record received at `nowMs` from a person with
- * `entries`, or undefined when it keeps it. When several categories fail,
- * a reject is named before an expiry, and an expiry before no decision.
+ * Why `policy` drops a record received at `nowMs` from a person whose
+ * winning decision on each category `latestOn` gives, or undefined when it
+ * keeps it. When several categories fail, a reject is named before an
+ * expiry, and an expiry before no decision.
  */
-export function verdictOf(policy: ConsentPolicy, entries: readonly (ConsentEntry | undefined)[], nowMs: number): ConsentVerdict | undefined {
+export function verdictOf(policy: ConsentPolicy, latestOn: (category: string) => Decision | undefined, nowMs: number): ConsentVerdict | undefined {
   let found: ConsentVerdict | undefined;
   for (const category of policy.categories) {
-    const decision = latest(entries, category);
+    const decision = latestOn(category);
     let verdict: ConsentVerdict | undefined;
     if (decision === undefined) {
       if (policy.mode === 'opt_in') verdict = 'no_consent';
@@ -91,8 +95,8 @@ export function formatEntry(entry: ConsentEntry): string {
   return JSON.stringify(entry.map((d) => ({ category: d.category, action: d.accept ? 'accept' : 'reject', decidedAt: d.decidedAt, validUntil: d.validUntil, source: d.source })));
 }
 
-/** Reads a stored entry; undefined for one this version cannot read. `intern` shares repeated strings. */
-export function parseEntry(text: string, intern: (s: string) => string = (s) => s): ConsentEntry | undefined {
+/** Reads a stored entry; undefined for one this version cannot read. */
+export function parseEntry(text: string): ConsentEntry | undefined {
   try {
     const value: unknown = JSON.parse(text);
     if (!Array.isArray(value)) return undefined;
@@ -101,7 +105,7 @@ export function parseEntry(text: string, intern: (s: string) => string = (s) => 
       const { category, action, decidedAt, validUntil, source } = d ?? {};
       if (typeof category !== 'string' || (action !== 'accept' && action !== 'reject') || typeof source !== 'string') return undefined;
       if (typeof decidedAt !== 'number' || typeof validUntil !== 'number') return undefined;
-      entry.push({ category: intern(category), accept: action === 'accept', decidedAt, validUntil, source: intern(source) });
+      entry.push({ category, accept: action === 'accept', decidedAt, validUntil, source });
     }
     return entry;
   } catch {

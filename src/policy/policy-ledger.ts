@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import type { NatsLink } from '../stream/connection';
 import { IdHasher } from './id-hash';
 import { formatEntry, mergeEntry, parseEntry, type ConsentEntry, type Decision } from './consent';
+import { ConsentStore } from './consent-store';
 import { isKvConflict } from './kv-conflict';
 import { covers, parseSuppression, type Suppression } from './suppression';
 
@@ -25,7 +26,7 @@ const SALT_KEY = 'salt';
 const SUPPRESS = 'suppress.';
 /** The prefix of an id's consent decisions' key: `consent.<hashed id>`. */
 const CONSENT = 'consent.';
-/** Distinct suppression texts, and distinct consent categories and sources, kept for sharing. */
+/** Distinct suppression texts kept for sharing. */
 const MAX_ALIKE = 10_000;
 /** Attempts of a compare-and-set change before it gives up (another writer kept winning). */
 const MAX_ATTEMPTS = 20;
@@ -39,10 +40,8 @@ export class PolicyLedger {
   private readonly suppressions = new Map<string, Suppression>();
   /** The suppressions read, by their stored text: a regulation's entries are alike, so 100,000 ids hold a few objects. */
   private readonly alike = new Map<string, Suppression>();
-  /** Consent decisions by hashed id in its binary form. */
-  private readonly consents = new Map<string, ConsentEntry>();
-  /** The categories and sources of decisions read, shared: a few strings for a million entries. */
-  private readonly strings = new Map<string, string>();
+  /** Consent decisions by hashed id in its binary form, in flat buffers (consent-store.ts). */
+  private readonly consents = new ConsentStore();
   private watcher: QueuedIterator<KvWatchEntry> | undefined;
   private closed = false;
 
@@ -99,6 +98,11 @@ export class PolicyLedger {
     return this.consents.size;
   }
 
+  /** The winning consent decision on `category` among those of `binaryIds` (hashed ids, IdHasher.binary), as this process holds them. */
+  latestConsent(binaryIds: readonly string[], category: string): Decision | undefined {
+    return this.consents.latest(binaryIds, category);
+  }
+
   /** The consent decisions of a hashed id in its binary form (IdHasher.binary), as this process holds them. */
   consentOf(binaryId: string): ConsentEntry | undefined {
     return this.consents.get(binaryId);
@@ -122,8 +126,9 @@ export class PolicyLedger {
   async decide(hashedId: string, decisions: readonly Decision[]): Promise<ConsentEntry> {
     const binary = IdHasher.binaryOf(hashedId);
     const merge = (stored: ConsentEntry | undefined) => mergeEntry(stored, decisions);
-    const entry = (await this.compareAndSet(CONSENT + hashedId, (text) => parseEntry(text), formatEntry, merge, this.consents.has(binary))) ?? [];
-    this.mergeConsent(binary, entry);
+    const entry = (await this.compareAndSet(CONSENT + hashedId, parseEntry, formatEntry, merge, this.consents.get(binary) !== undefined)) ?? [];
+    // Merging, not replacing: an older revision the watch delivers after this write takes nothing back.
+    this.consents.merge(binary, entry);
     return entry;
   }
 
@@ -219,33 +224,10 @@ export class PolicyLedger {
 
   private applyConsent(entry: KvWatchEntry, logger: Logger): void {
     const hashed = IdHasher.binaryOf(entry.key.slice(CONSENT.length));
-    if (entry.operation !== 'PUT') {
-      this.consents.delete(hashed);
-      // What an erased entry held may be shared: drop every shared string, which later entries share again.
-      this.strings.clear();
-      return;
-    }
-    const decisions = parseEntry(entry.string(), (s) => this.shared(s));
+    if (entry.operation !== 'PUT') return this.consents.delete(hashed);
+    const decisions = parseEntry(entry.string());
     if (decisions === undefined) return void logger.warn({ key: entry.key }, 'the policy ledger holds an entry this version cannot read; it is not enforced');
-    this.mergeConsent(hashed, decisions);
-  }
-
-  /**
-   * Merges `decisions` into the copy held: merging, not replacing, so an
-   * older revision the watch delivers after this process wrote a newer one
-   * takes nothing back.
-   */
-  private mergeConsent(binaryId: string, decisions: ConsentEntry): void {
-    const held = this.consents.get(binaryId);
-    this.consents.set(binaryId, held === undefined ? decisions : mergeEntry(held, decisions));
-  }
-
-  /** One copy of a repeated category or source. */
-  private shared(text: string): string {
-    const known = this.strings.get(text);
-    if (known !== undefined) return known;
-    if (this.strings.size < MAX_ALIKE) this.strings.set(text, text);
-    return text;
+    this.consents.merge(hashed, decisions);
   }
 }
 

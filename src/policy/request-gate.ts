@@ -8,7 +8,7 @@
  */
 import type { ConsentPolicy } from '../config/source-settings';
 import type { Record } from '../gen/tributary/ingest/v1/record';
-import { verdictOf, type ConsentEntry, type ConsentVerdict, type Decision } from './consent';
+import { later, latest, verdictOf, type ConsentVerdict, type Decision } from './consent';
 import { decisionOf } from './consent-record';
 import { IdHasher } from './id-hash';
 import { personIds } from './person-ids';
@@ -46,9 +46,9 @@ export class RequestGate {
     const hashes = personIds(record).map((id) => this.ledger.hasher.binary(id));
     if (this.ledger.suppressedCount > 0 && this.ledger.suppresses(this.sourceId, hashes)) return 'suppressed';
     if (!gated) return undefined;
-    const entries: (ConsentEntry | undefined)[] = hashes.map((hash) => this.ledger.consentOf(hash));
-    if (this.made.size > 0) for (const hash of hashes) entries.push(this.made.get(hash));
-    return verdictOf(this.policy as ConsentPolicy, entries, this.nowMs);
+    const made = this.made.size === 0 ? [] : hashes.map((hash) => this.made.get(hash));
+    const latestOn = (category: string) => later(this.ledger.latestConsent(hashes, category), made.length === 0 ? undefined : latest(made, category));
+    return verdictOf(this.policy as ConsentPolicy, latestOn, this.nowMs);
   }
 
   /**

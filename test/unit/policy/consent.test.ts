@@ -50,7 +50,7 @@ it('drops what each policy says it drops', () => {
     [optIn, [[decision('analytics', false, 1)], [decision('analytics', true, 2)]], undefined],
     [optIn, [[decision('analytics', false, 3)], [decision('analytics', true, 2)]], 'consent_rejected'],
   ];
-  for (const [policy, entries, expected] of cases) expect(verdictOf(policy, entries, now)).toBe(expected);
+  for (const [policy, entries, expected] of cases) expect(verdictOf(policy, (category) => latest(entries, category), now)).toBe(expected);
 });
 
 it('stores an entry as JSON and reads it back; an entry it cannot read is none', () => {
@@ -103,11 +103,8 @@ it('gives the verdict of the decisions sorted by time, for any arrival order and
     fc.property(arrival, policies, fc.integer({ min: 0, max: 40 }), fc.subarray(ids, { minLength: 1 }), ([made, spread], policy, now, recordIds) => {
       const ledger = new Map<string, ConsentEntry>();
       for (const { i, id } of spread) ledger.set(id, mergeEntry(ledger.get(id), [made[i]]));
-      const verdict = verdictOf(
-        policy,
-        recordIds.map((id) => ledger.get(id)),
-        now,
-      );
+      const entries = recordIds.map((id) => ledger.get(id));
+      const verdict = verdictOf(policy, (category) => latest(entries, category), now);
       expect(verdict).toBe(reference(policy, made, now));
     }),
     { numRuns: 2000 },

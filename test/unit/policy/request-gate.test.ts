@@ -6,7 +6,7 @@
  */
 import type { ConsentPolicy } from '../../../src/config/source-settings';
 import { ConsentAction, type Record } from '../../../src/gen/tributary/ingest/v1/record';
-import type { ConsentEntry } from '../../../src/policy/consent';
+import { latest, type ConsentEntry } from '../../../src/policy/consent';
 import { IdHasher } from '../../../src/policy/id-hash';
 import type { PolicyLedger } from '../../../src/policy/policy-ledger';
 import { RequestGate } from '../../../src/policy/request-gate';
@@ -24,7 +24,11 @@ function ledgerOf(suppressed: readonly string[], consents: { [id: string]: Conse
     hasher: counting,
     suppressedCount: suppressed.length,
     suppresses: (_source: string, ids: readonly string[]) => ids.some((id) => suppressed.some((s) => hasher.binary(s) === id)),
-    consentOf: (binary: string) => byHash.get(binary),
+    latestConsent: (ids: readonly string[], category: string) =>
+      latest(
+        ids.map((id) => byHash.get(id)),
+        category,
+      ),
   } as unknown as PolicyLedger;
   return { ledger, hashed: () => hashed };
 }
