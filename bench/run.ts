@@ -269,6 +269,9 @@ async function main(): Promise<void> {
       const s8Gateway = startRole('gateway', { ...gatewayEnv, TRIBUTARY_API_KEYS: `${keys},${gatedKey}=gated` });
       services.push(s8Gateway);
       const s8StartSeconds = await gatewayReady(s8Started);
+      const ledgerGauge = async (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(await (await fetch(`http://127.0.0.1:${gatewayHttp}/metrics`)).text())?.[1]);
+      const s8Ledger = { suppressed: await ledgerGauge('tributary_policy_suppressed_ids'), consent: await ledgerGauge('tributary_policy_consent_ids') };
+      if (s8Ledger.suppressed !== 0 || s8Ledger.consent !== CONSENT_DECISIONS) throw new Error(`S8's gateway holds ${JSON.stringify(s8Ledger)}, not ${CONSENT_DECISIONS} decisions alone`);
       const s8Run = async (run: string, key: string) => {
         console.log(`S8 ingest: ${bestName}, ${key === apiKey ? 'the control (no policy)' : 'the gated source'}`);
         const meter = cpuMeter({ gateway: s8Gateway.pid });
@@ -305,7 +308,7 @@ async function main(): Promise<void> {
           value: `${round(s8.gatewayPerMillion / gatewayPerMillionPlain)} (${s8.gatewayPerMillion} against ${gatewayPerMillionPlain} CPU-s per million; the S8 control: ${s8Control.gatewayPerMillion})`,
           met: s8.gatewayPerMillion <= 1.15 * gatewayPerMillionPlain,
         },
-        { goal: `S8 gateway RSS with ${CONSENT_DECISIONS} decisions ≤ 400 MB`, value: `${s8Rss} MB`, met: s8Rss <= 400 },
+        { goal: `S8 gateway RSS with ${CONSENT_DECISIONS} decisions ≤ 400 MB (its peak, the ledger's loading included)`, value: `${s8Rss} MB`, met: s8Rss <= 400 },
         { goal: 'S8 drops no record of a person who accepted', value: JSON.stringify(s8.statuses), met: Object.keys(s8.statuses).every((status) => status === 'ACCEPTED') },
       ];
       const row = (scenario: string, recordsPerSecond: number, extra: { [k: string]: string | number } = {}) => ({ scenario, 'records/s': recordsPerSecond, ...extra });

@@ -111,6 +111,7 @@ export class ConsentStore {
     const merged = mergeEntry(held, decisions);
     if (merged === held) return;
     this.delete(id);
+    if (merged.length === 0) return;
     let head = END;
     for (let i = merged.length - 1; i >= 0; i--) head = this.add(merged[i], head);
     this.index.set(id, head);
@@ -140,10 +141,13 @@ export class ConsentStore {
     };
   }
 
-  /** Whether record `a` wins over record `b` of the same category, as `wins` orders decisions. */
+  /** Whether record `a` wins over record `b` of the same category, as `wins` orders decisions: in place, but for sources that differ. */
   private recordWins(a: number, b: number): boolean {
     if (this.times[a * 2] !== this.times[b * 2]) return this.times[a * 2] > this.times[b * 2];
-    return wins(this.decisionAt(a), this.decisionAt(b));
+    const [sourceA, sourceB] = [this.links[a * 3 + 1], this.links[b * 3 + 1]];
+    if ((sourceA & 1) !== (sourceB & 1)) return (sourceA & 1) === 0;
+    if (this.times[a * 2 + 1] !== this.times[b * 2 + 1]) return this.times[a * 2 + 1] > this.times[b * 2 + 1];
+    return sourceA !== sourceB && wins(this.decisionAt(a), this.decisionAt(b));
   }
 
   /** Stores one decision as a record before `next`; gives the record. */

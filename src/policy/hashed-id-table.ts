@@ -32,15 +32,17 @@ export class HashedIdTable {
     return this.live;
   }
 
-  /** The value of `key`, or undefined. */
+  /** The value of `key`, or undefined (as for a key that is not 32 bytes). */
   get(key: string): number | undefined {
+    if (key.length !== KEY_BYTES) return undefined;
     const slot = this.find(key);
     return this.values[slot] >= 0 ? this.values[slot] : undefined;
   }
 
-  /** Sets the value (≥ 0) of `key`. */
+  /** Sets the value (0 to 2^31 - 1) of `key`. */
   set(key: string, value: number): void {
     if (key.length !== KEY_BYTES) throw new Error(`a hashed id is ${KEY_BYTES} bytes, not ${key.length}`);
+    if (!Number.isInteger(value) || value < 0 || value > 0x7fffffff) throw new Error(`a value is 0 to 2^31 - 1, not ${value}`);
     let slot = this.find(key);
     if (this.values[slot] < 0) {
       if ((this.used + 1) / this.values.length > MAX_LOAD) {
@@ -59,6 +61,7 @@ export class HashedIdTable {
 
   /** Removes `key`; gives the value it had, or undefined. */
   delete(key: string): number | undefined {
+    if (key.length !== KEY_BYTES) return undefined;
     const slot = this.find(key);
     const value = this.values[slot];
     if (value < 0) return undefined;

@@ -26,6 +26,8 @@ const SALT_KEY = 'salt';
 const SUPPRESS = 'suppress.';
 /** The prefix of an id's consent decisions' key: `consent.<hashed id>`. */
 const CONSENT = 'consent.';
+/** A hashed id as keys name it: IdHasher.of's lowercase hex. */
+const HASHED_ID = /^[0-9a-f]{64}$/;
 /** Distinct suppression texts kept for sharing. */
 const MAX_ALIKE = 10_000;
 /** Attempts of a compare-and-set change before it gives up (another writer kept winning). */
@@ -195,7 +197,12 @@ export class PolicyLedger {
     const watcher = (this.watcher = await this.kv.watch());
     void (async () => {
       for await (const entry of watcher) {
-        this.apply(entry, logger);
+        try {
+          this.apply(entry, logger);
+        } catch (error) {
+          // One entry this process cannot hold must not end the watch of every other.
+          logger.error({ key: entry.key, err: error instanceof Error ? error.message : String(error) }, 'a policy ledger entry could not be applied; it is not enforced');
+        }
         if (entry.delta === 0) loaded();
       }
       if (!this.closed) logger.error('the policy ledger is no longer watched: changes made from now on are not enforced here until a restart');
@@ -204,9 +211,12 @@ export class PolicyLedger {
   }
 
   private apply(entry: KvWatchEntry, logger: Logger): void {
-    if (entry.key.startsWith(CONSENT)) return this.applyConsent(entry, logger);
-    if (!entry.key.startsWith(SUPPRESS)) return;
-    const hashed = IdHasher.binaryOf(entry.key.slice(SUPPRESS.length));
+    const [, kind, hex] = /^(suppress|consent)\.(.*)$/.exec(entry.key) ?? [];
+    if (kind === undefined) return;
+    // A key this version did not write (not a hashed id) is skipped, never let to stop the watch.
+    if (!HASHED_ID.test(hex)) return void logger.warn({ key: entry.key }, 'the policy ledger holds a key that names no hashed id; it is not enforced');
+    if (kind === 'consent') return this.applyConsent(entry, IdHasher.binaryOf(hex), logger);
+    const hashed = IdHasher.binaryOf(hex);
     if (entry.operation !== 'PUT') {
       this.suppressions.delete(hashed);
       return;
@@ -222,8 +232,7 @@ export class PolicyLedger {
     this.suppressions.set(hashed, suppression);
   }
 
-  private applyConsent(entry: KvWatchEntry, logger: Logger): void {
-    const hashed = IdHasher.binaryOf(entry.key.slice(CONSENT.length));
+  private applyConsent(entry: KvWatchEntry, hashed: string, logger: Logger): void {
     if (entry.operation !== 'PUT') return this.consents.delete(hashed);
     const decisions = parseEntry(entry.string());
     if (decisions === undefined) return void logger.warn({ key: entry.key }, 'the policy ledger holds an entry this version cannot read; it is not enforced');

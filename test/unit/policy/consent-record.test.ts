@@ -22,6 +22,8 @@ const consent = (category: string, validUntil: Date, action = ConsentAction.ACCE
 it('takes the action, the category (general when none), the times and where it was collected', () => {
   expect(decisionOf(consent('ads', new Date(5000), ConsentAction.REJECT), new Date(1000))).toEqual({ category: 'ads', accept: false, decidedAt: 1000, validUntil: 5000, source: 'banner' });
   expect(decisionOf(consent('', new Date(5000)), new Date(1000))?.category).toBe('general');
+  // Were valid_until missing (the contract refuses it), the accept would never count.
+  expect(decisionOf(consent('ads', undefined as unknown as Date), new Date(1000))?.validUntil).toBe(Date.UTC(1900, 0, 1));
   expect(decisionOf(consent('ads', new Date(5000), ConsentAction.UNSPECIFIED), new Date(1000))).toBeUndefined();
   expect(decisionOf({ eventId: 'p', timestamp: undefined, kind: { $case: 'product', value: { productId: 'x', data: undefined } } } as unknown as Record, new Date(0))).toBeUndefined();
 });

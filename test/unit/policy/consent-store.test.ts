@@ -74,3 +74,34 @@ it('merges and forgets decisions as a Map of merged entries would, and lets labe
     { numRuns: 200 },
   );
 });
+
+it('rebuilds its slots when removed keys fill them, and refuses what is not a hashed id', () => {
+  const table = new HashedIdTable();
+  for (let round = 0; round < 20; round++) {
+    const keys = Array.from({ length: 500 }, (_, i) => hasher.binary(`round-${round}-${i}`));
+    keys.forEach((key, i) => table.set(key, i));
+    expect(keys.map((key) => table.get(key))).toEqual(keys.map((_, i) => i));
+    for (const key of keys) table.delete(key);
+    expect([table.size, table.get(keys[0])]).toEqual([0, undefined]);
+  }
+  const key = hasher.binary('x');
+  table.set(key, 7);
+  expect([table.get(`${key}!`), table.delete(`${key}!`), table.get(key)]).toEqual([undefined, undefined, 7]);
+  expect(() => table.set('short', 1)).toThrow(/32 bytes/);
+  expect(() => table.set(key, -1)).toThrow(/0 to 2\^31/);
+});
+
+it('grows its pool past its first size, reuses what was removed, and holds no entry for no decisions', () => {
+  const store = new ConsentStore();
+  const decision = (n: number): Decision => ({ category: n % 2 === 0 ? 'analytics' : 'marketing', accept: n % 3 !== 0, decidedAt: n, validUntil: n + 10, source: `s${n % 5}` });
+  for (let n = 0; n < 5000; n++) store.merge(hasher.binary(`id-${n}`), [decision(n), decision(n + 1)]);
+  for (let n = 0; n < 5000; n += 2) store.delete(hasher.binary(`id-${n}`));
+  for (let n = 0; n < 5000; n += 2) store.merge(hasher.binary(`id-${n}`), [decision(n + 7)]);
+  for (const n of [0, 1, 2498, 4999]) {
+    const expected = n % 2 === 0 ? [decision(n + 7)] : [decision(n), decision(n + 1)];
+    expect(store.get(hasher.binary(`id-${n}`))).toEqual(expected);
+  }
+  expect(store.size).toBe(5000);
+  store.merge(hasher.binary('nobody'), []);
+  expect([store.size, store.get(hasher.binary('nobody'))]).toEqual([5000, undefined]);
+});

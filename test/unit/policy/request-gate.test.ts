@@ -6,7 +6,8 @@
  */
 import type { ConsentPolicy } from '../../../src/config/source-settings';
 import { ConsentAction, type Record } from '../../../src/gen/tributary/ingest/v1/record';
-import { latest, type ConsentEntry } from '../../../src/policy/consent';
+import type { ConsentEntry } from '../../../src/policy/consent';
+import { ConsentStore } from '../../../src/policy/consent-store';
 import { IdHasher } from '../../../src/policy/id-hash';
 import type { PolicyLedger } from '../../../src/policy/policy-ledger';
 import { RequestGate } from '../../../src/policy/request-gate';
@@ -14,21 +15,18 @@ import { RequestGate } from '../../../src/policy/request-gate';
 const NOW = Date.UTC(2026, 11, 4);
 const optIn: ConsentPolicy = { mode: 'opt_in', categories: ['analytics'] };
 
-/** A ledger's lookups over `suppressed` ids and `consents` by id, counting the ids it hashes. */
+/** A ledger's lookups (a real ConsentStore) over `suppressed` ids and `consents` by id, counting the ids it hashes. */
 function ledgerOf(suppressed: readonly string[], consents: { [id: string]: ConsentEntry } = {}) {
   const hasher = new IdHasher('salt');
   let hashed = 0;
   const counting = { binary: (id: string) => (hashed++, hasher.binary(id)), of: (id: string) => hasher.of(id) };
-  const byHash = new Map(Object.entries(consents).map(([id, entry]) => [hasher.binary(id), entry]));
+  const store = new ConsentStore();
+  for (const [id, entry] of Object.entries(consents)) store.merge(hasher.binary(id), entry);
   const ledger = {
     hasher: counting,
     suppressedCount: suppressed.length,
     suppresses: (_source: string, ids: readonly string[]) => ids.some((id) => suppressed.some((s) => hasher.binary(s) === id)),
-    latestConsent: (ids: readonly string[], category: string) =>
-      latest(
-        ids.map((id) => byHash.get(id)),
-        category,
-      ),
+    latestConsent: (ids: readonly string[], category: string) => store.latest(ids, category),
   } as unknown as PolicyLedger;
   return { ledger, hashed: () => hashed };
 }
@@ -65,6 +63,13 @@ it('applies the ledger and the decisions of earlier consent records in the reque
   expect(gate.verdict(track('p1'))).toBe('consent_rejected');
   // The ledger's accept of u1 is older than the request's reject of p1: for a record naming both, the reject wins.
   expect(gate.verdict(track('p1', 'u1'))).toBe('consent_rejected');
+});
+
+it("lets the ledger's later decision win over an older one made earlier in the request", () => {
+  const { ledger } = ledgerOf([], { p1: [{ category: 'analytics', accept: false, decidedAt: NOW - 1, validUntil: NOW + 10, source: 'banner' }] });
+  const gate = new RequestGate(ledger, 'web', optIn, NOW);
+  gate.decide(consent('p1', ConsentAction.ACCEPT), new Date(NOW - 5));
+  expect(gate.verdict(track('p1'))).toBe('consent_rejected');
 });
 
 it('hashes nothing when no policy and no suppression could drop a record', () => {
