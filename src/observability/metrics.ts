@@ -98,22 +98,19 @@ export class Metrics {
       },
     });
     const counts = () => this.ledgerCounts();
-    new Gauge({
-      name: 'tributary_policy_suppressed_ids',
-      help: 'Hashed ids the policy ledger suppresses (for some source), as this process holds it.',
-      registers: [this.registry],
-      collect() {
-        this.set(counts().suppressed);
-      },
-    });
-    new Gauge({
-      name: 'tributary_policy_consent_ids',
-      help: 'Hashed ids with consent decisions in the policy ledger, as this process holds it.',
-      registers: [this.registry],
-      collect() {
-        this.set(counts().consent);
-      },
-    });
+    for (const [kind, help] of [
+      ['suppressed', 'Hashed ids the policy ledger suppresses (for some source), as this process holds it.'],
+      ['consent', 'Hashed ids with consent decisions in the policy ledger, as this process holds it.'],
+    ] as const) {
+      new Gauge({
+        name: `tributary_policy_${kind}_ids`,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(counts()[kind]);
+        },
+      });
+    }
     collectDefaultMetrics({ register: this.registry, prefix: 'tributary_' });
   }
 

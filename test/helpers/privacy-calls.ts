@@ -1,9 +1,34 @@
 /**
- * Calls of the privacy tests, over the Connect routes of a gateway's HTTP
- * endpoint: records in (JSON), regulations made and followed through
- * AdminService with the admin key.
+ * Calls of the privacy and consent tests, over the Connect routes of a
+ * gateway's HTTP endpoint: records in (JSON), regulations made and followed
+ * through AdminService with the admin key, a counter read from /metrics,
+ * and a second gateway process beside a `serve`.
  */
+import { randomBytes } from 'node:crypto';
+import { ANY_PORTS, listeningPorts, startCli, type CliProcess } from './cli-process';
+import { waitReady } from './serve-process';
 import { waitFor } from './wait';
+
+/** `name` with a random suffix, so runs never share ids. */
+export const unique = (name: string): string => `${name}-${randomBytes(4).toString('hex')}`;
+
+/** A track (proto3 JSON) of a profile, and of a user id when given, with a fresh event id. */
+export const trackJson = (profileId: string, userId = '') => ({ eventId: unique('evt'), timestamp: new Date().toISOString(), event: { profileId, userId, track: { name: 'Viewed' } } });
+
+/** An identify (proto3 JSON) of a profile as a user id, with a fresh event id. */
+export const identifyJson = (profileId: string, userId: string) => ({ eventId: unique('idf'), timestamp: new Date().toISOString(), event: { profileId, userId, identify: {} } });
+
+/** The value of one line of an endpoint's /metrics, such as `tributary_records_dropped_total{source="web",reason="suppressed"}`; 0 when absent. */
+export const metricValue = async (url: string, line: string): Promise<number> =>
+  Number(new RegExp(`^${line.replace(/[{}]/g, '\\$&')} (\\d+)`, 'm').exec(await (await fetch(`${url}/metrics`)).text())?.[1] ?? 0);
+
+/** Starts `tributary gateway` with `env` (NATS, stream, keys) on any ports; gives it once ready, with its HTTP URL. */
+export async function startGatewayProcess(env: NodeJS.ProcessEnv): Promise<{ process: CliProcess; url: string }> {
+  const process = startCli(['gateway'], { ...ANY_PORTS, ...env });
+  const { http } = await listeningPorts(process, true);
+  await waitReady(http);
+  return { process, url: `http://127.0.0.1:${http}` };
+}
 
 /** A regulation as AdminService's JSON gives it. */
 export interface RegulationJson {

@@ -18,10 +18,10 @@ import { credentials, Metadata } from '@grpc/grpc-js';
 import fc from 'fast-check';
 import { IngestServiceClient, type IngestResponse } from '../../../src/gen/tributary/ingest/v1/ingest_service';
 import { ConsentAction, type Record } from '../../../src/gen/tributary/ingest/v1/record';
-import { listeningPorts, startCli, type CliProcess } from '../../helpers/cli-process';
+import type { CliProcess } from '../../helpers/cli-process';
 import { NatsServer } from '../../helpers/nats-server';
-import { ingestJson } from '../../helpers/privacy-calls';
-import { ServeProcess, waitReady } from '../../helpers/serve-process';
+import { ingestJson, identifyJson as identify, metricValue as metric, startGatewayProcess, trackJson as track, unique } from '../../helpers/privacy-calls';
+import { ServeProcess } from '../../helpers/serve-process';
 import { waitFor } from '../../helpers/wait';
 
 jest.setTimeout(180_000);
@@ -49,18 +49,7 @@ beforeAll(async () => {
   const stream = `S_${randomBytes(4).toString('hex')}`;
   const shared = { TRIBUTARY_STREAM: stream, TRIBUTARY_SUBJECT_PREFIX: stream.toLowerCase(), TRIBUTARY_API_KEYS_FILE: join(dir, 'keys'), TRIBUTARY_SOURCES_FILE: sourcesFile() };
   serve = await ServeProcess.start(nats.url, shared);
-  second = startCli(['gateway'], {
-    ...shared,
-    NATS_URL: nats.url,
-    TRIBUTARY_GRPC_ADDR: '127.0.0.1:0',
-    TRIBUTARY_HTTP_ADDR: '127.0.0.1:0',
-    TRIBUTARY_LOG_LEVEL: 'info',
-    TRIBUTARY_API_KEYS: `${serve.apiKey}=sdk_test`,
-    TRIBUTARY_ADMIN_KEY: serve.adminKey,
-  });
-  const { http } = await listeningPorts(second, true);
-  await waitReady(http);
-  secondUrl = `http://127.0.0.1:${http}`;
+  ({ process: second, url: secondUrl } = await startGatewayProcess({ ...shared, NATS_URL: nats.url, TRIBUTARY_API_KEYS: `${serve.apiKey}=sdk_test`, TRIBUTARY_ADMIN_KEY: serve.adminKey }));
   grpc = new IngestServiceClient(`127.0.0.1:${serve.grpcPort}`, credentials.createInsecure());
 });
 afterAll(async () => {
@@ -72,9 +61,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const unique = (name: string) => `${name}-${randomBytes(4).toString('hex')}`;
-const track = (profileId: string, userId = '') => ({ eventId: unique('evt'), timestamp: new Date().toISOString(), event: { profileId, userId, track: { name: 'Viewed' } } });
-const identify = (profileId: string, userId: string) => ({ eventId: unique('idf'), timestamp: new Date().toISOString(), event: { profileId, userId, identify: {} } });
 const product = () => ({ eventId: unique('prd'), product: { productId: unique('sku'), data: { name: 'Wine' } } });
 interface ConsentOptions {
   readonly userId?: string;
@@ -102,7 +88,6 @@ const ACCEPTED = 'RECORD_STATUS_ACCEPTED';
 const NO_CONSENT = 'RECORD_STATUS_DROPPED/DROP_REASON_NO_CONSENT';
 const REJECTED = 'RECORD_STATUS_DROPPED/DROP_REASON_CONSENT_REJECTED';
 const EXPIRED = 'RECORD_STATUS_DROPPED/DROP_REASON_CONSENT_EXPIRED';
-const metric = async (url: string, line: string) => Number(new RegExp(`^${line.replace(/[{}]/g, '\\$&')} (\\d+)`, 'm').exec(await (await fetch(`${url}/metrics`)).text())?.[1] ?? 0);
 /** Waits until `records` sent with `key` (fresh event ids at each try) are answered `expected`; gives the answer. */
 const eventually = (what: string, url: string, key: string, records: () => unknown[], expected: string[], timeoutMs = 10_000) =>
   waitFor(

@@ -13,10 +13,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { AdminServiceClient, RegulationType } from '../../../src/gen/tributary/admin/v1/admin_service';
-import { listeningPorts, startCli, type CliProcess } from '../../helpers/cli-process';
+import type { CliProcess } from '../../helpers/cli-process';
 import { NatsServer } from '../../helpers/nats-server';
-import { connectCall, createRegulation, ingestJson, regulate, regulationEnd } from '../../helpers/privacy-calls';
-import { ServeProcess, waitReady } from '../../helpers/serve-process';
+import {
+  connectCall,
+  createRegulation,
+  ingestJson,
+  regulate,
+  regulationEnd,
+  identifyJson as identify,
+  metricValue as metric,
+  startGatewayProcess,
+  trackJson as track,
+  unique,
+} from '../../helpers/privacy-calls';
+import { ServeProcess } from '../../helpers/serve-process';
 import { waitFor } from '../../helpers/wait';
 
 jest.setTimeout(120_000);
@@ -35,20 +46,14 @@ beforeAll(async () => {
   nats = await NatsServer.start();
   const stream = `S_${randomBytes(4).toString('hex')}`;
   serve = await ServeProcess.start(nats.url, { TRIBUTARY_STREAM: stream, TRIBUTARY_SUBJECT_PREFIX: stream.toLowerCase(), TRIBUTARY_API_KEYS_FILE: join(dir, 'keys') });
-  second = startCli(['gateway'], {
+  ({ process: second, url: secondUrl } = await startGatewayProcess({
     NATS_URL: nats.url,
     TRIBUTARY_STREAM: stream,
     TRIBUTARY_SUBJECT_PREFIX: stream.toLowerCase(),
-    TRIBUTARY_GRPC_ADDR: '127.0.0.1:0',
-    TRIBUTARY_HTTP_ADDR: '127.0.0.1:0',
-    TRIBUTARY_LOG_LEVEL: 'info',
     TRIBUTARY_API_KEYS: `${serve.apiKey}=sdk_test`,
     TRIBUTARY_API_KEYS_FILE: join(dir, 'keys'),
     TRIBUTARY_ADMIN_KEY: serve.adminKey,
-  });
-  const { http } = await listeningPorts(second, true);
-  await waitReady(http);
-  secondUrl = `http://127.0.0.1:${http}`;
+  }));
 });
 afterAll(async () => {
   second?.child.kill('SIGTERM');
@@ -58,12 +63,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const unique = (name: string) => `${name}-${randomBytes(4).toString('hex')}`;
-const track = (profileId: string, userId = '') => ({ eventId: unique('evt'), timestamp: new Date().toISOString(), event: { profileId, userId, track: { name: 'Viewed' } } });
-const identify = (profileId: string, userId: string) => ({ eventId: unique('idf'), timestamp: new Date().toISOString(), event: { profileId, userId, identify: {} } });
 const dropped = 'RECORD_STATUS_DROPPED/DROP_REASON_SUPPRESSED';
 const accepted = 'RECORD_STATUS_ACCEPTED';
-const metric = async (url: string, line: string) => Number(new RegExp(`^${line.replace(/[{}]/g, '\\$&')} (\\d+)`, 'm').exec(await (await fetch(`${url}/metrics`)).text())?.[1] ?? 0);
 
 it('drops a suppressed person at every gateway from the next request on, and nothing of them reaches the stream', async () => {
   const [profile, user] = [unique('p'), unique('u')];
