@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { postAdminQuery } from '../src/http/admin-query-client';
 import { makeCertificates } from '../test/helpers/certificates';
+import { metricValue } from '../test/helpers/privacy-calls';
 import { waitFor } from '../test/helpers/wait';
 import { benchStack } from './suite/bench-stack';
 import type { LoadPlan, LoadResult } from './suite/load-generator';
@@ -269,7 +270,7 @@ async function main(): Promise<void> {
       const s8Gateway = startRole('gateway', { ...gatewayEnv, TRIBUTARY_API_KEYS: `${keys},${gatedKey}=gated` });
       services.push(s8Gateway);
       const s8StartSeconds = await gatewayReady(s8Started);
-      const ledgerGauge = async (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(await (await fetch(`http://127.0.0.1:${gatewayHttp}/metrics`)).text())?.[1]);
+      const ledgerGauge = (name: string) => metricValue(`http://127.0.0.1:${gatewayHttp}`, name);
       const s8Ledger = { suppressed: await ledgerGauge('tributary_policy_suppressed_ids'), consent: await ledgerGauge('tributary_policy_consent_ids') };
       if (s8Ledger.suppressed !== 0 || s8Ledger.consent !== CONSENT_DECISIONS) throw new Error(`S8's gateway holds ${JSON.stringify(s8Ledger)}, not ${CONSENT_DECISIONS} decisions alone`);
       const s8Run = async (run: string, key: string) => {

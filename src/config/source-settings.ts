@@ -2,8 +2,8 @@
  * Per-source settings, as the sources file (TRIBUTARY_SOURCES_FILE) declares
  * them: whether a source's identity links are trusted, the secret its
  * identifies are verified with, its rate limit and its consent policy. A
- * source the file does not name gets {@link DEFAULT_SOURCE_SETTINGS}. Pure types and defaults; the
- * file is read and watched by sources-file.ts.
+ * source the file does not name gets {@link DEFAULT_SOURCE_SETTINGS}. Pure
+ * types and defaults; the file is read and watched by sources-file.ts.
  */
 
 /** A source's rate limit: a token bucket of records. */

@@ -75,7 +75,7 @@ export class ConsentSpread {
     const links = decisions
       .filter(({ effect }) => effect !== 'refused' && effect !== 'redundant')
       .map(({ link }) => link)
-      .filter((link) => this.entryOf(link.left) !== undefined || this.entryOf(link.right) !== undefined);
+      .filter((link) => this.holds(link.left) || this.holds(link.right));
     if (links.length === 0) return;
     // One read for every link of the batch; each link's group is its two ends' (one group, once linked).
     const groups = await groupsOf(
@@ -116,8 +116,8 @@ export class ConsentSpread {
     await inChunks(changed, ([id, decisions]) => this.ledger.decide(this.ledger.hasher.of(id), decisions));
   }
 
-  private entryOf(node: IdentityNode): ConsentEntry | undefined {
-    return this.entryOfId(idOfNode(node));
+  private holds(node: IdentityNode): boolean {
+    return this.ledger.holdsConsent(this.ledger.hasher.binary(idOfNode(node)));
   }
 
   private entryOfId(id: string): ConsentEntry | undefined {

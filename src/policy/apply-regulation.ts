@@ -1,9 +1,10 @@
 /**
  * What a regulation does to the ledger, for hashed ids: a suppression adds
  * (or widens) each id's entry, an unsuppression lifts it, a delete alone
- * leaves it; an erasure also forgets the ids' consent decisions. The admin API applies it to the named ids before answering;
+ * leaves it. The admin API applies it to the named ids before answering;
  * the privacy stage applies it again to every id the regulation covers (the
- * same change twice changes nothing).
+ * same change twice changes nothing), and once an erasure has caught the
+ * stages up, forgets the ids' consent decisions.
  */
 import { IdHasher } from './id-hash';
 import { inChunks } from './in-chunks';
@@ -21,6 +22,6 @@ export async function applyToLedger(ledger: PolicyLedger, state: RegulationState
 
 /** Removes the consent decisions the ledger holds for any of `hashedIds`: an erased person's. */
 export async function forgetConsent(ledger: PolicyLedger, hashedIds: readonly string[]): Promise<void> {
-  const held = hashedIds.filter((hashed) => ledger.consentOf(IdHasher.binaryOf(hashed)) !== undefined);
+  const held = hashedIds.filter((hashed) => ledger.holdsConsent(IdHasher.binaryOf(hashed)));
   await inChunks(held, (hashed) => ledger.forgetConsent(hashed));
 }

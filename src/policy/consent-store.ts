@@ -80,6 +80,11 @@ export class ConsentStore {
     return this.categories.size + this.sources.size;
   }
 
+  /** Whether `id` has decisions. */
+  has(id: string): boolean {
+    return this.index.get(id) !== undefined;
+  }
+
   /** The decisions of `id`, or undefined. */
   get(id: string): ConsentEntry | undefined {
     const head = this.index.get(id);

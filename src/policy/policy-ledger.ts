@@ -105,6 +105,11 @@ export class PolicyLedger {
     return this.consents.latest(binaryIds, category);
   }
 
+  /** Whether this process holds consent decisions of a hashed id in its binary form (IdHasher.binary). */
+  holdsConsent(binaryId: string): boolean {
+    return this.consents.has(binaryId);
+  }
+
   /** The consent decisions of a hashed id in its binary form (IdHasher.binary), as this process holds them. */
   consentOf(binaryId: string): ConsentEntry | undefined {
     return this.consents.get(binaryId);
@@ -128,7 +133,7 @@ export class PolicyLedger {
   async decide(hashedId: string, decisions: readonly Decision[]): Promise<ConsentEntry> {
     const binary = IdHasher.binaryOf(hashedId);
     const merge = (stored: ConsentEntry | undefined) => mergeEntry(stored, decisions);
-    const entry = (await this.compareAndSet(CONSENT + hashedId, parseEntry, formatEntry, merge, this.consents.get(binary) !== undefined)) ?? [];
+    const entry = (await this.compareAndSet(CONSENT + hashedId, parseEntry, formatEntry, merge, this.consents.has(binary))) ?? [];
     // Merging, not replacing: an older revision the watch delivers after this write takes nothing back.
     this.consents.merge(binary, entry);
     return entry;

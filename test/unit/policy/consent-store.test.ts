@@ -59,6 +59,7 @@ it('merges and forgets decisions as a Map of merged entries would, and lets labe
       expect(store.size).toBe(model.size);
       const sorted = (entry: ConsentEntry | undefined) => (entry === undefined ? undefined : [...entry].sort((a, b) => a.category.localeCompare(b.category)));
       for (let n = 0; n <= 40; n++) expect(sorted(store.get(hasher.binary(`id-${n}`)))).toEqual(sorted(model.get(hasher.binary(`id-${n}`))));
+      for (let n = 0; n <= 40; n++) expect(store.has(hasher.binary(`id-${n}`))).toBe(model.has(hasher.binary(`id-${n}`)));
       // The gateway's lookup, across two ids of a person, agrees with the entries' merge.
       const pair = [hasher.binary('id-1'), hasher.binary('id-2')];
       for (const category of ['analytics', 'marketing', 'general'])
