@@ -21,6 +21,7 @@ const FORBIDDEN = {
   stages: ['gateway', 'publish', 'sink', 'identity', ...ASSEMBLY],
   sink: ['gateway', 'publish', 'identity', ...ASSEMBLY],
   identity: ['gateway', 'publish', 'sink', ...ASSEMBLY],
+  accounting: ['gateway', 'publish', 'sink', 'identity', 'privacy', 'admin', ...ASSEMBLY],
   storage: ['gateway', 'publish', 'stream', 'stages', 'sink', 'identity', 'policy', 'admin', 'privacy', ...ASSEMBLY],
 };
 /** sdk/ from src/: only the wire export (sdk/src/wire.ts), which the gRPC-Web bridge shares. */

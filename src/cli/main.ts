@@ -19,6 +19,9 @@ import { hashKeysFile, newKeyText } from './keys';
 import { explainIdentity } from './identities';
 import { createRegulation, REGULATION_COMMANDS, showRegulations, type PrivacyConnection, type RegulationFlags } from './privacy';
 import { query } from './query';
+import { reconcileSource } from './reconcile';
+import { tail } from './tail';
+import { TAIL_DEFAULT_RATE } from '../http/admin-routes';
 import { send } from './send';
 import { addSettingFlags, settingOverrides } from './setting-flags';
 import { createLogger } from '../observability/logger';
@@ -166,6 +169,47 @@ withAdminOptions(
   'print the explanation as one JSON object',
 ).action(async (id: string, options: AdminOptions & { database: string }) => {
   await explainIdentity(id, { address: options.address, adminKey: clientKey(ADMIN_KEY, options.adminKeyFile), database: options.database, json: options.json });
+});
+
+withAdminOptions(
+  program
+    .command('reconcile')
+    .description(
+      "Check a source's accounting minute by minute through a sink's admin endpoint: received = accepted + duplicate + rejected + dropped, and accepted = stored + dead-lettered + pending; exits 1 naming the accepted records that are nowhere.",
+    )
+    .requiredOption('--source <id>', 'the source')
+    .option('--since <duration>', 'how far back, such as 30m, 1h or 2d', '1h'),
+  'print the reconciliation as one JSON object',
+).action(async (options: AdminOptions & { source: string; since: string }) => {
+  process.exitCode = await reconcileSource({ address: options.address, adminKey: clientKey(ADMIN_KEY, options.adminKeyFile), source: options.source, since: options.since, json: options.json });
+});
+
+withKeyFile(
+  program
+    .command('tail')
+    .description("Print a gateway's answers as they happen, one JSON line per record, through its admin endpoint; above --max-rate it says how many it skipped.")
+    .option('--address <host:port>', "the gateway's HTTP endpoint", process.env.TRIBUTARY_HTTP_ADDR ?? '127.0.0.1:8080')
+    .option('--source <id>', 'only this source')
+    .option('--call <call>', 'only this call (track, identify, alias, group, consent, page, product)')
+    .option('--name <name>', 'only tracks of this name')
+    .option('--status <status>', 'only this status (accepted, duplicate, rejected, dropped)')
+    .option('--reason <reason>', 'only this reason (a violation reason such as REQUIRED, or a drop reason such as suppressed)')
+    .option('--max-rate <lines>', 'most lines a second', String(TAIL_DEFAULT_RATE))
+    .option('--limit <lines>', 'end after this many lines'),
+  ADMIN_KEY,
+).action(async (options: { address: string; adminKeyFile?: string; source?: string; call?: string; name?: string; status?: string; reason?: string; maxRate: string; limit?: string }) => {
+  const ended = new AbortController();
+  process.once('SIGINT', () => ended.abort());
+  process.once('SIGTERM', () => ended.abort());
+  const { source, call, name, status, reason } = options;
+  await tail({
+    address: options.address,
+    adminKey: clientKey(ADMIN_KEY, options.adminKeyFile),
+    filter: { source, call, name, status, reason },
+    maxRate: Number(options.maxRate),
+    limit: options.limit === undefined ? undefined : Number(options.limit),
+    signal: ended.signal,
+  });
 });
 
 /** Collects a repeatable flag's values. */

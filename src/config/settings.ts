@@ -123,6 +123,13 @@ export const SETTINGS = {
     byteSize(64 * 1024),
     'Most bytes of records published and waiting for their PubAck; a request beyond it is RESOURCE_EXHAUSTED with RetryInfo (a request alone always goes through).',
   ),
+  accounting: setting(
+    'TRIBUTARY_ACCOUNTING',
+    'true',
+    boolean,
+    "Whether each gateway puts its answers' counts (and rejection samples) on the accounting stream before it answers (docs/accounting.md); off only to measure what it costs.",
+  ),
+  rejectionSamples: setting('TRIBUTARY_REJECTION_SAMPLES', '10', integer(0, 1000), 'Rejected records kept as samples per source, reason and minute (the rejections table, kept 7 days); 0 keeps none.'),
   publishTimeoutMs: setting('TRIBUTARY_PUBLISH_TIMEOUT', '5s', duration(10), 'How long to wait for a PubAck before answering UNAVAILABLE.'),
   shutdownTimeoutMs: setting('TRIBUTARY_SHUTDOWN_TIMEOUT', '10s', duration(0), 'How long a graceful shutdown waits for calls in flight before cancelling them.'),
   startTimeoutMs: setting(

@@ -13,6 +13,7 @@ import type { FieldViolation, IngestResponse } from '../gen/tributary/ingest/v1/
 import { Record } from '../gen/tributary/ingest/v1/record';
 import { withConnection, type Connection } from './connection';
 import type { Ingest } from './ingest';
+import type { Peer } from '../stream/accounting-message';
 import type { FramedRecord, RequestFrame } from './request-frame';
 
 /** A record a door made from its body, or why that part of the body is not one. */
@@ -61,6 +62,7 @@ export async function ingestFrame(
   maxRequestBytes: number,
   limits: ValidationLimits,
   connection: Connection | undefined,
+  peer?: Peer,
 ): Promise<IngestResponse> {
   if (frame.kind === 'too-large') {
     throw new IngestError('REQUEST_TOO_LARGE', `the request is ${frame.size} bytes; at most ${maxRequestBytes} are allowed`, {
@@ -71,5 +73,5 @@ export async function ingestFrame(
     throw new IngestError('MALFORMED_REQUEST', `the request is not a readable IngestRequest: ${frame.problem}`);
   }
   const records = connection === undefined ? frame.records : frame.records.map((framed) => withConnectionFramed(framed, connection, limits));
-  return ingest({ sourceId, records, sentAt: frame.sentAt });
+  return ingest({ sourceId, records, sentAt: frame.sentAt, peer });
 }

@@ -29,12 +29,19 @@ import { authInterceptor } from './grpc-auth';
 import { ingestHandlers, ingestServiceDefinition } from './grpc-service';
 import { GatewayHealth } from './health';
 import { createIngest } from './ingest';
+import { SampleSlots } from './request-tally';
+import { TailHub } from './tail-hub';
+import { AccountingPublisher } from '../publish/accounting-publisher';
+import { accountingStreamConfig, accountingSubject } from '../stream/accounting-stream';
 import { addReflection } from './reflection';
 import { CorsPolicy } from './cors';
 import { HttpDoors } from './doors/http-doors';
 import { adminHandlers, adminServiceDefinition } from '../admin/admin-grpc';
 import { RegulationsApi } from '../admin/regulations-api';
 import { openPolicy } from '../policy/open-policy';
+
+/** Accounting messages waiting for their PubAck at once: with group commit, one per request only when NATS stalls. */
+const ACCOUNTING_IN_FLIGHT = 100_000;
 
 /** grpc-js's own cap on a request, as a multiple of TRIBUTARY_MAX_REQUEST_BYTES: below it the gateway answers with details. */
 const RECEIVE_CAP_FACTOR = 4;
@@ -51,6 +58,8 @@ export interface Gateway {
   readonly ready: boolean;
   /** The HTTP doors (Connect, Intempt, Segment), for the process's HTTP endpoint to serve. */
   readonly httpDoors: HttpDoors;
+  /** The live tail of its answers, for the process's HTTP endpoint to serve. */
+  readonly tail: TailHub;
   /** Stops taking calls, finishes those in flight (up to the shutdown timeout) and drains NATS. */
   stop(): Promise<void>;
 }
@@ -107,8 +116,14 @@ export async function startGateway(
   const stopping = new AbortController();
   try {
     const definition = streamConfig(config);
-    const setUpStream = (stepWaits: StartWaits, what: string) => setUpJetStream(stepWaits, 'gateway', what, link, (jsm) => ensureStream(jsm, definition));
-    const jsm = await setUpStream(waits, `the stream "${definition.name}"`);
+    // The records' stream, and the accounting stream its counts go to.
+    const definitions = [definition, ...(config.accounting ? [accountingStreamConfig(config)] : [])];
+    const streams = definitions.map(({ name }) => `"${name}"`).join(' and ');
+    const setUpStreams = (stepWaits: StartWaits, what: string) =>
+      setUpJetStream(stepWaits, 'gateway', what, link, async (jsm) => {
+        for (const stream of definitions) await ensureStream(jsm, stream);
+      });
+    const jsm = await setUpStreams(waits, `the stream${definitions.length > 1 ? 's' : ''} ${streams}`);
     const room = new StreamRoom(
       config.maxStreamBytes,
       async () => (await jsm.streams.info(definition.name)).state.bytes,
@@ -130,7 +145,7 @@ export async function startGateway(
     link.on('down', () => health.set(false));
     link.on('up', () => {
       // Set the stream up again (a server restarted on an empty store lost it), as long as it takes.
-      setUpStream(new StartWaits(logger, Infinity, stopping.signal), `the stream "${definition.name}" after NATS came back`).then(
+      setUpStreams(new StartWaits(logger, Infinity, stopping.signal), `the streams ${streams} after NATS came back`).then(
         () => health.set(true),
         (error: unknown) => {
           if (!(error instanceof StartCancelled)) logger.error({ err: error }, 'the stream could not be set up after NATS came back');
@@ -139,6 +154,9 @@ export async function startGateway(
     });
 
     const publisher = new JetStreamPublisher(link, { maxInFlight: config.maxInFlight, maxInFlightBytes: config.maxInFlightBytes, timeoutMs: config.publishTimeoutMs }, room);
+    // The accounting stream's publishes have bounds of their own (one message per NATS round trip), and are never refused for a full records stream.
+    const accountingPublishes = config.accounting ? new JetStreamPublisher(link, { maxInFlight: ACCOUNTING_IN_FLIGHT, maxInFlightBytes: Infinity, timeoutMs: config.publishTimeoutMs }) : undefined;
+    const tail = new TailHub();
     const limits = validationLimits(config);
     const ingest = createIngest({
       publisher,
@@ -151,6 +169,8 @@ export async function startGateway(
       ledger,
       sources,
       logger,
+      accounting: accountingPublishes && { publisher: new AccountingPublisher(accountingPublishes, accountingSubject(config)), slots: new SampleSlots(config.rejectionSamples) },
+      tail,
     });
 
     // One gate for gRPC, gRPC-Web (through gRPC) and the HTTP doors, so failed authentications count once per client address.
@@ -188,6 +208,7 @@ export async function startGateway(
       port,
       bridgeTarget,
       httpDoors,
+      tail,
       get inFlight() {
         return publisher.inFlight;
       },
@@ -200,6 +221,7 @@ export async function startGateway(
         await shutdown(server, config.shutdownTimeoutMs);
         if (socketDir !== undefined) rmSync(socketDir, { recursive: true, force: true });
         publisher.close();
+        accountingPublishes?.close();
         room.stop();
         keysFile?.close();
         await link.drain();

@@ -5,18 +5,37 @@
  * order, working on several at once but pausing the stream when too many wait.
  */
 import { once } from 'node:events';
-import type { sendUnaryData, ServerDuplexStream, ServerUnaryCall, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { Metadata, sendUnaryData, ServerDuplexStream, ServerUnaryCall, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { ValidationLimits } from '../contract';
 import { toServiceError } from '../errors/grpc-status';
 import { IngestServiceService, type IngestResponse } from '../gen/tributary/ingest/v1/ingest_service';
 import { sourceOf } from './grpc-auth';
 import type { Ingest } from './ingest';
 import { readRequestFrame, type RequestFrame } from './request-frame';
-import { connectionFromMetadata } from './connection';
+import { connectionFromMetadata, type Connection } from './connection';
+import type { Peer } from '../stream/accounting-message';
 import { ingestFrame } from './framing';
 
 /** Requests of one IngestStream being worked on before the stream is paused. */
 const STREAM_WINDOW = 8;
+
+/**
+ * Where a call came from: the browser the gRPC-Web bridge passed on (when it
+ * passes the connection), or the gRPC peer's address and user agent.
+ */
+function grpcPeer(call: { readonly metadata: Metadata; getPeer(): string }, connection: Connection | undefined): Peer {
+  if (connection !== undefined) return { transport: 'grpc-web', ...connection };
+  const [userAgent] = call.metadata.get('user-agent');
+  return {
+    transport: 'grpc',
+    ip: call
+      .getPeer()
+      .replace(/^ipv[46]:/, '')
+      .replace(/:\d+$/, '')
+      .replace(/^\[|\]$/g, ''),
+    userAgent: typeof userAgent === 'string' ? userAgent : '',
+  };
+}
 
 /** IngestService's definition, reading requests with {@link readRequestFrame}. */
 export function ingestServiceDefinition(maxRequestBytes: number, limits: ValidationLimits): ServiceDefinition {
@@ -36,7 +55,10 @@ export function ingestHandlers(ingest: Ingest, maxRequestBytes: number, limits: 
   return {
     ingest(call: ServerUnaryCall<RequestFrame, IngestResponse>, callback: sendUnaryData<IngestResponse>): void {
       Promise.resolve()
-        .then(() => ingestFrame(ingest, sourceOf(call.metadata), call.request, maxRequestBytes, limits, connectionFromMetadata(call.metadata)))
+        .then(() => {
+          const connection = connectionFromMetadata(call.metadata);
+          return ingestFrame(ingest, sourceOf(call.metadata), call.request, maxRequestBytes, limits, connection, grpcPeer(call, connection));
+        })
         .then(
           (response) => callback(null, response),
           (error: unknown) => callback(toServiceError(error)),
@@ -46,6 +68,7 @@ export function ingestHandlers(ingest: Ingest, maxRequestBytes: number, limits: 
     ingestStream(call: ServerDuplexStream<RequestFrame, IngestResponse>): void {
       let sourceId: string;
       const connection = connectionFromMetadata(call.metadata);
+      const peer = grpcPeer(call, connection);
       try {
         sourceId = sourceOf(call.metadata);
       } catch (error) {
@@ -57,7 +80,7 @@ export function ingestHandlers(ingest: Ingest, maxRequestBytes: number, limits: 
       let failed = false;
       call.on('data', (frame: RequestFrame) => {
         if (failed) return;
-        const response = ingestFrame(ingest, sourceId, frame, maxRequestBytes, limits, connection);
+        const response = ingestFrame(ingest, sourceId, frame, maxRequestBytes, limits, connection, peer);
         response.catch(() => undefined);
         if (++waiting >= STREAM_WINDOW) call.pause();
         answered = answered.then(async () => {

@@ -5,8 +5,10 @@
  * else looks at them; records that break the contract are REJECTED with
  * their violations; the others become Envelopes on the stream, and are
  * answered ACCEPTED or DUPLICATE only after their PubAck, a consent
- * record's decision written to the policy ledger first. gRPC and gRPC-Web
- * are thin adapters over it.
+ * record's decision written to the policy ledger first. Before the answer
+ * goes out, its counts (and a few rejected records as samples) are in the
+ * accounting stream, and the records are shown to whoever tails them. gRPC,
+ * gRPC-Web and the HTTP doors are thin adapters over it.
  */
 import type { Logger } from 'pino';
 import type { SourceLookup } from '../config/source-settings';
@@ -16,11 +18,15 @@ import { DropReason, RecordStatus, type IngestResponse, type RecordResult } from
 import { EnvelopeEncoder } from '../publish/envelope';
 import type { OutboundMessage, RecordPublisher } from '../publish/publisher';
 import { messageId, subjectFor } from '../publish/subjects';
+import type { AccountingPublisher } from '../publish/accounting-publisher';
+import type { Peer } from '../stream/accounting-message';
 import type { Metrics } from '../observability/metrics';
 import type { PolicyLedger } from '../policy/policy-ledger';
 import { RequestGate, writeDecisions, type GateVerdict, type MadeDecision } from '../policy/request-gate';
 import type { SourceRateLimits } from './rate-limits';
 import type { FramedRecord } from './request-frame';
+import { RequestTally, type SampleSlots } from './request-tally';
+import type { TailHub } from './tail-hub';
 
 /** What ingest() needs. */
 export interface IngestDependencies {
@@ -39,6 +45,10 @@ export interface IngestDependencies {
   readonly sources?: SourceLookup;
   /** Where a decision that reached the stream but not the ledger is reported (the identity stage writes it from the stream). */
   readonly logger?: Logger;
+  /** Where each request's counts go before it is answered, and the places of its rejection samples; none when accounting is off. */
+  readonly accounting?: { readonly publisher: AccountingPublisher; readonly slots: SampleSlots };
+  /** Those who tail the answers. */
+  readonly tail?: TailHub;
 }
 
 /** A decoded request from an authenticated source. */
@@ -46,6 +56,8 @@ export interface IngestCall {
   readonly sourceId: string;
   readonly records: readonly FramedRecord[];
   readonly sentAt: Date | undefined;
+  /** Where the request came from, for rejection samples. */
+  readonly peer?: Peer;
 }
 
 /** Ingests one request; throws an IngestError when the call fails as a whole. */
@@ -73,7 +85,7 @@ const DROP_REASONS: { readonly [verdict in GateVerdict]: DropReason } = {
 
 /** Builds the ingest function. */
 export function createIngest(deps: IngestDependencies): Ingest {
-  return async ({ sourceId, records, sentAt }) => {
+  return async ({ sourceId, records, sentAt, peer }) => {
     checkBatchSize(records.length, deps.maxRecordsPerRequest);
     const { metrics } = deps;
     metrics.recordsReceived.inc({ source: sourceId }, records.length);
@@ -94,18 +106,22 @@ export function createIngest(deps: IngestDependencies): Ingest {
     const gate = ledger === undefined ? undefined : new RequestGate(ledger, sourceId, deps.sources?.(sourceId).consent, receivedAt.getTime());
     // Each consent record's decision, by its place among the published messages.
     const decisions = new Map<number, MadeDecision>();
+    const { accounting } = deps;
+    const tally = accounting === undefined ? undefined : new RequestTally(sourceId, receivedAt.getTime(), accounting.slots, peer);
     records.forEach((framed, i) => {
       // A record a policy drops is dropped before anything else looks at it: valid or not, nothing of it is kept.
       const verdict = gate !== undefined && 'record' in framed ? gate.verdict(framed.record) : undefined;
       if (verdict !== undefined) {
         results[i] = { eventId: eventIds[i], status: RecordStatus.DROPPED, violations: [], sequence: 0, dropReason: DROP_REASONS[verdict] };
         metrics.recordsDropped.inc({ source: sourceId, reason: verdict });
+        tally?.count('dropped', 1, verdict);
         return;
       }
       const violations = 'record' in framed ? validateRecord(framed.record, framed.bytes.length, context) : [framed.violation];
       if (!('record' in framed) || violations.length > 0) {
         results[i] = { eventId: eventIds[i], status: RecordStatus.REJECTED, violations, sequence: 0, dropReason: DropReason.UNSPECIFIED };
         metrics.recordsRejected.inc({ source: sourceId, reason: violations[0].reason });
+        tally?.reject(eventIds[i], 'record' in framed ? framed.record : undefined, violations);
         return;
       }
       const { record, bytes } = framed;
@@ -142,6 +158,13 @@ export function createIngest(deps: IngestDependencies): Ingest {
     });
     metrics.recordsAccepted.inc({ source: sourceId }, acks.length - duplicates);
     metrics.recordsDuplicate.inc({ source: sourceId }, duplicates);
+    if (accounting !== undefined && tally !== undefined) {
+      tally.count('accepted', acks.length - duplicates);
+      tally.count('duplicate', duplicates);
+      // The answer goes out only once its counts are durable: a gateway that dies after answering loses none of them.
+      await accounting.publisher.add(tally.message(records.length));
+    }
+    if (deps.tail?.active === true) deps.tail.show(sourceId, receivedAt, records, results);
     return { results };
   };
 }

@@ -1,7 +1,8 @@
 /**
- * The client side of POST /admin/query: one SELECT sent to a running
- * process's HTTP endpoint with the admin key, its rows back. Used by
- * `tributary query`, and by the end-to-end tests and the benchmark.
+ * The client side of the admin routes: POST /admin/query (one SELECT sent to
+ * a running process's HTTP endpoint with the admin key, its rows back) and
+ * the GET routes (reconcile, tail). Used by `tributary query`, `reconcile`
+ * and `tail`, and by the end-to-end tests and the benchmark.
  */
 
 /** The endpoint refused or failed the query; the message says why. */
@@ -25,4 +26,20 @@ export async function postAdminQuery<T = unknown>(address: string, adminKey: str
   const body = (await response.json()) as { rows?: T[]; error?: string };
   if (!response.ok || body.rows === undefined) throw new AdminQueryFailed(response.status, body.error ?? 'no rows');
   return body.rows;
+}
+
+/** GETs `path` (with its query) from the admin routes at `address`; throws AdminQueryFailed when it is not answered 200. */
+export async function getAdmin(address: string, adminKey: string, path: string, signal?: AbortSignal): Promise<Response> {
+  const response = await fetch(`http://${address}${path}`, { headers: { authorization: `Bearer ${adminKey}` }, signal });
+  if (!response.ok) {
+    const text = await response.text();
+    let message = text.trim();
+    try {
+      message = (JSON.parse(text) as { error?: string }).error ?? message;
+    } catch {
+      // Not JSON: the text says it.
+    }
+    throw new AdminQueryFailed(response.status, message);
+  }
+  return response;
 }

@@ -6,7 +6,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The stages whose consumer backlog is a gauge. */
-type PendingStage = 'sink' | 'identity';
+type PendingStage = 'sink' | 'identity' | 'accounting';
 
 /** Every metric Tributary exports. */
 export class Metrics {
@@ -61,7 +61,7 @@ export class Metrics {
   readonly deadLetters = new Counter({ name: 'tributary_dead_letters_total', help: 'Messages set aside as dead letters, by reason.', labelNames: ['reason'], registers: [this.registry] });
   readonly stalls = new Counter({
     name: 'tributary_stage_stalls_total',
-    help: 'Batches that failed for longer than the stall bound, by stage (sink, identity); the stage is not ready while one fails.',
+    help: 'Batches that failed for longer than the stall bound, by stage (sink, identity, accounting); the stage is not ready while one fails.',
     labelNames: ['stage'],
     registers: [this.registry],
   });
@@ -76,7 +76,7 @@ export class Metrics {
   private ledgerCounts: () => { suppressed: number; consent: number } = () => ({ suppressed: 0, consent: 0 });
 
   constructor() {
-    for (const stage of ['sink', 'identity'] as const) {
+    for (const stage of ['sink', 'identity', 'accounting'] as const) {
       const read = () => this.pending.get(stage);
       new Gauge({
         name: `tributary_${stage}_consumer_pending`,

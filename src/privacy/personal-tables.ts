@@ -32,6 +32,8 @@ export const PERSONAL_TABLES: readonly PersonalTable[] = [
   { table: 'events', where: (covered) => eventRows(covered), streamSeq: 'stream_seq' },
   // Consent decisions as applied to each of a person's ids; the events that made them are erased with events.
   { table: 'consent_decisions', where: (covered) => covered('subject') },
+  // Rejected records kept as samples, by the ids their records name (the accounting stream keeps no copy: the sink erases it).
+  { table: 'rejections', where: (covered) => eventRows(covered) },
 ];
 
 /** Tables that erasure leaves, each with why it holds no personal data. dead_letters is erased by its payloads (dead-letter-erasure.ts). */
@@ -41,4 +43,5 @@ export const NOT_PERSONAL: { readonly [table: string]: string } = {
   erasure_keys: 'salted hashes only',
   dead_letters: 'erased by reading each payload for the person (dead-letter-erasure.ts)',
   schema_migrations: 'migration versions',
+  accounting: 'counts per source, minute, outcome and reason',
 };

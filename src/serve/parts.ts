@@ -14,6 +14,8 @@ import { startGateway } from '../gateway/gateway';
 import { GrpcWebBridge } from '../gateway/grpc-web-bridge';
 import { AuthThrottle, MAX_TRACKED_ADDRESSES } from '../gateway/auth-throttle';
 import { startHttpEndpoint, type HttpEndpointParts } from '../http/http-server';
+import type { AdminRoutes } from '../http/admin-routes';
+import { reconciler } from '../accounting/reconcile';
 import { StartWaits } from '../lifecycle/start-waits';
 import { StopList } from '../lifecycle/stop-list';
 import { Metrics } from '../observability/metrics';
@@ -57,7 +59,13 @@ export async function startParts(config: Config, logger: Logger, choice: PartCho
   const ready: Record<string, () => boolean | string> = {};
   const names = [...(choice.sink ? ['sink', 'identity'] : []), ...(choice.gateway ? ['gateway'] : [])];
   for (const name of names) ready[name] = waits.readiness(name);
-  const endpoint: HttpEndpointParts = { metrics, logger, ready };
+  const access = {
+    adminKey: config.adminKey,
+    throttle: new AuthThrottle({ maxFailures: config.authFailureLimit, windowMs: config.authFailureWindowMs, maxAddresses: MAX_TRACKED_ADDRESSES, now: Date.now }),
+    trustedProxies: config.trustedProxies,
+  };
+  const admin: AdminRoutes = { access };
+  const endpoint: HttpEndpointParts = { metrics, logger, ready, admin };
   const tls = serverTlsOf(config);
   const http = await startHttpEndpoint(config.httpAddr, endpoint, tls);
   logger.info({ address: config.httpAddr, port: http.port, tls: tls !== undefined }, 'HTTP endpoint listening');
@@ -81,12 +89,8 @@ export async function startParts(config: Config, logger: Logger, choice: PartCho
       const adminQueries = await AdminQueries.open(config, sink.clickhouse);
       stops.add(() => adminQueries.close());
       metrics.watchAdminQueries(() => adminQueries.runningCount);
-      endpoint.adminQuery = {
-        adminKey: config.adminKey,
-        run: (sql, signal) => adminQueries.run(sql, signal),
-        throttle: new AuthThrottle({ maxFailures: config.authFailureLimit, windowMs: config.authFailureWindowMs, maxAddresses: MAX_TRACKED_ADDRESSES, now: Date.now }),
-        trustedProxies: config.trustedProxies,
-      };
+      admin.query = (sql, signal) => adminQueries.run(sql, signal);
+      admin.reconcile = await reconciler(config, sink.clickhouse, sink.nats.nc);
       const privacy = await startPrivacy(config, logger, sink.clickhouse, sink.nats, waits);
       stops.add(() => privacy.stop());
       const identity = await startIdentity(config, logger, sink.clickhouse, metrics, sink.nats, waits, sources?.lookup, privacy.ledger);
@@ -108,6 +112,7 @@ export async function startParts(config: Config, logger: Logger, choice: PartCho
       stops.add(() => bridge.close());
       endpoint.grpcWeb = (request, response) => bridge.handle(request, response);
       endpoint.httpDoors = gateway.httpDoors;
+      admin.tail = gateway.tail;
     }
     return { grpcPort, httpPort: http.port, stop };
   } catch (error) {

@@ -1,7 +1,7 @@
 /**
  * Assembles and runs the sink: ClickHouse (version check, migrations), the
- * stream, the dead-letter stream and the durable consumer, then the loop
- * that stores its batches, and the reclaimer that makes room in a full
+ * stream, the dead-letter and accounting streams and the durable consumers,
+ * then the loops that store their batches, and the reclaimer that makes room in a full
  * stream. Storage-agnostic up to the writer: the sink knows
  * rows, not SQL.
  */
@@ -18,7 +18,9 @@ import { StartWaits } from '../lifecycle/start-waits';
 import { withoutCredentials } from '../stream/set-up';
 import type { LoopHealth } from '../stages/consumer-loop';
 import { deadLetterStreamConfig } from '../stream/dead-letter-stream';
-import { sinkConsumerConfig } from '../stages/consumers';
+import { accountingConsumerConfig, sinkConsumerConfig } from '../stages/consumers';
+import { accountingStreamConfig, accountingStreamName } from '../stream/accounting-stream';
+import { AccountingBatches } from './accounting-batches';
 import { startStage } from '../stages/start-stage';
 import { ensureStream, streamConfig } from '../stream/stream-definition';
 import { StreamReclaimer } from '../stream/stream-reclaim';
@@ -63,9 +65,22 @@ export async function startSink(config: Config, logger: Logger, clickhouse?: Cli
       async setUp(manager) {
         await ensureStream(manager, streamConfig(config));
         await ensureStream(manager, deadLetterStreamConfig(config));
+        await ensureStream(manager, accountingStreamConfig(config));
       },
       writer,
       batches: (deadLetters) => new SinkBatches(writer, deadLetters, { maxDeliveries: config.sinkMaxDeliveries, retryMaxMs: config.sinkRetryMaxMs }, logger, metrics),
+    });
+    // The gateways' counts and rejection samples, on the same connection.
+    const accounting = await startStage(config, logger, metrics, waits, {
+      stage: 'accounting',
+      stream: accountingStreamName(config),
+      consumers: [accountingConsumerConfig(config)],
+      writer,
+      link: stage.link,
+      batches: (_deadLetters, jsm) => new AccountingBatches(writer, jsm, accountingStreamName(config), logger),
+    }).catch(async (error: unknown) => {
+      await stage.stop();
+      throw error;
     });
     const reclaimer = new StreamReclaimer(stage.jsm, config.stream, config.maxStreamBytes, config.sinkConsumer, logger);
     reclaimer.start();
@@ -75,9 +90,10 @@ export async function startSink(config: Config, logger: Logger, clickhouse?: Cli
       health: stage.loops[0].health,
       clickhouse: client,
       nats: stage.link,
-      ready: () => stage.ready(),
+      ready: () => [stage.ready(), accounting.ready()].find((ready) => ready !== true) ?? true,
       async stop() {
         reclaimer.stop();
+        await accounting.stop();
         await stage.stop();
         await closeOwned();
         logger.info('sink stopped');

@@ -1,6 +1,7 @@
 /**
  * The durable pull consumers the consuming stages drain, and their creation
- * at start. The sink's one consumer takes every record; the identity stage
+ * at start. The sink's one consumer takes every record, and another every
+ * accounting message; the identity stage
  * has one on each of the identify, alias and consent subjects of every
  * source (nats-server 2.9 takes one filter per consumer). All use explicit
  * acks (a stage acks only what it handled, so replicas can share a consumer),
@@ -27,6 +28,9 @@ export function sinkConsumerConfig(config: Config): ConsumerDefinition {
     max_deliver: -1,
   };
 }
+
+/** The sink's consumer of the accounting stream (stream/accounting-stream.ts): the sink's settings under a name of its own. */
+export const accountingConsumerConfig = (config: Config): ConsumerDefinition => ({ ...sinkConsumerConfig(config), durable_name: `${config.sinkConsumer}-accounting` });
 
 /** The calls the identity stage reads, each with a consumer of its own: those that link identities, and consent, whose decisions it spreads over the persons' ids. */
 export const IDENTITY_CALLS = ['identify', 'alias', 'consent'] as const;

@@ -27,7 +27,9 @@ export interface StageBatches {
 /** What a stage is made of. */
 export interface StageParts<B extends StageBatches> {
   /** Its name in logs, readiness, metrics and its NATS inboxes. */
-  readonly stage: 'sink' | 'identity';
+  readonly stage: 'sink' | 'identity' | 'accounting';
+  /** The stream its consumers read: the records' stream unless said. */
+  readonly stream?: string;
   /** Its durable consumers on the stream, one loop each. */
   readonly consumers: readonly ConsumerDefinition[];
   /** What it sets up before its consumers (the sink: the streams). */
@@ -35,7 +37,7 @@ export interface StageParts<B extends StageBatches> {
   /** Where it writes, its dead letters included. */
   readonly writer: ClickHouseWriter;
   /** Its batch handler, made once JetStream is reachable, with the dead letters that record what it cannot handle. */
-  readonly batches: (deadLetters: DeadLetters) => B;
+  readonly batches: (deadLetters: DeadLetters, jsm: JetStreamManager) => B;
   /** A connection the caller owns and keeps open (the sink's, for the identity stage beside it); without it the stage opens and drains its own. */
   readonly link?: NatsLink;
 }
@@ -58,6 +60,7 @@ export interface RunningStage<B extends StageBatches> {
 /** Starts `parts` as the configuration sets them, waiting (as `waits` bounds it) for NATS and what the stage sets up. */
 export async function startStage<B extends StageBatches>(config: Config, logger: Logger, metrics: Metrics, waits: StartWaits, parts: StageParts<B>): Promise<RunningStage<B>> {
   const { stage, consumers } = parts;
+  const stream = parts.stream ?? config.stream;
   const link = parts.link ?? (await openNatsLink(waits, stage, config, logger));
   const drainOwned = () => (parts.link === undefined ? link.drain() : Promise.resolve());
   try {
@@ -65,17 +68,17 @@ export async function startStage<B extends StageBatches>(config: Config, logger:
     const what = `${parts.setUp === undefined ? '' : 'the streams and '}the consumer${names.length > 1 ? 's' : ''} ${names.map((name) => `"${name}"`).join(' and ')}`;
     const jsm = await setUpJetStream(waits, stage, what, link, async (manager) => {
       await parts.setUp?.(manager);
-      for (const definition of consumers) await ensureConsumer(manager, config.stream, definition);
+      for (const definition of consumers) await ensureConsumer(manager, stream, definition);
     });
     const js = jetstream(link.nc);
-    const batches = parts.batches(new DeadLetters(js, parts.writer, (sourceId) => deadLetterSubject(config, sourceId)));
+    const batches = parts.batches(new DeadLetters(js, parts.writer, (sourceId) => deadLetterSubject(config, sourceId)), jsm);
     const handler: BatchHandler = (batch, retrying) => batches.handle(batch, retrying);
     const loops: ConsumerLoop[] = [];
     for (const name of names) {
       const label = names.length === 1 ? stage : `${stage} (${name})`;
-      loops.push(new ConsumerLoop(label, await js.consumers.get(config.stream, name), handler, consumerLoopOptions(config), logger, () => metrics.stalls.inc({ stage })));
+      loops.push(new ConsumerLoop(label, await js.consumers.get(stream, name), handler, consumerLoopOptions(config), logger, () => metrics.stalls.inc({ stage })));
     }
-    metrics.watchPending(stage, () => backlog(jsm, config.stream, names));
+    metrics.watchPending(stage, () => backlog(jsm, stream, names));
     for (const loop of loops) loop.start();
     return {
       batches,

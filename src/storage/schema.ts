@@ -20,6 +20,9 @@
  * - consent_decisions, consent_current: consent decisions as applied to each
  *   id of a person, and each id's winning decision per category
  *   (docs/consent.md).
+ * - accounting, rejections, accounting_minutes: the gateways' counts per
+ *   source, minute, outcome and reason, rejected records kept as samples (7
+ *   days), and every stage's counts per minute (docs/accounting.md).
  * - *_final views: exact reads (FINAL) for queries that must not see a
  *   duplicate before merges catch up.
  */
@@ -356,6 +359,65 @@ export const MIGRATIONS: readonly Migration[] = [
         FROM ${t.database}.consent_decisions
         GROUP BY subject, category
       )`,
+    ],
+  },
+  {
+    version: 11,
+    name: 'accounting',
+    // accounting: the gateways' counts, one row per accounting message (its
+    // stream sequence is the origin) and source, minute, measure and reason;
+    // a message written twice is one row (read with FINAL). rejections: at
+    // most N samples per source, reason and minute: a sample in a taken place
+    // replaces the one there; each expires after 7 days, and erasure reaches
+    // it by the ids its record names. accounting_minutes: every stage's
+    // counts per source and minute: the gateways' from accounting, the
+    // sink's and the identity stage's from the rows they wrote.
+    statements: (t) => [
+      `CREATE TABLE IF NOT EXISTS ${t.database}.accounting${onCluster(t)} (
+        source_id LowCardinality(String),
+        minute DateTime('UTC'),
+        stage LowCardinality(String),
+        measure LowCardinality(String),
+        reason LowCardinality(String),
+        origin UInt64,
+        count UInt64
+      ) ${engine(t, 'accounting', 'ReplacingMergeTree')}
+      ORDER BY (source_id, minute, stage, measure, reason, origin)${dedupSettings(t)}`,
+      `CREATE TABLE IF NOT EXISTS ${t.database}.rejections${onCluster(t)} (
+        source_id LowCardinality(String),
+        minute DateTime('UTC'),
+        reason LowCardinality(String),
+        slot UInt16,
+        received_at ${DT},
+        event_id String,
+        transport LowCardinality(String),
+        ip String,
+        user_agent String,
+        record String,
+        violations String,
+        profile_id String,
+        user_id String,
+        another_user_id String,
+        consent_email String,
+        stream_seq UInt64
+      ) ${engine(t, 'rejections', 'ReplacingMergeTree', 'stream_seq')}
+      ORDER BY (source_id, minute, reason, slot)
+      TTL minute + INTERVAL 7 DAY
+      SETTINGS ${PROMPT_CLEANUP}${t.replicated ? '' : ', non_replicated_deduplication_window = 1000'}`,
+      `CREATE VIEW IF NOT EXISTS ${t.database}.accounting_minutes${onCluster(t)} AS
+      SELECT source_id, minute, stage, measure, reason, sum(count) AS count FROM ${t.database}.accounting FINAL GROUP BY source_id, minute, stage, measure, reason
+      UNION ALL
+      SELECT source_id, toStartOfMinute(received_at) AS minute, 'sink' AS stage, 'stored' AS measure, '' AS reason, count() AS count
+      FROM (SELECT source_id, received_at, stream_seq FROM ${t.database}.events FINAL UNION ALL SELECT source_id, received_at, stream_seq FROM ${t.database}.products FINAL)
+      GROUP BY source_id, minute
+      UNION ALL
+      SELECT source_id, toStartOfMinute(failed_at) AS minute, 'sink' AS stage, 'dead_lettered' AS measure, reason, count() AS count
+      FROM ${t.database}.dead_letters FINAL WHERE reason != 'IDENTITY_LINK_REFUSED' GROUP BY source_id, minute, reason
+      UNION ALL
+      SELECT source_id, minute, 'identity' AS stage, measure, '' AS reason, count() AS count
+      FROM (SELECT source_id, toStartOfMinute(resolved_at) AS minute, effect FROM ${t.database}.identity_links FINAL)
+      ARRAY JOIN ['links_received', if(effect = 'refused', 'links_refused', 'links_applied')] AS measure
+      GROUP BY source_id, minute, measure`,
     ],
   },
 ];

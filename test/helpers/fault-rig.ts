@@ -112,8 +112,9 @@ export class FaultRig {
     await waitFor(
       'the sink to store everything',
       async () => {
-        const info = await jsm.consumers.info(this.stream, this.sinkConsumer);
-        return info.num_pending + info.num_ack_pending === 0 ? true : undefined;
+        // The records' consumer, and the accounting stream's.
+        const infos = [await jsm.consumers.info(this.stream, this.sinkConsumer), await jsm.consumers.info(`${this.stream}_ACCOUNTING`, `${this.sinkConsumer}-accounting`)];
+        return infos.every((info) => info.num_pending + info.num_ack_pending === 0) ? true : undefined;
       },
       timeoutMs,
       200,
@@ -154,6 +155,12 @@ export class FaultRig {
     return { rows: await read('tributary.events'), finalRows: await read('tributary.events FINAL') };
   }
 
+  /** The gateways' counts of the rig's source by measure (received, accepted, duplicate, rejected, dropped), read from the data folder (stop the sink first). */
+  async accounting(): Promise<{ [measure: string]: number }> {
+    const rows = await queryEmbedded<{ measure: string; n: string }>(this.dataDir, `SELECT measure, sum(count) AS n FROM tributary.accounting FINAL WHERE source_id = 'fault_test' GROUP BY measure`);
+    return Object.fromEntries(rows.map((row) => [row.measure, Number(row.n)]));
+  }
+
   /** Kills whatever still runs, closes the JetStream manager's connection, and removes the data folder. */
   async close(): Promise<void> {
     await this.inspector?.close();
@@ -179,6 +186,17 @@ export function reconcile(client: LoadClient, stored: Stored): void {
   const sentNotRejected = new Set(client.ids('accepted', 'duplicate', 'failed'));
   const unexpected = [...stored.rows.keys()].filter((id) => !sentNotRejected.has(id));
   expect(unexpected.slice(0, 10)).toEqual([]);
+}
+
+/**
+ * Checks the accounting against the client's books: every answer the client
+ * got is counted (a gateway killed after counting a request but before
+ * answering it may have counted more), and the counts add up.
+ */
+export function reconcileAccounting(client: LoadClient, counts: { [measure: string]: number }): void {
+  const at = (measure: string) => counts[measure] ?? 0;
+  for (const outcome of ['accepted', 'duplicate', 'rejected'] as const) expect({ [outcome]: at(outcome) >= client.answered[outcome] }).toEqual({ [outcome]: true });
+  expect(at('received')).toBe(at('accepted') + at('duplicate') + at('rejected') + at('dropped'));
 }
 
 /** Rows in the table beyond one per event id: what only FINAL collapses. */

@@ -71,6 +71,8 @@ export class LoadClient {
   readonly outcomes = new Map<string, Outcome>();
   /** Refusals that were retried, by status name (RESOURCE_EXHAUSTED, only with RetryInfo, by status and ErrorInfo reason, such as RESOURCE_EXHAUSTED/STREAM_FULL). */
   readonly retried: { [status: string]: number } = {};
+  /** Every answer the gateway gave a record, by status, retries included. */
+  readonly answered = { accepted: 0, duplicate: 0, rejected: 0 };
   private readonly records: Record[];
   private readonly client: InstanceType<typeof IngestServiceClient>;
   private next = 0;
@@ -129,7 +131,11 @@ export class LoadClient {
     for (let attempt = 1; ; attempt++) {
       try {
         const response = await this.call({ records: batch });
-        response.results.forEach((result, i) => this.outcomes.set(batch[i].eventId, outcomeOf(result.status)));
+        response.results.forEach((result, i) => {
+          const outcome = outcomeOf(result.status);
+          this.outcomes.set(batch[i].eventId, outcome);
+          this.answered[outcome]++;
+        });
         return;
       } catch (error) {
         const pause = this.pauseBefore(error as ServiceError, attempt);
@@ -180,7 +186,7 @@ const safeDetails = (error: ServiceError) => {
   }
 };
 
-function outcomeOf(result: RecordStatus): Outcome {
+function outcomeOf(result: RecordStatus): Exclude<Outcome, 'failed'> {
   if (result === RecordStatus.ACCEPTED) return 'accepted';
   if (result === RecordStatus.DUPLICATE) return 'duplicate';
   if (result === RecordStatus.REJECTED) return 'rejected';

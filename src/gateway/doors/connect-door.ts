@@ -20,7 +20,7 @@ import { BEARER_HINT, bearerToken } from '../auth';
 import { connectCode, httpStatusOf } from '../../errors/http-status';
 import { ingestFrame, violation, type MadeRecord } from '../framing';
 import { readRequestFrame } from '../request-frame';
-import { answerHeaders, authenticate, frameRecords, sendJson, type DoorDependencies } from './door';
+import { answerHeaders, authenticate, doorPeer, frameRecords, sendJson, type DoorDependencies } from './door';
 import { isObject, rfc3339 } from './json-fields';
 import { parseJson, readBody } from './request-body';
 
@@ -68,12 +68,12 @@ export async function connectIngest(request: IncomingMessage, response: ServerRe
     let answer: IngestResponse;
     if (binary) {
       const frame = readRequestFrame(body, deps.maxRequestBytes, deps.limits);
-      answer = await ingestFrame(deps.ingest, sourceId, frame, deps.maxRequestBytes, deps.limits, undefined);
+      answer = await ingestFrame(deps.ingest, sourceId, frame, deps.maxRequestBytes, deps.limits, undefined, doorPeer('connect', request, deps));
       response.writeHead(200, answerHeaders(request, deps, 'application/proto')).end(IngestResponse.encode(answer).finish());
       return;
     }
     const { made, sentAt } = jsonRecords(parseJson(body));
-    answer = await deps.ingest({ sourceId, records: frameRecords(made, deps, request), sentAt });
+    answer = await deps.ingest({ sourceId, records: frameRecords(made, deps, request), sentAt, peer: doorPeer('connect', request, deps) });
     sendJson(response, 200, answerHeaders(request, deps), IngestResponse.toJSON(answer));
   } catch (failure) {
     // Anything but an IngestError is a fault of ours: the endpoint's guard logs it with a request id and answers 500.

@@ -16,6 +16,7 @@ import { frameRecord, violation, type MadeRecord } from '../framing';
 import type { Ingest } from '../ingest';
 import type { FramedRecord } from '../request-frame';
 import { illFormedField } from './unicode';
+import type { Peer } from '../../stream/accounting-message';
 
 /** What the HTTP doors need from the gateway. */
 export interface DoorDependencies {
@@ -39,6 +40,9 @@ function unicodeChecked(item: MadeRecord): MadeRecord {
   if (field === undefined) return item;
   return { violation: violation(field, Reason.INVALID_FORMAT, `${field} holds a lone surrogate (such as \\ud800), which is not Unicode and cannot be stored.`), eventId: item.record.eventId };
 }
+
+/** Where a door's request came from, for rejection samples. */
+export const doorPeer = (transport: string, request: IncomingMessage, deps: DoorDependencies): Peer => ({ transport, ...connectionOf(request, deps.trustedProxies) });
 
 /** Frames the records a door made from JSON, filling context from the connection when the settings say so. */
 export function frameRecords(made: readonly MadeRecord[], deps: DoorDependencies, request: IncomingMessage): FramedRecord[] {

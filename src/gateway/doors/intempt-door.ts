@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { RecordResult, RecordStatus, recordStatusToJSON } from '../../gen/tributary/ingest/v1/ingest_service';
 import { bearerToken } from '../auth';
-import { authenticate, frameRecords, sendResults, type DoorDependencies } from './door';
+import { authenticate, doorPeer, frameRecords, sendResults, type DoorDependencies } from './door';
 import { intemptConsentRecord, intemptTrackItems } from './intempt-mapping';
 import { parseJson, readBody } from './request-body';
 
@@ -36,11 +36,11 @@ export async function intemptCall(request: IncomingMessage, response: ServerResp
   const sourceId = await authenticate(request, response, deps, () => query ?? bearerToken(authorization) ?? apiKeyHeader(authorization), HINT);
   const body = parseJson(await readBody(request, deps.maxBodyBytes));
   if (!track) {
-    const answer = await deps.ingest({ sourceId, records: frameRecords([intemptConsentRecord(body)], deps, request), sentAt: undefined });
+    const answer = await deps.ingest({ sourceId, records: frameRecords([intemptConsentRecord(body)], deps, request), sentAt: undefined, peer: doorPeer('intempt', request, deps) });
     return sendResults(request, response, deps, answer);
   }
   const items = intemptTrackItems(body);
-  const answer = await deps.ingest({ sourceId, records: frameRecords(items.flat(), deps, request), sentAt: undefined });
+  const answer = await deps.ingest({ sourceId, records: frameRecords(items.flat(), deps, request), sentAt: undefined, peer: doorPeer('intempt', request, deps) });
   let next = 0;
   sendResults(
     request,

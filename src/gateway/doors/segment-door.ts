@@ -11,7 +11,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { IngestError } from '../../errors/ingest-error';
 import { bearerToken } from '../auth';
-import { authenticate, frameRecords, sendResults, type DoorDependencies } from './door';
+import { authenticate, doorPeer, frameRecords, sendResults, type DoorDependencies } from './door';
 import { isObject, rfc3339, text, type JsonObject } from './json-fields';
 import { contentEncoding, parseJson, readBody } from './request-body';
 import { segmentRecord } from './segment-mapping';
@@ -74,6 +74,6 @@ export async function segmentCall(request: IncomingMessage, response: ServerResp
   }
   const now = new Date();
   const made = messages.map((message) => segmentRecord(message, type === 'batch' ? undefined : type, defaults, now));
-  const answer = await deps.ingest({ sourceId, records: frameRecords(made, deps, request), sentAt: isObject(body) ? rfc3339(body.sentAt) : undefined });
+  const answer = await deps.ingest({ sourceId, records: frameRecords(made, deps, request), sentAt: isObject(body) ? rfc3339(body.sentAt) : undefined, peer: doorPeer('segment', request, deps) });
   sendResults(request, response, deps, answer);
 }

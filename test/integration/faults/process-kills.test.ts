@@ -3,9 +3,9 @@
  * each killed with SIGKILL under steady load and started again, while a
  * client retries with the same event ids. Afterwards the client's books are
  * reconciled against ClickHouse: every record acknowledged is stored exactly
- * once. Seeded (FAULT_SEED) so a failure replays the same records.
+ * once, and every answer it got is in the accounting. Seeded (FAULT_SEED) so a failure replays the same records.
  */
-import { FAULT_SEED, FaultRig, rawDuplicates, reconcile } from '../../helpers/fault-rig';
+import { FAULT_SEED, FaultRig, rawDuplicates, reconcile, reconcileAccounting } from '../../helpers/fault-rig';
 import { NatsServer } from '../../helpers/nats-server';
 
 jest.setTimeout(240_000);
@@ -58,9 +58,11 @@ it('loses nothing acknowledged when the gateway, the sink and nats-server are ea
   await rig.stop('gateway');
   await rig.stop('sink');
   const stored = await rig.stored('kills');
+  const accounting = await rig.accounting();
   console.log(
-    `process kills (seed ${FAULT_SEED}): ${JSON.stringify({ tally: client.tally(), retried: client.retried, restartMs: restarts, storedIds: stored.rows.size, rawDuplicates: rawDuplicates(stored) })}`,
+    `process kills (seed ${FAULT_SEED}): ${JSON.stringify({ tally: client.tally(), answered: client.answered, accounting, retried: client.retried, restartMs: restarts, storedIds: stored.rows.size, rawDuplicates: rawDuplicates(stored) })}`,
   );
   reconcile(client, stored);
+  reconcileAccounting(client, accounting);
   expect(client.tally().failed).toBe(0);
 });

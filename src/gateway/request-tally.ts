@@ -1,0 +1,92 @@
+/**
+ * The count of one request's answers, by outcome and reason, and the
+ * rejected records it keeps as samples: at most `perKey` per source, reason
+ * and minute in this process ({@link SampleSlots}), so a flood of invalid
+ * records costs a count each and no more. A dropped record is only counted.
+ */
+import type { FieldViolation } from '../gen/tributary/ingest/v1/ingest_service';
+import { Record } from '../gen/tributary/ingest/v1/record';
+import type { AccountingMessage, CountLine, Measure, Peer, RejectionSample } from '../stream/accounting-message';
+
+/** The minute of `ms`, as epoch milliseconds. */
+export const minuteOf = (ms: number): number => ms - (((ms % 60_000) + 60_000) % 60_000);
+
+/** The sample places taken in the current minute, per source and reason. */
+export class SampleSlots {
+  private minute = 0;
+  private readonly taken = new Map<string, number>();
+
+  /** `perKey`: samples per source, reason and minute (0 keeps none). */
+  constructor(readonly perKey: number) {}
+
+  /** The next free place of `source`'s samples for `reason` in `minute`, or undefined when they are all taken (or the minute is past). */
+  take(source: string, reason: string, minute: number): number | undefined {
+    if (minute > this.minute) {
+      this.minute = minute;
+      this.taken.clear();
+    } else if (minute < this.minute) {
+      return undefined;
+    }
+    const key = `${source}\u0000${reason}`;
+    const slot = this.taken.get(key) ?? 0;
+    if (slot >= this.perKey) return undefined;
+    this.taken.set(key, slot + 1);
+    return slot;
+  }
+}
+
+/** Where no peer is known (a request made in process). */
+const NO_PEER: Peer = { transport: '', ip: '', userAgent: '' };
+
+/** One request's answers, counted. */
+export class RequestTally {
+  private readonly counts = new Map<string, number>();
+  private readonly samples: RejectionSample[] = [];
+  private readonly minute: number;
+
+  constructor(
+    private readonly source: string,
+    private readonly receivedAtMs: number,
+    private readonly slots: SampleSlots,
+    private readonly peer: Peer = NO_PEER,
+  ) {
+    this.minute = minuteOf(receivedAtMs);
+  }
+
+  /** Counts `n` records with `measure` for `reason`. */
+  count(measure: Measure, n: number, reason = ''): void {
+    if (n === 0) return;
+    const key = `${measure}\u0000${reason}`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + n);
+  }
+
+  /** Counts a rejected record, and keeps it as a sample while its reason has places left this minute; `record` is undefined when its bytes did not decode. */
+  reject(eventId: string, record: Record | undefined, violations: readonly FieldViolation[]): void {
+    const reason = violations[0]?.reason ?? '';
+    this.count('rejected', 1, reason);
+    const slot = this.slots.take(this.source, reason, this.minute);
+    if (slot === undefined) return;
+    this.samples.push({
+      source: this.source,
+      minute: this.minute,
+      reason,
+      slot,
+      at: this.receivedAtMs,
+      eventId,
+      peer: this.peer,
+      record: record === undefined ? null : Record.toJSON(record),
+      violations: violations.map(({ field, reason: why, message }) => ({ field, reason: why, message })),
+    });
+  }
+
+  /** The accounting message of the request, `received` records in all. */
+  message(received: number): AccountingMessage {
+    this.count('received', received);
+    const counts: CountLine[] = [];
+    for (const [key, n] of this.counts) {
+      const cut = key.indexOf('\u0000');
+      counts.push({ source: this.source, minute: this.minute, measure: key.slice(0, cut) as Measure, reason: key.slice(cut + 1), n });
+    }
+    return { counts, samples: this.samples };
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * The sink's handling of the accounting stream: each message's counts become
+ * rows of `accounting` and its samples rows of `rejections`, keyed by the
+ * message's sequence so a redelivered message adds nothing (read with
+ * FINAL). A message that held samples (rejected records, which may name a
+ * person) is then erased from the stream, so the table, which erasure reaches
+ * and a TTL empties, is their only copy. A message that does not read as one
+ * (only a bug makes one) is logged and terminated, left in the stream.
+ */
+import type { JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import type { Logger } from 'pino';
+import { decodeAccounting, type AccountingMessage } from '../stream/accounting-message';
+import { errorMessage } from '../lifecycle/backoff';
+import type { Retrying } from '../stages/consumer-loop';
+import { objectRow, type ClickHouseWriter, type PendingRow } from '../storage/clickhouse-writer';
+import { toDateTime64 } from '../storage/datetime';
+
+/** The ids a sample's record names a person by, as the events table holds them (for erasure). */
+function personColumns(record: unknown): { profile_id: string; user_id: string; another_user_id: string; consent_email: string } {
+  const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+  const event = typeof record === 'object' && record !== null ? ((record as { event?: { [key: string]: unknown } }).event ?? {}) : {};
+  const member = (key: string): { [key: string]: unknown } => (typeof event[key] === 'object' && event[key] !== null ? (event[key] as { [key: string]: unknown }) : {});
+  return { profile_id: text(event.profileId), user_id: text(event.userId), another_user_id: text(member('alias').anotherUserId), consent_email: text(member('consent').email) };
+}
+
+/** The rows of one accounting message, read from the message at `seq`. */
+export function accountingRows(message: AccountingMessage, seq: number): PendingRow[] {
+  const rows: PendingRow[] = [];
+  // A DateTime column takes epoch seconds.
+  const minute = (ms: number) => Math.floor(ms / 1000);
+  message.counts.forEach(({ source, minute: at, measure, reason, n }, i) =>
+    rows.push(objectRow(seq, 'accounting', { source_id: source, minute: minute(at), stage: 'gateway', measure, reason, origin: seq, count: n }, `${seq}:c${i}`)),
+  );
+  message.samples.forEach((sample, i) =>
+    rows.push(
+      objectRow(
+        seq,
+        'rejections',
+        {
+          source_id: sample.source,
+          minute: minute(sample.minute),
+          reason: sample.reason,
+          slot: sample.slot,
+          received_at: toDateTime64(new Date(sample.at)),
+          event_id: sample.eventId,
+          transport: sample.peer.transport,
+          ip: sample.peer.ip,
+          user_agent: sample.peer.userAgent,
+          record: sample.record === null ? '' : JSON.stringify(sample.record),
+          violations: JSON.stringify(sample.violations),
+          ...personColumns(sample.record),
+          stream_seq: seq,
+        },
+        `${seq}:s${i}`,
+      ),
+    ),
+  );
+  return rows;
+}
+
+/** Stores batches of the accounting stream. */
+export class AccountingBatches {
+  constructor(
+    private readonly writer: ClickHouseWriter,
+    private readonly jsm: JetStreamManager,
+    private readonly stream: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Handles one batch: rows written, sample messages erased, then every message acked. */
+  async handle(batch: readonly JsMsg[], retrying: Retrying): Promise<void> {
+    const rows: PendingRow[] = [];
+    const invalid = new Set<number>();
+    const withSamples: number[] = [];
+    for (const msg of batch) {
+      try {
+        const message = decodeAccounting(msg.data);
+        rows.push(...accountingRows(message, msg.seq));
+        if (message.samples.length > 0) withSamples.push(msg.seq);
+      } catch (error) {
+        this.logger.error({ err: errorMessage(error), stream: this.stream, seq: msg.seq }, 'an accounting message does not read as one; it is left in the stream');
+        invalid.add(msg.seq);
+      }
+    }
+    await retrying('accounting insert', () => this.writer.writeAll(rows));
+    for (const seq of withSamples) await retrying('sample erasure', () => this.erase(seq));
+    for (const msg of batch) {
+      if (invalid.has(msg.seq)) msg.term();
+      else msg.ack();
+    }
+  }
+
+  /** Erases (overwrites) the message at `seq`; one already gone is fine. */
+  private async erase(seq: number): Promise<void> {
+    try {
+      await this.jsm.streams.deleteMessage(this.stream, seq, true);
+    } catch (error) {
+      if (/no message found|not found/i.test(errorMessage(error))) return;
+      this.logger.warn({ err: errorMessage(error), seq }, 'could not erase an accounting message that held rejection samples; retrying');
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Group commit of accounting messages: the first request's counts go out at
+ * once; requests that come while it waits are merged into one next message
+ * (counts of one key summed, samples kept), each request settling with the
+ * PubAck of the message that holds its counts, failures included.
+ */
+import { AccountingPublisher } from '../../../src/publish/accounting-publisher';
+import { decodeAccounting, type AccountingMessage } from '../../../src/stream/accounting-message';
+import type { OutboundMessage, PublishAck, RecordPublisher } from '../../../src/publish/publisher';
+
+/** A publisher whose PubAcks the test gives, one batch at a time. */
+class HeldPublisher implements RecordPublisher {
+  readonly sent: OutboundMessage[] = [];
+  private readonly waiting: { resolve: (acks: PublishAck[]) => void; reject: (error: Error) => void }[] = [];
+  publish(messages: readonly OutboundMessage[]): Promise<PublishAck[]> {
+    this.sent.push(...messages);
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
+  }
+  ack(): void {
+    this.waiting.shift()?.resolve([{ seq: this.sent.length, duplicate: false }]);
+  }
+  fail(): void {
+    this.waiting.shift()?.reject(new Error('no PubAck'));
+  }
+}
+
+const counts = (n: number, reason = ''): AccountingMessage => ({ counts: [{ source: 'web', minute: 0, measure: 'rejected', reason, n }], samples: [] });
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+it('merges the requests that come while a message waits into the next one', async () => {
+  const held = new HeldPublisher();
+  const publisher = new AccountingPublisher(held, 'acc');
+  const settled: string[] = [];
+  const track = (name: string, promise: Promise<void>) =>
+    promise.then(
+      () => settled.push(name),
+      () => settled.push(`${name} failed`),
+    );
+  track('a', publisher.add(counts(1)));
+  track('b', publisher.add(counts(2)));
+  track('c', publisher.add(counts(3, 'X')));
+  track('e', publisher.add(counts(4)));
+  expect(held.sent).toHaveLength(1);
+  held.ack();
+  await settle();
+  expect(settled).toEqual(['a']);
+  expect(held.sent).toHaveLength(2);
+  expect(decodeAccounting(held.sent[1].data).counts).toEqual([
+    { source: 'web', minute: 0, measure: 'rejected', reason: '', n: 6 },
+    { source: 'web', minute: 0, measure: 'rejected', reason: 'X', n: 3 },
+  ]);
+  expect(new Set(held.sent.map((m) => m.msgId)).size).toBe(2);
+  held.fail();
+  await settle();
+  expect(settled).toEqual(['a', 'b failed', 'c failed', 'e failed']);
+  // Idle again: the next request goes out at once.
+  track('d', publisher.add(counts(1)));
+  expect(held.sent).toHaveLength(3);
+  held.ack();
+  await settle();
+  expect(settled).toEqual(['a', 'b failed', 'c failed', 'e failed', 'd']);
+});
