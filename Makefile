@@ -8,6 +8,7 @@ GEN := src/gen/.generated
 PROTOS := $(shell find proto -name '*.proto')
 BUILT := dist/.built
 SOURCES := $(shell find src bench -name '*.ts' -not -path 'src/gen/*')
+CONSOLE := $(wildcard src/console/*)
 
 .PHONY: fmt sdk example-node example-browser help deps system-deps test-servers proto lint breaking typecheck unit test test-unit test-integration build run descriptors bench soak bench-validator bench-identity bench-erasure clean
 
@@ -64,9 +65,10 @@ test-integration: build sdk test-servers ## The integration tests alone: a real 
 test: lint breaking typecheck unit ## Everything CI runs.
 
 build: $(BUILT) ## Compile to dist/, only when a source changed (and then incrementally).
-$(BUILT): $(GEN) $(SOURCES) package.json tsconfig.json tsconfig.build.json
+$(BUILT): $(GEN) $(SOURCES) $(CONSOLE) package.json tsconfig.json tsconfig.build.json
 	$(BIN)/tsc -p tsconfig.build.json --incremental --tsBuildInfoFile dist/.tsbuildinfo
 	cp src/gen/descriptor-set.binpb src/gen/health-descriptor-set.binpb dist/src/gen/
+	mkdir -p dist/src/console && cp src/console/* dist/src/console/
 	touch $@
 
 sdk: $(GEN) ## Bundle the SDK (sdk/dist): Node (CommonJS), browsers (ESM and a script-tag global), and its TypeScript declarations.

@@ -6,6 +6,7 @@
 // nothing of src/, and src/ takes from sdk/ only its wire export.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 /** The folders of src/ that the processes are assembled in (serve, the CLI, the HTTP endpoint). */
 const ASSEMBLY = ['serve', 'cli', 'http'];
@@ -52,6 +53,11 @@ export default tseslint.config(
     files: ['**/*.js'],
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly', __dirname: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // The console's page runs in a browser, with uPlot loaded before it.
+    files: ['src/console/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: { ...globals.browser, uPlot: 'readonly' } },
   },
   ...layerRules,
   {

@@ -6,7 +6,8 @@
  * end, S3 latency at half load, S4 replay, S5 S1 over TLS, S6 S3 beside a
  * rate-limited noisy source, S7 S1 with 100,000 suppressed ids in the
  * policy ledger, S8 S1 from a source with a consent policy, 1,000,000
- * consent decisions in the ledger) with load generators in their own processes, and writes
+ * consent decisions in the ledger, S9 S1 with accounting off and on, S10 a
+ * flood of invalid records) with load generators in their own processes, and writes
  * the report to bench/results/. Every figure is also a ratio to a baseline
  * of the same run. BENCH_RECORDS sets the records per scenario (100000).
  */
@@ -282,6 +283,36 @@ async function main(): Promise<void> {
       const s8Control = await s8Run('s8c', apiKey);
       const s8 = await s8Run('s8', gatedKey);
       const s8Rss = peakRssMb(s8Gateway.pid);
+      await s8Gateway.stop();
+
+      // S9: what accounting costs the gateway: S1's best mode with TRIBUTARY_ACCOUNTING off and on, alternated twice (a fresh
+      // gateway each run); S10: a flood of records that are all invalid, accounting and samples on, against S9's valid ones.
+      const accountingRun = async (accounting: boolean, run: string, invalid = false) => {
+        console.log(`${invalid ? 'S10 flood of invalid records' : 'S9 ingest'}: ${bestName}, accounting ${accounting ? 'on' : 'off'}`);
+        const started = performance.now();
+        const role = startRole('gateway', { ...gatewayEnv, TRIBUTARY_ACCOUNTING: String(accounting) });
+        services.push(role);
+        await gatewayReady(started);
+        const meter = cpuMeter({ gateway: role.pid });
+        const result = await load({ ...bestMode, run, from: 0, to: RECORDS, invalid });
+        const figures = { ...result, gatewayPerMillion: perMillion(meter.done().gateway, RECORDS), gatewayRssMb: peakRssMb(role.pid) };
+        await role.stop();
+        return figures;
+      };
+      type GatewayRun = Awaited<ReturnType<typeof accountingRun>>;
+      const s9Runs: { off: GatewayRun[]; on: GatewayRun[] } = { off: [], on: [] };
+      for (const pass of [1, 2]) {
+        s9Runs.off.push(await accountingRun(false, `s9off${pass}`));
+        s9Runs.on.push(await accountingRun(true, `s9on${pass}`));
+      }
+      const meanPerMillion = (runs: readonly { gatewayPerMillion: number }[]) => round(runs.reduce((sum, r) => sum + r.gatewayPerMillion, 0) / runs.length, 1);
+      const s9 = {
+        off: meanPerMillion(s9Runs.off),
+        on: meanPerMillion(s9Runs.on),
+        onRssMb: Math.max(...s9Runs.on.map((r) => r.gatewayRssMb)),
+        offRssMb: Math.max(...s9Runs.off.map((r) => r.gatewayRssMb)),
+      };
+      const s10 = await accountingRun(true, 's10', true);
 
       const natsRss = peakRssMb(natsPid);
       const s1Records = RECORDS * modes.length;
@@ -298,6 +329,16 @@ async function main(): Promise<void> {
         { goal: 'p99 ack latency at 50% load ≤ 25 ms', value: `${s3.latencyMs.p99} ms`, met: s3.latencyMs.p99 <= 25 },
         { goal: 'S4 adds 0 rows', value: `${added.final} with FINAL, ${added.raw} without`, met: added.final === 0 && added.raw === 0 },
         { goal: 'gateway RSS ≤ 300 MB', value: `${gatewayRss} MB`, met: gatewayRss <= 300 },
+        {
+          goal: 'S9 gateway CPU per record with accounting and samples on ≤ 1.05 × off',
+          value: `${round(s9.on / s9.off)} (${s9.on} against ${s9.off} CPU-s per million, means of two alternated runs each)`,
+          met: s9.on <= 1.05 * s9.off,
+        },
+        {
+          goal: 'S10 gateway CPU per record of a flood of invalid records ≤ per valid record (S9, accounting on)',
+          value: `${round(s10.gatewayPerMillion / s9.on)} (${s10.gatewayPerMillion} against ${s9.on} CPU-s per million; ${JSON.stringify(s10.statuses)})`,
+          met: s10.gatewayPerMillion <= s9.on && Object.keys(s10.statuses).every((status) => status === 'REJECTED'),
+        },
         {
           goal: `S7 gateway CPU per record with ${SUPPRESSED_IDS} suppressed ids ≤ 1.1 × without`,
           value: `${round(s7.gatewayPerMillion / s7Control.gatewayPerMillion)} (${s7.gatewayPerMillion} against ${s7Control.gatewayPerMillion} CPU-s per million)`,
@@ -365,6 +406,9 @@ async function main(): Promise<void> {
           '· gateway, S1 best mode, over TLS (S5)': { cpuSecondsPerMillion: perMillion(s5.cpu.gateway, RECORDS), peakRssMb: s5Rss },
           [`· gateway, S8 control (${CONSENT_DECISIONS} decisions, no policy)`]: { cpuSecondsPerMillion: s8Control.gatewayPerMillion, peakRssMb: s8Rss },
           [`· gateway, S8 (consent policy on, ${CONSENT_DECISIONS} decisions)`]: { cpuSecondsPerMillion: s8.gatewayPerMillion, peakRssMb: s8Rss },
+          '· gateway, S9 accounting off': { cpuSecondsPerMillion: s9.off, peakRssMb: s9.offRssMb },
+          '· gateway, S9 accounting on': { cpuSecondsPerMillion: s9.on, peakRssMb: s9.onRssMb },
+          '· gateway, S10 all records invalid': { cpuSecondsPerMillion: s10.gatewayPerMillion, peakRssMb: s10.gatewayRssMb },
           'sink (sink and identity stages)': { cpuSecondsPerMillion: sinkPerMillion, peakRssMb: sinkRss },
           '· sink stage alone': { cpuSecondsPerMillion: perMillion(stages.sink.stageCpuSeconds, stages.sink.records), peakRssMb: stages.sink.peakRssMb },
           '· identity stage alone': { cpuSecondsPerMillion: perMillion(stages.identity.stageCpuSeconds, stages.identity.records), peakRssMb: stages.identity.peakRssMb },
@@ -409,6 +453,8 @@ async function main(): Promise<void> {
           s7: { ...s7, fillSeconds },
           s8Control,
           s8: { ...s8, consentFillSeconds, s8StartSeconds, gatewayStartSeconds },
+          s9: { ...s9, runs: s9Runs },
+          s10,
           countsBefore: before,
           countsAfter: after,
           expected,

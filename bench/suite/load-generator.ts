@@ -14,6 +14,7 @@ import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import { IngestRequest, IngestServiceService, RecordStatus } from '../../src/gen/tributary/ingest/v1/ingest_service';
 import { childMain } from './child-main';
 import { recordMix } from './record-mix';
+import type { Record } from '../../src/gen/tributary/ingest/v1/record';
 
 /** What to send, and how. */
 export interface LoadPlan {
@@ -31,6 +32,8 @@ export interface LoadPlan {
   readonly tlsCaFile?: string;
   /** Count a call refused as a whole under `ERROR_<code>` in the statuses, instead of failing the run (a rate-limited source). */
   readonly countRefusals?: boolean;
+  /** Send every record of the mix broken (an event without its profile id, a product without its id): a flood of invalid records. */
+  readonly invalid?: boolean;
 }
 
 /** What the generator measured. */
@@ -75,10 +78,18 @@ const percentile = (sorted: readonly number[], p: number) => Math.round(sorted[M
  * generator a pause of up to a second, which its latencies then showed.
  */
 function encodeRequests(plan: LoadPlan): Buffer[] {
-  const records = recordMix(plan.from, plan.to, plan.run);
+  const records = recordMix(plan.from, plan.to, plan.run).map((record) => (plan.invalid === true ? broken(record) : record));
   const requests: Buffer[] = [];
   for (let i = 0; i < records.length; i += plan.batch) requests.push(Buffer.from(IngestRequest.encode({ records: records.slice(i, i + plan.batch), sentAt: new Date() }).finish()));
   return requests;
+}
+
+/** `record` with the one field it cannot do without emptied, so that the whole of it is validated and it is REJECTED. */
+function broken(record: Record): Record {
+  const kind = record.kind;
+  if (kind?.$case === 'product') return { ...record, kind: { $case: 'product', value: { ...kind.value, productId: '' } } };
+  if (kind?.$case === 'event') return { ...record, kind: { $case: 'event', value: { ...kind.value, profileId: '' } } };
+  return record;
 }
 
 /** Sends the plan's records and measures. */

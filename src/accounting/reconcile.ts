@@ -13,7 +13,7 @@ import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManage
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Config } from '../config/settings';
 import { MEASURES, type Measure } from '../stream/accounting-message';
-import { accountingConsumerConfig } from '../stages/consumers';
+import { accountingConsumerConfig, identityConsumerConfig, IDENTITY_CALLS } from '../stages/consumers';
 import { accountingStreamName } from '../stream/accounting-stream';
 import { SETTINGS } from '../storage/clickhouse-client';
 import { scanSource, type ScannedRecord } from './stream-scan';
@@ -49,8 +49,8 @@ export interface Reconciliation {
   readonly notice?: string;
 }
 
-/** Where the reconciliation reads. */
-export interface ReconcileDependencies {
+/** Where the reconciliation and the overview read. */
+export interface AccountingReads {
   readonly clickhouse: ClickHouseClient;
   readonly database: string;
   readonly js: JetStreamClient;
@@ -62,10 +62,12 @@ export interface ReconcileDependencies {
   readonly accountingConsumer: string;
   /** How long to wait for the accounting stream to be written up to where it ended. */
   readonly settleMs: number;
+  /** The identity stage's consumers, whose backlog the overview shows. */
+  readonly identityConsumers: readonly string[];
 }
 
 /** Waits (up to `settleMs`) until the accounting consumer has acked every message the accounting stream held; says so when it has not. */
-async function settleAccounting(deps: ReconcileDependencies): Promise<string | undefined> {
+async function settleAccounting(deps: AccountingReads): Promise<string | undefined> {
   const last = (await deps.jsm.streams.info(deps.accountingStream)).state.last_seq;
   const deadline = Date.now() + deps.settleMs;
   for (;;) {
@@ -76,7 +78,8 @@ async function settleAccounting(deps: ReconcileDependencies): Promise<string | u
   }
 }
 
-async function rows<T>(deps: ReconcileDependencies, query: string, params: { [name: string]: unknown }): Promise<T[]> {
+/** Runs one of the accounting's own queries. */
+export async function rows<T>(deps: AccountingReads, query: string, params: { [name: string]: unknown }): Promise<T[]> {
   return (await deps.clickhouse.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: SETTINGS })).json<T>();
 }
 
@@ -90,7 +93,7 @@ type Tally = { [measure in Measure]: number } & {
 const emptyTally = (): Tally => ({ received: 0, accepted: 0, duplicate: 0, rejected: 0, dropped: 0, stored: 0, deadLettered: 0, pending: 0, missing: [] });
 
 /** Reconciles `source` from `fromMs` (floored to its minute) to now. */
-export async function reconcile(deps: ReconcileDependencies, source: string, fromMs: number): Promise<Reconciliation> {
+export async function reconcile(deps: AccountingReads, source: string, fromMs: number): Promise<Reconciliation> {
   const from = fromMs - (fromMs % 60_000);
   const fromSeconds = Math.floor(from / 1000);
   // The stream's end first, then the sink's floor: a record is pending only if the sink had not passed it when it was looked at.
@@ -161,9 +164,9 @@ export async function reconcile(deps: ReconcileDependencies, source: string, fro
 /** How long a reconciliation waits for the accounting stream to be written. */
 const SETTLE_MS = 10_000;
 
-/** The reconciliation of the configured streams and tables, over the sink's ClickHouse client and NATS connection. */
-export async function reconciler(config: Config, clickhouse: ClickHouseClient, nc: NatsConnection): Promise<(source: string, fromMs: number) => Promise<Reconciliation>> {
-  const deps: ReconcileDependencies = {
+/** Where the reconciliation and the console's overview read: the configured streams and tables, over the sink's ClickHouse client and NATS connection. */
+export async function accountingReads(config: Config, clickhouse: ClickHouseClient, nc: NatsConnection): Promise<AccountingReads> {
+  return {
     clickhouse,
     database: config.clickhouseDatabase,
     js: jetstream(nc),
@@ -174,6 +177,6 @@ export async function reconciler(config: Config, clickhouse: ClickHouseClient, n
     accountingStream: accountingStreamName(config),
     accountingConsumer: accountingConsumerConfig(config).durable_name,
     settleMs: SETTLE_MS,
+    identityConsumers: IDENTITY_CALLS.map((call) => identityConsumerConfig(config, call).durable_name),
   };
-  return (source, fromMs) => reconcile(deps, source, fromMs);
 }

@@ -1,13 +1,16 @@
 /**
  * The admin key's routes on the HTTP endpoint, each where its part runs:
- * POST /admin/query (read-only SQL) and GET /admin/reconcile (a source's
- * equations, docs/accounting.md) where the sink runs, and GET /admin/tail
- * (the gateway's answers as server-sent events) where the gateway runs.
+ * POST /admin/query (read-only SQL), GET /admin/reconcile (a source's
+ * equations, docs/accounting.md) and GET /admin/overview (the console's
+ * counts, samples, lags and regulations) where the sink runs, and GET
+ * /admin/tail (the gateway's answers as server-sent events) where the
+ * gateway runs.
  * Every one authenticates before it does any work, and failed keys are
  * throttled per client address.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Overview } from '../accounting/overview';
 import type { Reconciliation } from '../accounting/reconcile';
 import { digestKey, duration } from '../config/parsers';
 import { bearerToken } from '../gateway/auth';
@@ -41,6 +44,8 @@ export interface AdminRoutes {
   query?: (sql: string, signal: AbortSignal) => Promise<AdminQueryAnswer>;
   /** A source's reconciliation from a time on, where the sink runs. */
   reconcile?: (source: string, fromMs: number) => Promise<Reconciliation>;
+  /** The console's overview from a time on, where the sink runs. */
+  overview?: (fromMs: number) => Promise<Overview>;
   /** The live tail of the answers, where the gateway runs. */
   tail?: TailHub;
 }
@@ -98,16 +103,21 @@ async function adminQuery(request: IncomingMessage, response: ServerResponse, ru
   json(response, 200, answer);
 }
 
-async function reconcileRoute(params: URLSearchParams, response: ServerResponse, run: NonNullable<AdminRoutes['reconcile']>): Promise<void> {
-  const source = params.get('source') ?? '';
-  if (source === '' || !/^[A-Za-z0-9_-]+$/.test(source)) return void json(response, 400, { error: 'source: name one source (letters, digits, _ and -)' });
+/** Answers `run` from the time the `since` parameter (default 1h) says, or 400 naming the parameter. */
+async function sinceRoute(params: URLSearchParams, response: ServerResponse, run: (fromMs: number) => Promise<unknown>): Promise<void> {
   let sinceMs: number;
   try {
     sinceMs = duration(60_000)(params.get('since') ?? '1h');
   } catch (error) {
     return void json(response, 400, { error: `since: ${(error as Error).message}` });
   }
-  json(response, 200, await run(source, Date.now() - sinceMs));
+  json(response, 200, await run(Date.now() - sinceMs));
+}
+
+function reconcileRoute(params: URLSearchParams, response: ServerResponse, run: NonNullable<AdminRoutes['reconcile']>): Promise<void> {
+  const source = params.get('source') ?? '';
+  if (source === '' || !/^[A-Za-z0-9_-]+$/.test(source)) return Promise.resolve(void json(response, 400, { error: 'source: name one source (letters, digits, _ and -)' }));
+  return sinceRoute(params, response, (fromMs) => run(source, fromMs));
 }
 
 /** The filters of a tail request: each of source, call, name, status and reason that it sets. */
@@ -137,7 +147,7 @@ function tailRoute(request: IncomingMessage, params: URLSearchParams, response: 
 }
 
 /** The admin routes and their methods. */
-const METHODS = { '/admin/query': 'POST', '/admin/reconcile': 'GET', '/admin/tail': 'GET' } as const;
+const METHODS = { '/admin/query': 'POST', '/admin/reconcile': 'GET', '/admin/overview': 'GET', '/admin/tail': 'GET' } as const;
 
 /** A path of an admin route. */
 export type AdminPath = keyof typeof METHODS;
@@ -147,8 +157,8 @@ export const isAdminPath = (path: string): path is AdminPath => Object.hasOwn(ME
 
 /** Serves an admin route: 404 when this process does not serve it, 405 for another method, 401 or 429 without the key. */
 export async function adminRoute(request: IncomingMessage, response: ServerResponse, path: AdminPath, routes: AdminRoutes, metrics: Metrics): Promise<void> {
-  const { query, reconcile, tail } = routes;
-  if ({ '/admin/query': query, '/admin/reconcile': reconcile, '/admin/tail': tail }[path] === undefined) {
+  const { query, reconcile, overview, tail } = routes;
+  if ({ '/admin/query': query, '/admin/reconcile': reconcile, '/admin/overview': overview, '/admin/tail': tail }[path] === undefined) {
     response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     return;
   }
@@ -160,5 +170,6 @@ export async function adminRoute(request: IncomingMessage, response: ServerRespo
   const params = new URL(request.url ?? '/', 'http://admin').searchParams;
   if (query !== undefined && path === '/admin/query') await adminQuery(request, response, query, metrics);
   else if (reconcile !== undefined && path === '/admin/reconcile') await reconcileRoute(params, response, reconcile);
+  else if (overview !== undefined && path === '/admin/overview') await sinceRoute(params, response, overview);
   else if (tail !== undefined) tailRoute(request, params, response, tail);
 }

@@ -1,7 +1,7 @@
 /**
  * The HTTP endpoint of every role: /healthz (the process is up), /readyz (it
  * can take and store records), /metrics (Prometheus), the admin key's routes
- * (admin-routes.ts), and gRPC-Web and the HTTP doors (Connect, Intempt,
+ * (admin-routes.ts) and the console that reads them (/console), and gRPC-Web and the HTTP doors (Connect, Intempt,
  * Segment) where the gateway runs.
  */
 import { randomUUID } from 'node:crypto';
@@ -13,6 +13,7 @@ import { isGrpcWeb } from '../gateway/grpc-web-bridge';
 import type { Metrics } from '../observability/metrics';
 import { httpsOptions, watchTlsFiles, type ServerTls } from '../tls/server-tls';
 import { adminRoute, isAdminPath, type AdminRoutes } from './admin-routes';
+import { isConsolePath, serveConsoleFile } from './console-files';
 
 /** What the endpoint reports on; read at each request, so the parts of a process that is still starting can be added as they start. */
 export interface HttpEndpointParts {
@@ -71,6 +72,8 @@ export async function startHttpEndpoint(address: string, parts: HttpEndpointPart
       return adminRoute(request, response, path, parts.admin, parts.metrics);
     } else if (request.method !== 'GET') {
       response.writeHead(405, { allow: 'GET' }).end();
+    } else if (isConsolePath(path) && parts.admin !== undefined) {
+      serveConsoleFile(path, response);
     } else if (path === '/healthz') {
       response.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
     } else if (path === '/readyz') {

@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import pino from 'pino';
-import { reconciler } from '../../../src/accounting/reconcile';
+import { accountingReads, reconcile } from '../../../src/accounting/reconcile';
 import { DEFAULT_SOURCE_SETTINGS } from '../../../src/config/source-settings';
 import { AuthThrottle } from '../../../src/gateway/auth-throttle';
 import { startGateway, type Gateway } from '../../../src/gateway/gateway';
@@ -48,7 +48,8 @@ beforeAll(async () => {
   const sources = (source: string) => (source === GATED ? { ...DEFAULT_SOURCE_SETTINGS, consent: { mode: 'opt_in' as const, categories: ['analytics'] } } : DEFAULT_SOURCE_SETTINGS);
   gateway = await startGateway(harness.config, logger, metrics, undefined, sources);
   const access = { adminKey, throttle: new AuthThrottle({ maxFailures: 100, windowMs: 60_000, maxAddresses: 100, now: Date.now }), trustedProxies: [] };
-  const admin = { access, reconcile: await reconciler(harness.config, harness.clickhouse, harness.link.nc), tail: gateway.tail };
+  const reads = await accountingReads(harness.config, harness.clickhouse, harness.link.nc);
+  const admin = { access, reconcile: (source: string, fromMs: number) => reconcile(reads, source, fromMs), tail: gateway.tail };
   http = await startHttpEndpoint('127.0.0.1:0', { metrics, logger, ready: {}, admin, httpDoors: gateway.httpDoors });
   grpc = new IngestServiceClient(`127.0.0.1:${gateway.port}`, credentials.createInsecure());
 });

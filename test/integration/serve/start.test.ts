@@ -94,7 +94,7 @@ it('ends a gateway whose stream cannot be set up in time, with a one-line reason
     expect(code).toBe(1);
     const lines = started.process.output().trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^tributary could not start: the stream "tributary": .*jetstream.* \(waited \ds\)$/i);
+    expect(lines[0]).toMatch(/^tributary could not start: the streams "tributary" and "tributary_accounting": .*jetstream.* \(waited \ds\)$/i);
   } finally {
     plain.kill('SIGKILL');
   }
