@@ -1,6 +1,7 @@
 /**
  * What the console shows besides the tail (src/console/): every source's
- * counts per minute over a window (accounting_minutes), the newest rejection
+ * counts per minute over a window (the gateways' and the stored records',
+ * as accounting_minutes has them, read over the window alone), the newest rejection
  * samples with their violations, each consuming stage's backlog, and the
  * newest privacy regulations. Fixed queries of the accounting's own; the
  * console never sends SQL.
@@ -34,10 +35,18 @@ const NEWEST = 50;
 export async function overview(deps: AccountingReads, fromMs: number): Promise<Overview> {
   const db = deps.database;
   const from = Math.floor(fromMs / 1000);
+  // The parts of accounting_minutes, each read over the window alone (the view reads whole tables): stored records
+  // counted by their distinct stream sequences, so a row written twice before a merge counts once.
   const counts = await rows<MinuteCount>(
     deps,
-    `SELECT source_id, toUnixTimestamp(minute) AS minute, stage, measure, toUInt64(sum(count)) AS count FROM ${db}.accounting_minutes
-     WHERE minute >= toDateTime({from:UInt32}) GROUP BY source_id, minute, stage, measure ORDER BY source_id, minute`,
+    `SELECT source_id, toUnixTimestamp(minute) AS minute, stage, measure, toUInt64(sum(count)) AS count FROM (
+       SELECT source_id, minute, 'gateway' AS stage, measure, count FROM ${db}.accounting FINAL WHERE minute >= toDateTime({from:UInt32})
+       UNION ALL
+       SELECT source_id, toStartOfMinute(received_at) AS minute, 'sink' AS stage, 'stored' AS measure, uniqExact(stream_seq) AS count
+       FROM (SELECT source_id, received_at, stream_seq FROM ${db}.events WHERE received_at >= toDateTime64({from:UInt32}, 3)
+             UNION ALL SELECT source_id, received_at, stream_seq FROM ${db}.products WHERE received_at >= toDateTime64({from:UInt32}, 3))
+       GROUP BY source_id, minute
+     ) GROUP BY source_id, minute, stage, measure ORDER BY source_id, minute`,
     { from },
   );
   const rejections = await rows<{ [column: string]: unknown }>(

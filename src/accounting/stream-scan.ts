@@ -18,14 +18,27 @@ export interface ScannedRecord {
   readonly productId?: string;
 }
 
+/** Most messages one scan reads: what the reconciliation holds in memory stays bounded (about 100 bytes each). */
+export const MAX_SCANNED = 2_000_000;
+
+/** A window that holds more than {@link MAX_SCANNED} messages of the source. */
+export class WindowTooLarge extends Error {
+  override readonly name = 'WindowTooLarge';
+  constructor(source: string) {
+    super(`the window holds more than ${MAX_SCANNED} records of ${source}: reconcile a shorter one`);
+  }
+}
+
 /** Messages asked for at a time. */
 const FETCH = 1_000;
 /** How early before the window the scan starts: a record received in it may be stored a little later. */
 const EARLY_MS = 60_000;
 
-/** Every record of `source` (subject `<prefix>.<source>.>`) received from `fromMs` on, up to sequence `lastSeq`. */
+/** Every record of `source` (subject `<prefix>.<source>.>`) received from `fromMs` on, up to sequence `lastSeq`; throws WindowTooLarge past {@link MAX_SCANNED}. */
 export async function scanSource(js: JetStreamClient, stream: string, subjectPrefix: string, source: string, fromMs: number, lastSeq: number): Promise<ScannedRecord[]> {
   const scanned: ScannedRecord[] = [];
+  // A source id is a subject token: anything else would widen the filter.
+  if (!/^[A-Za-z0-9_-]+$/.test(source)) throw new Error(`"${source}" is not a source id`);
   if (lastSeq === 0) return scanned;
   const consumer = await js.consumers.get(stream, {
     filter_subjects: `${subjectPrefix}.${source}.>`,
@@ -47,6 +60,7 @@ export async function scanSource(js: JetStreamClient, stream: string, subjectPre
         const receivedMs = envelope.receivedAt?.getTime() ?? 0;
         const kind = envelope.record?.kind;
         if (receivedMs >= fromMs) {
+          if (scanned.length >= MAX_SCANNED) throw new WindowTooLarge(source);
           scanned.push({ seq: msg.seq, eventId: envelope.record?.eventId ?? '', minute: receivedMs - (receivedMs % 60_000), productId: kind?.$case === 'product' ? kind.value.productId : undefined });
         }
         if (msg.seq === lastSeq || msg.info.pending === 0) done = true;

@@ -62,7 +62,7 @@ export async function ingestFrame(
   maxRequestBytes: number,
   limits: ValidationLimits,
   connection: Connection | undefined,
-  peer?: Peer,
+  peer?: () => Peer,
 ): Promise<IngestResponse> {
   if (frame.kind === 'too-large') {
     throw new IngestError('REQUEST_TOO_LARGE', `the request is ${frame.size} bytes; at most ${maxRequestBytes} are allowed`, {

@@ -17,6 +17,7 @@ import { StreamRoom } from '../publish/stream-room';
 import { errorMessage } from '../lifecycle/backoff';
 import { StartCancelled, StartWaits } from '../lifecycle/start-waits';
 import { openNatsLink, setUpJetStream } from '../stream/set-up';
+import type { NatsLink } from '../stream/connection';
 import { ensureStream, streamConfig } from '../stream/stream-definition';
 import { grpcServerCredentials, serverTlsOf } from '../tls/server-tls';
 import type { ApiKeyEntry } from '../config/parsers';
@@ -114,6 +115,7 @@ export async function startGateway(
     throw error;
   });
   const stopping = new AbortController();
+  let accountingLink: NatsLink | undefined;
   try {
     const definition = streamConfig(config);
     // The records' stream, and the accounting stream its counts go to.
@@ -154,8 +156,11 @@ export async function startGateway(
     });
 
     const publisher = new JetStreamPublisher(link, { maxInFlight: config.maxInFlight, maxInFlightBytes: config.maxInFlightBytes, timeoutMs: config.publishTimeoutMs }, room);
-    // The accounting stream's publishes have bounds of their own (one message per NATS round trip), and are never refused for a full records stream.
-    const accountingPublishes = config.accounting ? new JetStreamPublisher(link, { maxInFlight: ACCOUNTING_IN_FLIGHT, maxInFlightBytes: Infinity, timeoutMs: config.publishTimeoutMs }) : undefined;
+    // The accounting messages go on a connection of their own (on the records' one, each would queue behind every record
+    // published before it), with bounds of their own (one message per NATS round trip), never refused for a full records stream.
+    if (config.accounting) accountingLink = await openNatsLink(waits, 'gateway', config, logger);
+    const accountingPublishes =
+      accountingLink === undefined ? undefined : new JetStreamPublisher(accountingLink, { maxInFlight: ACCOUNTING_IN_FLIGHT, maxInFlightBytes: Infinity, timeoutMs: config.publishTimeoutMs });
     const tail = new TailHub();
     const limits = validationLimits(config);
     const ingest = createIngest({
@@ -218,6 +223,7 @@ export async function startGateway(
       async stop() {
         stopping.abort();
         health.set(false);
+        tail.close();
         await shutdown(server, config.shutdownTimeoutMs);
         if (socketDir !== undefined) rmSync(socketDir, { recursive: true, force: true });
         publisher.close();
@@ -225,6 +231,7 @@ export async function startGateway(
         room.stop();
         keysFile?.close();
         await link.drain();
+        await accountingLink?.drain();
         logger.info('gateway stopped');
       },
     };
@@ -232,6 +239,7 @@ export async function startGateway(
     // A start that fails leaves nothing running: an open connection would keep reconnecting, and the process alive.
     keysFile?.close();
     await link.drain();
+    await accountingLink?.drain();
     throw error;
   }
 }

@@ -20,22 +20,20 @@ import { ingestFrame } from './framing';
 const STREAM_WINDOW = 8;
 
 /**
- * Where a call came from: the browser the gRPC-Web bridge passed on (when it
- * passes the connection), or the gRPC peer's address and user agent.
+ * Where a call came from, worked out when a rejection sample asks: the
+ * browser the gRPC-Web bridge passed on (when it passes the connection), or
+ * the gRPC peer's address and user agent.
  */
-function grpcPeer(call: { readonly metadata: Metadata; getPeer(): string }, connection: Connection | undefined): Peer {
+const grpcPeer = (call: { readonly metadata: Metadata; getPeer(): string }, connection: Connection | undefined) => (): Peer => {
   if (connection !== undefined) return { transport: 'grpc-web', ...connection };
   const [userAgent] = call.metadata.get('user-agent');
-  return {
-    transport: 'grpc',
-    ip: call
-      .getPeer()
-      .replace(/^ipv[46]:/, '')
-      .replace(/:\d+$/, '')
-      .replace(/^\[|\]$/g, ''),
-    userAgent: typeof userAgent === 'string' ? userAgent : '',
-  };
-}
+  const ip = call
+    .getPeer()
+    .replace(/^ipv[46]:/, '')
+    .replace(/:\d+$/, '')
+    .replace(/^\[|\]$/g, '');
+  return { transport: 'grpc', ip, userAgent: typeof userAgent === 'string' ? userAgent : '' };
+};
 
 /** IngestService's definition, reading requests with {@link readRequestFrame}. */
 export function ingestServiceDefinition(maxRequestBytes: number, limits: ValidationLimits): ServiceDefinition {

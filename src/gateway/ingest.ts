@@ -56,8 +56,8 @@ export interface IngestCall {
   readonly sourceId: string;
   readonly records: readonly FramedRecord[];
   readonly sentAt: Date | undefined;
-  /** Where the request came from, for rejection samples. */
-  readonly peer?: Peer;
+  /** Where the request came from, for rejection samples: asked only when one is kept. */
+  readonly peer?: () => Peer;
 }
 
 /** Ingests one request; throws an IngestError when the call fails as a whole. */

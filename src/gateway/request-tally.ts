@@ -6,7 +6,7 @@
  */
 import type { FieldViolation } from '../gen/tributary/ingest/v1/ingest_service';
 import { Record } from '../gen/tributary/ingest/v1/record';
-import type { AccountingMessage, CountLine, Measure, Peer, RejectionSample } from '../stream/accounting-message';
+import { MAX_SAMPLE_RECORD_CHARS, type AccountingMessage, type CountLine, type Measure, type Peer, type RejectionSample } from '../stream/accounting-message';
 
 /** The minute of `ms`, as epoch milliseconds. */
 export const minuteOf = (ms: number): number => ms - (((ms % 60_000) + 60_000) % 60_000);
@@ -38,6 +38,16 @@ export class SampleSlots {
 /** Where no peer is known (a request made in process). */
 const NO_PEER: Peer = { transport: '', ip: '', userAgent: '' };
 
+/** The proto3 JSON text of `record`, or '' when it is too long to keep or does not convert (a timestamp beyond what a Date holds). */
+function recordText(record: Record): string {
+  try {
+    const text = JSON.stringify(Record.toJSON(record));
+    return text.length <= MAX_SAMPLE_RECORD_CHARS ? text : '';
+  } catch {
+    return '';
+  }
+}
+
 /** One request's answers, counted. */
 export class RequestTally {
   private readonly counts = new Map<string, number>();
@@ -48,7 +58,8 @@ export class RequestTally {
     private readonly source: string,
     private readonly receivedAtMs: number,
     private readonly slots: SampleSlots,
-    private readonly peer: Peer = NO_PEER,
+    /** Where the request came from, asked only when a sample is kept. */
+    private readonly peer: () => Peer = () => NO_PEER,
   ) {
     this.minute = minuteOf(receivedAtMs);
   }
@@ -66,6 +77,7 @@ export class RequestTally {
     this.count('rejected', 1, reason);
     const slot = this.slots.take(this.source, reason, this.minute);
     if (slot === undefined) return;
+    const peer = this.peer();
     this.samples.push({
       source: this.source,
       minute: this.minute,
@@ -73,8 +85,8 @@ export class RequestTally {
       slot,
       at: this.receivedAtMs,
       eventId,
-      peer: this.peer,
-      record: record === undefined ? null : Record.toJSON(record),
+      peer: record === undefined ? { ...NO_PEER, transport: peer.transport } : peer,
+      record: record === undefined ? '' : recordText(record),
       violations: violations.map(({ field, reason: why, message }) => ({ field, reason: why, message })),
     });
   }

@@ -56,9 +56,21 @@ function reasonOf(result: RecordResult): string {
   return '';
 }
 
+/** Most watchers of one gateway at once: each costs a little on every answer. */
+export const MAX_WATCHERS = 16;
+
+/** A watch refused: {@link MAX_WATCHERS} already watch. */
+export class TooManyWatchers extends Error {
+  override readonly name = 'TooManyWatchers';
+  constructor() {
+    super(`${MAX_WATCHERS} already tail this gateway; end one first`);
+  }
+}
+
 /** Bytes a watcher may leave unread before lines are counted as skipped rather than queued. */
 export const MAX_UNREAD_BYTES = 1 << 20;
 
+/** One watcher: its filter, its rate and what it has been told. */
 class Watcher {
   private windowStart = 0;
   private shown = 0;
@@ -69,8 +81,11 @@ class Watcher {
     private readonly maxRate: number,
     private readonly send: (event: TailEvent) => void,
     private readonly unread: () => number,
+    /** Ends the watch from the gateway's side (it stops). */
+    readonly end: () => void,
   ) {}
 
+  /** Sends `line` if it passes the filter and the rate, or counts it as skipped. */
   offer(line: TailLine, nowMs: number): void {
     const { filter } = this;
     for (const key in filter) if (filter[key as keyof TailFilter] !== line[key as keyof TailFilter]) return;
@@ -116,8 +131,9 @@ export class TailHub {
    * `maxRate` a second, and at least once a second a count of those it
    * missed; `unread` says how many bytes it has not yet taken. Returns its stop.
    */
-  watch(filter: TailFilter, maxRate: number, send: (event: TailEvent) => void, unread: () => number): () => void {
-    const watcher = new Watcher(filter, maxRate, send, unread);
+  watch(filter: TailFilter, maxRate: number, send: (event: TailEvent) => void, unread: () => number, end: () => void = () => undefined): () => void {
+    if (this.watchers.size >= MAX_WATCHERS) throw new TooManyWatchers();
+    const watcher = new Watcher(filter, maxRate, send, unread, end);
     this.watchers.add(watcher);
     this.ticker.timer ??= setInterval(() => this.watchers.forEach((w) => w.notice()), 1_000).unref();
     return () => {
@@ -127,6 +143,14 @@ export class TailHub {
         this.ticker.timer = undefined;
       }
     };
+  }
+
+  /** Ends every watch (the gateway stops): each watcher's `end` is called. */
+  close(): void {
+    for (const watcher of [...this.watchers]) watcher.end();
+    this.watchers.clear();
+    clearInterval(this.ticker.timer);
+    this.ticker.timer = undefined;
   }
 
   /** Shows one request's answered records to every watcher. */

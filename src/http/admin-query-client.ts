@@ -7,11 +7,13 @@
 
 /** The endpoint refused or failed the query; the message says why. */
 export class AdminQueryFailed extends Error {
+  /** `what` names the call in the message: the query, or a route such as "reconcile". */
   constructor(
     readonly status: number,
     message: string,
+    what = 'query',
   ) {
-    super(`query failed (HTTP ${status}): ${message}`);
+    super(`${what} failed (HTTP ${status}): ${message}`);
     this.name = 'AdminQueryFailed';
   }
 }
@@ -39,7 +41,7 @@ export async function getAdmin(address: string, adminKey: string, path: string, 
     } catch {
       // Not JSON: the text says it.
     }
-    throw new AdminQueryFailed(response.status, message);
+    throw new AdminQueryFailed(response.status, message, path.slice('/admin/'.length).split('?')[0]);
   }
   return response;
 }

@@ -12,11 +12,12 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Overview } from '../accounting/overview';
 import type { Reconciliation } from '../accounting/reconcile';
+import { WindowTooLarge } from '../accounting/stream-scan';
 import { digestKey, duration } from '../config/parsers';
 import { bearerToken } from '../gateway/auth';
 import type { AuthThrottle } from '../gateway/auth-throttle';
 import { clientAddress } from '../gateway/client-address';
-import { isLine, type TailEvent, type TailFilter, type TailHub } from '../gateway/tail-hub';
+import { isLine, TooManyWatchers, type TailEvent, type TailFilter, type TailHub } from '../gateway/tail-hub';
 import type { Metrics } from '../observability/metrics';
 import { AdminQueryBusy, AdminQueryRefused, AdminQueryStopped, type AdminQueryAnswer } from '../storage/admin-query';
 
@@ -103,17 +104,27 @@ async function adminQuery(request: IncomingMessage, response: ServerResponse, ru
   json(response, 200, answer);
 }
 
-/** Answers `run` from the time the `since` parameter (default 1h) says, or 400 naming the parameter. */
+/** The longest window a reconciliation or an overview reads: the stream's default age. */
+const MAX_SINCE_MS = 7 * 86_400_000;
+
+/** Answers `run` from the time the `since` parameter (default 1h, at most 7d) says, or 400 naming the parameter; 413 for a window too large to scan. */
 async function sinceRoute(params: URLSearchParams, response: ServerResponse, run: (fromMs: number) => Promise<unknown>): Promise<void> {
   let sinceMs: number;
   try {
     sinceMs = duration(60_000)(params.get('since') ?? '1h');
+    if (sinceMs > MAX_SINCE_MS) throw new Error('must be at most 7d');
   } catch (error) {
     return void json(response, 400, { error: `since: ${(error as Error).message}` });
   }
-  json(response, 200, await run(Date.now() - sinceMs));
+  try {
+    json(response, 200, await run(Date.now() - sinceMs));
+  } catch (error) {
+    if (!(error instanceof WindowTooLarge)) throw error;
+    json(response, 413, { error: error.message });
+  }
 }
 
+/** Answers a source's reconciliation, or 400 naming a bad parameter. */
 function reconcileRoute(params: URLSearchParams, response: ServerResponse, run: NonNullable<AdminRoutes['reconcile']>): Promise<void> {
   const source = params.get('source') ?? '';
   if (source === '' || !/^[A-Za-z0-9_-]+$/.test(source)) return Promise.resolve(void json(response, 400, { error: 'source: name one source (letters, digits, _ and -)' }));
@@ -134,10 +145,23 @@ export function tailFilter(params: URLSearchParams): TailFilter {
 function tailRoute(request: IncomingMessage, params: URLSearchParams, response: ServerResponse, hub: TailHub): void {
   const rate = Number(params.get('max_rate') ?? TAIL_DEFAULT_RATE);
   if (!Number.isInteger(rate) || rate < 1 || rate > TAIL_MAX_RATE) return void json(response, 400, { error: `max_rate: a whole number of lines a second, 1 to ${TAIL_MAX_RATE}` });
+  const send = (event: TailEvent) => response.write(isLine(event) ? `data: ${JSON.stringify(event.line)}\n\n` : `event: skipped\ndata: ${JSON.stringify({ skipped: event.skipped })}\n\n`);
+  let stop: () => void;
+  try {
+    stop = hub.watch(
+      tailFilter(params),
+      rate,
+      send,
+      () => response.writableLength,
+      () => response.end(),
+    );
+  } catch (error) {
+    if (!(error instanceof TooManyWatchers)) throw error;
+    response.setHeader('retry-after', '10');
+    return void json(response, 429, { error: error.message });
+  }
   response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
   response.write(': tailing\n\n');
-  const send = (event: TailEvent) => response.write(isLine(event) ? `data: ${JSON.stringify(event.line)}\n\n` : `event: skipped\ndata: ${JSON.stringify({ skipped: event.skipped })}\n\n`);
-  const stop = hub.watch(tailFilter(params), rate, send, () => response.writableLength);
   const keepalive = setInterval(() => response.write(': idle\n\n'), TAIL_KEEPALIVE_MS);
   request.socket.setTimeout(0);
   response.once('close', () => {
@@ -155,9 +179,11 @@ export type AdminPath = keyof typeof METHODS;
 /** Whether `path` is an admin route's. */
 export const isAdminPath = (path: string): path is AdminPath => Object.hasOwn(METHODS, path);
 
-/** Serves an admin route: 404 when this process does not serve it, 405 for another method, 401 or 429 without the key. */
+/** Serves an admin route: 401 or 429 without the key, then 404 when this process does not serve it, 405 for another method. */
 export async function adminRoute(request: IncomingMessage, response: ServerResponse, path: AdminPath, routes: AdminRoutes, metrics: Metrics): Promise<void> {
   const { query, reconcile, overview, tail } = routes;
+  // The key first: without it, not even which routes this process serves is told.
+  if (!admitted(request, response, routes.access)) return;
   if ({ '/admin/query': query, '/admin/reconcile': reconcile, '/admin/overview': overview, '/admin/tail': tail }[path] === undefined) {
     response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     return;
@@ -166,7 +192,6 @@ export async function adminRoute(request: IncomingMessage, response: ServerRespo
     response.writeHead(405, { allow: METHODS[path] }).end();
     return;
   }
-  if (!admitted(request, response, routes.access)) return;
   const params = new URL(request.url ?? '/', 'http://admin').searchParams;
   if (query !== undefined && path === '/admin/query') await adminQuery(request, response, query, metrics);
   else if (reconcile !== undefined && path === '/admin/reconcile') await reconcileRoute(params, response, reconcile);

@@ -16,7 +16,8 @@ import type { StartWaits } from '../lifecycle/start-waits';
 import { openPolicy } from '../policy/open-policy';
 import type { PolicyLedger } from '../policy/policy-ledger';
 import { regulationsBucket, type RegulationState } from '../policy/regulation-store';
-import { identityConsumerConfig, IDENTITY_CALLS, sinkConsumerConfig } from '../stages/consumers';
+import { accountingConsumerConfig, identityConsumerConfig, IDENTITY_CALLS, sinkConsumerConfig } from '../stages/consumers';
+import { accountingStreamName } from '../stream/accounting-stream';
 import type { NatsLink } from '../stream/connection';
 import { deadLetterStreamName } from '../stream/dead-letter-stream';
 import { failRegulation, RegulationEnded, runRegulation, type RunnerParts } from './regulation-runner';
@@ -46,6 +47,7 @@ export async function startPrivacy(config: Config, logger: Logger, client: Click
     stream: config.stream,
     deadLetterStream: deadLetterStreamName(config),
     durables: [sinkConsumerConfig(config).durable_name, ...IDENTITY_CALLS.map((call) => identityConsumerConfig(config, call).durable_name)],
+    accounting: { stream: accountingStreamName(config), durable: accountingConsumerConfig(config).durable_name },
     logger,
   };
   const stopping = new AbortController();

@@ -37,6 +37,8 @@ export interface RunnerParts {
   readonly deadLetterStream: string;
   /** The durable consumers that store records (sink, identity), which erasure waits for. */
   readonly durables: readonly string[];
+  /** The accounting stream and the sink's consumer of it, which erasure waits for too: rejection samples in it are stored before the rows are erased. */
+  readonly accounting: { readonly stream: string; readonly durable: string };
   readonly logger: Logger;
 }
 
@@ -79,8 +81,11 @@ export async function runRegulation(parts: RunnerParts, initial: RegulationState
     // A gateway that checked a record before the ledger changed publishes it within this bound: it must be in the stream before the erasure reads where the stream ends.
     if (state.kind === 'SUPPRESS_WITH_DELETE') await sleep(PROPAGATION_MS, signal);
     const lastSeq = (await jsm.streams.info(parts.stream)).state.last_seq;
+    const lastSample = (await jsm.streams.info(parts.accounting.stream)).state.last_seq;
     let said = '';
-    await waitForConsumers(jsm, parts.stream, parts.durables, lastSeq, (what) => void (what !== said && update({ progress: (said = what) }).catch(() => undefined)), signal);
+    const onWait = (what: string) => void (what !== said && update({ progress: (said = what) }).catch(() => undefined));
+    await waitForConsumers(jsm, parts.stream, parts.durables, lastSeq, onWait, signal);
+    await waitForConsumers(jsm, parts.accounting.stream, [parts.accounting.durable], lastSample, onWait, signal);
     await update({ progress: 'erasing the stream messages and dead letters' });
     const seqs = await erasure.streamSeqs(state.id);
     const dead = await eraseDeadLetters(erasure, jsm, parts.deadLetterStream, (id) => covered.has(ledger.hasher.of(id)));

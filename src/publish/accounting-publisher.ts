@@ -4,19 +4,32 @@
  * message waits for its PubAck, the counts of the requests that come meanwhile
  * are merged into the next one, so a busy gateway adds one publish per
  * round trip to NATS, not one per request. A request's promise settles with
- * the PubAck of the message that holds its counts.
+ * the PubAck of the message that holds its counts. A message holds at most
+ * {@link MAX_SAMPLE_CHARS_PER_MESSAGE} of samples.
  */
 import { randomUUID } from 'node:crypto';
 import { encodeAccounting, type AccountingMessage, type CountLine, type RejectionSample } from '../stream/accounting-message';
 import type { RecordPublisher } from './publisher';
 
+/**
+ * Most characters of samples in one message: well under NATS's 1 MiB payload,
+ * however many sources and reasons a busy moment brings. Samples beyond it are
+ * left out (their records stay counted).
+ */
+export const MAX_SAMPLE_CHARS_PER_MESSAGE = 256 * 1024;
+
+/** What the next message holds, and the requests waiting for it. */
 interface Pending {
   readonly counts: Map<string, CountLine>;
   readonly samples: RejectionSample[];
+  sampleChars: number;
   readonly waiters: { resolve: () => void; reject: (error: unknown) => void }[];
 }
 
-const emptyPending = (): Pending => ({ counts: new Map(), samples: [], waiters: [] });
+const emptyPending = (): Pending => ({ counts: new Map(), samples: [], sampleChars: 0, waiters: [] });
+
+/** Characters a sample adds to a message: its record, and room for the rest. */
+const sampleChars = (sample: RejectionSample): number => sample.record.length + sample.peer.userAgent.length + 1024;
 
 /** Publishes accounting messages, merging those of concurrent requests. */
 export class AccountingPublisher {
@@ -33,14 +46,20 @@ export class AccountingPublisher {
 
   /** Resolves once `message`'s counts and samples are in the stream; rejects as the publisher does. */
   add(message: AccountingMessage): Promise<void> {
-    const { counts, samples } = this.pending;
+    const pending = this.pending;
+    const { counts, samples } = pending;
     for (const line of message.counts) {
       const key = `${line.source}\u0000${line.minute}\u0000${line.measure}\u0000${line.reason}`;
       const held = counts.get(key);
       counts.set(key, held === undefined ? line : { ...held, n: held.n + line.n });
     }
-    samples.push(...message.samples);
-    const settled = new Promise<void>((resolve, reject) => this.pending.waiters.push({ resolve, reject }));
+    for (const sample of message.samples) {
+      const chars = sampleChars(sample);
+      if (pending.sampleChars + chars > MAX_SAMPLE_CHARS_PER_MESSAGE) continue;
+      pending.sampleChars += chars;
+      samples.push(sample);
+    }
+    const settled = new Promise<void>((resolve, reject) => pending.waiters.push({ resolve, reject }));
     if (!this.flushing) void this.flush();
     return settled;
   }
@@ -50,8 +69,8 @@ export class AccountingPublisher {
     while (this.pending.waiters.length > 0) {
       const { counts, samples, waiters } = this.pending;
       this.pending = emptyPending();
-      const data = encodeAccounting({ counts: [...counts.values()], samples });
       try {
+        const data = encodeAccounting({ counts: [...counts.values()], samples });
         await this.publisher.publish([{ subject: this.subject, msgId: `${this.idPrefix}:${++this.next}`, data }]);
         for (const waiter of waiters) waiter.resolve();
       } catch (error) {

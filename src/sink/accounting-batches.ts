@@ -15,9 +15,15 @@ import type { Retrying } from '../stages/consumer-loop';
 import { objectRow, type ClickHouseWriter, type PendingRow } from '../storage/clickhouse-writer';
 import { toDateTime64 } from '../storage/datetime';
 
-/** The ids a sample's record names a person by, as the events table holds them (for erasure). */
-function personColumns(record: unknown): { profile_id: string; user_id: string; another_user_id: string; consent_email: string } {
+/** The ids a sample's record (proto3 JSON text, or '') names a person by, as the events table holds them (for erasure). */
+function personColumns(recordJson: string): { profile_id: string; user_id: string; another_user_id: string; consent_email: string } {
   const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+  let record: unknown = {};
+  try {
+    record = recordJson === '' ? {} : JSON.parse(recordJson);
+  } catch {
+    // Only a bug writes text that is not JSON: the sample keeps it, naming no one.
+  }
   const event = typeof record === 'object' && record !== null ? ((record as { event?: { [key: string]: unknown } }).event ?? {}) : {};
   const member = (key: string): { [key: string]: unknown } => (typeof event[key] === 'object' && event[key] !== null ? (event[key] as { [key: string]: unknown }) : {});
   return { profile_id: text(event.profileId), user_id: text(event.userId), another_user_id: text(member('alias').anotherUserId), consent_email: text(member('consent').email) };
@@ -46,7 +52,7 @@ export function accountingRows(message: AccountingMessage, seq: number): Pending
           transport: sample.peer.transport,
           ip: sample.peer.ip,
           user_agent: sample.peer.userAgent,
-          record: sample.record === null ? '' : JSON.stringify(sample.record),
+          record: sample.record,
           violations: JSON.stringify(sample.violations),
           ...personColumns(sample.record),
           stream_seq: seq,

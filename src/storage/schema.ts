@@ -407,8 +407,8 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE VIEW IF NOT EXISTS ${t.database}.accounting_minutes${onCluster(t)} AS
       SELECT source_id, minute, stage, measure, reason, sum(count) AS count FROM ${t.database}.accounting FINAL GROUP BY source_id, minute, stage, measure, reason
       UNION ALL
-      SELECT source_id, toStartOfMinute(received_at) AS minute, 'sink' AS stage, 'stored' AS measure, '' AS reason, count() AS count
-      FROM (SELECT source_id, received_at, stream_seq FROM ${t.database}.events FINAL UNION ALL SELECT source_id, received_at, stream_seq FROM ${t.database}.products FINAL)
+      SELECT source_id, toStartOfMinute(received_at) AS minute, 'sink' AS stage, 'stored' AS measure, '' AS reason, uniqExact(stream_seq) AS count
+      FROM (SELECT source_id, received_at, stream_seq FROM ${t.database}.events UNION ALL SELECT source_id, received_at, stream_seq FROM ${t.database}.products)
       GROUP BY source_id, minute
       UNION ALL
       SELECT source_id, toStartOfMinute(failed_at) AS minute, 'sink' AS stage, 'dead_lettered' AS measure, reason, count() AS count

@@ -32,6 +32,9 @@ export interface Peer {
   readonly userAgent: string;
 }
 
+/** The longest record JSON a sample keeps; a longer one is kept without its record (its violations say why it was rejected). */
+export const MAX_SAMPLE_RECORD_CHARS = 16 * 1024;
+
 /** One rejected record, as a sample. */
 export interface RejectionSample {
   readonly source: string;
@@ -43,9 +46,10 @@ export interface RejectionSample {
   /** When the gateway received it, epoch milliseconds. */
   readonly at: number;
   readonly eventId: string;
+  /** Where it came from; without the IP address and user agent when the record did not decode (it names no one erasure could find them by). */
   readonly peer: Peer;
-  /** The record as proto3 JSON, or null when its bytes did not decode. */
-  readonly record: unknown;
+  /** The record as proto3 JSON text; empty when its bytes did not decode, or its JSON is longer than {@link MAX_SAMPLE_RECORD_CHARS}. */
+  readonly record: string;
   readonly violations: readonly { readonly field: string; readonly reason: string; readonly message: string }[];
 }
 
@@ -80,6 +84,7 @@ const isSample = (value: unknown): value is RejectionSample =>
   Number.isSafeInteger(value.slot) &&
   Number.isSafeInteger(value.at) &&
   typeof value.eventId === 'string' &&
+  typeof value.record === 'string' &&
   isObject(value.peer) &&
   Array.isArray(value.violations);
 

@@ -5,7 +5,9 @@
  * writes them into ClickHouse's accounting and rejections tables, so a
  * count a gateway reported survives the gateway (docs/decisions.md,
  * "Accounting travels through JetStream"). Its subject sits outside the
- * main stream's prefix; its messages live as long as the records'.
+ * main stream's prefix. A work queue: a message leaves once the sink has
+ * stored it (and erased it, when it held samples), so the stream holds only
+ * what the sink has still to write, for at most the records' age.
  */
 import { RetentionPolicy, StorageType, type StreamConfig } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
@@ -23,7 +25,7 @@ export function accountingStreamConfig(config: Config): Partial<StreamConfig> & 
     name: accountingStreamName(config),
     subjects: [accountingSubject(config)],
     storage: StorageType.File,
-    retention: RetentionPolicy.Limits,
+    retention: RetentionPolicy.Workqueue,
     duplicate_window: nanos(config.duplicateWindowMs),
     max_age: nanos(config.maxAgeMs),
     num_replicas: config.replicas,

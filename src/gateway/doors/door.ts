@@ -41,8 +41,8 @@ function unicodeChecked(item: MadeRecord): MadeRecord {
   return { violation: violation(field, Reason.INVALID_FORMAT, `${field} holds a lone surrogate (such as \\ud800), which is not Unicode and cannot be stored.`), eventId: item.record.eventId };
 }
 
-/** Where a door's request came from, for rejection samples. */
-export const doorPeer = (transport: string, request: IncomingMessage, deps: DoorDependencies): Peer => ({ transport, ...connectionOf(request, deps.trustedProxies) });
+/** Where a door's request came from, worked out when a rejection sample asks. */
+export const doorPeer = (transport: string, request: IncomingMessage, deps: DoorDependencies) => (): Peer => ({ transport, ...connectionOf(request, deps.trustedProxies) });
 
 /** Frames the records a door made from JSON, filling context from the connection when the settings say so. */
 export function frameRecords(made: readonly MadeRecord[], deps: DoorDependencies, request: IncomingMessage): FramedRecord[] {

@@ -188,3 +188,27 @@ it('accounts for every record, reconciles, keeps capped samples, and tails exact
   // Nothing of the tails or the reconciliation stays on the stream.
   expect((await jsm.consumers.list(config.stream).next()).map((c) => c.name).sort()).toEqual(consumersBefore);
 });
+
+it('does no work for a caller without the admin key, and names a bad parameter', async () => {
+  const get = (path: string, key?: string) => fetch(`http://${address()}${path}`, { headers: key === undefined ? {} : { authorization: `Bearer ${key}` } });
+  for (const path of [`/admin/tail`, `/admin/reconcile?source=${SOURCE}`]) {
+    expect((await get(path)).status).toBe(401);
+    expect((await get(path, 'not-the-admin-key-0000')).status).toBe(401);
+  }
+  expect(gateway.tail.watching).toBe(0);
+  // This endpoint runs no overview and no query: those are the sink's, and it has not been given them.
+  expect((await get('/admin/overview', adminKey)).status).toBe(404);
+  expect((await fetch(`http://${address()}/admin/tail`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}` } })).status).toBe(405);
+  const refused = async (path: string) => {
+    const response = await get(path, adminKey);
+    return { status: response.status, error: ((await response.json()) as { error: string }).error };
+  };
+  expect(await refused('/admin/reconcile?source=a%2Eb')).toEqual({ status: 400, error: 'source: name one source (letters, digits, _ and -)' });
+  expect(await refused(`/admin/reconcile?source=${SOURCE}&since=soon`)).toMatchObject({ status: 400, error: expect.stringMatching(/^since: /) });
+  expect(await refused('/admin/tail?max_rate=0')).toMatchObject({ status: 400, error: expect.stringMatching(/^max_rate: /) });
+  // The console's page holds no data, and allows nothing from another origin.
+  const page = await get('/console');
+  expect(page.status).toBe(200);
+  expect(page.headers.get('content-security-policy')).toMatch(/^default-src 'self';/);
+  expect(await page.text()).not.toContain(SOURCE);
+});

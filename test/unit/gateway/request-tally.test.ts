@@ -31,7 +31,7 @@ it('counts outcomes by reason and adds the records received', () => {
 
 it('keeps at most N samples per source, reason and minute, across requests', () => {
   const slots = new SampleSlots(2);
-  const first = new RequestTally('web', MINUTE, slots, { transport: 'grpc', ip: '10.0.0.1', userAgent: 'ua' });
+  const first = new RequestTally('web', MINUTE, slots, () => ({ transport: 'grpc', ip: '10.0.0.1', userAgent: 'ua' }));
   for (const id of ['a', 'b', 'c']) first.reject(id, record(id), violation('REQUIRED'));
   first.reject('d', undefined, violation('UNDECODABLE'));
   const second = new RequestTally('web', MINUTE + 59_999, slots);
@@ -47,15 +47,30 @@ it('keeps at most N samples per source, reason and minute, across requests', () 
     ['web', 'UNDECODABLE', 1, 'f'],
     ['app', 'REQUIRED', 0, 'g'],
   ]);
-  expect(samples[2].record).toBeNull();
-  expect(Record.fromJSON(samples[0].record)).toEqual(record('a'));
+  expect(samples[2].record).toBe('');
+  expect(Record.fromJSON(JSON.parse(samples[0].record))).toEqual(record('a'));
   expect(samples[0].peer).toEqual({ transport: 'grpc', ip: '10.0.0.1', userAgent: 'ua' });
+  // A record that did not decode names no one erasure could find its address by: it is kept without it.
+  expect(samples[2].peer).toEqual({ transport: 'grpc', ip: '', userAgent: '' });
   // The next minute opens new places; a request of a past minute gets none.
   const next = new RequestTally('web', MINUTE + 60_000, slots);
   next.reject('h', record('h'), violation('REQUIRED'));
   const late = new RequestTally('web', MINUTE + 1_000, slots);
   late.reject('i', record('i'), violation('REQUIRED'));
   expect([next, late].map((t) => t.message(1).samples.map((s) => s.slot))).toEqual([[0], []]);
+});
+
+it('keeps a sample without its record when the record is too long, or has a time no Date holds', () => {
+  const slots = new SampleSlots(5);
+  const tally = new RequestTally('web', MINUTE, slots);
+  const long = Record.fromPartial({ ...record('long'), eventId: 'x'.repeat(20_000) });
+  const beyond = Record.fromPartial({ ...record('beyond'), timestamp: new Date(8.64e15 + 1) });
+  tally.reject('long', long, violation('TOO_LONG'));
+  tally.reject('beyond', beyond, violation('INVALID_FORMAT'));
+  expect(tally.message(2).samples.map((s) => [s.eventId, s.record])).toEqual([
+    ['long', ''],
+    ['beyond', ''],
+  ]);
 });
 
 it('reads a message back as it was written, and refuses what is not one', () => {

@@ -6,7 +6,7 @@
  */
 import { DropReason, RecordStatus, type RecordResult } from '../../../src/gen/tributary/ingest/v1/ingest_service';
 import { Record } from '../../../src/gen/tributary/ingest/v1/record';
-import { TailHub, type TailEvent } from '../../../src/gateway/tail-hub';
+import { MAX_WATCHERS, TailHub, TooManyWatchers, type TailEvent } from '../../../src/gateway/tail-hub';
 import type { FramedRecord } from '../../../src/gateway/request-frame';
 
 const framed = (eventId: string, name = 'Bought'): FramedRecord => ({
@@ -98,4 +98,14 @@ it('caps lines a second and says how many it skipped, also when the reader is sl
   } finally {
     jest.useRealTimers();
   }
+});
+
+it('takes at most MAX_WATCHERS, and ends every watch when the gateway stops', () => {
+  const hub = new TailHub();
+  const ended: number[] = [];
+  for (let i = 0; i < MAX_WATCHERS; i++) hub.watch({}, 10, () => undefined, () => 0, () => ended.push(i));
+  expect(() => hub.watch({}, 10, () => undefined, () => 0)).toThrow(TooManyWatchers);
+  hub.close();
+  expect(ended).toHaveLength(MAX_WATCHERS);
+  expect(hub.active).toBe(false);
 });

@@ -4,7 +4,7 @@
  * (counts of one key summed, samples kept), each request settling with the
  * PubAck of the message that holds its counts, failures included.
  */
-import { AccountingPublisher } from '../../../src/publish/accounting-publisher';
+import { AccountingPublisher, MAX_SAMPLE_CHARS_PER_MESSAGE } from '../../../src/publish/accounting-publisher';
 import { decodeAccounting, type AccountingMessage } from '../../../src/stream/accounting-message';
 import type { OutboundMessage, PublishAck, RecordPublisher } from '../../../src/publish/publisher';
 
@@ -59,4 +59,27 @@ it('merges the requests that come while a message waits into the next one', asyn
   held.ack();
   await settle();
   expect(settled).toEqual(['a', 'b failed', 'c failed', 'e failed', 'd']);
+});
+
+it('leaves out the samples beyond what one message may hold, and keeps their counts', async () => {
+  const held = new HeldPublisher();
+  const publisher = new AccountingPublisher(held, 'acc');
+  const sample = (slot: number) => ({
+    source: 'web',
+    minute: 0,
+    reason: 'TOO_LONG',
+    slot,
+    at: 0,
+    eventId: `e${slot}`,
+    peer: { transport: 'grpc', ip: '', userAgent: '' },
+    record: 'x'.repeat(16 * 1024),
+    violations: [],
+  });
+  const done = publisher.add({ counts: [{ source: 'web', minute: 0, measure: 'rejected', reason: 'TOO_LONG', n: 40 }], samples: Array.from({ length: 40 }, (_, i) => sample(i)) });
+  held.ack();
+  await done;
+  const sent = decodeAccounting(held.sent[0].data);
+  expect(sent.counts[0].n).toBe(40);
+  expect(sent.samples.length).toBe(Math.floor(MAX_SAMPLE_CHARS_PER_MESSAGE / (16 * 1024 + 1024)));
+  expect(held.sent[0].data.length).toBeLessThan(512 * 1024);
 });
