@@ -44,6 +44,9 @@ function fromBridge(token: unknown): boolean {
   return timingSafeEqual(Buffer.from(token), Buffer.from(BRIDGE_TOKEN));
 }
 
+/** Whether this process's gRPC-Web bridge made the call that carries `metadata`. */
+export const bridged = (metadata: Metadata): boolean => fromBridge(metadata.get(BRIDGE_TOKEN_HEADER)[0]);
+
 /**
  * The client of a gRPC call whose connection's peer is `socketPeer`: behind
  * the browser's peer when this process's bridge made the call, else behind

@@ -181,7 +181,7 @@ export async function startGateway(
     // One gate for gRPC, gRPC-Web (through gRPC) and the HTTP doors, so failed authentications count once per client address.
     const gate = new AuthGate(keys, { maxFailures: config.authFailureLimit, windowMs: config.authFailureWindowMs, maxAddresses: MAX_TRACKED_ADDRESSES, now: Date.now }, config.adminKey);
     const server = new Server({ 'grpc.max_receive_message_length': config.maxRequestBytes * RECEIVE_CAP_FACTOR, interceptors: [authInterceptor(gate, config.trustedProxies)] });
-    server.addService(ingestServiceDefinition(config.maxRequestBytes, limits), ingestHandlers(ingest, config.maxRequestBytes, limits));
+    server.addService(ingestServiceDefinition(config.maxRequestBytes, limits), ingestHandlers(ingest, config.maxRequestBytes, limits, config.trustedProxies));
     server.addService(adminServiceDefinition(), adminHandlers(regulations));
     health.addToServer(server);
     addReflection(server);

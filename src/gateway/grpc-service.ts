@@ -12,6 +12,7 @@ import { IngestServiceService, type IngestResponse } from '../gen/tributary/inge
 import { sourceOf } from './grpc-auth';
 import type { Ingest } from './ingest';
 import { readRequestFrame, type RequestFrame } from './request-frame';
+import { bridged, callClientAddress } from './client-address';
 import { connectionFromMetadata, type Connection } from './connection';
 import type { Peer } from '../stream/accounting-message';
 import { ingestFrame } from './framing';
@@ -21,18 +22,24 @@ const STREAM_WINDOW = 8;
 
 /**
  * Where a call came from, worked out when a rejection sample asks: the
- * browser the gRPC-Web bridge passed on (when it passes the connection), or
- * the gRPC peer's address and user agent.
+ * client's address as authentication sees it (the browser's, behind this
+ * process's gRPC-Web bridge; X-Forwarded-For only from a trusted proxy), never
+ * a header a client could set itself; the user agent the bridge passed, or
+ * the call's own.
  */
-const grpcPeer = (call: { readonly metadata: Metadata; getPeer(): string }, connection: Connection | undefined) => (): Peer => {
-  if (connection !== undefined) return { transport: 'grpc-web', ...connection };
-  const [userAgent] = call.metadata.get('user-agent');
-  const ip = call
+const grpcPeer = (call: { readonly metadata: Metadata; getPeer(): string }, connection: Connection | undefined, trustedProxies: readonly string[]) => (): Peer => {
+  const fromBridge = bridged(call.metadata);
+  const socketPeer = call
     .getPeer()
     .replace(/^ipv[46]:/, '')
     .replace(/:\d+$/, '')
     .replace(/^\[|\]$/g, '');
-  return { transport: 'grpc', ip, userAgent: typeof userAgent === 'string' ? userAgent : '' };
+  const [userAgent] = call.metadata.get('user-agent');
+  return {
+    transport: fromBridge ? 'grpc-web' : 'grpc',
+    ip: callClientAddress(call.metadata, socketPeer, trustedProxies),
+    userAgent: fromBridge && connection !== undefined ? connection.userAgent : typeof userAgent === 'string' ? userAgent : '',
+  };
 };
 
 /** IngestService's definition, reading requests with {@link readRequestFrame}. */
@@ -47,15 +54,16 @@ export function ingestServiceDefinition(maxRequestBytes: number, limits: Validat
 /**
  * The handlers of IngestService, for calls that the auth interceptor
  * (grpc-auth.ts) has authenticated; `limits` check the records the bridge's
- * connection context changes.
+ * connection context changes; `trustedProxies` name the client of a call,
+ * for rejection samples, as authentication does.
  */
-export function ingestHandlers(ingest: Ingest, maxRequestBytes: number, limits: ValidationLimits): UntypedServiceImplementation {
+export function ingestHandlers(ingest: Ingest, maxRequestBytes: number, limits: ValidationLimits, trustedProxies: readonly string[]): UntypedServiceImplementation {
   return {
     ingest(call: ServerUnaryCall<RequestFrame, IngestResponse>, callback: sendUnaryData<IngestResponse>): void {
       Promise.resolve()
         .then(() => {
           const connection = connectionFromMetadata(call.metadata);
-          return ingestFrame(ingest, sourceOf(call.metadata), call.request, maxRequestBytes, limits, connection, grpcPeer(call, connection));
+          return ingestFrame(ingest, sourceOf(call.metadata), call.request, maxRequestBytes, limits, connection, grpcPeer(call, connection, trustedProxies));
         })
         .then(
           (response) => callback(null, response),
@@ -66,7 +74,7 @@ export function ingestHandlers(ingest: Ingest, maxRequestBytes: number, limits: 
     ingestStream(call: ServerDuplexStream<RequestFrame, IngestResponse>): void {
       let sourceId: string;
       const connection = connectionFromMetadata(call.metadata);
-      const peer = grpcPeer(call, connection);
+      const peer = grpcPeer(call, connection, trustedProxies);
       try {
         sourceId = sourceOf(call.metadata);
       } catch (error) {

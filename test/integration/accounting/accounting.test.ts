@@ -68,6 +68,8 @@ const future = (eventId: string): Record => ({ ...track(eventId), timestamp: new
 function ingest(key: string, records: Record[]): Promise<IngestResponse> {
   const metadata = new Metadata();
   metadata.set('authorization', `Bearer ${key}`);
+  // A header only the gateway's own gRPC-Web bridge may set: a sample keeps the real address.
+  metadata.set('x-tributary-peer-ip', '203.0.113.9');
   return new Promise((resolve, reject) => grpc.ingest({ records } as IngestRequest, metadata, (error, response) => (error === null ? resolve(response as IngestResponse) : reject(error))));
 }
 

@@ -103,8 +103,22 @@ it('caps lines a second and says how many it skipped, also when the reader is sl
 it('takes at most MAX_WATCHERS, and ends every watch when the gateway stops', () => {
   const hub = new TailHub();
   const ended: number[] = [];
-  for (let i = 0; i < MAX_WATCHERS; i++) hub.watch({}, 10, () => undefined, () => 0, () => ended.push(i));
-  expect(() => hub.watch({}, 10, () => undefined, () => 0)).toThrow(TooManyWatchers);
+  for (let i = 0; i < MAX_WATCHERS; i++)
+    hub.watch(
+      {},
+      10,
+      () => undefined,
+      () => 0,
+      () => ended.push(i),
+    );
+  expect(() =>
+    hub.watch(
+      {},
+      10,
+      () => undefined,
+      () => 0,
+    ),
+  ).toThrow(TooManyWatchers);
   hub.close();
   expect(ended).toHaveLength(MAX_WATCHERS);
   expect(hub.active).toBe(false);
