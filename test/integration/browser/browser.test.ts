@@ -12,7 +12,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../../helpers/chromium';
 import type { Outcome } from '../../../sdk/src';
 import { NatsServer } from '../../helpers/nats-server';
 import { ServeProcess } from '../../helpers/serve-process';
@@ -20,7 +21,6 @@ import { waitFor } from '../../helpers/wait';
 
 jest.setTimeout(120_000);
 const BUNDLE = join(__dirname, '..', '..', '..', 'sdk', 'dist', 'tributary.iife.js');
-const CHROMIUM = '/usr/bin/chromium';
 let nats: NatsServer;
 let serve: ServeProcess;
 let allowedPage: Server;
@@ -42,14 +42,10 @@ const originOf = (server: Server) => `http://127.0.0.1:${(server.address() as Ad
 
 beforeAll(async () => {
   if (!existsSync(BUNDLE)) throw new Error(`${BUNDLE} is missing: run \`make sdk\` (make test does)`);
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install it with apt-get install chromium (make test does)`);
   [allowedPage, otherPage] = [await pageServer(), await pageServer()];
   nats = await NatsServer.start();
   serve = await ServeProcess.start(nats.url, { TRIBUTARY_CORS_ORIGINS: originOf(allowedPage) });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

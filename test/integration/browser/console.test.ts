@@ -7,28 +7,24 @@
  * is shown. The page loads nothing from another origin. A screenshot is
  * written to test-output/console.png.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../../helpers/chromium';
 import { NatsServer } from '../../helpers/nats-server';
 import { ingestJson, trackJson, unique } from '../../helpers/privacy-calls';
 import { ServeProcess } from '../../helpers/serve-process';
 
 jest.setTimeout(120_000);
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = join(__dirname, '..', '..', '..', 'test-output', 'console.png');
 let nats: NatsServer;
 let serve: ServeProcess;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install it with apt-get install chromium (make test does)`);
   nats = await NatsServer.start();
   serve = await ServeProcess.start(nats.url);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
