@@ -33,7 +33,16 @@ export interface StagePlan {
 childMain(async (plan: StagePlan) => {
   const config = loadConfig(
     {},
-    { natsUrl: plan.natsUrl, stream: plan.stream, subjectPrefix: plan.subjectPrefix, dataDir: plan.dataDir, sinkConsumer: 'stage-sink', identityConsumer: 'stage-identity', logLevel: 'warn' },
+    {
+      natsUrl: plan.natsUrl,
+      stream: plan.stream,
+      subjectPrefix: plan.subjectPrefix,
+      dataDir: plan.dataDir,
+      sinkConsumer: 'stage-sink',
+      identityConsumer: 'stage-identity',
+      logLevel: 'warn',
+      accounting: 'false',
+    },
   );
   const logger = pino({ level: 'warn' });
   const client = createClickHouse(config);

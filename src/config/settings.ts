@@ -127,7 +127,7 @@ export const SETTINGS = {
     'TRIBUTARY_ACCOUNTING',
     'true',
     boolean,
-    "Whether each gateway puts its answers' counts (and rejection samples) on the accounting stream before it answers (docs/accounting.md); off only to measure what it costs.",
+    "Whether each gateway puts its answers' counts (and rejection samples) on the accounting stream before it answers, and the sink writes them to ClickHouse (docs/accounting.md); off to measure what it costs, or on a second sink deployment (the stream is one deployment's work queue).",
   ),
   rejectionSamples: setting('TRIBUTARY_REJECTION_SAMPLES', '10', integer(0, 1000), 'Rejected records kept as samples per source, reason and minute (the rejections table, kept 7 days); 0 keeps none.'),
   publishTimeoutMs: setting('TRIBUTARY_PUBLISH_TIMEOUT', '5s', duration(10), 'How long to wait for a PubAck before answering UNAVAILABLE.'),

@@ -10,7 +10,7 @@
  * progress go to the regulation store, and its end to the audit table.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { JetStreamManager } from '@nats-io/jetstream';
+import { JetStreamApiError, type JetStreamManager } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { errorMessage, sleep } from '../lifecycle/backoff';
 import { applyToLedger, forgetConsent } from '../policy/apply-regulation';
@@ -81,7 +81,14 @@ export async function runRegulation(parts: RunnerParts, initial: RegulationState
     // A gateway that checked a record before the ledger changed publishes it within this bound: it must be in the stream before the erasure reads where the stream ends.
     if (state.kind === 'SUPPRESS_WITH_DELETE') await sleep(PROPAGATION_MS, signal);
     const lastSeq = (await jsm.streams.info(parts.stream)).state.last_seq;
-    const lastSample = (await jsm.streams.info(parts.accounting.stream)).state.last_seq;
+    // No accounting stream (accounting off): no sample to wait for.
+    const lastSample = await jsm.streams.info(parts.accounting.stream).then(
+      (info) => info.state.last_seq,
+      (error: unknown) => {
+        if (error instanceof JetStreamApiError && error.status === 404) return 0;
+        throw error;
+      },
+    );
     let said = '';
     const onWait = (what: string) => void (what !== said && update({ progress: (said = what) }).catch(() => undefined));
     await waitForConsumers(jsm, parts.stream, parts.durables, lastSeq, onWait, signal);

@@ -65,23 +65,25 @@ export async function startSink(config: Config, logger: Logger, clickhouse?: Cli
       async setUp(manager) {
         await ensureStream(manager, streamConfig(config));
         await ensureStream(manager, deadLetterStreamConfig(config));
-        await ensureStream(manager, accountingStreamConfig(config));
+        if (config.accounting) await ensureStream(manager, accountingStreamConfig(config));
       },
       writer,
       batches: (deadLetters) => new SinkBatches(writer, deadLetters, { maxDeliveries: config.sinkMaxDeliveries, retryMaxMs: config.sinkRetryMaxMs }, logger, metrics),
     });
-    // The gateways' counts and rejection samples, on the same connection.
-    const accounting = await startStage(config, logger, metrics, waits, {
-      stage: 'accounting',
-      stream: accountingStreamName(config),
-      consumers: [accountingConsumerConfig(config)],
-      writer,
-      link: stage.link,
-      batches: (_deadLetters, jsm) => new AccountingBatches(writer, jsm, accountingStreamName(config), logger),
-    }).catch(async (error: unknown) => {
-      await stage.stop();
-      throw error;
-    });
+    // The gateways' counts and rejection samples, on the same connection (one sink deployment's consumer: the stream is a work queue).
+    const accounting = !config.accounting
+      ? undefined
+      : await startStage(config, logger, metrics, waits, {
+          stage: 'accounting',
+          stream: accountingStreamName(config),
+          consumers: [accountingConsumerConfig(config)],
+          writer,
+          link: stage.link,
+          batches: (_deadLetters, jsm) => new AccountingBatches(writer, jsm, accountingStreamName(config), logger),
+        }).catch(async (error: unknown) => {
+          await stage.stop();
+          throw error;
+        });
     const reclaimer = new StreamReclaimer(stage.jsm, config.stream, config.maxStreamBytes, config.sinkConsumer, logger);
     reclaimer.start();
     logger.info({ clickhouse: config.clickhouseUrl === '' ? 'embedded' : 'server', version, database, consumer: config.sinkConsumer }, 'sink consuming');
@@ -90,10 +92,10 @@ export async function startSink(config: Config, logger: Logger, clickhouse?: Cli
       health: stage.loops[0].health,
       clickhouse: client,
       nats: stage.link,
-      ready: () => [stage.ready(), accounting.ready()].find((ready) => ready !== true) ?? true,
+      ready: () => [stage.ready(), accounting?.ready() ?? true].find((ready) => ready !== true) ?? true,
       async stop() {
         reclaimer.stop();
-        await accounting.stop();
+        await accounting?.stop();
         await stage.stop();
         await closeOwned();
         logger.info('sink stopped');
