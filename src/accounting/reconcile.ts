@@ -83,6 +83,7 @@ export async function rows<T>(deps: AccountingReads, query: string, params: { [n
   return (await deps.clickhouse.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: SETTINGS })).json<T>();
 }
 
+/** One minute's figures as they are gathered: the gateways' counts, and the stream's records by where they are. */
 type Tally = { [measure in Measure]: number } & {
   stored: number;
   deadLettered: number;
