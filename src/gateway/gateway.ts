@@ -143,24 +143,36 @@ export async function startGateway(
       now: () => new Date(),
     });
 
-    const health = new GatewayHealth();
-    link.on('down', () => health.set(false));
-    link.on('up', () => {
-      // Set the stream up again (a server restarted on an empty store lost it), as long as it takes.
-      setUpStreams(new StartWaits(logger, Infinity, stopping.signal), `the streams ${streams} after NATS came back`).then(
-        () => health.set(true),
-        (error: unknown) => {
-          if (!(error instanceof StartCancelled)) logger.error({ err: error }, 'the stream could not be set up after NATS came back');
-        },
-      );
-    });
-
-    const publisher = new JetStreamPublisher(link, { maxInFlight: config.maxInFlight, maxInFlightBytes: config.maxInFlightBytes, timeoutMs: config.publishTimeoutMs }, room);
     // The accounting messages go on a connection of their own (on the records' one, each would queue behind every record
     // published before it), with bounds of their own (one message per NATS round trip), never refused for a full records stream.
     if (config.accounting) accountingLink = await openNatsLink(waits, 'gateway', config, logger);
     const accountingPublishes =
       accountingLink === undefined ? undefined : new JetStreamPublisher(accountingLink, { maxInFlight: ACCOUNTING_IN_FLIGHT, maxInFlightBytes: Infinity, timeoutMs: config.publishTimeoutMs });
+
+    // Serving: both connections up, and the streams set up again since the records' connection came back.
+    const health = new GatewayHealth();
+    let streamsSetUp = true;
+    const serving = () => streamsSetUp && link.connected && (accountingLink?.connected ?? true);
+    link.on('down', () => {
+      streamsSetUp = false;
+      health.set(false);
+    });
+    link.on('up', () => {
+      // Set the stream up again (a server restarted on an empty store lost it), as long as it takes.
+      setUpStreams(new StartWaits(logger, Infinity, stopping.signal), `the streams ${streams} after NATS came back`).then(
+        () => {
+          streamsSetUp = true;
+          health.set(serving());
+        },
+        (error: unknown) => {
+          if (!(error instanceof StartCancelled)) logger.error({ err: error }, 'the stream could not be set up after NATS came back');
+        },
+      );
+    });
+    accountingLink?.on('down', () => health.set(false));
+    accountingLink?.on('up', () => health.set(serving()));
+
+    const publisher = new JetStreamPublisher(link, { maxInFlight: config.maxInFlight, maxInFlightBytes: config.maxInFlightBytes, timeoutMs: config.publishTimeoutMs }, room);
     const tail = new TailHub();
     const limits = validationLimits(config);
     const ingest = createIngest({
@@ -192,7 +204,7 @@ export async function startGateway(
     const socketDir = tls === undefined ? undefined : mkdtempSync(join(tmpdir(), 'tributary-grpc-'));
     const bridgeTarget = socketDir === undefined ? undefined : `unix:${join(socketDir, 'grpc.sock')}`;
     if (bridgeTarget !== undefined) await bind(server, bridgeTarget, ServerCredentials.createInsecure());
-    health.set(link.connected);
+    health.set(serving());
     logger.info({ address: config.grpcAddr, port, tls: tls !== undefined, mutualTls: (tls?.clientCaFile ?? '') !== '', stream: config.stream, sources: keys.size }, 'gateway listening');
 
     const httpDoors = new HttpDoors(
@@ -218,7 +230,7 @@ export async function startGateway(
         return publisher.inFlight;
       },
       get ready() {
-        return link.connected;
+        return serving();
       },
       async stop() {
         stopping.abort();
@@ -230,16 +242,14 @@ export async function startGateway(
         accountingPublishes?.close();
         room.stop();
         keysFile?.close();
-        await link.drain();
-        await accountingLink?.drain();
+        await Promise.all([link.drain(), accountingLink?.drain()]);
         logger.info('gateway stopped');
       },
     };
   } catch (error) {
     // A start that fails leaves nothing running: an open connection would keep reconnecting, and the process alive.
     keysFile?.close();
-    await link.drain();
-    await accountingLink?.drain();
+    await Promise.all([link.drain(), accountingLink?.drain()]);
     throw error;
   }
 }
