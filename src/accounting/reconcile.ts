@@ -12,10 +12,11 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Config } from '../config/settings';
-import { MEASURES, type Measure } from '../stream/accounting-message';
+import { MEASURES, minuteOf, type Measure } from '../stream/accounting-message';
+import { waitForConsumers } from '../stream/stream-erasure';
 import { accountingConsumerConfig, identityConsumerConfig, IDENTITY_CALLS } from '../stages/consumers';
 import { accountingStreamName } from '../stream/accounting-stream';
-import { SETTINGS } from '../storage/clickhouse-client';
+import { selectRows } from '../storage/clickhouse-client';
 import { scanSource, type ScannedRecord } from './stream-scan';
 
 /** One minute's equations. */
@@ -69,18 +70,22 @@ export interface AccountingReads {
 /** Waits (up to `settleMs`) until the accounting consumer has acked every message the accounting stream held; says so when it has not. */
 async function settleAccounting(deps: AccountingReads): Promise<string | undefined> {
   const last = (await deps.jsm.streams.info(deps.accountingStream)).state.last_seq;
-  const deadline = Date.now() + deps.settleMs;
-  for (;;) {
-    const floor = (await deps.jsm.consumers.info(deps.accountingStream, deps.accountingConsumer)).ack_floor.stream_seq;
-    if (floor >= last) return undefined;
-    if (Date.now() >= deadline) return `the accounting stream is written up to ${floor} of ${last}: counts of the newest requests may be missing`;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  let waiting = '';
+  try {
+    await waitForConsumers(deps.jsm, deps.accountingStream, [deps.accountingConsumer], last, (what) => (waiting = what), AbortSignal.timeout(deps.settleMs));
+    return undefined;
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'TimeoutError') return `the accounting stream is not all written (${waiting}): counts of the newest requests may be missing`;
+    throw error;
   }
 }
 
 /** Runs one of the accounting's own queries. */
-export async function rows<T>(deps: AccountingReads, query: string, params: { [name: string]: unknown }): Promise<T[]> {
-  return (await deps.clickhouse.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: SETTINGS })).json<T>();
+export const rows = <T>(deps: AccountingReads, query: string, params: { readonly [name: string]: unknown }): Promise<T[]> => selectRows<T>(deps.clickhouse, query, params);
+
+/** The stream sequences a query's `seq` column gives. */
+async function seqSet(deps: AccountingReads, query: string, params: { readonly [name: string]: unknown }): Promise<Set<number>> {
+  return new Set((await rows<{ seq: number }>(deps, query, params)).map((r) => r.seq));
 }
 
 /** One minute's figures as they are gathered: the gateways' counts, and the stream's records by where they are. */
@@ -95,7 +100,7 @@ const emptyTally = (): Tally => ({ received: 0, accepted: 0, duplicate: 0, rejec
 
 /** Reconciles `source` from `fromMs` (floored to its minute) to now. */
 export async function reconcile(deps: AccountingReads, source: string, fromMs: number): Promise<Reconciliation> {
-  const from = fromMs - (fromMs % 60_000);
+  const from = minuteOf(fromMs);
   const fromSeconds = Math.floor(from / 1000);
   // The stream's end first, then the sink's floor: a record is pending only if the sink had not passed it when it was looked at.
   const lastSeq = (await deps.jsm.streams.info(deps.stream)).state.last_seq;
@@ -104,31 +109,23 @@ export async function reconcile(deps: AccountingReads, source: string, fromMs: n
   const scanned = await scanSource(deps.js, deps.stream, deps.subjectPrefix, source, from, lastSeq);
 
   const db = deps.database;
-  const counts = await rows<{ minute: number; measure: string; count: string }>(
+  const counts = await rows<{ minute: number; measure: string; count: number }>(
     deps,
-    `SELECT toUnixTimestamp(minute) * 1000 AS minute, measure, toString(sum(count)) AS count FROM ${db}.accounting FINAL
+    `SELECT toUnixTimestamp(minute) * 1000 AS minute, measure, sum(count) AS count FROM ${db}.accounting FINAL
      WHERE source_id = {source:String} AND stage = 'gateway' AND minute >= toDateTime({from:UInt32}) GROUP BY minute, measure`,
     { source, from: fromSeconds },
   );
-  const storedSeqs = new Set(
-    (
-      await rows<{ seq: string }>(deps, `SELECT DISTINCT toString(stream_seq) AS seq FROM ${db}.events WHERE source_id = {source:String} AND received_at >= toDateTime64({from:UInt32}, 3)`, {
-        source,
-        from: fromSeconds,
-      })
-    ).map((r) => Number(r.seq)),
-  );
+  const storedSeqs = await seqSet(deps, `SELECT DISTINCT stream_seq AS seq FROM ${db}.events WHERE source_id = {source:String} AND received_at >= toDateTime64({from:UInt32}, 3)`, {
+    source,
+    from: fromSeconds,
+  });
   const products = scanned.some((r) => r.productId !== undefined)
     ? new Set((await rows<{ product_id: string }>(deps, `SELECT DISTINCT product_id FROM ${db}.products WHERE source_id = {source:String}`, { source })).map((r) => r.product_id))
     : new Set<string>();
-  const deadSeqs = new Set(
-    (
-      await rows<{ seq: string }>(
-        deps,
-        `SELECT DISTINCT toString(stream_seq) AS seq FROM ${db}.dead_letters WHERE reason != 'IDENTITY_LINK_REFUSED' AND (source_id = {source:String} OR startsWith(subject, {prefix:String}))`,
-        { source, prefix: `${deps.subjectPrefix}.${source}.` },
-      )
-    ).map((r) => Number(r.seq)),
+  const deadSeqs = await seqSet(
+    deps,
+    `SELECT DISTINCT stream_seq AS seq FROM ${db}.dead_letters WHERE reason != 'IDENTITY_LINK_REFUSED' AND (source_id = {source:String} OR startsWith(subject, {prefix:String}))`,
+    { source, prefix: `${deps.subjectPrefix}.${source}.` },
   );
 
   const minutes = new Map<number, Tally>();
@@ -140,8 +137,8 @@ export async function reconcile(deps: AccountingReads, source: string, fromMs: n
     return tally;
   };
   for (const { minute, measure, count } of counts) {
-    const tally = at(Number(minute));
-    if (MEASURES.includes(measure as Measure)) tally[measure as Measure] += Number(count);
+    const tally = at(minute);
+    if (MEASURES.includes(measure as Measure)) tally[measure as Measure] += count;
   }
   const isStored = (r: ScannedRecord): boolean => (r.productId === undefined ? storedSeqs.has(r.seq) : products.has(r.productId));
   for (const record of scanned) {

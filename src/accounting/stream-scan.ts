@@ -6,7 +6,9 @@
  * ends, so nothing of it stays.
  */
 import { DeliverPolicy, type JetStreamClient } from '@nats-io/jetstream';
+import { token } from '../config/parsers';
 import { Envelope } from '../gen/tributary/ingest/v1/envelope';
+import { minuteOf } from '../stream/accounting-message';
 
 /** One message of the stream, as the reconciliation needs it. */
 export interface ScannedRecord {
@@ -37,8 +39,8 @@ const EARLY_MS = 60_000;
 /** Every record of `source` (subject `<prefix>.<source>.>`) received from `fromMs` on, up to sequence `lastSeq`; throws WindowTooLarge past {@link MAX_SCANNED}. */
 export async function scanSource(js: JetStreamClient, stream: string, subjectPrefix: string, source: string, fromMs: number, lastSeq: number): Promise<ScannedRecord[]> {
   const scanned: ScannedRecord[] = [];
-  // A source id is a subject token: anything else would widen the filter.
-  if (!/^[A-Za-z0-9_-]+$/.test(source)) throw new Error(`"${source}" is not a source id`);
+  // A source id is a subject token (as the keys file allows it): anything else would widen the filter.
+  token(source);
   if (lastSeq === 0) return scanned;
   const consumer = await js.consumers.get(stream, {
     filter_subjects: `${subjectPrefix}.${source}.>`,
@@ -61,7 +63,7 @@ export async function scanSource(js: JetStreamClient, stream: string, subjectPre
         const kind = envelope.record?.kind;
         if (receivedMs >= fromMs) {
           if (scanned.length >= MAX_SCANNED) throw new WindowTooLarge(source);
-          scanned.push({ seq: msg.seq, eventId: envelope.record?.eventId ?? '', minute: receivedMs - (receivedMs % 60_000), productId: kind?.$case === 'product' ? kind.value.productId : undefined });
+          scanned.push({ seq: msg.seq, eventId: envelope.record?.eventId ?? '', minute: minuteOf(receivedMs), productId: kind?.$case === 'product' ? kind.value.productId : undefined });
         }
         if (msg.seq === lastSeq || msg.info.pending === 0) done = true;
       }

@@ -6,10 +6,7 @@
  */
 import type { FieldViolation } from '../gen/tributary/ingest/v1/ingest_service';
 import { Record } from '../gen/tributary/ingest/v1/record';
-import { MAX_SAMPLE_RECORD_CHARS, type AccountingMessage, type CountLine, type Measure, type Peer, type RejectionSample } from '../stream/accounting-message';
-
-/** The minute of `ms`, as epoch milliseconds. */
-export const minuteOf = (ms: number): number => ms - (((ms % 60_000) + 60_000) % 60_000);
+import { MAX_SAMPLE_RECORD_CHARS, minuteOf, type AccountingMessage, type CountLine, type Measure, type Peer, type RejectionSample } from '../stream/accounting-message';
 
 /** The sample places taken in the current minute, per source and reason. */
 export class SampleSlots {

@@ -18,30 +18,31 @@ export class AdminQueryFailed extends Error {
   }
 }
 
+/**
+ * Calls `path` (with its query) of the admin routes at `address` with the
+ * admin key; throws AdminQueryFailed, named after the route, when it is not
+ * answered 200.
+ */
+async function adminFetch(address: string, adminKey: string, path: string, init: RequestInit = {}): Promise<Response> {
+  const response = await fetch(`http://${address}${path}`, { ...init, headers: { authorization: `Bearer ${adminKey}`, ...init.headers } });
+  if (response.ok) return response;
+  const text = await response.text();
+  let message = text.trim();
+  try {
+    message = (JSON.parse(text) as { error?: string }).error ?? message;
+  } catch {
+    // Not JSON: the text says it.
+  }
+  throw new AdminQueryFailed(response.status, message, path.slice('/admin/'.length).split('?')[0]);
+}
+
 /** Runs `sql` on the endpoint at `address` (host:port) and returns its rows. */
 export async function postAdminQuery<T = unknown>(address: string, adminKey: string, sql: string): Promise<T[]> {
-  const response = await fetch(`http://${address}/admin/query`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'text/plain' },
-    body: sql,
-  });
-  const body = (await response.json()) as { rows?: T[]; error?: string };
-  if (!response.ok || body.rows === undefined) throw new AdminQueryFailed(response.status, body.error ?? 'no rows');
+  const response = await adminFetch(address, adminKey, '/admin/query', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: sql });
+  const body = (await response.json()) as { rows?: T[] };
+  if (body.rows === undefined) throw new AdminQueryFailed(response.status, 'no rows');
   return body.rows;
 }
 
 /** GETs `path` (with its query) from the admin routes at `address`; throws AdminQueryFailed when it is not answered 200. */
-export async function getAdmin(address: string, adminKey: string, path: string, signal?: AbortSignal): Promise<Response> {
-  const response = await fetch(`http://${address}${path}`, { headers: { authorization: `Bearer ${adminKey}` }, signal });
-  if (!response.ok) {
-    const text = await response.text();
-    let message = text.trim();
-    try {
-      message = (JSON.parse(text) as { error?: string }).error ?? message;
-    } catch {
-      // Not JSON: the text says it.
-    }
-    throw new AdminQueryFailed(response.status, message, path.slice('/admin/'.length).split('?')[0]);
-  }
-  return response;
-}
+export const getAdmin = (address: string, adminKey: string, path: string, signal?: AbortSignal): Promise<Response> => adminFetch(address, adminKey, path, { signal });

@@ -13,11 +13,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Overview } from '../accounting/overview';
 import type { Reconciliation } from '../accounting/reconcile';
 import { WindowTooLarge } from '../accounting/stream-scan';
-import { digestKey, duration } from '../config/parsers';
+import { digestKey, duration, token } from '../config/parsers';
 import { bearerToken } from '../gateway/auth';
 import type { AuthThrottle } from '../gateway/auth-throttle';
 import { clientAddress } from '../gateway/client-address';
 import { isLine, TooManyWatchers, type TailEvent, type TailFilter, type TailHub } from '../gateway/tail-hub';
+import { answerJson } from './json-answer';
 import type { Metrics } from '../observability/metrics';
 import { AdminQueryBusy, AdminQueryRefused, AdminQueryStopped, type AdminQueryAnswer } from '../storage/admin-query';
 
@@ -51,21 +52,19 @@ export interface AdminRoutes {
   tail?: TailHub;
 }
 
-const json = (response: ServerResponse, status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(`${JSON.stringify(body)}\n`);
-
 /** Whether the request carries the admin key; answers 429 or 401 when it does not. */
 function admitted(request: IncomingMessage, response: ServerResponse, access: AdminAccess): boolean {
   const address = clientAddress(request.socket.remoteAddress ?? '', request.headers['x-forwarded-for'], access.trustedProxies);
   const retryAfterMs = access.throttle.retryAfterMs(address);
   if (retryAfterMs !== undefined) {
     response.setHeader('retry-after', String(Math.ceil(retryAfterMs / 1000)));
-    json(response, 429, { error: 'too many failed admin keys from this address: try again later' });
+    answerJson(response, 429, { error: 'too many failed admin keys from this address: try again later' });
     return false;
   }
   const presented = bearerToken(request.headers.authorization);
   if (access.adminKey !== '' && presented !== undefined && timingSafeEqual(digestKey(presented), digestKey(access.adminKey))) return true;
   access.throttle.recordFailure(address);
-  json(response, 401, { error: 'send the admin key as "authorization: Bearer <key>"' });
+  answerJson(response, 401, { error: 'send the admin key as "authorization: Bearer <key>"' });
   return false;
 }
 
@@ -88,7 +87,7 @@ function failureOf(error: unknown): { outcome: string; status: number } {
 
 async function adminQuery(request: IncomingMessage, response: ServerResponse, run: NonNullable<AdminRoutes['query']>, metrics: Metrics): Promise<void> {
   const sql = await readBody(request);
-  if (sql === undefined) return void json(response, 413, { error: `the query is larger than ${MAX_QUERY_BYTES} bytes` });
+  if (sql === undefined) return void answerJson(response, 413, { error: `the query is larger than ${MAX_QUERY_BYTES} bytes` });
   const gone = new AbortController();
   response.once('close', () => gone.abort());
   let answer: AdminQueryAnswer;
@@ -98,10 +97,10 @@ async function adminQuery(request: IncomingMessage, response: ServerResponse, ru
     const { outcome, status } = failureOf(error);
     metrics.adminQueries.inc({ outcome });
     if (error instanceof AdminQueryBusy) response.setHeader('retry-after', String(error.retryAfterSeconds));
-    return void json(response, status, { error: (error as Error).message.split('\n')[0] });
+    return void answerJson(response, status, { error: (error as Error).message.split('\n')[0] });
   }
   metrics.adminQueries.inc({ outcome: answer.truncated === false ? 'answered' : 'truncated' });
-  json(response, 200, answer);
+  answerJson(response, 200, answer);
 }
 
 /** The longest window a reconciliation or an overview reads: the stream's default age. */
@@ -114,20 +113,24 @@ async function sinceRoute(params: URLSearchParams, response: ServerResponse, run
     sinceMs = duration(60_000)(params.get('since') ?? '1h');
     if (sinceMs > MAX_SINCE_MS) throw new Error('must be at most 7d');
   } catch (error) {
-    return void json(response, 400, { error: `since: ${(error as Error).message}` });
+    return void answerJson(response, 400, { error: `since: ${(error as Error).message}` });
   }
   try {
-    json(response, 200, await run(Date.now() - sinceMs));
+    answerJson(response, 200, await run(Date.now() - sinceMs));
   } catch (error) {
     if (!(error instanceof WindowTooLarge)) throw error;
-    json(response, 413, { error: error.message });
+    answerJson(response, 413, { error: error.message });
   }
 }
 
 /** Answers a source's reconciliation, or 400 naming a bad parameter. */
 function reconcileRoute(params: URLSearchParams, response: ServerResponse, run: NonNullable<AdminRoutes['reconcile']>): Promise<void> {
   const source = params.get('source') ?? '';
-  if (source === '' || !/^[A-Za-z0-9_-]+$/.test(source)) return Promise.resolve(void json(response, 400, { error: 'source: name one source (letters, digits, _ and -)' }));
+  try {
+    token(source);
+  } catch (error) {
+    return Promise.resolve(answerJson(response, 400, { error: `source: a source id ${(error as Error).message}` }));
+  }
   return sinceRoute(params, response, (fromMs) => run(source, fromMs));
 }
 
@@ -144,7 +147,7 @@ export function tailFilter(params: URLSearchParams): TailFilter {
 /** Streams the tail as server-sent events until the caller goes away: `data:` lines, and `event: skipped` with how many were left out. */
 function tailRoute(request: IncomingMessage, params: URLSearchParams, response: ServerResponse, hub: TailHub): void {
   const rate = Number(params.get('max_rate') ?? TAIL_DEFAULT_RATE);
-  if (!Number.isInteger(rate) || rate < 1 || rate > TAIL_MAX_RATE) return void json(response, 400, { error: `max_rate: a whole number of lines a second, 1 to ${TAIL_MAX_RATE}` });
+  if (!Number.isInteger(rate) || rate < 1 || rate > TAIL_MAX_RATE) return void answerJson(response, 400, { error: `max_rate: a whole number of lines a second, 1 to ${TAIL_MAX_RATE}` });
   const send = (event: TailEvent) => response.write(isLine(event) ? `data: ${JSON.stringify(event.line)}\n\n` : `event: skipped\ndata: ${JSON.stringify({ skipped: event.skipped })}\n\n`);
   let stop: () => void;
   try {
@@ -158,7 +161,7 @@ function tailRoute(request: IncomingMessage, params: URLSearchParams, response: 
   } catch (error) {
     if (!(error instanceof TooManyWatchers)) throw error;
     response.setHeader('retry-after', '10');
-    return void json(response, 429, { error: error.message });
+    return void answerJson(response, 429, { error: error.message });
   }
   response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
   response.write(': tailing\n\n');

@@ -10,6 +10,7 @@ import { createServer as createSecureServer, type Server as SecureServer } from 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { isGrpcWeb } from '../gateway/grpc-web-bridge';
+import { answerJson } from './json-answer';
 import type { Metrics } from '../observability/metrics';
 import { httpsOptions, watchTlsFiles, type ServerTls } from '../tls/server-tls';
 import { adminRoute, isAdminPath, type AdminRoutes } from './admin-routes';
@@ -32,8 +33,6 @@ export interface HttpEndpointParts {
   httpDoors?: { matches(request: IncomingMessage): boolean; handle(request: IncomingMessage, response: ServerResponse): void | Promise<void> };
 }
 
-const json = (response: ServerResponse, status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(`${JSON.stringify(body)}\n`);
-
 /**
  * Runs one request's handler so that nothing it throws, at once or later,
  * escapes: the failure is logged with a request id, and answered 500 with
@@ -45,7 +44,7 @@ async function guarded(request: IncomingMessage, response: ServerResponse, logge
   } catch (error) {
     const requestId = randomUUID();
     logger.error({ err: error, requestId, method: request.method, path: (request.url ?? '/').split('?')[0] }, 'HTTP request failed unexpectedly');
-    if (!response.headersSent) json(response, 500, { error: 'internal error', requestId });
+    if (!response.headersSent) answerJson(response, 500, { error: 'internal error', requestId });
     else response.destroy();
   }
 }

@@ -6,7 +6,7 @@
  * `tributary identities` (the admin endpoint) read it the same way.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { SETTINGS } from '../storage/clickhouse-client';
+import { selectRows } from '../storage/clickhouse-client';
 import { IDS_PARAM, idChunks } from '../storage/id-lists';
 import type { IdentityNode } from './links';
 import type { LinkEffect, StoredLink, StoredMaster } from './resolve';
@@ -17,8 +17,8 @@ export type Select = <T>(sql: string, ids: readonly string[]) => Promise<T[]>;
 /** The {@link Select} of a ClickHouse client. */
 export const selectOn =
   (client: ClickHouseClient): Select =>
-  async <T>(query: string, ids: readonly string[]) =>
-    (await client.query({ query, query_params: { ids }, format: 'JSONEachRow', clickhouse_settings: SETTINGS })).json<T>();
+  <T>(query: string, ids: readonly string[]) =>
+    selectRows<T>(client, query, { ids });
 
 interface EdgeRow {
   node: string;

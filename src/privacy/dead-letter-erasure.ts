@@ -9,7 +9,7 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 import { Envelope } from '../gen/tributary/ingest/v1/envelope';
 import { personIds } from '../policy/person-ids';
 import type { ClickHouseErasure } from './clickhouse-erasure';
-import { eraseMessages } from './stream-erasure';
+import { eraseMessages } from '../stream/stream-erasure';
 
 /** Whether a payload's record names a covered person, by its hashed ids. */
 export function namesCovered(payload: Uint8Array, isCovered: (id: string) => boolean): boolean {

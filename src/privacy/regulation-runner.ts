@@ -21,7 +21,7 @@ import { SETTINGS } from '../storage/clickhouse-client';
 import { ClickHouseErasure } from './clickhouse-erasure';
 import { eraseDeadLetters } from './dead-letter-erasure';
 import { expandIdentity } from './identity-expansion';
-import { eraseMessages, waitForConsumers } from './stream-erasure';
+import { eraseMessages, waitForConsumers } from '../stream/stream-erasure';
 
 /** How soon a change of the ledger is in force at every gateway (docs/privacy.md). */
 const PROPAGATION_MS = 2000;

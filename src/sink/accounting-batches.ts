@@ -11,6 +11,7 @@ import type { JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { decodeAccounting, type AccountingMessage } from '../stream/accounting-message';
 import { errorMessage } from '../lifecycle/backoff';
+import { eraseMessages } from '../stream/stream-erasure';
 import type { Retrying } from '../stages/consumer-loop';
 import { objectRow, type ClickHouseWriter, type PendingRow } from '../storage/clickhouse-writer';
 import { toDateTime64 } from '../storage/datetime';
@@ -89,21 +90,10 @@ export class AccountingBatches {
       }
     }
     await retrying('accounting insert', () => this.writer.writeAll(rows));
-    for (const seq of withSamples) await retrying('sample erasure', () => this.erase(seq));
+    await retrying('sample erasure', () => eraseMessages(this.jsm, this.stream, withSamples));
     for (const msg of batch) {
       if (invalid.has(msg.seq)) msg.term();
       else msg.ack();
-    }
-  }
-
-  /** Erases (overwrites) the message at `seq`; one already gone is fine. */
-  private async erase(seq: number): Promise<void> {
-    try {
-      await this.jsm.streams.deleteMessage(this.stream, seq, true);
-    } catch (error) {
-      if (/no message found|not found/i.test(errorMessage(error))) return;
-      this.logger.warn({ err: errorMessage(error), seq }, 'could not erase an accounting message that held rejection samples; retrying');
-      throw error;
     }
   }
 }

@@ -14,6 +14,9 @@ export type Measure = 'received' | 'accepted' | 'duplicate' | 'rejected' | 'drop
 /** Every measure, in the order reports print them. */
 export const MEASURES: readonly Measure[] = ['received', 'accepted', 'duplicate', 'rejected', 'dropped'];
 
+/** The minute of `ms` (the minutes every count and sample is kept by), as epoch milliseconds. */
+export const minuteOf = (ms: number): number => ms - (((ms % 60_000) + 60_000) % 60_000);
+
 /** How many records of a source, in a minute, had one outcome for one reason (empty for accepted, duplicate and received). */
 export interface CountLine {
   readonly source: string;

@@ -5,8 +5,8 @@
  * without a payload, and the message reading back as it was written.
  */
 import { Record } from '../../../src/gen/tributary/ingest/v1/record';
-import { minuteOf, RequestTally, SampleSlots } from '../../../src/gateway/request-tally';
-import { decodeAccounting, encodeAccounting, InvalidAccountingMessage } from '../../../src/stream/accounting-message';
+import { RequestTally, SampleSlots } from '../../../src/gateway/request-tally';
+import { decodeAccounting, encodeAccounting, InvalidAccountingMessage, minuteOf } from '../../../src/stream/accounting-message';
 
 const MINUTE = Date.UTC(2026, 11, 4, 23, 14);
 const violation = (reason: string) => [{ field: 'event.profile_id', reason, message: `${reason} here` }];

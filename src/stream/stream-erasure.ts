@@ -1,9 +1,11 @@
 /**
- * Erasure in the stream: waiting until the stages have stored everything
- * the stream held when the erasure began (so a record accepted before it,
- * and not yet stored, is stored and then erased with the rest, never stored
- * after), and erasing messages by sequence with JetStream's erase, which
- * overwrites the message's bytes in the store before removing it.
+ * Erasure in a stream: waiting until the consumers have handled everything
+ * the stream held at a moment (an erasure's start, so a record accepted
+ * before it, and not yet stored, is stored and then erased with the rest,
+ * never stored after; a reconciliation's, so the counts it reads are all
+ * written), and erasing messages by sequence with JetStream's erase, which
+ * overwrites the message's bytes in the store before removing it (a
+ * person's messages; the rejection samples the sink has stored).
  */
 import { JetStreamApiError, type JetStreamManager } from '@nats-io/jetstream';
 
