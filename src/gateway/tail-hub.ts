@@ -114,7 +114,8 @@ class Watcher {
 /** The watchers of one gateway's answers. */
 export class TailHub {
   private readonly watchers = new Set<Watcher>();
-  private readonly ticker: { timer?: NodeJS.Timeout } = {};
+  /** The once-a-second notice of skipped lines, running while anyone watches. */
+  private ticker: NodeJS.Timeout | undefined;
 
   /** Whether anyone watches; ingest() shows nothing otherwise. */
   get active(): boolean {
@@ -135,22 +136,24 @@ export class TailHub {
     if (this.watchers.size >= MAX_WATCHERS) throw new TooManyWatchers();
     const watcher = new Watcher(filter, maxRate, send, unread, end);
     this.watchers.add(watcher);
-    this.ticker.timer ??= setInterval(() => this.watchers.forEach((w) => w.notice()), 1_000).unref();
-    return () => {
-      this.watchers.delete(watcher);
-      if (this.watchers.size === 0 && this.ticker.timer !== undefined) {
-        clearInterval(this.ticker.timer);
-        this.ticker.timer = undefined;
-      }
-    };
+    this.ticker ??= setInterval(() => this.watchers.forEach((w) => w.notice()), 1_000).unref();
+    return () => this.unwatch(watcher);
   }
 
   /** Ends every watch (the gateway stops): each watcher's `end` is called. */
   close(): void {
-    for (const watcher of [...this.watchers]) watcher.end();
-    this.watchers.clear();
-    clearInterval(this.ticker.timer);
-    this.ticker.timer = undefined;
+    for (const watcher of [...this.watchers]) {
+      watcher.end();
+      this.unwatch(watcher);
+    }
+  }
+
+  /** Removes `watcher`, and stops the notices once no one watches. */
+  private unwatch(watcher: Watcher): void {
+    this.watchers.delete(watcher);
+    if (this.watchers.size > 0) return;
+    clearInterval(this.ticker);
+    this.ticker = undefined;
   }
 
   /** Shows one request's answered records to every watcher. */
