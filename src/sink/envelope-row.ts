@@ -531,3 +531,11 @@ export function envelopeRow(bytes: Uint8Array, seq: number, rows: RowSink): Enco
     throw error;
   }
 }
+
+/** The event id of the record in an envelope's bytes ('' when it has none), for the few rows whose storage must be looked up. */
+export function envelopeEventId(bytes: Uint8Array): string {
+  const reader = new BinaryReader(bytes);
+  const env = envelopeFacts(reader, bytes);
+  const id = env.record === undefined ? undefined : recordFacts(reader, env.record).eventId;
+  return id === undefined ? '' : Buffer.from(bytes.buffer, bytes.byteOffset + id.start, id.end - id.start).toString('utf8');
+}

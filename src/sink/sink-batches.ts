@@ -1,6 +1,7 @@
 /**
  * The sink's handling of one batch: envelopes' bytes into rows (read off the
- * wire, src/sink/envelope-row.ts), one insert per table and partition range,
+ * wire, src/sink/envelope-row.ts), less those a redelivered message already
+ * stored (redelivery-check.ts), one insert per table and partition range,
  * dead letters, then acks, one per message. Rows ClickHouse refuses for their
  * data are redelivered up to a bound and then become dead letters, terminated
  * so the consumer moves on. Identity is a stage of its own
@@ -14,6 +15,7 @@ import type { Retrying } from '../stages/consumer-loop';
 import type { ClickHouseWriter, PendingRow } from '../storage/clickhouse-writer';
 import { deadLetter, type DeadLetter, type DeadLetters } from '../stages/dead-letters';
 import { envelopeRow, EVENT_COLUMNS, InvalidEnvelopeError, PRODUCT_COLUMNS, type RowSink } from './envelope-row';
+import { RedeliveryCheck, type CheckedRow } from './redelivery-check';
 import { RowBuffers } from './row-buffers';
 
 /** What the sink has stored so far. */
@@ -33,13 +35,13 @@ export interface SinkBatchOptions {
   readonly retryMaxMs: number;
 }
 
-/** A row on its way to its table, with the source it came from. */
-export type SinkRow = PendingRow & { readonly sourceId: string };
+/** A row on its way to its table, with the source and the message it came from. */
+export type SinkRow = PendingRow & CheckedRow & { readonly sourceId: string };
 
-/** The row of the envelope in `bytes`, written into `rows`; throws as {@link envelopeRow} does. */
-export function sinkRow(bytes: Uint8Array, seq: number, rows: RowSink): SinkRow {
+/** The row of the envelope in `bytes` (of a message `redelivered` or not), written into `rows`; throws as {@link envelopeRow} does. */
+export function sinkRow(bytes: Uint8Array, seq: number, rows: RowSink, redelivered = false): SinkRow {
   const row = envelopeRow(bytes, seq, rows);
-  return { seq, ...row, columns: row.table === 'events' ? EVENT_COLUMNS : PRODUCT_COLUMNS };
+  return { seq, ...row, columns: row.table === 'events' ? EVENT_COLUMNS : PRODUCT_COLUMNS, envelope: bytes, redelivered };
 }
 
 /** Stores batches of the stream in ClickHouse. */
@@ -48,6 +50,7 @@ export class SinkBatches {
 
   constructor(
     private readonly writer: ClickHouseWriter,
+    private readonly check: RedeliveryCheck,
     private readonly deadLetters: DeadLetters,
     private readonly options: SinkBatchOptions,
     private readonly logger: Logger,
@@ -62,13 +65,16 @@ export class SinkBatches {
     const lines = new RowBuffers();
     for (const msg of batch) {
       try {
-        rows.push(sinkRow(msg.data, msg.seq, lines));
+        rows.push(sinkRow(msg.data, msg.seq, lines, msg.info.redelivered));
       } catch (error) {
         letters.push(deadLetter(msg, error instanceof InvalidEnvelopeError ? 'INVALID_ENVELOPE' : 'UNDECODABLE_ENVELOPE', error, ''));
       }
     }
 
-    const refused = await retrying('insert', () => this.writer.write(rows));
+    // Rows a redelivered message already stored are left out (their messages are acked below).
+    const fresh = await retrying('redelivery check', () => this.check.unstored(rows));
+    const refused = await retrying('insert', () => this.writer.write(fresh));
+    this.check.stored(fresh);
     const bySeq = new Map(batch.map((msg) => [msg.seq, msg]));
     const redeliver = new Set<number>();
     for (const { pending, error } of refused) {
@@ -87,7 +93,7 @@ export class SinkBatches {
     }
     if (letters.length > 0) this.logger.warn({ count: letters.length, reasons: [...new Set(letters.map((l) => l.reason))] }, 'messages set aside as dead letters');
     this.account(
-      rows,
+      fresh,
       refused.map((r) => r.pending),
       letters,
       Date.now() - started,

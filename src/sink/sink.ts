@@ -24,6 +24,7 @@ import { AccountingBatches } from './accounting-batches';
 import { startStage } from '../stages/start-stage';
 import { ensureStream, streamConfig } from '../stream/stream-definition';
 import { StreamReclaimer } from '../stream/stream-reclaim';
+import { RedeliveryCheck } from './redelivery-check';
 import { SinkBatches, type SinkStats } from './sink-batches';
 
 /** A running sink. */
@@ -68,7 +69,8 @@ export async function startSink(config: Config, logger: Logger, clickhouse?: Cli
         if (config.accounting) await ensureStream(manager, accountingStreamConfig(config));
       },
       writer,
-      batches: (deadLetters) => new SinkBatches(writer, deadLetters, { maxDeliveries: config.sinkMaxDeliveries, retryMaxMs: config.sinkRetryMaxMs }, logger, metrics),
+      batches: (deadLetters) =>
+        new SinkBatches(writer, new RedeliveryCheck(client, database), deadLetters, { maxDeliveries: config.sinkMaxDeliveries, retryMaxMs: config.sinkRetryMaxMs }, logger, metrics),
     });
     // The gateways' counts and rejection samples, on the same connection (one sink deployment's consumer: the stream is a work queue).
     const accounting = !config.accounting
