@@ -27,7 +27,7 @@ export function findNatsServer(env: NodeJS.ProcessEnv = process.env): string | u
     .find(existsSync);
 }
 
-/** A nats-server with JetStream, listening on 127.0.0.1:`port` (0: one it picks) with its store in `storeDir`; `extraArgs` add to its command line (a cluster's routes). */
+/** A nats-server with JetStream, listening on `host`:`port` (0: one it picks) with its store in `storeDir`; `extraArgs` add to its command line (a cluster's routes). */
 export class NatsServerProcess {
   protected child: ChildProcess | undefined;
 
@@ -37,6 +37,7 @@ export class NatsServerProcess {
     private readonly binary: string,
     private readonly readyTimeoutMs = 20_000,
     private readonly extraArgs: readonly string[] = [],
+    private readonly host = '127.0.0.1',
   ) {}
 
   /** The process id of the running server, if it runs. */
@@ -51,13 +52,13 @@ export class NatsServerProcess {
 
   /** The client URL of the server. */
   get url(): string {
-    return `nats://127.0.0.1:${this.port}`;
+    return `nats://${this.host}:${this.port}`;
   }
 
   /** Starts the server and waits until it is ready; rejects with its log when it exits or takes too long. */
   async resume(): Promise<void> {
     // -1 is nats-server's "any free port".
-    const child = spawn(this.binary, ['-js', '-a', '127.0.0.1', '-p', this.port === 0 ? '-1' : String(this.port), '-sd', this.storeDir, ...this.extraArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(this.binary, ['-js', '-a', this.host, '-p', this.port === 0 ? '-1' : String(this.port), '-sd', this.storeDir, ...this.extraArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
     let log = '';
     try {

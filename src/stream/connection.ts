@@ -7,12 +7,22 @@
  * user may be allowed to read only its own (deploy/nats/roles.conf).
  */
 import { EventEmitter } from 'node:events';
+import type { NatsConnectionImpl } from '@nats-io/nats-core/internal';
 import { connect, createInbox, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { NatsAccess } from './nats-access';
 
 /** How long a drain may take before the connection is closed without it. */
 const DRAIN_TIMEOUT_MS = 5_000;
+/**
+ * Pings: every 2 s, and the connection is stale when two go unanswered, so a
+ * server cut off silently is noticed within about 6 s (the cluster elects a
+ * new leader in about 5 s).
+ */
+const PING_INTERVAL_MS = 2_000;
+const MAX_PINGS_OUT = 2;
+/** How long one attempt to connect to a server may take, so that a server cut off costs little before the next is tried. */
+const CONNECT_TIMEOUT_MS = 2_000;
 
 /** Events of a {@link NatsLink}: "down" when the connection is lost, "up" when it is back. */
 export interface NatsLinkEvents {
@@ -45,7 +55,9 @@ export class NatsLink extends EventEmitter<NatsLinkEvents> {
       inboxPrefix,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,
-      pingInterval: 5000,
+      pingInterval: PING_INTERVAL_MS,
+      maxPingOut: MAX_PINGS_OUT,
+      timeout: CONNECT_TIMEOUT_MS,
     });
     const link = new NatsLink(nc, inboxPrefix);
     void link.follow(logger);
@@ -82,9 +94,24 @@ export class NatsLink extends EventEmitter<NatsLinkEvents> {
     }
   }
 
+  /**
+   * Drops a connection whose server stopped answering pings. The client
+   * library's own reaction closes the socket only after flushing what is
+   * queued on it, and on a link that drops packets silently that flush never
+   * ends: the connection stayed "up", every publish waited, and no other
+   * server was tried until the link healed or the kernel gave up on the
+   * socket (minutes). Closing the transport with an error skips the flush,
+   * so the client reconnects to a server it can reach at once.
+   */
+  private dropStale(logger: Logger): void {
+    logger.warn({ server: this.nc.getServer() }, 'NATS server stopped answering pings; moving to another');
+    (this.nc as NatsConnectionImpl).protocol.transport.close(new Error('stale connection: the server stopped answering pings')).catch(() => undefined);
+  }
+
   private async follow(logger: Logger): Promise<void> {
     for await (const status of this.nc.status()) {
-      if (status.type === 'disconnect' && this.up) {
+      if (status.type === 'staleConnection') this.dropStale(logger);
+      else if (status.type === 'disconnect' && this.up) {
         this.up = false;
         logger.warn({ server: status.server }, 'NATS connection lost');
         this.emit('down');

@@ -10,7 +10,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
+import pino from 'pino';
+import { NatsLink } from '../../src/stream/connection';
 import { freePort } from './free-port';
 import { queryEmbedded, startCli, type CliProcess } from './cli-process';
 import { LoadClient, type LoadOptions } from './load-client';
@@ -39,7 +41,7 @@ export class FaultRig {
   private inspector: NatsConnection | undefined;
 
   private constructor(
-    private readonly natsUrl: string,
+    private readonly inspectorUrls: string,
     private readonly env: NodeJS.ProcessEnv,
     readonly grpcPort: number,
     private readonly httpPorts: { readonly [role in Role]: number },
@@ -48,8 +50,12 @@ export class FaultRig {
     this.sinkConsumer = env.TRIBUTARY_SINK_CONSUMER as string;
   }
 
-  /** A rig against `natsUrl` (empty: serve runs its own), with `env` added to every process. */
-  static async create(natsUrl: string, env: NodeJS.ProcessEnv = {}): Promise<FaultRig> {
+  /**
+   * A rig against `natsUrl` (empty: serve runs its own), with `env` added to
+   * every process; the test looks inside through `inspectorUrls` (by default
+   * `natsUrl`), which may name more nodes than the processes are given.
+   */
+  static async create(natsUrl: string, env: NodeJS.ProcessEnv = {}, inspectorUrls = natsUrl): Promise<FaultRig> {
     const id = randomBytes(4).toString('hex');
     const base = {
       ...(natsUrl === '' ? {} : { NATS_URL: natsUrl }),
@@ -59,16 +65,25 @@ export class FaultRig {
       // What a killed sink held comes back soon.
       TRIBUTARY_SINK_ACK_WAIT: '3s',
       TRIBUTARY_SINK_BATCH_SIZE: '1000',
-      TRIBUTARY_LOG_LEVEL: 'warn',
+      TRIBUTARY_LOG_LEVEL: process.env.FAULT_LOG_LEVEL ?? 'warn',
       ...env,
     };
-    return new FaultRig(natsUrl, base, await freePort(), { gateway: await freePort(), sink: await freePort(), serve: await freePort() });
+    return new FaultRig(inspectorUrls, base, await freePort(), { gateway: await freePort(), sink: await freePort(), serve: await freePort() });
   }
 
-  /** A JetStream manager on the rig's NATS (every node of a cluster), to look inside the stream; closed with the rig. */
+  /**
+   * The test's own connection to the rig's NATS (every node of a cluster),
+   * to look inside the stream, moving off a node that a partition cuts off
+   * as the service's own connections do; closed with the rig.
+   */
+  async connection(): Promise<NatsConnection> {
+    this.inspector ??= (await NatsLink.open(this.inspectorUrls, 'fault-test', pino({ level: 'silent' }))).nc;
+    return this.inspector;
+  }
+
+  /** A JetStream manager on {@link connection}, made without a request, so that it can be had during a partition. */
   async jetStream(): Promise<JetStreamManager> {
-    this.inspector ??= await connect({ servers: this.natsUrl.split(','), maxReconnectAttempts: -1, reconnectTimeWait: 100 });
-    return jetstreamManager(this.inspector);
+    return jetstreamManager(await this.connection(), { checkAPI: false });
   }
 
   /** A client of the rig's gateway: batches of 100, four in flight, records seeded by {@link FAULT_SEED}. */
@@ -76,8 +91,8 @@ export class FaultRig {
     return new LoadClient({ address: `127.0.0.1:${this.grpcPort}`, apiKey: this.apiKey, batchSize: 100, concurrency: 4, giveUpAfterMs: 60_000, seed: FAULT_SEED, ...load });
   }
 
-  /** Starts `role` and waits until its /readyz is 200. */
-  async start(role: Role): Promise<void> {
+  /** Starts `role` and waits (up to `readyTimeoutMs`) until its /readyz is 200. */
+  async start(role: Role, readyTimeoutMs = 60_000): Promise<void> {
     const started = startCli([role], {
       ...this.env,
       TRIBUTARY_DATA_DIR: this.dataDir,
@@ -87,7 +102,9 @@ export class FaultRig {
       TRIBUTARY_ADMIN_KEY: this.adminKey,
     });
     this.processes.set(role, started);
-    const ready = waitFor(`${role} to be ready`, async () => ((await this.readyz(role))?.status === 200 ? true : undefined), 60_000);
+    const ready = waitFor(`${role} to be ready`, async () => ((await this.readyz(role))?.status === 200 ? true : undefined), readyTimeoutMs).catch((error: Error) => {
+      throw new Error(`${error.message}; it wrote: ${started.output()}`);
+    });
     await Promise.race([ready, started.exited.then((code) => Promise.reject(new Error(`${role} exited (${code}): ${started.output()}`)))]);
   }
 
@@ -130,13 +147,14 @@ export class FaultRig {
     this.processes.delete(role);
   }
 
-  /** Stops `role` with SIGTERM and requires a clean exit within 30 s. */
-  async stop(role: Role): Promise<void> {
+  /** Stops `role` with SIGTERM and requires a clean exit within `graceMs`; returns how long it took. */
+  async stop(role: Role, graceMs = 30_000): Promise<number> {
     const running = this.processes.get(role);
-    if (running === undefined) return;
+    if (running === undefined) return 0;
+    const at = Date.now();
     running.child.kill('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<string>((resolve) => (timer = setTimeout(() => resolve('still running 30 s after SIGTERM'), 30_000)));
+    const late = new Promise<string>((resolve) => (timer = setTimeout(() => resolve(`still running ${graceMs / 1000} s after SIGTERM`), graceMs)));
     const code = await Promise.race([running.exited, late]);
     clearTimeout(timer);
     if (code !== 0) {
@@ -144,6 +162,7 @@ export class FaultRig {
       throw new Error(`${role} did not stop cleanly (${code}): ${running.output()}`);
     }
     this.processes.delete(role);
+    return Date.now() - at;
   }
 
   /** What ClickHouse holds for ids starting `prefix`, read from the data folder (stop the sink or serve first). */
@@ -173,9 +192,9 @@ export class FaultRig {
  * Reconciles a client's books against ClickHouse: every record it sent
  * settled one way (sent = accepted + duplicate + rejected + failed); every
  * record it saw ACCEPTED or DUPLICATE is stored exactly once, as `FINAL`
- * reads it (docs/sink.md: a batch whose acks a crash lost is inserted again
- * under other tokens, and the table's merge collapses it); nothing rejected
- * or never sent is stored.
+ * reads it; no event id has a second row even before `FINAL` (a redelivered
+ * batch stores nothing twice: docs/sink.md); nothing rejected or never sent
+ * is stored.
  */
 export function reconcile(client: LoadClient, stored: Stored): void {
   const tally = client.tally();
@@ -183,6 +202,7 @@ export function reconcile(client: LoadClient, stored: Stored): void {
   const acked = client.ids('accepted', 'duplicate');
   const notOnce = acked.filter((id) => stored.finalRows.get(id) !== 1);
   expect(notOnce.slice(0, 10)).toEqual([]);
+  expect(rawDuplicates(stored)).toBe(0);
   const sentNotRejected = new Set(client.ids('accepted', 'duplicate', 'failed'));
   const unexpected = [...stored.rows.keys()].filter((id) => !sentNotRejected.has(id));
   expect(unexpected.slice(0, 10)).toEqual([]);

@@ -73,6 +73,8 @@ export class LoadClient {
   readonly retried: { [status: string]: number } = {};
   /** Every answer the gateway gave a record, by status, retries included. */
   readonly answered = { accepted: 0, duplicate: 0, rejected: 0 };
+  /** Every call: when it started and ended (ms since the epoch), and whether it answered with an ACCEPTED record. */
+  readonly calls: { readonly startedAt: number; readonly endedAt: number; readonly accepted: boolean }[] = [];
   private readonly records: Record[];
   private readonly client: InstanceType<typeof IngestServiceClient>;
   private next = 0;
@@ -167,13 +169,28 @@ export class LoadClient {
     this.retried[name] = (this.retried[name] ?? 0) + 1;
   }
 
+  /** The longest call, in ms. */
+  longestCallMs(): number {
+    return this.calls.reduce((longest, call) => Math.max(longest, call.endedAt - call.startedAt), 0);
+  }
+
+  /** How long after `at` the first call that started then answered with an ACCEPTED record ended, or undefined if none did. */
+  acceptingAgainMs(at: number): number | undefined {
+    const ends = this.calls.filter((call) => call.accepted && call.startedAt >= at).map((call) => call.endedAt);
+    return ends.length === 0 ? undefined : Math.min(...ends) - at;
+  }
+
   private call(request: IngestRequest): Promise<IngestResponse> {
     const metadata = new Metadata();
     metadata.set('authorization', `Bearer ${this.options.apiKey}`);
+    const startedAt = Date.now();
     return new Promise((resolve, reject) => {
-      this.client.ingest(request, metadata, { deadline: Date.now() + CALL_DEADLINE_MS }, (error: ServiceError | null, response: IngestResponse) =>
-        error === null ? resolve(response) : reject(error),
-      );
+      this.client.ingest(request, metadata, { deadline: startedAt + CALL_DEADLINE_MS }, (error: ServiceError | null, response: IngestResponse) => {
+        const accepted = error === null && response.results.some((result) => result.status === RecordStatus.ACCEPTED);
+        this.calls.push({ startedAt, endedAt: Date.now(), accepted });
+        if (error === null) resolve(response);
+        else reject(error);
+      });
     });
   }
 }

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findNatsServer, NATS_SERVER_INSTALL_HINT, NatsServerProcess } from '../../src/serve/nats-server-process';
 import { freePort } from './free-port';
+import type { LabHost, NetLab } from './net-lab';
 
 function natsServerBinary(): string {
   const binary = findNatsServer();
@@ -20,9 +21,9 @@ const newStore = () => mkdtempSync(join(tmpdir(), 'tributary-nats-'));
 
 /** A nats-server child process with JetStream on a temporary store. */
 export class NatsServer extends NatsServerProcess {
-  /** Starts a server on `port` (by default one it picks itself) with a new temporary store. */
-  static async start(port = 0): Promise<NatsServer> {
-    const server = new NatsServer(port, newStore(), natsServerBinary());
+  /** Starts a server on `port` (by default one it picks itself) with a new temporary store, or in `storeDir`, running `binary` (by default Debian's). */
+  static async start(port = 0, options: { readonly binary?: string; readonly storeDir?: string } = {}): Promise<NatsServer> {
+    const server = new NatsServer(port, options.storeDir ?? newStore(), options.binary ?? natsServerBinary());
     await server.resume();
     return server;
   }
@@ -49,22 +50,40 @@ export class NatsServer extends NatsServerProcess {
   }
 }
 
-/** Three nats-servers with routes to each other on loopback: one JetStream cluster, each node with its own store. */
+/** Three nats-servers with routes to each other: one JetStream cluster, each node with its own store; on loopback, or each in a host of a {@link NetLab}. */
 export class NatsCluster {
-  private constructor(readonly nodes: readonly NatsServer[]) {}
+  private constructor(
+    readonly nodes: readonly NatsServer[],
+    /** The lab host of each node, when the cluster runs in a lab. */
+    readonly hosts: readonly LabHost[] = [],
+  ) {}
 
-  /** Starts the three nodes (a fresh cluster: its meta leader is elected after they are up). */
-  static async start(): Promise<NatsCluster> {
+  /**
+   * Starts the three nodes (a fresh cluster: its meta leader is elected after
+   * they are up), each in a host of `lab` when given, the third joined by
+   * a wire as slow and lossy as `slowThird` says.
+   */
+  static async start(lab?: NetLab, slowThird?: Parameters<NetLab['addHost']>[1]): Promise<NatsCluster> {
     const name = `c${Math.random().toString(16).slice(2, 8)}`;
-    const clientPorts = [await freePort(), await freePort(), await freePort()];
-    const routePorts = [await freePort(), await freePort(), await freePort()];
-    const routes = routePorts.map((port) => `nats://127.0.0.1:${port}`).join(',');
+    const hosts = lab === undefined ? [] : [await lab.addHost('n1'), await lab.addHost('n2'), await lab.addHost('n3', slowThird)];
+    // In a lab each node has its own address (and ports); on loopback, free ports.
+    const addresses = hosts.length > 0 ? hosts.map((host) => host.address) : ['127.0.0.1', '127.0.0.1', '127.0.0.1'];
+    const clientPorts = hosts.length > 0 ? [4222, 4222, 4222] : [await freePort(), await freePort(), await freePort()];
+    const routePorts = hosts.length > 0 ? [6222, 6222, 6222] : [await freePort(), await freePort(), await freePort()];
+    const routes = routePorts.map((port, i) => `nats://${addresses[i]}:${port}`).join(',');
     const nodes = clientPorts.map(
       (port, i) =>
-        new NatsServer(port, newStore(), natsServerBinary(), 20_000, ['--name', `${name}-n${i + 1}`, '--cluster_name', name, '--cluster', `nats://127.0.0.1:${routePorts[i]}`, '--routes', routes]),
+        new NatsServer(
+          port,
+          newStore(),
+          hosts.length > 0 ? (lab as NetLab).launcher(hosts[i], natsServerBinary()) : natsServerBinary(),
+          20_000,
+          ['--name', `${name}-n${i + 1}`, '--cluster_name', name, '--cluster', `nats://${addresses[i]}:${routePorts[i]}`, '--routes', routes],
+          addresses[i],
+        ),
     );
     await Promise.all(nodes.map((node) => node.resume()));
-    return new NatsCluster(nodes);
+    return new NatsCluster(nodes, hosts);
   }
 
   /** The client URLs of every node, as NATS_URL takes them. */
@@ -72,12 +91,16 @@ export class NatsCluster {
     return this.nodes.map((node) => node.url).join(',');
   }
 
+  /** The index of the node whose server name is `name`. */
+  indexOf(name: string): number {
+    const index = Number(name.slice(name.lastIndexOf('-n') + 2)) - 1;
+    if (this.nodes[index] === undefined) throw new Error(`no node is named ${name}`);
+    return index;
+  }
+
   /** The node whose server name is `name`. */
   node(name: string): NatsServer {
-    const index = Number(name.slice(name.lastIndexOf('-n') + 2)) - 1;
-    const node = this.nodes[index];
-    if (node === undefined) throw new Error(`no node is named ${name}`);
-    return node;
+    return this.nodes[this.indexOf(name)];
   }
 
   /** Stops every node and removes the stores. */
