@@ -26,8 +26,9 @@ $(DEPS): package.json package-lock.json
 system-deps: ## Install nats-server from Debian's packages when it is missing.
 	scripts/install-system-deps.sh
 
-test-servers: ## Also install clickhouse-server 18.16 (the old server a test must refuse) and chromium (the browser test).
+test-servers: ## Also install clickhouse-server 18.16 (the old server a test must refuse) and chromium (the browser test), and fetch nats-server 2.10 (Debian trixie's package) for TRIBUTARY_NATS_SYNC's test and bench.
 	scripts/install-system-deps.sh --with-test-servers
+	scripts/fetch-nats-server-2.10.sh >/dev/null
 
 proto: $(GEN) ## Generate src/gen/ (TypeScript and the descriptor sets) from proto/, and grpc.health.v1's for reflection.
 $(GEN): $(DEPS) $(PROTOS) buf.yaml buf.gen.yaml Makefile sdk/package.json scripts/write-sdk-library.js

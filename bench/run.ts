@@ -18,6 +18,8 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { postAdminQuery } from '../src/http/admin-query-client';
+import { syncConfig } from '../src/serve/embedded-nats';
+import { NatsServerProcess } from '../src/serve/nats-server-process';
 import { makeCertificates } from '../test/helpers/certificates';
 import { metricValue } from '../test/helpers/privacy-calls';
 import { waitFor } from '../test/helpers/wait';
@@ -45,6 +47,8 @@ const CONSENT_DECISIONS = 1_000_000;
 const CONSENT_CATEGORY = 'analytics';
 /** Runs of S9 with accounting off, then on. */
 const S9_PAIRS = 5;
+/** Runs of S11 with nats-server's default sync, then sync always. */
+const S11_PAIRS = 3;
 /** Longest wait for the sink to catch up, and how often to look (each look may be a FINAL count on the sink). */
 const WAIT_MS = 180_000;
 const POLL_MS = 100;
@@ -318,6 +322,47 @@ async function main(): Promise<void> {
       };
       const s10 = await accountingRun(true, 's10', true);
 
+      // S11: what `sync_interval: always` costs: S1's best mode against nats-server 2.10 (Debian bookworm's 2.9 has no such
+      // setting) with its default sync (every 2 minutes), then with sync always, S11_PAIRS times, each on a fresh server and gateway.
+      const binary210 = execFileSync(join(__dirname, '..', '..', 'scripts', 'fetch-nats-server-2.10.sh'), { encoding: 'utf8' }).trim();
+      const syncRun = async (sync: '' | 'always', run: string) => {
+        console.log(`S11 ingest: ${bestName}, nats-server 2.10, sync ${sync === '' ? 'default' : sync}`);
+        const conf = join(dir, `${run}.conf`);
+        writeFileSync(conf, syncConfig(sync));
+        const server = new NatsServerProcess(0, join(dir, run), binary210, undefined, ['-c', conf]);
+        await server.resume();
+        const started = performance.now();
+        const role = startRole('gateway', { ...gatewayEnv, NATS_URL: server.url });
+        services.push(role);
+        await gatewayReady(started);
+        const meter = cpuMeter({ gateway: role.pid, nats: server.pid ?? 0 });
+        const result = await load({ ...bestMode, run, from: 0, to: RECORDS });
+        const cpu = meter.done();
+        await role.stop();
+        await server.pause();
+        return { ...result, gatewayPerMillion: perMillion(cpu.gateway, RECORDS), natsPerMillion: perMillion(cpu.nats, RECORDS) };
+      };
+      type SyncRun = Awaited<ReturnType<typeof syncRun>>;
+      const s11Runs: { byDefault: SyncRun[]; always: SyncRun[] } = { byDefault: [], always: [] };
+      for (let pass = 1; pass <= S11_PAIRS; pass++) {
+        s11Runs.byDefault.push(await syncRun('', `s11d${pass}`));
+        s11Runs.always.push(await syncRun('always', `s11a${pass}`));
+      }
+      const s11Median = (runs: readonly SyncRun[], pick: (r: SyncRun) => number) => median(runs.map(pick));
+      const s11 = {
+        byDefault: {
+          recordsPerSecond: s11Median(s11Runs.byDefault, (r) => r.recordsPerSecond),
+          p99Ms: s11Median(s11Runs.byDefault, (r) => r.latencyMs.p99),
+          natsPerMillion: s11Median(s11Runs.byDefault, (r) => r.natsPerMillion),
+        },
+        always: {
+          recordsPerSecond: s11Median(s11Runs.always, (r) => r.recordsPerSecond),
+          p99Ms: s11Median(s11Runs.always, (r) => r.latencyMs.p99),
+          natsPerMillion: s11Median(s11Runs.always, (r) => r.natsPerMillion),
+        },
+        rateRatio: round(median(s11Runs.always.map((r, i) => r.recordsPerSecond / s11Runs.byDefault[i].recordsPerSecond))),
+      };
+
       const natsRss = peakRssMb(natsPid);
       const s1Records = RECORDS * modes.length;
       const s1Cpu = (name: string) => Object.values(s1).reduce((sum, r) => sum + (r.cpu[name] ?? 0), 0);
@@ -394,6 +439,15 @@ async function main(): Promise<void> {
             'gateway CPU-s per million': s8.gatewayPerMillion,
             statuses: JSON.stringify(s8.statuses),
           }),
+          row(`S11 S1 ${bestName} on nats-server 2.10, default sync (median of ${S11_PAIRS})`, s11.byDefault.recordsPerSecond, {
+            'p99 ms': s11.byDefault.p99Ms,
+            'nats-server CPU-s per million': s11.byDefault.natsPerMillion,
+          }),
+          row(`S11 S1 ${bestName} on nats-server 2.10, sync_interval: always (median of ${S11_PAIRS})`, s11.always.recordsPerSecond, {
+            'p99 ms': s11.always.p99Ms,
+            'nats-server CPU-s per million': s11.always.natsPerMillion,
+            'rate against default (median of pairs)': s11.rateRatio,
+          }),
           row(`S6 open loop at ${rate}/s beside "noisy" at ${2 * noisyCap}/s, capped at ${noisyCap}/s`, s6.recordsPerSecond, {
             'p50 ms': s6.latencyMs.p50,
             'p99 ms': s6.latencyMs.p99,
@@ -459,6 +513,7 @@ async function main(): Promise<void> {
           s8: { ...s8, consentFillSeconds, s8StartSeconds, gatewayStartSeconds },
           s9: { ...s9, runs: s9Runs },
           s10,
+          s11: { ...s11, runs: s11Runs },
           countsBefore: before,
           countsAfter: after,
           expected,

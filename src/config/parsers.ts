@@ -46,6 +46,22 @@ export const byteSize =
     return value;
   };
 
+/**
+ * How often JetStream syncs its files to disk, as nats-server's
+ * `sync_interval` takes it: "always", an interval such as "10s" (as
+ * milliseconds, "10000ms"), or "" for "default" (the server's own).
+ */
+export const syncInterval: Parser<string> = (raw) => {
+  const value = raw.trim();
+  if (value === 'default') return '';
+  if (value === 'always') return value;
+  try {
+    return `${duration(100)(value)}ms`;
+  } catch {
+    throw new Error('must be "default", "always", or an interval such as "1s" or "30s", of at least 100ms');
+  }
+};
+
 /** A listen address "host:port"; port 0 picks a free port. */
 export const hostPort: Parser<string> = (raw) => {
   const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(raw.trim());

@@ -5,7 +5,7 @@
  */
 import { DEFAULT_LIMITS } from '../contract/limits';
 import ms from 'ms';
-import { apiKeys, apiKeysFile, boolean, byteSize, duration, hostPort, integer, ipAddresses, key, oneOf, optionalToken, origins, text, token, type Parser } from './parsers';
+import { apiKeys, apiKeysFile, boolean, byteSize, duration, hostPort, integer, ipAddresses, key, oneOf, optionalToken, origins, syncInterval, text, token, type Parser } from './parsers';
 
 /** One setting: where it comes from, its default, how it is read, what it does. */
 export interface Setting<T> {
@@ -106,6 +106,12 @@ export const SETTINGS = {
   subjectPrefix: setting('TRIBUTARY_SUBJECT_PREFIX', 'tributary', token, 'First token of every subject: <prefix>.<source>.event.<call> and <prefix>.<source>.product.'),
   duplicateWindowMs: setting('TRIBUTARY_STREAM_DUPLICATE_WINDOW', '2m', duration(1000), "How long the stream remembers event ids to answer DUPLICATE (JetStream's duplicate window)."),
   maxAgeMs: setting('TRIBUTARY_STREAM_MAX_AGE', '7d', duration(60_000), 'How long the stream keeps records; the sink must read them within this time.'),
+  natsSync: setting(
+    'TRIBUTARY_NATS_SYNC',
+    'default',
+    syncInterval,
+    "How often serve's embedded nats-server syncs JetStream's files to disk: default (the server's own, every 2 minutes), always (before each PubAck), or an interval such as 1s. What each loses on a power cut: docs/faults.md. Needs nats-server 2.10 or later (NATS_SERVER_BIN); a cluster sets `sync_interval` in its own configuration.",
+  ),
   maxStreamBytes: setting(
     'TRIBUTARY_STREAM_MAX_BYTES',
     'unlimited',

@@ -9,8 +9,10 @@
  * start (which holds the data folder's lock, so no live serve owns it).
  * It takes no anonymous clients: each start writes a new password into
  * `<TRIBUTARY_DATA_DIR>/nats-server.conf` (mode 600, never on a command
- * line), and only serve's own parts connect with it.
+ * line), and only serve's own parts connect with it. The same file sets how
+ * often JetStream syncs to disk (TRIBUTARY_NATS_SYNC, nats-server 2.10+).
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -41,12 +43,39 @@ async function stopOrphan(pidFile: string, store: string, logger: Logger): Promi
 /** The user serve's parts connect to the embedded nats-server as. */
 export const EMBEDDED_NATS_USER = 'tributary';
 
-/** Writes the nats-server configuration that admits only `EMBEDDED_NATS_USER` with `password`, readable by its owner alone. */
-function writeServerConfig(path: string, password: string): void {
-  writeFileSync(path, `# Written by tributary serve at each start: only serve's own parts may connect.\nauthorization {\n  user: "${EMBEDDED_NATS_USER}"\n  password: "${password}"\n}\n`, {
-    mode: 0o600,
-  });
+/**
+ * Writes the nats-server configuration that admits only `EMBEDDED_NATS_USER`
+ * with `password`, readable by its owner alone, and sets JetStream's
+ * `sync_interval` when `sync` names one (TRIBUTARY_NATS_SYNC).
+ */
+function writeServerConfig(path: string, password: string, sync: string): void {
+  writeFileSync(
+    path,
+    `# Written by tributary serve at each start: only serve's own parts may connect.\nauthorization {\n  user: "${EMBEDDED_NATS_USER}"\n  password: "${password}"\n}\n${syncConfig(sync)}`,
+    {
+      mode: 0o600,
+    },
+  );
   chmodSync(path, 0o600);
+}
+
+/** The nats-server configuration block that sets JetStream's `sync_interval` to `sync` (as TRIBUTARY_NATS_SYNC parses it), or nothing for the default. */
+export const syncConfig = (sync: string): string => (sync === '' ? '' : `jetstream {\n  sync_interval: ${sync === 'always' ? 'always' : `"${sync}"`}\n}\n`);
+
+/** The version of the nats-server `binary`, such as [2, 9, 10], or undefined when it does not say. */
+function natsServerVersion(binary: string): readonly number[] | undefined {
+  const said = /v(\d+)\.(\d+)\.(\d+)/.exec(execFileSync(binary, ['--version'], { encoding: 'utf8' }));
+  return said === null ? undefined : said.slice(1).map(Number);
+}
+
+/** Refuses TRIBUTARY_NATS_SYNC on a nats-server older than 2.10, which has no `sync_interval`. */
+function checkSyncSupport(binary: string, sync: string): void {
+  if (sync === '') return;
+  const [major = 0, minor = 0] = natsServerVersion(binary) ?? [];
+  if (major > 2 || (major === 2 && minor >= 10)) return;
+  throw new Error(
+    `TRIBUTARY_NATS_SYNC needs nats-server 2.10 or later, and ${binary} is ${major}.${minor}: set NATS_SERVER_BIN to a newer one (scripts/fetch-nats-server-2.10.sh fetches Debian trixie's), or leave TRIBUTARY_NATS_SYNC at default`,
+  );
 }
 
 /** A supervised nats-server child. */
@@ -61,13 +90,14 @@ export class EmbeddedNats extends NatsServerProcess {
   static async start(config: Config, logger: Logger): Promise<EmbeddedNats> {
     const binary = findNatsServer();
     if (binary === undefined) throw new Error(`nats-server is not installed; ${NATS_SERVER_INSTALL_HINT}`);
+    checkSyncSupport(binary, config.natsSync);
     const store = resolve(join(config.dataDir, 'nats'));
     mkdirSync(store, { recursive: true });
     const pidFile = resolve(join(config.dataDir, 'nats-server.pid'));
     await stopOrphan(pidFile, store, logger);
     const password = randomBytes(24).toString('hex');
     const serverConfig = resolve(join(config.dataDir, 'nats-server.conf'));
-    writeServerConfig(serverConfig, password);
+    writeServerConfig(serverConfig, password, config.natsSync);
     const nats = new EmbeddedNats(0, store, binary, undefined, ['-c', serverConfig]);
     nats.pidFile = pidFile;
     nats.password = password;
