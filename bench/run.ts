@@ -331,16 +331,19 @@ async function main(): Promise<void> {
         writeFileSync(conf, syncConfig(sync));
         const server = new NatsServerProcess(0, join(dir, run), binary210, undefined, ['-c', conf]);
         await server.resume();
-        const started = performance.now();
-        const role = startRole('gateway', { ...gatewayEnv, NATS_URL: server.url });
-        services.push(role);
-        await gatewayReady(started);
-        const meter = cpuMeter({ gateway: role.pid, nats: server.pid ?? 0 });
-        const result = await load({ ...bestMode, run, from: 0, to: RECORDS });
-        const cpu = meter.done();
-        await role.stop();
-        await server.pause();
-        return { ...result, gatewayPerMillion: perMillion(cpu.gateway, RECORDS), natsPerMillion: perMillion(cpu.nats, RECORDS) };
+        try {
+          const started = performance.now();
+          const role = startRole('gateway', { ...gatewayEnv, NATS_URL: server.url });
+          services.push(role);
+          await gatewayReady(started);
+          const meter = cpuMeter({ gateway: role.pid, nats: server.pid ?? 0 });
+          const result = await load({ ...bestMode, run, from: 0, to: RECORDS });
+          const cpu = meter.done();
+          await role.stop();
+          return { ...result, gatewayPerMillion: perMillion(cpu.gateway, RECORDS), natsPerMillion: perMillion(cpu.nats, RECORDS) };
+        } finally {
+          await server.pause();
+        }
       };
       type SyncRun = Awaited<ReturnType<typeof syncRun>>;
       const s11Runs: { byDefault: SyncRun[]; always: SyncRun[] } = { byDefault: [], always: [] };

@@ -22,6 +22,7 @@ import { envelopeEventId } from './envelope-row';
 export interface CheckedRow {
   readonly seq: number;
   readonly table: 'events' | 'products';
+  readonly sourceId: string;
   readonly partition?: number;
   /** The message's bytes, read again for the event id only when the row is in doubt. */
   readonly envelope: Uint8Array;
@@ -47,14 +48,14 @@ export class RedeliveryCheck {
     const stored = await storedSeqs(
       this.client,
       this.database,
-      doubtful.map((row) => ({ seq: row.seq, table: row.table, partition: row.partition ?? 0, eventId: envelopeEventId(row.envelope) })),
+      doubtful.map((row) => ({ seq: row.seq, table: row.table, sourceId: row.sourceId, partition: row.partition ?? 0, eventId: envelopeEventId(row.envelope) })),
     );
-    // Nothing below the mark was stored: the mark came from another stream's rows (or a stream made anew), so it no longer guides.
+    // Nothing below the mark was stored: the mark came from another stream's rows (or a stream made anew), so from here on this batch sets it.
     if (stored.size === 0 && doubtful.every((row) => !row.redelivered)) this.highWater = 0;
     return stored.size === 0 ? [...rows] : rows.filter((row) => !stored.has(row.seq));
   }
 
-  /** Notes that `rows` are stored. */
+  /** Notes that `rows` are stored (those inserted and those found stored). */
   stored(rows: readonly { readonly seq: number }[]): void {
     for (const row of rows) if (row.seq > (this.highWater ?? 0)) this.highWater = row.seq;
   }

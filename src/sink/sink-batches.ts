@@ -74,7 +74,7 @@ export class SinkBatches {
     // Rows a redelivered message already stored are left out (their messages are acked below).
     const fresh = await retrying('redelivery check', () => this.check.unstored(rows));
     const refused = await retrying('insert', () => this.writer.write(fresh));
-    this.check.stored(fresh);
+    this.check.stored(rows);
     const bySeq = new Map(batch.map((msg) => [msg.seq, msg]));
     const redeliver = new Set<number>();
     for (const { pending, error } of refused) {

@@ -105,7 +105,12 @@ export class NatsLink extends EventEmitter<NatsLinkEvents> {
    */
   private dropStale(logger: Logger): void {
     logger.warn({ server: this.nc.getServer() }, 'NATS server stopped answering pings; moving to another');
-    (this.nc as NatsConnectionImpl).protocol.transport.close(new Error('stale connection: the server stopped answering pings')).catch(() => undefined);
+    try {
+      (this.nc as NatsConnectionImpl).protocol.transport.close(new Error('stale connection: the server stopped answering pings')).catch(() => undefined);
+    } catch (error) {
+      // The library's inside changed shape: the connection recovers as the library alone would (once the link heals).
+      logger.error({ err: error }, 'could not drop the stale NATS connection');
+    }
   }
 
   private async follow(logger: Logger): Promise<void> {

@@ -82,7 +82,13 @@ export class NatsCluster {
           addresses[i],
         ),
     );
-    await Promise.all(nodes.map((node) => node.resume()));
+    const started = await Promise.allSettled(nodes.map((node) => node.resume()));
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed !== undefined) {
+      // Nodes that did start would outlive the test (and keep a lab's namespaces alive).
+      await Promise.all(nodes.map((node) => node.stop()));
+      throw failed.reason;
+    }
     return new NatsCluster(nodes, hosts);
   }
 

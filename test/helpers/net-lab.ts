@@ -114,15 +114,21 @@ export class NetLab {
   private async startForwarder(a: string, b: string, slow: { readonly delayMs: number; readonly loss: number; readonly seed: number }): Promise<void> {
     const child = spawn('python3', [join(__dirname, 'tap-forwarder.py'), a, b, String(slow.delayMs), String(slow.loss), String(slow.seed)], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.forwarders.push(child);
-    let output = '';
+    let [stdout, stderr] = ['', ''];
     await new Promise<void>((resolve, reject) => {
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('ready')) resolve();
-      };
-      child.stdout?.on('data', onData);
-      child.stderr?.on('data', onData);
-      child.once('exit', (code) => reject(new Error(`tap-forwarder.py exited (${code}): ${output}`)));
+      const timer = setTimeout(() => reject(new Error(`tap-forwarder.py was not ready within 10 s: ${stderr}`)), 10_000);
+      child.stdout?.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.split('\n').includes('ready')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`tap-forwarder.py exited (${code}): ${stderr}`));
+      });
     });
   }
 
@@ -132,7 +138,7 @@ export class NetLab {
    */
   launcher(host: LabHost, binary: string): string {
     const path = join(this.folder, `${host.name}-${binary.split('/').pop() ?? 'run'}`);
-    writeFileSync(path, `#!/bin/sh\nexec ip netns exec ${host.netns} ${binary} "$@"\n`);
+    writeFileSync(path, `#!/bin/sh\nexec ip netns exec '${host.netns}' '${binary}' "$@"\n`);
     chmodSync(path, 0o755);
     return path;
   }

@@ -33,7 +33,12 @@ export class SmallDisk {
   /** Mounts a tmpfs of `sizeMiB` on `folder`, or on a temporary folder of its own (removed at {@link unmount}). */
   static mount(sizeMiB: number, folder?: string): SmallDisk {
     const target = folder ?? mkdtempSync(join(tmpdir(), 'tributary-disk-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeMiB}m`, 'tmpfs', target], { stdio: 'pipe' });
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeMiB}m`, 'tmpfs', target], { stdio: 'pipe' });
+    } catch (error) {
+      if (folder === undefined) rmSync(target, { recursive: true, force: true });
+      throw error;
+    }
     return new SmallDisk(target, folder === undefined);
   }
 
@@ -49,6 +54,9 @@ export class SmallDisk {
     try {
       const chunk = Buffer.alloc(1 << 20);
       for (let left = this.freeBytes - leaveBytes; left > 0; left -= chunk.length) writeSync(fd, chunk, 0, Math.min(chunk.length, left));
+    } catch (error) {
+      // A process writing to the same disk meanwhile may have taken the last bytes first: full all the same.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
     } finally {
       closeSync(fd);
     }

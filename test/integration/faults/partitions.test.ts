@@ -112,10 +112,16 @@ function labCluster(slowThird?: Parameters<NetLab['addHost']>[1]) {
     }
   });
   afterEach(async () => {
-    await at.rig?.close();
-    at.rig = undefined;
-    await at.cluster?.stop();
-    at.lab.destroy();
+    try {
+      await at.rig?.close();
+    } finally {
+      at.rig = undefined;
+      try {
+        await at.cluster?.stop();
+      } finally {
+        at.lab.destroy();
+      }
+    }
   });
   return at;
 }
