@@ -15,6 +15,15 @@ import type { Config } from '../config/settings';
 import { backoffMs, errorMessage, sleep } from '../lifecycle/backoff';
 import { HAND_BACK_DELAY_MS, MessageBatches } from './message-batches';
 
+/**
+ * How long each pull request of the continuous pull lasts (the client renews
+ * it), which also sets its heartbeats (half of it) and the pause before it
+ * pulls again when a pull fails. The client's 30 s kept a stage idle for up
+ * to 35 s after it moved to another node while the consumer's new leader was
+ * being elected: its first pull there failed, and the next came 30 s later.
+ */
+const PULL_EXPIRES_MS = 5_000;
+
 /** The loop's bounds. */
 export interface ConsumerLoopOptions {
   readonly batchSize: number;
@@ -144,7 +153,11 @@ export class ConsumerLoop {
 
   /** The next batch from the consumer's continuous pull, started (again) when there is none. */
   private async fetch(): Promise<JsMsg[]> {
-    const batches = (this.batches ??= new MessageBatches(await this.consumer.consume({ max_messages: this.options.batchSize }), this.options.batchSize, this.options.batchWaitMs));
+    const batches = (this.batches ??= new MessageBatches(
+      await this.consumer.consume({ max_messages: this.options.batchSize, expires: PULL_EXPIRES_MS }),
+      this.options.batchSize,
+      this.options.batchWaitMs,
+    ));
     try {
       const batch = await batches.next();
       if (batch.length === 0) {
