@@ -21,6 +21,7 @@ import { postAdminQuery } from '../src/http/admin-query-client';
 import { syncConfig } from '../src/serve/embedded-nats';
 import { NatsServerProcess } from '../src/serve/nats-server-process';
 import { makeCertificates } from '../test/helpers/certificates';
+import { natsServer210 } from '../test/helpers/nats-server';
 import { metricValue } from '../test/helpers/privacy-calls';
 import { waitFor } from '../test/helpers/wait';
 import { benchStack } from './suite/bench-stack';
@@ -324,7 +325,7 @@ async function main(): Promise<void> {
 
       // S11: what `sync_interval: always` costs: S1's best mode against nats-server 2.10 (Debian bookworm's 2.9 has no such
       // setting) with its default sync (every 2 minutes), then with sync always, S11_PAIRS times, each on a fresh server and gateway.
-      const binary210 = execFileSync(join(__dirname, '..', '..', 'scripts', 'fetch-nats-server-2.10.sh'), { encoding: 'utf8' }).trim();
+      const binary210 = natsServer210();
       const syncRun = async (sync: '' | 'always', run: string) => {
         console.log(`S11 ingest: ${bestName}, nats-server 2.10, sync ${sync === '' ? 'default' : sync}`);
         const conf = join(dir, `${run}.conf`);

@@ -63,7 +63,7 @@ function writeServerConfig(path: string, password: string, sync: string): void {
 export const syncConfig = (sync: string): string => (sync === '' ? '' : `jetstream {\n  sync_interval: ${sync === 'always' ? 'always' : `"${sync}"`}\n}\n`);
 
 /** The version of the nats-server `binary`, such as [2, 9, 10], or undefined when it does not say. */
-function natsServerVersion(binary: string): readonly number[] | undefined {
+export function natsServerVersion(binary: string): readonly number[] | undefined {
   const said = /v(\d+)\.(\d+)\.(\d+)/.exec(execFileSync(binary, ['--version'], { encoding: 'utf8' }));
   return said === null ? undefined : said.slice(1).map(Number);
 }

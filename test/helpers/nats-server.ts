@@ -4,7 +4,8 @@
  * started again on the same store, killed (SIGKILL), or frozen (SIGSTOP) to
  * hold back PubAcks. {@link NatsCluster} runs three of them as one cluster.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findNatsServer, NATS_SERVER_INSTALL_HINT, NatsServerProcess } from '../../src/serve/nats-server-process';
@@ -15,6 +16,18 @@ function natsServerBinary(): string {
   const binary = findNatsServer();
   if (binary === undefined) throw new Error(`nats-server is not installed; ${NATS_SERVER_INSTALL_HINT}`);
   return binary;
+}
+
+/**
+ * nats-server 2.10 (Debian trixie's package), fetched once into .tools/ by
+ * scripts/fetch-nats-server-2.10.sh: for what Debian bookworm's 2.9.10
+ * cannot do. The script is found from here whether this file runs from
+ * test/helpers (jest) or dist/test/helpers (the bench).
+ */
+export function natsServer210(): string {
+  const script = [join(__dirname, '..', '..'), join(__dirname, '..', '..', '..')].map((root) => join(root, 'scripts', 'fetch-nats-server-2.10.sh')).find(existsSync);
+  if (script === undefined) throw new Error('scripts/fetch-nats-server-2.10.sh is missing');
+  return execFileSync(script, { encoding: 'utf8' }).trim();
 }
 
 const newStore = () => mkdtempSync(join(tmpdir(), 'tributary-nats-'));

@@ -13,11 +13,10 @@
  * acknowledged record stored once, no raw duplicates. Skipped, with the
  * reason printed, only where the machine refuses to mount a tmpfs.
  */
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { queryEmbedded } from '../../helpers/cli-process';
 import { FAULT_SEED, FaultRig, rawDuplicates, reconcile } from '../../helpers/fault-rig';
-import { NatsServer } from '../../helpers/nats-server';
+import { NatsServer, natsServer210 } from '../../helpers/nats-server';
 import { mountRefused, SmallDisk } from '../../helpers/small-disk';
 import { waitFor } from '../../helpers/wait';
 
@@ -87,8 +86,7 @@ itWithMounts("stops acking while ClickHouse's disk is full, says why, dead-lette
 
 itWithMounts("refuses with RESOURCE_EXHAUSTED and RetryInfo while the NATS store's disk is full, and accepts again once space returns", async () => {
   const storeDisk = (disk = SmallDisk.mount(64));
-  const binary = execFileSync(join(__dirname, '..', '..', '..', 'scripts', 'fetch-nats-server-2.10.sh'), { encoding: 'utf8' }).trim();
-  nats = await NatsServer.start(0, { binary, storeDir: join(storeDisk.folder, 'store') });
+  nats = await NatsServer.start(0, { binary: natsServer210(), storeDir: join(storeDisk.folder, 'store') });
   rig = await FaultRig.create(nats.url);
   await rig.start('sink');
   await rig.start('gateway');

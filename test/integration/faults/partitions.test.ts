@@ -40,6 +40,15 @@ const describeWithNamespaces = refused === undefined ? describe : describe.skip;
 /** Holds a partition for `ms`: the fault's length is the scenario's own parameter, not a wait for a condition. */
 const partitionFor = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Cuts `ports` off `lab`'s switch for `ms`, heals them, and gives when it healed. */
+async function cutFor(lab: NetLab, ports: readonly string[], ms: number): Promise<number> {
+  lab.cut(...ports);
+  await partitionFor(ms);
+  const healedAt = Date.now();
+  lab.heal(...ports);
+  return healedAt;
+}
+
 /**
  * A rig whose processes know only node `seed` (they learn the others from it,
  * as with a single seed URL), with the stream on all three nodes; they may
@@ -170,10 +179,7 @@ describeWithNamespaces('network partitions of a three-node cluster', () => {
     const client = r.loadClient({ prefix: 'gatewaycut', total: 6_000, ratePerSecond: 300 });
     const load = client.run();
     await client.untilAcked(900);
-    at.lab.cut(at.lab.rootPort);
-    await partitionFor(10_000);
-    const healedAt = Date.now();
-    at.lab.heal(at.lab.rootPort);
+    const healedAt = await cutFor(at.lab, [at.lab.rootPort], 10_000);
     const seq = await lastSeq(r);
     const sinkMs = await sinkPast(r, seq, healedAt);
     const gatewayMs = await waitFor('the gateway to accept again', () => client.acceptingAgainMs(healedAt), 60_000, 100);
@@ -186,11 +192,11 @@ describeWithNamespaces('network partitions of a three-node cluster', () => {
     const client = r.loadClient({ prefix: 'split', total: 6_000, ratePerSecond: 300 });
     const load = client.run();
     await client.untilAcked(900);
-    const ports = at.cluster.hosts.map((host) => host.port);
-    at.lab.cut(...ports);
-    await partitionFor(10_000);
-    const healedAt = Date.now();
-    at.lab.heal(...ports);
+    const healedAt = await cutFor(
+      at.lab,
+      at.cluster.hosts.map((host) => host.port),
+      10_000,
+    );
     const gatewayMs = await waitFor('the gateway to accept again', () => client.acceptingAgainMs(healedAt), 60_000, 100);
     await settle(r, client, load, 'split', () => ({ gatewayAcceptingAfterHealMs: gatewayMs }));
     expect(gatewayMs).toBeLessThanOrEqual(FAILOVER_MS);
