@@ -38,6 +38,7 @@ export class NatsLink extends EventEmitter<NatsLinkEvents> {
     readonly nc: NatsConnection,
     /** The prefix of every inbox this connection's replies come to. */
     readonly inboxPrefix: string,
+    private readonly logger: Logger,
   ) {
     super();
   }
@@ -59,8 +60,8 @@ export class NatsLink extends EventEmitter<NatsLinkEvents> {
       maxPingOut: MAX_PINGS_OUT,
       timeout: CONNECT_TIMEOUT_MS,
     });
-    const link = new NatsLink(nc, inboxPrefix);
-    void link.follow(logger);
+    const link = new NatsLink(nc, inboxPrefix, logger);
+    void link.follow();
     return link;
   }
 
@@ -78,7 +79,12 @@ export class NatsLink extends EventEmitter<NatsLinkEvents> {
    * Stops taking new messages, waits for those in flight, and closes; closes
    * without waiting after `timeoutMs`, or when the drain fails, since a
    * drain waits forever for a server that is gone and a connection left open
-   * keeps reconnecting (and the process alive).
+   * keeps reconnecting (and the process alive). Then discards the socket
+   * under it: a close that comes while the client is still dialing a server
+   * leaves that socket open (the library destroys a transport's socket only
+   * once it has connected), and an open socket keeps the process alive until
+   * the server ends it, minutes later over a slow link or never for a server
+   * that does not answer.
    */
   async drain(timeoutMs = DRAIN_TIMEOUT_MS): Promise<void> {
     if (this.nc.isClosed()) return;
@@ -91,6 +97,7 @@ export class NatsLink extends EventEmitter<NatsLinkEvents> {
     } finally {
       clearTimeout(timer);
       if (!this.nc.isClosed()) await this.nc.close();
+      this.onTransport('discard the NATS socket after closing', (transport) => transport.discard());
     }
   }
 
@@ -103,26 +110,34 @@ export class NatsLink extends EventEmitter<NatsLinkEvents> {
    * socket (minutes). Closing the transport with an error skips the flush,
    * so the client reconnects to a server it can reach at once.
    */
-  private dropStale(logger: Logger): void {
-    logger.warn({ server: this.nc.getServer() }, 'NATS server stopped answering pings; moving to another');
+  private dropStale(): void {
+    this.logger.warn({ server: this.nc.getServer() }, 'NATS server stopped answering pings; moving to another');
+    this.onTransport('drop the stale NATS connection', (transport) => void transport.close(new Error('stale connection: the server stopped answering pings')).catch(() => undefined));
+  }
+
+  /**
+   * Does `act` to the library's transport, the socket's owner, reached
+   * through the library's inside; should that inside change shape, logs
+   * that it could not `what` and goes on as the library alone would.
+   */
+  private onTransport(what: string, act: (transport: NatsConnectionImpl['protocol']['transport']) => void): void {
     try {
-      (this.nc as NatsConnectionImpl).protocol.transport.close(new Error('stale connection: the server stopped answering pings')).catch(() => undefined);
+      act((this.nc as NatsConnectionImpl).protocol.transport);
     } catch (error) {
-      // The library's inside changed shape: the connection recovers as the library alone would (once the link heals).
-      logger.error({ err: error }, 'could not drop the stale NATS connection');
+      this.logger.error({ err: error }, `could not ${what}`);
     }
   }
 
-  private async follow(logger: Logger): Promise<void> {
+  private async follow(): Promise<void> {
     for await (const status of this.nc.status()) {
-      if (status.type === 'staleConnection') this.dropStale(logger);
+      if (status.type === 'staleConnection') this.dropStale();
       else if (status.type === 'disconnect' && this.up) {
         this.up = false;
-        logger.warn({ server: status.server }, 'NATS connection lost');
+        this.logger.warn({ server: status.server }, 'NATS connection lost');
         this.emit('down');
       } else if (status.type === 'reconnect' && !this.up) {
         this.up = true;
-        logger.info({ server: status.server }, 'NATS connection back');
+        this.logger.info({ server: status.server }, 'NATS connection back');
         this.emit('up');
       }
     }
