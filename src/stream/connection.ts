@@ -8,8 +8,9 @@
  */
 import { EventEmitter } from 'node:events';
 import type { NatsConnectionImpl } from '@nats-io/nats-core/internal';
-import { connect, createInbox, type NatsConnection } from '@nats-io/transport-node';
+import { createInbox, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
+import { connectNats } from './closing-transport';
 import type { NatsAccess } from './nats-access';
 
 /** How long a drain may take before the connection is closed without it. */
@@ -49,7 +50,7 @@ export class NatsLink extends EventEmitter<NatsLinkEvents> {
    */
   static async open(servers: string, role: string, logger: Logger, access: NatsAccess = {}): Promise<NatsLink> {
     const inboxPrefix = `_INBOX.${role}`;
-    const nc = await connect({
+    const nc = await connectNats({
       ...access,
       servers: servers.split(',').map((s) => s.trim()),
       name: `tributary-${role}`,
@@ -79,12 +80,8 @@ export class NatsLink extends EventEmitter<NatsLinkEvents> {
    * Stops taking new messages, waits for those in flight, and closes; closes
    * without waiting after `timeoutMs`, or when the drain fails, since a
    * drain waits forever for a server that is gone and a connection left open
-   * keeps reconnecting (and the process alive). Then discards the socket
-   * under it: a close that comes while the client is still dialing a server
-   * leaves that socket open (the library destroys a transport's socket only
-   * once it has connected), and an open socket keeps the process alive until
-   * the server ends it, minutes later over a slow link or never for a server
-   * that does not answer.
+   * keeps reconnecting (and the process alive). A dial in progress ends
+   * with it (closing-transport.ts).
    */
   async drain(timeoutMs = DRAIN_TIMEOUT_MS): Promise<void> {
     if (this.nc.isClosed()) return;
@@ -97,7 +94,6 @@ export class NatsLink extends EventEmitter<NatsLinkEvents> {
     } finally {
       clearTimeout(timer);
       if (!this.nc.isClosed()) await this.nc.close();
-      this.onTransport('discard the NATS socket after closing', (transport) => transport.discard());
     }
   }
 
@@ -112,19 +108,11 @@ export class NatsLink extends EventEmitter<NatsLinkEvents> {
    */
   private dropStale(): void {
     this.logger.warn({ server: this.nc.getServer() }, 'NATS server stopped answering pings; moving to another');
-    this.onTransport('drop the stale NATS connection', (transport) => void transport.close(new Error('stale connection: the server stopped answering pings')).catch(() => undefined));
-  }
-
-  /**
-   * Does `act` to the library's transport, the socket's owner, reached
-   * through the library's inside; should that inside change shape, logs
-   * that it could not `what` and goes on as the library alone would.
-   */
-  private onTransport(what: string, act: (transport: NatsConnectionImpl['protocol']['transport']) => void): void {
     try {
-      act((this.nc as NatsConnectionImpl).protocol.transport);
+      (this.nc as NatsConnectionImpl).protocol.transport.close(new Error('stale connection: the server stopped answering pings')).catch(() => undefined);
     } catch (error) {
-      this.logger.error({ err: error }, `could not ${what}`);
+      // The library's inside changed shape: the connection recovers as the library alone would (once the link heals).
+      this.logger.error({ err: error }, 'could not drop the stale NATS connection');
     }
   }
 

@@ -1,10 +1,11 @@
 /**
- * A NatsLink's end against real nats-servers: closed while the client is
- * dialing a server that does not answer (frozen with SIGSTOP: the kernel
- * takes the connection, the server never says INFO), the link leaves no
- * socket open. The client library alone leaves that socket open, and it kept
- * a stopping gateway alive over a slow link (docs/faults.md, "Stopping over
- * a slow link").
+ * A NatsLink leaves no socket behind, against real nats-servers, one of
+ * which does not answer (frozen with SIGSTOP: the kernel takes the
+ * connection, the server never says INFO): neither when it is drained while
+ * the client dials that server, nor when its first connection to it times
+ * out. The client library alone leaves those sockets open, and one kept a
+ * stopped gateway alive over a slow link (docs/faults.md, "Stopping over a
+ * slow link").
  */
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
@@ -47,4 +48,11 @@ it('leaves no socket open when drained while it dials a server that does not ans
   await link.drain(100);
   expect(link.nc.isClosed()).toBe(true);
   await waitFor('the dialed socket to be closed', () => (establishedTo(silent.port) === 0 ? true : undefined), 10_000);
+});
+
+it('leaves no socket open when its first connection times out', async () => {
+  const [silent] = servers;
+  silent.freeze();
+  await expect(NatsLink.open(silent.url, 'link-test', pino({ level: 'silent' }))).rejects.toThrow();
+  await waitFor('the timed-out socket to be closed', () => (establishedTo(silent.port) === 0 ? true : undefined), 10_000);
 });
