@@ -16,11 +16,15 @@ import type { FieldViolation } from '../gen/tributary/ingest/v1/ingest_service';
 import { Record } from '../gen/tributary/ingest/v1/record';
 import type { ValidationLimits } from './limits';
 import { Reason } from './reasons';
-import { decodeRecordFields } from './wire/record-fields';
+import { decodeRecordFields, type PayloadRange } from './wire/record-fields';
 import { structWithinLimits } from './wire/struct-scan';
 
-/** A decoded record, or why its bytes are not one, with the event id they seem to carry. */
-export type DecodedRecord = { readonly record: Record } | { readonly violation: FieldViolation; readonly eventId: string };
+/**
+ * A decoded record, with where its payload lies in the bytes when it was
+ * left undecoded; or why its bytes are not a record, with the event id they
+ * seem to carry.
+ */
+export type DecodedRecord = { readonly record: Record; readonly payload?: PayloadRange } | { readonly violation: FieldViolation; readonly eventId: string };
 
 const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const lenient = new TextDecoder('utf-8', { ignoreBOM: true });
@@ -78,14 +82,15 @@ function violationOf(bytes: Uint8Array, error: unknown): FieldViolation {
  * Decodes one record. With `payloadLimits`, a payload (track data, identify
  * user_attributes, group account_attributes, page data, product data) that
  * is plainly within them is checked on the wire and left out of the Record:
- * its field is undefined, and the payload travels on in the record's bytes.
+ * its field is undefined, the payload travels on in the record's bytes, and
+ * `payload` says where.
  */
 export function decodeRecord(bytes: Uint8Array, payloadLimits?: ValidationLimits): DecodedRecord {
   if (payloadLimits !== undefined) {
     const fields = decodeRecordFields(bytes);
     const payload = fields?.payload;
     if (fields !== undefined && (payload === undefined || structWithinLimits(bytes, payload.start, payload.end, payload.enclosing, payloadLimits))) {
-      return { record: fields.record };
+      return { record: fields.record, payload };
     }
   }
   try {

@@ -15,48 +15,12 @@
  * every other kind as they were.
  */
 import fc from 'fast-check';
-import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { decodeRecord, DEFAULT_LIMITS, validateRecord, type ValidationLimits } from '../../../src/contract';
 import { BehavioralEvent, Context, IdentifyCall, PageCall, ProductRecord, Record, TrackCall } from '../../../src/gen/tributary/ingest/v1/record';
 import { withoutPayload } from '../../helpers/records';
+import { bytesOf, concat, encodeStruct, field, type WireEntries, type WireValue } from '../../helpers/wire-struct';
 
 const SEED = Number(process.env.WIRE_SEED ?? 20261129);
-
-/** A Value as built on the wire: a kind, or none (an empty Value). */
-type WireValue =
-  | { readonly null: true }
-  | { readonly number: number }
-  | { readonly string: string | Uint8Array }
-  | { readonly bool: boolean }
-  | { readonly struct: WireEntries }
-  | { readonly list: readonly (WireValue | undefined)[] };
-/** A Struct's entries in wire order; a key or value may be missing. A string given as bytes need not be UTF-8. */
-type WireEntries = readonly (readonly [string | Uint8Array | undefined, WireValue | undefined])[];
-
-const bytesOf = (build: (w: BinaryWriter) => unknown): Uint8Array => {
-  const w = new BinaryWriter();
-  build(w);
-  return w.finish();
-};
-const field = (tag: number, bytes: Uint8Array): Uint8Array => bytesOf((w) => w.uint32(tag).bytes(bytes));
-const concat = (...parts: Uint8Array[]): Uint8Array => Buffer.concat(parts);
-const stringField = (tag: number, s: string | Uint8Array): Uint8Array => (typeof s === 'string' ? bytesOf((w) => w.uint32(tag).string(s)) : field(tag, s));
-
-function encodeValue(value: WireValue | undefined): Uint8Array {
-  if (value === undefined) return new Uint8Array(0);
-  if ('null' in value) return bytesOf((w) => w.uint32(8).int32(0));
-  if ('number' in value) return bytesOf((w) => w.uint32(17).double(value.number));
-  if ('string' in value) return stringField(26, value.string);
-  if ('bool' in value) return bytesOf((w) => w.uint32(32).bool(value.bool));
-  if ('struct' in value) return field(42, encodeStruct(value.struct));
-  return field(50, concat(...value.list.map((item) => field(10, encodeValue(item)))));
-}
-
-function encodeStruct(entries: WireEntries): Uint8Array {
-  return concat(
-    ...entries.map(([key, value]) => field(10, concat(key === undefined ? new Uint8Array(0) : stringField(10, key), value === undefined ? new Uint8Array(0) : field(18, encodeValue(value))))),
-  );
-}
 
 /** Small limits, so that random payloads fall on both sides of each. */
 const limits: fc.Arbitrary<ValidationLimits> = fc

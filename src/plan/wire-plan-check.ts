@@ -1,0 +1,124 @@
+/**
+ * A payload's plan check on the wire: reads the top-level members of an
+ * encoded google.protobuf.Struct that the contract's limit scan has found
+ * plain (wire/struct-scan.ts), with the shared walk (wire/struct-walk.ts),
+ * and checks them against a payload rule without making objects. Only what
+ * a rule needs is decoded: the keys, and a string value when its property
+ * has a string constraint or an enum; nested values are skipped, not walked.
+ *
+ * It reads as the object path sees the payload: the last of a repeated key
+ * counts, a Value whose kind is set twice keeps the last, and the key
+ * `__proto__`, which the decoded object and the stored row drop, is not a
+ * property (test/unit/plan/plan-check-agreement.test.ts).
+ */
+import { WireType } from '@bufbuild/protobuf/wire';
+import { VALUE } from '../contract/wire/field-numbers';
+import { StructWalk } from '../contract/wire/struct-walk';
+import { fieldEnd, skipField, tagsOf } from '../contract/wire/wire-cursor';
+import { additionalProperty, checkValue, requiredMissing, type JsonType, type PayloadRule, type PlanViolation } from './plan';
+
+const {
+  nullValue: NULL_TAG,
+  numberValue: NUMBER_TAG,
+  stringValue: STRING_TAG,
+  boolValue: BOOL_TAG,
+  structValue: STRUCT_TAG,
+  listValue: LIST_TAG,
+} = tagsOf(VALUE, { nullValue: WireType.Varint, numberValue: WireType.Bit64, boolValue: WireType.Varint });
+
+const utf8 = new TextDecoder();
+
+/** One top-level member as read: its JSON type, its number (1 or 0 for a boolean), and where its string lies. */
+interface Member {
+  type: JsonType;
+  x: number;
+  start: number;
+  stop: number;
+}
+
+/** The walk that gathers the top-level members of one Struct. */
+class MemberScan extends StructWalk {
+  readonly members = new Map<string, Member>();
+
+  protected member(keyStart: number, keyEnd: number, end: number): void {
+    const key = utf8.decode(this.bytes.subarray(keyStart, keyEnd));
+    if (key === '__proto__') return;
+    const { reader } = this;
+    const found: Member = { type: 'null', x: 0, start: 0, stop: 0 };
+    let any = false;
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag) {
+        case NULL_TAG:
+          reader.uint32();
+          found.type = 'null';
+          break;
+        case NUMBER_TAG:
+          found.type = 'number';
+          found.x = reader.double();
+          break;
+        case BOOL_TAG:
+          found.type = 'boolean';
+          found.x = reader.bool() ? 1 : 0;
+          break;
+        case STRING_TAG:
+          found.type = 'string';
+          found.stop = fieldEnd(reader, end);
+          found.start = reader.pos;
+          reader.pos = found.stop;
+          break;
+        case STRUCT_TAG:
+        case LIST_TAG:
+          found.type = tag === STRUCT_TAG ? 'object' : 'array';
+          reader.pos = fieldEnd(reader, end);
+          break;
+        default:
+          skipField(reader, tag, end);
+          continue;
+      }
+      any = true;
+    }
+    // A Value with no kind is no member, as the decoded object has none.
+    if (any) this.members.set(key, found);
+    else this.members.delete(key);
+  }
+
+  // Only members count: nothing below the top is read, and the walk's other hooks have nothing to do.
+  protected skippedKey(): void {}
+  protected item(): void {}
+  protected openObject(): void {}
+  protected closeObject(): void {}
+  protected openList(): void {}
+  protected closeList(): void {}
+  protected nullValue(): void {}
+  protected number(): void {}
+  protected string(): void {}
+  protected bool(): void {}
+  protected mark(): number {
+    return 0;
+  }
+  protected rollback(): void {}
+}
+
+/**
+ * Checks the Struct at bytes[start, end) (its content, after the length
+ * prefix; start === end for an absent payload) against `rule`, naming each
+ * property `${field}.${key}`; returns the violations, none for a payload
+ * that keeps to its rule.
+ */
+export function wirePlanCheck(rule: PayloadRule, field: string, bytes: Uint8Array, start: number, end: number): PlanViolation[] {
+  const scan = new MemberScan(bytes, start);
+  if (start < end) scan.struct(end, 0);
+  const { members } = scan;
+  const out: PlanViolation[] = [];
+  for (const name of rule.required) if (!members.has(name)) out.push(requiredMissing(`${field}.${name}`));
+  for (const [name, member] of members) {
+    const property = rule.properties.get(name);
+    if (property === undefined) {
+      if (!rule.additionalProperties) out.push(additionalProperty(`${field}.${name}`));
+      continue;
+    }
+    checkValue(property, `${field}.${name}`, member.type, member.x, () => utf8.decode(bytes.subarray(member.start, member.stop)), out);
+  }
+  return out;
+}

@@ -1,0 +1,120 @@
+/**
+ * The plan check on the wire against the plan check over decoded objects
+ * (Ajv, the reference), differentially, with fast-check: random plans (each
+ * property type, enums, patterns, formats, bounds, required properties,
+ * others allowed or not) and random track records whose payloads are built
+ * entry by entry on the wire (repeated keys, entries without a kind,
+ * "__proto__", astral characters, nested values). Both paths must give the
+ * same violations, word for word. The seed is fixed (PLAN_SEED replays
+ * another); the test counts that payloads were checked on the wire and that
+ * violations of every reason were found, so neither side is vacuous.
+ */
+import fc from 'fast-check';
+import { decodeRecord, DEFAULT_LIMITS } from '../../../src/contract';
+import { BehavioralEvent, Record, TrackCall } from '../../../src/gen/tributary/ingest/v1/record';
+import { parsePlan } from '../../../src/plan/parse-plan';
+import { PlanReason, type PlanViolation } from '../../../src/plan/plan';
+import { PROPERTY_TYPES, STRING_FORMATS } from '../../../src/plan/plan-file-schema';
+import { recordPlanCheck } from '../../../src/plan/record-plan-check';
+import { concat, encodeStruct, field, type WireValue } from '../../helpers/wire-struct';
+
+const SEED = Number(process.env.PLAN_SEED ?? 20261205);
+
+const NAMES = ['a', 'b', 'total', 'email', 'when'];
+const STRINGS = ['', 'abc', 'ABC', 'a@example.com', 'not an email', '2026-12-05T10:00:00Z', '2026-12-05', '123', '😀😀', 'ü'.repeat(6)];
+const NUMBERS = [0, 1, -1, 2.5, 10, 100, 1e9, -0.5];
+
+/** One property of a plan file, its constraints fitting its type. */
+const property = fc.constantFrom(...PROPERTY_TYPES).chain((type) => {
+  const common = { type: fc.constant(type) };
+  if (type === 'string') {
+    return fc.record(
+      {
+        ...common,
+        enum: fc.uniqueArray(fc.constantFrom(...STRINGS), { minLength: 1, maxLength: 3 }),
+        pattern: fc.constantFrom('^[a-z]+$', '^A', '\\d', '^.{0,3}$'),
+        format: fc.constantFrom(...STRING_FORMATS),
+        minLength: fc.integer({ min: 0, max: 3 }),
+        maxLength: fc.integer({ min: 3, max: 8 }),
+      },
+      { requiredKeys: ['type'] },
+    );
+  }
+  if (type === 'number' || type === 'integer') {
+    const values = type === 'integer' ? NUMBERS.filter(Number.isInteger) : NUMBERS;
+    return fc.record(
+      { ...common, enum: fc.uniqueArray(fc.constantFrom(...values), { minLength: 1, maxLength: 3 }), minimum: fc.constantFrom(-1, 0, 1), maximum: fc.constantFrom(2, 10, 1000) },
+      { requiredKeys: ['type'] },
+    );
+  }
+  if (type === 'boolean') return fc.record({ ...common, enum: fc.constantFrom([true], [false]) }, { requiredKeys: ['type'] });
+  return fc.record(common);
+});
+
+/** A plan of one event, "e", as the text of its file. */
+const planText = fc
+  .record({
+    properties: fc.dictionary(fc.constantFrom(...NAMES), property, { maxKeys: 4 }),
+    additionalProperties: fc.option(fc.boolean(), { nil: undefined }),
+    allowUnplannedProperties: fc.option(fc.boolean(), { nil: undefined }),
+    allowUnplannedEvents: fc.boolean(),
+    requiredShare: fc.nat({ max: 3 }),
+  })
+  .map((p) => {
+    const names = Object.keys(p.properties);
+    const required = names.filter((_, i) => i < p.requiredShare);
+    const event = { properties: p.properties, required, ...(p.additionalProperties === undefined ? {} : { additionalProperties: p.additionalProperties }) };
+    const allow = p.allowUnplannedProperties === undefined ? {} : { allowUnplannedProperties: p.allowUnplannedProperties };
+    return JSON.stringify({ version: '1', allowUnplannedEvents: p.allowUnplannedEvents, ...allow, track: { e: event } }, null, 2);
+  });
+
+const { value: wireValue } = fc.letrec<{ value: WireValue | undefined; nested: WireValue }>((tie) => ({
+  value: fc.oneof(
+    fc.constant(undefined),
+    fc.constant({ null: true as const }),
+    fc.boolean().map((bool) => ({ bool })),
+    fc.oneof(fc.constantFrom(...NUMBERS), fc.double({ noNaN: true, noDefaultInfinity: true })).map((n) => ({ number: n })),
+    fc.oneof(fc.constantFrom(...STRINGS), fc.string({ maxLength: 6 })).map((string) => ({ string })),
+    tie('nested'),
+  ),
+  nested: fc.oneof(
+    { depthSize: 'small', maxDepth: 2 },
+    fc.array(fc.tuple(fc.constantFrom(...NAMES), tie('value')), { maxLength: 2 }).map((struct) => ({ struct })),
+    fc.array(tie('value'), { maxLength: 2 }).map((list) => ({ list })),
+  ),
+}));
+
+/** A track record named "e" (or, now and then, "other") whose data is built on the wire. */
+const record = fc
+  .record({
+    name: fc.constantFrom('e', 'e', 'e', 'other'),
+    entries: fc.array(fc.tuple(fc.constantFrom(...NAMES, '__proto__', 'extra'), wireValue), { maxLength: 7 }),
+  })
+  .map(({ name, entries }) => {
+    const head = Record.encode({ eventId: 'evt_1', timestamp: new Date('2026-12-05T00:00:00Z'), kind: undefined }).finish();
+    const event = BehavioralEvent.encode(BehavioralEvent.fromPartial({ profileId: 'p1' })).finish();
+    const call = field(82, concat(TrackCall.encode({ name, data: undefined }).finish(), field(18, encodeStruct(entries))));
+    return concat(head, field(26, concat(event, call)));
+  });
+
+const sorted = (violations: PlanViolation[]) => [...violations].sort((x, y) => `${x.field} ${x.reason} ${x.message}`.localeCompare(`${y.field} ${y.reason} ${y.message}`));
+
+it('gives the violations Ajv gives over the decoded payload, for random plans and records', () => {
+  let onWire = 0;
+  const reasons = new Set<string>();
+  fc.assert(
+    fc.property(planText, record, (text, bytes) => {
+      const plan = parsePlan('random.json', text);
+      const wire = decodeRecord(bytes, DEFAULT_LIMITS);
+      const objects = decodeRecord(bytes);
+      if (!('record' in wire) || !('record' in objects)) throw new Error('a random record did not decode');
+      if (wire.payload !== undefined) onWire++;
+      const expected = sorted(recordPlanCheck(plan, objects.record, bytes, undefined));
+      expect(sorted(recordPlanCheck(plan, wire.record, bytes, wire.payload))).toEqual(expected);
+      for (const violation of expected) reasons.add(violation.reason);
+    }),
+    { seed: SEED, numRuns: 3000 },
+  );
+  expect(onWire).toBeGreaterThan(2000);
+  expect([...reasons].sort()).toEqual(Object.values(PlanReason).sort());
+});
