@@ -1,10 +1,13 @@
 /**
  * Per-source settings, as the sources file (TRIBUTARY_SOURCES_FILE) declares
  * them: whether a source's identity links are trusted, the secret its
- * identifies are verified with, its rate limit and its consent policy. A
+ * identifies are verified with, its rate limit, its consent policy and its
+ * tracking plan. A
  * source the file does not name gets {@link DEFAULT_SOURCE_SETTINGS}. Pure
  * types and defaults; the file is read and watched by sources-file.ts.
  */
+
+import type { Plan, PlanMode } from '../plan/plan';
 
 /** A source's rate limit: a token bucket of records. */
 export interface RateLimit {
@@ -20,6 +23,15 @@ export interface ConsentPolicy {
   readonly mode: 'opt_in' | 'opt_out';
   /** The categories the source needs, each of them. */
   readonly categories: readonly string[];
+}
+
+/** A source's tracking plan (docs/tracking-plans.md): the plan file, what it holds, and what a record that breaks it meets. */
+export interface SourcePlan {
+  /** The plan file's path, absolute. */
+  readonly file: string;
+  /** `report` stores the record and writes its violations; `omit` removes the offending properties first; `block` rejects it. */
+  readonly mode: PlanMode;
+  readonly plan: Plan;
 }
 
 /** What one source may do. */
@@ -40,6 +52,8 @@ export interface SourceSettings {
   readonly rateLimit: RateLimit | undefined;
   /** The source's consent policy, or undefined for none: its records are not gated by consent. */
   readonly consent: ConsentPolicy | undefined;
+  /** The source's tracking plan, or undefined for none: its payloads answer to the contract alone. */
+  readonly plan?: SourcePlan;
 }
 
 /** The settings of a source the sources file does not name. */

@@ -8,14 +8,23 @@
  *
  *     { "sources": { "web": { "trusted": false, "identitySecret": "…",
  *                             "rateLimit": { "recordsPerSecond": 500, "burst": 1000 },
- *                             "consent": { "mode": "opt_in", "categories": ["analytics"] } } } }
+ *                             "consent": { "mode": "opt_in", "categories": ["analytics"] },
+ *                             "plan": { "file": "plans/web.json", "mode": "block" } } } }
+ *
+ * A plan file's path is taken from the sources file's folder; the plan files
+ * are read with the sources file and watched with it, so a changed plan is
+ * in force as soon as a changed sources file is, and a plan that does not
+ * parse is refused (with its file and line) as a bad sources file is.
  *
  * {@link SOURCE_FIELDS} lists every field; docs/configuration.md documents
  * each (a test compares the two).
  */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
+import { parsePlan, PlanFileError } from '../plan/parse-plan';
 import { token } from './parsers';
-import { DEFAULT_SOURCE_SETTINGS, type ConsentPolicy, type RateLimit, type SourceLookup, type SourceSettings } from './source-settings';
+import { DEFAULT_SOURCE_SETTINGS, type ConsentPolicy, type RateLimit, type SourceLookup, type SourcePlan, type SourceSettings } from './source-settings';
 import { WatchedFile } from './watched-file';
 
 /** The file could not be used; `problems` lists every reason, each naming its source and field. */
@@ -62,6 +71,16 @@ export const SOURCE_FIELDS: readonly SourceField[] = [
     field: 'consent.categories',
     fallback: '(none)',
     doc: 'The categories the source needs, each of them, such as `["analytics", "marketing"]`: 1 to 32 distinct names of 1 to 256 characters. A decision without a category is about `general`.',
+  },
+  {
+    field: 'plan.file',
+    fallback: '(none)',
+    doc: "The source's tracking plan (docs/tracking-plans.md), a JSON file; a relative path is taken from the sources file's folder. The plan is watched with this file: a change is in force within seconds, and a plan that does not parse is refused with its file and line while the last good one stays.",
+  },
+  {
+    field: 'plan.mode',
+    fallback: '`report`',
+    doc: '`report`: a record that breaks the plan is stored, and each violation is written to `plan_violations`; `omit`: the offending properties are removed first; `block`: the record is REJECTED with its violations.',
   },
 ];
 
@@ -111,7 +130,27 @@ function consentOf(value: unknown, where: string, problems: string[]): ConsentPo
   return mode === 'opt_in' || mode === 'opt_out' ? Object.freeze({ mode, categories: Object.freeze([...(names as string[])]) }) : undefined;
 }
 
-function settingsOf(source: string, value: unknown, problems: string[]): SourceSettings {
+const PLAN_MODES = ['report', 'omit', 'block'] as const;
+
+/** The plan `value` refers to, its file read from `folder`. */
+function planOf(value: unknown, where: string, folder: string, problems: string[]): SourcePlan | undefined {
+  if (value === undefined) return undefined;
+  if (!isObject(value)) return void problems.push(`${where} must be an object {"file": "plans/….json", "mode": "report", "omit" or "block"}`);
+  problems.push(...unknownKeys(value, fieldsOf('plan'), where));
+  const { file, mode = 'report' } = value;
+  if (!PLAN_MODES.includes(mode as SourcePlan['mode'])) problems.push(`${where}.mode must be one of ${PLAN_MODES.map((m) => `"${m}"`).join(', ')}`);
+  if (typeof file !== 'string' || file === '') return void problems.push(`${where}.file must be the path of a plan file`);
+  const path = resolve(folder, file);
+  try {
+    return Object.freeze({ file: path, mode: mode as SourcePlan['mode'], plan: parsePlan(path, readFileSync(path, 'utf8')) });
+  } catch (error) {
+    if (error instanceof PlanFileError) problems.push(...error.problems.map((problem) => `${where}.file: ${path} ${problem}`));
+    else problems.push(`${where}.file: ${path} cannot be read: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+function settingsOf(source: string, value: unknown, folder: string, problems: string[]): SourceSettings {
   const where = `sources.${source}`;
   try {
     token(source);
@@ -131,6 +170,7 @@ function settingsOf(source: string, value: unknown, problems: string[]): SourceS
     identitySecret: typeof identitySecret === 'string' ? identitySecret : '',
     rateLimit: rateLimitOf(value.rateLimit, `${where}.rateLimit`, problems),
     consent: consentOf(value.consent, `${where}.consent`, problems),
+    plan: planOf(value.plan, `${where}.plan`, folder, problems),
   });
 }
 
@@ -159,19 +199,30 @@ export function parseSourcesFile(path: string, text: string): ReadonlyMap<string
     problems.push('the file must be an object {"sources": {"<source id>": {...}}}');
   } else {
     problems.push(...unknownKeys(document, ['sources'], '(top level)'));
-    for (const [source, value] of Object.entries(document.sources)) settings.set(source, settingsOf(source, value, problems));
+    for (const [source, value] of Object.entries(document.sources)) settings.set(source, settingsOf(source, value, dirname(path), problems));
   }
   if (problems.length > 0) throw new SourcesFileError(path, problems);
   return settings;
 }
 
-/** A watched sources file: its settings now, reloaded when it changes. */
+/** The plan files the sources file at `path` names (as far as its text can be read), for the watch. */
+function planFiles(path: string, text: string): string[] {
+  try {
+    const document: unknown = JSON.parse(text);
+    const sources = isObject(document) && isObject(document.sources) ? Object.values(document.sources) : [];
+    return sources.flatMap((source) => (isObject(source) && isObject(source.plan) && typeof source.plan.file === 'string' ? [resolve(dirname(path), source.plan.file)] : []));
+  } catch {
+    return [];
+  }
+}
+
+/** A watched sources file, with the plan files it names: its settings now, reloaded when one of them changes. */
 export class SourcesFile {
   private constructor(private readonly file: WatchedFile<ReadonlyMap<string, SourceSettings>>) {}
 
   /** Reads `path` (throwing SourcesFileError when it is not valid) and watches it from then on. */
   static open(path: string, logger: Logger): SourcesFile {
-    return new SourcesFile(WatchedFile.open(path, { name: 'sources file', parse: parseSourcesFile, summary: (settings) => ({ sources: settings.size }) }, logger));
+    return new SourcesFile(WatchedFile.open(path, { name: 'sources file', parse: parseSourcesFile, summary: (settings) => ({ sources: settings.size }), dependsOn: planFiles }, logger));
   }
 
   /** The settings in force for a source. */

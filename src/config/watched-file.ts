@@ -24,6 +24,8 @@ export interface WatchedFileKind<T> {
   readonly parse: (path: string, text: string) => T;
   /** What to log about a value read (such as how many entries it has). */
   readonly summary: (value: T) => object;
+  /** The other files the text names and its value is read from (the sources file's plan files): a change to one is a change of the file. */
+  readonly dependsOn?: (path: string, text: string) => readonly string[];
 }
 
 /** The problems an Error from a parse reports. */
@@ -49,14 +51,30 @@ export class WatchedFile<T> {
   private refusal: string | undefined;
   private readonly timer: NodeJS.Timeout;
 
+  private dependencies: readonly string[] = [];
+
   private constructor(
     private readonly path: string,
     private readonly kind: WatchedFileKind<T>,
     private readonly logger: Logger,
   ) {
-    this.version = versionOf(path);
-    this.current = kind.parse(path, readFileSync(path, 'utf8'));
+    const { version, text } = this.read();
+    this.version = version;
+    this.current = kind.parse(path, text);
     this.timer = setInterval(() => this.look(), POLL_MS).unref();
+  }
+
+  /** The file's text and the version it was read at: each file's stat is taken before it is read, so a change made meanwhile is seen at the next look. */
+  private read(): { version: string; text: string } {
+    const own = versionOf(this.path);
+    const text = readFileSync(this.path, 'utf8');
+    this.dependencies = this.kind.dependsOn?.(this.path, text) ?? [];
+    return { version: this.versionNow(own), text };
+  }
+
+  /** The version of the file, whose own is `own`, and of the files it depends on. */
+  private versionNow(own = versionOf(this.path)): string {
+    return [own, ...this.dependencies.map(versionOf)].join('|');
   }
 
   /** Reads `path` (throwing what `kind.parse` throws when it is not valid) and watches it from then on. */
@@ -83,11 +101,14 @@ export class WatchedFile<T> {
 
   /** Reads the file again when its version has changed since the last read. */
   private look(): void {
-    const version = versionOf(this.path);
-    if (version === this.version) return;
-    this.version = version;
+    const seen = this.versionNow();
+    if (seen === this.version) return;
+    // A version that cannot be read is refused once, not at every look.
+    this.version = seen;
     try {
-      this.current = this.kind.parse(this.path, readFileSync(this.path, 'utf8'));
+      const { version, text } = this.read();
+      this.version = version;
+      this.current = this.kind.parse(this.path, text);
       this.refusal = undefined;
       this.logger.info({ path: this.path, ...this.kind.summary(this.current) }, `${this.kind.name} reloaded`);
     } catch (error) {

@@ -44,7 +44,7 @@ it('names every problem by its source and field', () => {
   expect(problems('{"source": {}}')).toEqual(['the file must be an object {"sources": {"<source id>": {...}}}']);
   expect(problems(JSON.stringify({ sources: { 'bad id': {}, web: { trusted: 'yes', identitySecret: 'short', rateLimit: { recordsPerSecond: 0, burst: -1, per: 1 }, extra: 1 } } }))).toEqual([
     'sources.bad id: the source id must be 1 to 64 letters, digits, "_" or "-"',
-    'sources.web.extra is not a field (known: trusted, identitySecret, rateLimit, consent)',
+    'sources.web.extra is not a field (known: trusted, identitySecret, rateLimit, consent, plan)',
     'sources.web.trusted must be true or false',
     'sources.web.identitySecret must be a string of at least 16 characters',
     'sources.web.rateLimit.per is not a field (known: recordsPerSecond, burst)',
