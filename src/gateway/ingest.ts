@@ -14,7 +14,8 @@ import type { Logger } from 'pino';
 import type { SourceLookup } from '../config/source-settings';
 import { clockSkewMs, correctTimestamp, validateRecord, type ValidationLimits } from '../contract';
 import { IngestError } from '../errors/ingest-error';
-import { DropReason, RecordStatus, type IngestResponse, type RecordResult } from '../gen/tributary/ingest/v1/ingest_service';
+import { DropReason, RecordStatus, type FieldViolation, type IngestResponse, type RecordResult } from '../gen/tributary/ingest/v1/ingest_service';
+import type { Record } from '../gen/tributary/ingest/v1/record';
 import { EnvelopeEncoder } from '../publish/envelope';
 import type { OutboundMessage, RecordPublisher } from '../publish/publisher';
 import { messageId, subjectFor } from '../publish/subjects';
@@ -26,6 +27,7 @@ import { RequestGate, writeDecisions, type GateVerdict, type MadeDecision } from
 import type { SourceRateLimits } from './rate-limits';
 import type { FramedRecord } from './request-frame';
 import { RequestTally, type SampleSlots } from './request-tally';
+import { applyPlan } from '../plan/apply-plan';
 import type { TailHub } from './tail-hub';
 
 /** What ingest() needs. */
@@ -41,7 +43,7 @@ export interface IngestDependencies {
   readonly rateLimits?: SourceRateLimits;
   /** The policy ledger whose suppressions and consent decisions drop records before the stream. */
   readonly ledger?: PolicyLedger;
-  /** Each source's settings: its consent policy. */
+  /** Each source's settings: its consent policy and its tracking plan. */
   readonly sources?: SourceLookup;
   /** Where a decision that reached the stream but not the ledger is reported (the identity stage writes it from the stream). */
   readonly logger?: Logger;
@@ -103,11 +105,19 @@ export function createIngest(deps: IngestDependencies): Ingest {
     const envelopes = new EnvelopeEncoder({ sourceId, receivedAt, sentAt });
     const eventIds = records.map((framed) => ('record' in framed ? framed.record.eventId : framed.eventId));
     const { ledger } = deps;
-    const gate = ledger === undefined ? undefined : new RequestGate(ledger, sourceId, deps.sources?.(sourceId).consent, receivedAt.getTime());
+    const settings = deps.sources?.(sourceId);
+    const gate = ledger === undefined ? undefined : new RequestGate(ledger, sourceId, settings?.consent, receivedAt.getTime());
+    const plan = settings?.plan;
     // Each consent record's decision, by its place among the published messages.
     const decisions = new Map<number, MadeDecision>();
     const { accounting } = deps;
     const tally = accounting === undefined ? undefined : new RequestTally(sourceId, receivedAt.getTime(), accounting.slots, peer);
+    /** Answers record `i` REJECTED for `violations`; `record` is undefined when its bytes did not decode. */
+    const reject = (i: number, record: Record | undefined, violations: FieldViolation[]): void => {
+      results[i] = { eventId: eventIds[i], status: RecordStatus.REJECTED, violations, sequence: 0, dropReason: DropReason.UNSPECIFIED };
+      metrics.recordsRejected.inc({ source: sourceId, reason: violations[0].reason });
+      tally?.reject(eventIds[i], record, violations);
+    };
     records.forEach((framed, i) => {
       // A record a policy drops is dropped before anything else looks at it: valid or not, nothing of it is kept.
       const verdict = gate !== undefined && 'record' in framed ? gate.verdict(framed.record) : undefined;
@@ -118,13 +128,24 @@ export function createIngest(deps: IngestDependencies): Ingest {
         return;
       }
       const violations = 'record' in framed ? validateRecord(framed.record, framed.bytes.length, context) : [framed.violation];
-      if (!('record' in framed) || violations.length > 0) {
-        results[i] = { eventId: eventIds[i], status: RecordStatus.REJECTED, violations, sequence: 0, dropReason: DropReason.UNSPECIFIED };
-        metrics.recordsRejected.inc({ source: sourceId, reason: violations[0].reason });
-        tally?.reject(eventIds[i], 'record' in framed ? framed.record : undefined, violations);
-        return;
+      if (!('record' in framed) || violations.length > 0) return reject(i, 'record' in framed ? framed.record : undefined, violations);
+      const { record } = framed;
+      let { bytes } = framed;
+      if (plan !== undefined) {
+        const verdict = applyPlan(plan.plan, plan.mode, record, bytes, framed.payload);
+        if (verdict !== undefined) {
+          const call = record.kind?.$case === 'event' ? record.kind.value.call : undefined;
+          tally?.plan(record.eventId, call?.$case ?? '', call?.$case === 'track' ? call.value.name : '', plan.plan.version, verdict.judged);
+          for (const { action } of verdict.judged) metrics.planViolations.inc({ source: sourceId, action });
+          if (verdict.blocked)
+            return reject(
+              i,
+              record,
+              verdict.judged.map(({ violation }) => violation),
+            );
+          bytes = verdict.bytes;
+        }
       }
-      const { record, bytes } = framed;
       const timestamp = correctTimestamp(record.timestamp, skewMs, receivedAt);
       const decision = gate?.decide(record, timestamp);
       if (decision !== undefined) decisions.set(outbound.length, decision);

@@ -2,11 +2,13 @@
  * The count of one request's answers, by outcome and reason, and the
  * rejected records it keeps as samples: at most `perKey` per source, reason
  * and minute in this process ({@link SampleSlots}), so a flood of invalid
- * records costs a count each and no more. A dropped record is only counted.
+ * records costs a count each and no more; and the tracking-plan violations
+ * of its records, each of them. A dropped record is only counted.
  */
 import type { FieldViolation } from '../gen/tributary/ingest/v1/ingest_service';
 import { Record } from '../gen/tributary/ingest/v1/record';
-import { MAX_SAMPLE_RECORD_CHARS, minuteOf, type AccountingMessage, type CountLine, type Measure, type Peer, type RejectionSample } from '../stream/accounting-message';
+import type { PlanAction } from '../plan/plan';
+import { MAX_SAMPLE_RECORD_CHARS, minuteOf, type AccountingMessage, type CountLine, type Measure, type Peer, type PlanViolationLine, type RejectionSample } from '../stream/accounting-message';
 
 /** The sample places taken in the current minute, per source and reason. */
 export class SampleSlots {
@@ -49,6 +51,7 @@ function recordText(record: Record): string {
 export class RequestTally {
   private readonly counts = new Map<string, number>();
   private readonly samples: RejectionSample[] = [];
+  private readonly planViolations: PlanViolationLine[] = [];
   private readonly minute: number;
 
   constructor(
@@ -88,6 +91,13 @@ export class RequestTally {
     });
   }
 
+  /** Keeps the violations of the plan of version `planVersion` by the record `eventId` (its `call` and track `name`), and what was done about each. */
+  plan(eventId: string, call: string, name: string, planVersion: string, judged: readonly { readonly violation: FieldViolation; readonly action: PlanAction }[]): void {
+    for (const { violation, action } of judged) {
+      this.planViolations.push({ source: this.source, at: this.receivedAtMs, eventId, call, name, field: violation.field, reason: violation.reason, message: violation.message, planVersion, action });
+    }
+  }
+
   /** The accounting message of the request, `received` records in all. */
   message(received: number): AccountingMessage {
     this.count('received', received);
@@ -96,6 +106,6 @@ export class RequestTally {
       const cut = key.indexOf('\u0000');
       counts.push({ source: this.source, minute: this.minute, measure: key.slice(0, cut) as Measure, reason: key.slice(cut + 1), n });
     }
-    return { counts, samples: this.samples };
+    return { counts, samples: this.samples, planViolations: this.planViolations };
   }
 }

@@ -22,8 +22,14 @@ export class Metrics {
   });
   readonly recordsRejected = new Counter({
     name: 'tributary_records_rejected_total',
-    help: 'Records rejected by the contract, by source and first reason.',
+    help: "Records rejected by the contract or their source's tracking plan, by source and first reason.",
     labelNames: ['source', 'reason'],
+    registers: [this.registry],
+  });
+  readonly planViolations = new Counter({
+    name: 'tributary_plan_violations_total',
+    help: "Violations of sources' tracking plans, by source and what was done (REPORTED, OMITTED, BLOCKED).",
+    labelNames: ['source', 'action'],
     registers: [this.registry],
   });
   readonly recordsDropped = new Counter({

@@ -44,4 +44,5 @@ export const NOT_PERSONAL: { readonly [table: string]: string } = {
   dead_letters: 'erased by reading each payload for the person (dead-letter-erasure.ts)',
   schema_migrations: 'migration versions',
   accounting: 'counts per source, minute, outcome and reason',
+  plan_violations: "field paths, reasons and the plan's words: no value and no id of a person",
 };

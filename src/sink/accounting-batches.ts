@@ -1,6 +1,7 @@
 /**
  * The sink's handling of the accounting stream: each message's counts become
- * rows of `accounting` and its samples rows of `rejections`, keyed by the
+ * rows of `accounting`, its samples rows of `rejections` and its plan
+ * violations rows of `plan_violations`, keyed by the
  * message's sequence so a redelivered message adds nothing (read with
  * FINAL). A message that held samples (rejected records, which may name a
  * person) is then erased from the stream, so the table, which erasure reaches
@@ -59,6 +60,28 @@ export function accountingRows(message: AccountingMessage, seq: number): Pending
           stream_seq: seq,
         },
         `${seq}:s${i}`,
+      ),
+    ),
+  );
+  (message.planViolations ?? []).forEach((line, i) =>
+    rows.push(
+      objectRow(
+        seq,
+        'plan_violations',
+        {
+          source_id: line.source,
+          received_at: toDateTime64(new Date(line.at)),
+          event_id: line.eventId,
+          call: line.call,
+          name: line.name,
+          field: line.field,
+          reason: line.reason,
+          message: line.message,
+          plan_version: line.planVersion,
+          action: line.action,
+          stream_seq: seq,
+        },
+        `${seq}:p${i}`,
       ),
     ),
   );

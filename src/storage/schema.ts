@@ -420,4 +420,30 @@ export const MIGRATIONS: readonly Migration[] = [
       GROUP BY source_id, minute, measure`,
     ],
   },
+  {
+    version: 12,
+    name: 'plan_violations',
+    // Each violation of a source's tracking plan (docs/tracking-plans.md):
+    // where and why, the plan version that judged it and what was done. A
+    // record sent again is judged again: its violations are one row each,
+    // the last judgement's (read with FINAL). It names no value and no
+    // person; rows expire after 30 days.
+    statements: (t) => [
+      `CREATE TABLE IF NOT EXISTS ${t.database}.plan_violations${onCluster(t)} (
+        source_id LowCardinality(String),
+        received_at ${DT},
+        event_id String,
+        call LowCardinality(String),
+        name String,
+        field String,
+        reason LowCardinality(String),
+        message String,
+        plan_version LowCardinality(String),
+        action LowCardinality(String),
+        stream_seq UInt64
+      ) ${engine(t, 'plan_violations', 'ReplacingMergeTree', 'received_at')}
+      ORDER BY (source_id, event_id, field, reason)
+      TTL toDateTime(received_at) + INTERVAL 30 DAY${dedupSettings(t)}`,
+    ],
+  },
 ];

@@ -3,10 +3,12 @@
  * before it answers: per source, minute, outcome and reason, how many
  * records it answered so; and up to a few rejected records per source,
  * reason and minute as samples, each with its violations and where it came
- * from. JSON, since it is small and read by one reader (the sink). A record
- * a policy dropped (a suppressed person, a missing consent) is only counted:
- * nothing of it is kept.
+ * from; and each violation of a source's tracking plan, with what was done
+ * about it. JSON, since it is small and read by one reader (the sink). A
+ * record a policy dropped (a suppressed person, a missing consent) is only
+ * counted: nothing of it is kept.
  */
+import type { PlanAction } from '../plan/plan';
 
 /** The outcomes a gateway counts; `received` is every record it answered one by one. */
 export type Measure = 'received' | 'accepted' | 'duplicate' | 'rejected' | 'dropped';
@@ -56,10 +58,29 @@ export interface RejectionSample {
   readonly violations: readonly { readonly field: string; readonly reason: string; readonly message: string }[];
 }
 
+/** One violation of a source's tracking plan (docs/tracking-plans.md). It names no value and no person: a field path, a reason, the plan's words. */
+export interface PlanViolationLine {
+  readonly source: string;
+  /** When the gateway received the record, epoch milliseconds. */
+  readonly at: number;
+  readonly eventId: string;
+  /** The call (track, page, identify, group) and, for a track, its event name. */
+  readonly call: string;
+  readonly name: string;
+  readonly field: string;
+  readonly reason: string;
+  readonly message: string;
+  /** The version of the plan that judged the record. */
+  readonly planVersion: string;
+  readonly action: PlanAction;
+}
+
 /** One accounting message. */
 export interface AccountingMessage {
   readonly counts: readonly CountLine[];
   readonly samples: readonly RejectionSample[];
+  /** Absent in messages of gateways older than tracking plans. */
+  readonly planViolations?: readonly PlanViolationLine[];
 }
 
 /** The message's bytes. */
@@ -91,6 +112,12 @@ const isSample = (value: unknown): value is RejectionSample =>
   isObject(value.peer) &&
   Array.isArray(value.violations);
 
+const isPlanViolation = (value: unknown): value is PlanViolationLine =>
+  isObject(value) &&
+  ['source', 'eventId', 'call', 'name', 'field', 'reason', 'message', 'planVersion'].every((key) => typeof value[key] === 'string') &&
+  Number.isSafeInteger(value.at) &&
+  ['REPORTED', 'OMITTED', 'BLOCKED'].includes(value.action as string);
+
 /** Reads a message's bytes; throws InvalidAccountingMessage when they are not one. */
 export function decodeAccounting(bytes: Uint8Array): AccountingMessage {
   let value: unknown;
@@ -102,5 +129,7 @@ export function decodeAccounting(bytes: Uint8Array): AccountingMessage {
   if (!isObject(value) || !Array.isArray(value.counts) || !Array.isArray(value.samples)) throw new InvalidAccountingMessage('not an accounting message');
   if (!value.counts.every(isCount)) throw new InvalidAccountingMessage('a count is not one');
   if (!value.samples.every(isSample)) throw new InvalidAccountingMessage('a sample is not one');
-  return { counts: value.counts, samples: value.samples };
+  const planViolations = value.planViolations ?? [];
+  if (!Array.isArray(planViolations) || !planViolations.every(isPlanViolation)) throw new InvalidAccountingMessage('a plan violation is not one');
+  return { counts: value.counts, samples: value.samples, planViolations };
 }
