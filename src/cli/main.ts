@@ -18,6 +18,7 @@ import { ADMIN_KEY, API_KEY, clientKey, KeyNotFound, withKeyFile } from './clien
 import { hashKeysFile, newKeyText } from './keys';
 import { explainIdentity } from './identities';
 import { createRegulation, REGULATION_COMMANDS, showRegulations, type PrivacyConnection, type RegulationFlags } from './privacy';
+import { checkPlanFiles, inferSourcePlan } from './plan';
 import { query } from './query';
 import { reconcileSource } from './reconcile';
 import { tail } from './tail';
@@ -182,6 +183,27 @@ withAdminOptions(
   'print the reconciliation as one JSON object',
 ).action(async (options: AdminOptions & { source: string; since: string }) => {
   process.exitCode = await reconcileSource({ address: options.address, adminKey: clientKey(ADMIN_KEY, options.adminKeyFile), source: options.source, since: options.since, json: options.json });
+});
+
+const plans = program.command('plan').description('Tracking plans (docs/tracking-plans.md).');
+plans
+  .command('check')
+  .description('Compare two plan files: exits 1 printing each change of NEW that breaks records OLD passes, 0 when NEW is compatible, 2 when a file does not parse.')
+  .argument('<old>', 'the plan in force')
+  .argument('<new>', 'the plan proposed')
+  .action((before: string, after: string) => {
+    process.exitCode = checkPlanFiles(before, after);
+  });
+withKeyFile(
+  plans
+    .command('infer')
+    .description("Draft a plan from what a source sent, through a sink's admin endpoint: each event and payload with its properties' types and how often each is present.")
+    .option('--address <host:port>', "the sink's HTTP endpoint", process.env.TRIBUTARY_HTTP_ADDR ?? '127.0.0.1:8080')
+    .requiredOption('--source <id>', 'the source')
+    .option('--since <duration>', 'how far back, such as 1h or 7d', '7d'),
+  ADMIN_KEY,
+).action(async (options: { address: string; adminKeyFile?: string; source: string; since: string }) => {
+  await inferSourcePlan({ address: options.address, adminKey: clientKey(ADMIN_KEY, options.adminKeyFile), source: options.source, since: options.since });
 });
 
 withKeyFile(
