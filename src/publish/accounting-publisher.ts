@@ -5,10 +5,12 @@
  * are merged into the next one, so a busy gateway adds one publish per
  * round trip to NATS, not one per request. A request's promise settles with
  * the PubAck of the message that holds its counts. A message holds at most
- * {@link MAX_SAMPLE_CHARS_PER_MESSAGE} of samples.
+ * {@link MAX_SAMPLE_CHARS_PER_MESSAGE} of samples. Plan violations are all
+ * kept: those beyond {@link MAX_VIOLATION_CHARS_PER_MESSAGE} go in further
+ * messages of the same publish.
  */
 import { randomUUID } from 'node:crypto';
-import { encodeAccounting, type AccountingMessage, type CountLine, type RejectionSample } from '../stream/accounting-message';
+import { encodeAccounting, type AccountingMessage, type CountLine, type PlanViolationLine, type RejectionSample } from '../stream/accounting-message';
 import type { RecordPublisher } from './publisher';
 
 /**
@@ -18,15 +20,38 @@ import type { RecordPublisher } from './publisher';
  */
 export const MAX_SAMPLE_CHARS_PER_MESSAGE = 256 * 1024;
 
+/** Most characters of plan violations in one message; more go in further messages. */
+export const MAX_VIOLATION_CHARS_PER_MESSAGE = 256 * 1024;
+
 /** What the next message holds, and the requests waiting for it. */
 interface Pending {
   readonly counts: Map<string, CountLine>;
   readonly samples: RejectionSample[];
   sampleChars: number;
+  readonly planViolations: PlanViolationLine[];
   readonly waiters: { resolve: () => void; reject: (error: unknown) => void }[];
 }
 
-const emptyPending = (): Pending => ({ counts: new Map(), samples: [], sampleChars: 0, waiters: [] });
+const emptyPending = (): Pending => ({ counts: new Map(), samples: [], sampleChars: 0, planViolations: [], waiters: [] });
+
+/** Characters a plan violation adds to a message: its strings, and room for the rest. */
+const violationChars = (line: PlanViolationLine): number => line.eventId.length + line.name.length + line.field.length + line.message.length + line.planVersion.length + 256;
+
+/** `lines` cut into runs of at most MAX_VIOLATION_CHARS_PER_MESSAGE characters; one run, empty, when there are none. */
+function violationRuns(lines: readonly PlanViolationLine[]): PlanViolationLine[][] {
+  const runs: PlanViolationLine[][] = [[]];
+  let chars = 0;
+  for (const line of lines) {
+    const size = violationChars(line);
+    if (chars + size > MAX_VIOLATION_CHARS_PER_MESSAGE && runs[runs.length - 1].length > 0) {
+      runs.push([]);
+      chars = 0;
+    }
+    runs[runs.length - 1].push(line);
+    chars += size;
+  }
+  return runs;
+}
 
 /** Characters a sample adds to a message: its record, and room for the rest. */
 const sampleChars = (sample: RejectionSample): number => sample.record.length + sample.peer.userAgent.length + 1024;
@@ -44,10 +69,11 @@ export class AccountingPublisher {
     private readonly subject: string,
   ) {}
 
-  /** Resolves once `message`'s counts and samples are in the stream; rejects as the publisher does. */
+  /** Resolves once `message`'s counts, samples and plan violations are in the stream; rejects as the publisher does. */
   add(message: AccountingMessage): Promise<void> {
     const pending = this.pending;
     const { counts, samples } = pending;
+    if (message.planViolations !== undefined) pending.planViolations.push(...message.planViolations);
     for (const line of message.counts) {
       const key = `${line.source}\u0000${line.minute}\u0000${line.measure}\u0000${line.reason}`;
       const held = counts.get(key);
@@ -67,11 +93,12 @@ export class AccountingPublisher {
   private async flush(): Promise<void> {
     this.flushing = true;
     while (this.pending.waiters.length > 0) {
-      const { counts, samples, waiters } = this.pending;
+      const { counts, samples, planViolations, waiters } = this.pending;
       this.pending = emptyPending();
       try {
-        const data = encodeAccounting({ counts: [...counts.values()], samples });
-        await this.publisher.publish([{ subject: this.subject, msgId: `${this.idPrefix}:${++this.next}`, data }]);
+        const [first, ...more] = violationRuns(planViolations);
+        const messages = [{ counts: [...counts.values()], samples, planViolations: first }, ...more.map((run) => ({ counts: [], samples: [], planViolations: run }))];
+        await this.publisher.publish(messages.map((message) => ({ subject: this.subject, msgId: `${this.idPrefix}:${++this.next}`, data: encodeAccounting(message) })));
         for (const waiter of waiters) waiter.resolve();
       } catch (error) {
         for (const waiter of waiters) waiter.reject(error);

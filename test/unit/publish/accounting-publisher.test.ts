@@ -2,9 +2,11 @@
  * Group commit of accounting messages: the first request's counts go out at
  * once; requests that come while it waits are merged into one next message
  * (counts of one key summed, samples kept), each request settling with the
- * PubAck of the message that holds its counts, failures included.
+ * PubAck of the message that holds its counts, failures included; samples
+ * beyond a message's room left out, plan violations beyond it carried in
+ * further messages.
  */
-import { AccountingPublisher, MAX_SAMPLE_CHARS_PER_MESSAGE } from '../../../src/publish/accounting-publisher';
+import { AccountingPublisher, MAX_SAMPLE_CHARS_PER_MESSAGE, MAX_VIOLATION_CHARS_PER_MESSAGE } from '../../../src/publish/accounting-publisher';
 import { decodeAccounting, type AccountingMessage } from '../../../src/stream/accounting-message';
 import type { OutboundMessage, PublishAck, RecordPublisher } from '../../../src/publish/publisher';
 
@@ -82,4 +84,30 @@ it('leaves out the samples beyond what one message may hold, and keeps their cou
   expect(sent.counts[0].n).toBe(40);
   expect(sent.samples.length).toBe(Math.floor(MAX_SAMPLE_CHARS_PER_MESSAGE / (16 * 1024 + 1024)));
   expect(held.sent[0].data.length).toBeLessThan(512 * 1024);
+});
+
+it('keeps every plan violation, putting those beyond one message into further messages of the same publish', async () => {
+  const held = new HeldPublisher();
+  const publisher = new AccountingPublisher(held, 'acc');
+  const line = (i: number) => ({
+    source: 'web',
+    at: 0,
+    eventId: `e${i}`,
+    call: 'track',
+    name: 'Order Completed',
+    field: `event.track.data.p${i}`,
+    reason: 'ADDITIONAL_PROPERTY',
+    message: 'x'.repeat(700),
+    planVersion: '1',
+    action: 'REPORTED' as const,
+  });
+  const lines = Array.from({ length: 800 }, (_, i) => line(i));
+  const done = publisher.add({ counts: [{ source: 'web', minute: 0, measure: 'accepted', reason: '', n: 800 }], samples: [], planViolations: lines });
+  held.ack();
+  await done;
+  expect(held.sent.length).toBeGreaterThan(1);
+  const messages = held.sent.map((m) => decodeAccounting(m.data));
+  expect(messages.flatMap((m) => m.planViolations ?? [])).toEqual(lines);
+  expect(messages.flatMap((m) => m.counts)).toHaveLength(1);
+  expect(Math.max(...held.sent.map((m) => m.data.length))).toBeLessThan(MAX_VIOLATION_CHARS_PER_MESSAGE + 64 * 1024);
 });
