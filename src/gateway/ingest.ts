@@ -113,8 +113,8 @@ export function createIngest(deps: IngestDependencies): Ingest {
     const { accounting } = deps;
     const tally = accounting === undefined ? undefined : new RequestTally(sourceId, receivedAt.getTime(), accounting.slots, peer);
     /** Answers record `i` REJECTED for `violations`; `record` is undefined when its bytes did not decode. */
-    const reject = (i: number, record: Record | undefined, violations: FieldViolation[]): void => {
-      results[i] = { eventId: eventIds[i], status: RecordStatus.REJECTED, violations, sequence: 0, dropReason: DropReason.UNSPECIFIED };
+    const reject = (i: number, record: Record | undefined, violations: readonly FieldViolation[]): void => {
+      results[i] = { eventId: eventIds[i], status: RecordStatus.REJECTED, violations: [...violations], sequence: 0, dropReason: DropReason.UNSPECIFIED };
       metrics.recordsRejected.inc({ source: sourceId, reason: violations[0].reason });
       tally?.reject(eventIds[i], record, violations);
     };
@@ -132,18 +132,13 @@ export function createIngest(deps: IngestDependencies): Ingest {
       const { record } = framed;
       let { bytes } = framed;
       if (plan !== undefined) {
-        const verdict = applyPlan(plan.plan, plan.mode, record, bytes, framed.payload);
-        if (verdict !== undefined) {
+        const planned = applyPlan(plan.plan, plan.mode, record, bytes, framed.payload);
+        if (planned !== undefined) {
           const call = record.kind?.$case === 'event' ? record.kind.value.call : undefined;
-          tally?.plan(record.eventId, call?.$case ?? '', call?.$case === 'track' ? call.value.name : '', plan.plan.version, verdict.judged);
-          for (const { action } of verdict.judged) metrics.planViolations.inc({ source: sourceId, action });
-          if (verdict.blocked)
-            return reject(
-              i,
-              record,
-              verdict.judged.map(({ violation }) => violation),
-            );
-          bytes = verdict.bytes;
+          tally?.plan(record.eventId, call?.$case ?? '', call?.$case === 'track' ? call.value.name : '', plan.plan.version, planned.judged);
+          for (const { action } of planned.judged) metrics.planViolations.inc({ source: sourceId, action });
+          if (planned.blocked) return reject(i, record, planned.violations);
+          bytes = planned.bytes;
         }
       }
       const timestamp = correctTimestamp(record.timestamp, skewMs, receivedAt);

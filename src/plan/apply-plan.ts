@@ -27,6 +27,8 @@ export interface PlanVerdict {
   readonly bytes: Uint8Array;
   /** Its violations (at most {@link MAX_PLAN_VIOLATIONS}), each with what was done about it. */
   readonly judged: readonly { readonly violation: PlanViolation; readonly action: PlanAction }[];
+  /** The same violations alone, as a rejected record's result gives them. */
+  readonly violations: readonly PlanViolation[];
 }
 
 /** The payload object of a decoded record that a plan judges. */
@@ -66,9 +68,11 @@ export function applyPlan(plan: Plan, mode: PlanMode, record: Record, bytes: Uin
   if (violations.length === 0) return undefined;
   const actionOf = (violation: PlanViolation): PlanAction => (mode === 'block' ? 'BLOCKED' : mode === 'omit' && OMITTABLE.has(violation.reason) ? 'OMITTED' : 'REPORTED');
   const omitted = violations.filter((violation) => actionOf(violation) === 'OMITTED').map((violation) => violation.field);
+  const answered = violations.slice(0, MAX_PLAN_VIOLATIONS);
   return {
     blocked: mode === 'block',
     bytes: omitted.length > 0 ? without(bytes, omitted) : bytes,
-    judged: violations.slice(0, MAX_PLAN_VIOLATIONS).map((violation) => ({ violation, action: actionOf(violation) })),
+    judged: answered.map((violation) => ({ violation, action: actionOf(violation) })),
+    violations: answered,
   };
 }

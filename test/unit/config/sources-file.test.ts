@@ -1,9 +1,10 @@
 /**
  * The sources file: every problem named by source and field, defaults for
  * what a source leaves out, and a watched file that takes a good change
- * within seconds and refuses a bad one, keeping the last good settings.
+ * within seconds and refuses a bad one, keeping the last good settings;
+ * the plan files it names read and watched with it.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -87,4 +88,34 @@ it('takes a good change without a restart, and keeps the last good file when a c
     file.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+it("reads a source's plan from its folder, and takes a change of the plan file alone without a restart, refusing a bad one with its file and line", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tributary-sources-'));
+  const path = join(dir, 'sources.json');
+  mkdirSync(join(dir, 'plans'));
+  const planPath = join(dir, 'plans', 'web.json');
+  writeFileSync(planPath, JSON.stringify({ version: '1', track: { Viewed: {} } }));
+  writeFileSync(path, JSON.stringify({ sources: { web: { plan: { file: 'plans/web.json', mode: 'block' } } } }));
+  const logged: string[] = [];
+  const file = SourcesFile.open(path, pino({ level: 'info' }, { write: (line: string) => void logged.push(line) }));
+  try {
+    expect(file.lookup('web').plan).toMatchObject({ file: planPath, mode: 'block', plan: { version: '1' } });
+    writeFileSync(planPath, JSON.stringify({ version: '2', track: { Viewed: {} } }));
+    await waitFor('the changed plan to take effect', () => (file.lookup('web').plan?.plan.version === '2' ? true : undefined));
+    writeFileSync(planPath, '{"version": "3",\n "track": 7}');
+    await waitFor('the bad plan to be refused', () => (logged.some((line) => line.includes(`sources.web.plan.file: ${planPath} line 2: track must be object`)) ? true : undefined));
+    expect(file.lookup('web').plan?.plan.version).toBe('2');
+    expect(file.refused).toBeDefined();
+  } finally {
+    file.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('names a plan that cannot be read or has no mode it knows', () => {
+  expect(problems(JSON.stringify({ sources: { web: { plan: { file: '/nonexistent/plan.json', mode: 'drop' } } } }))).toEqual([
+    'sources.web.plan.mode must be one of "report", "omit", "block"',
+    expect.stringMatching(/^sources\.web\.plan\.file: \/nonexistent\/plan\.json cannot be read: ENOENT/),
+  ]);
 });
