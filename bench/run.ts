@@ -7,7 +7,9 @@
  * rate-limited noisy source, S7 S1 with 100,000 suppressed ids in the
  * policy ledger, S8 S1 from a source with a consent policy, 1,000,000
  * consent decisions in the ledger, S9 S1 with accounting off and on, S10 a
- * flood of invalid records) with load generators in their own processes, and writes
+ * flood of invalid records, S11 S1 with nats-server's sync always, S12 S1
+ * from a source with a tracking plan of 50 events in block mode) with load
+ * generators in their own processes, and writes
  * the report to bench/results/. Every figure is also a ratio to a baseline
  * of the same run. BENCH_RECORDS sets the records per scenario (100000).
  */
@@ -30,7 +32,7 @@ import type { StagePlan } from './suite/stage-drain';
 import { cpuMeter, peakRssMb } from './suite/process-stats';
 import { runChild, startRole, withServices } from './suite/processes';
 import { fillConsent } from './suite/consent-fill';
-import { MIX_PROFILES, recordMix } from './suite/record-mix';
+import { MIX_PROFILES, mixPlan, recordMix } from './suite/record-mix';
 import { writeReport, type Goal } from './suite/report';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 100_000);
@@ -50,6 +52,10 @@ const CONSENT_CATEGORY = 'analytics';
 const S9_PAIRS = 5;
 /** Runs of S11 with nats-server's default sync, then sync always. */
 const S11_PAIRS = 3;
+/** Runs of S12 from the source without a plan, then with one. */
+const S12_PAIRS = 3;
+/** Track events in S12's plan. */
+const S12_EVENTS = 50;
 /** Longest wait for the sink to catch up, and how often to look (each look may be a FINAL count on the sink). */
 const WAIT_MS = 180_000;
 const POLL_MS = 100;
@@ -367,6 +373,41 @@ async function main(): Promise<void> {
         rateRatio: round(median(s11Runs.always.map((r, i) => r.recordsPerSecond / s11Runs.byDefault[i].recordsPerSecond))),
       };
 
+      // S12: what a tracking plan costs the gateway: S1's best mode from a source whose plan of S12_EVENTS events (block mode)
+      // every record passes, against the same gateway's source without a plan, S12_PAIRS times on fresh gateways.
+      const planFile = join(dir, 'plan.json');
+      writeFileSync(planFile, JSON.stringify(mixPlan(S12_EVENTS)));
+      writeFileSync(sourcesFile, JSON.stringify({ sources: { planned: { plan: { file: planFile, mode: 'block' } } } }));
+      const plannedKey = `${apiKey}-planned`;
+      const planRun = async (planned: boolean, run: string) => {
+        console.log(`S12 ingest: ${bestName}, ${planned ? `a plan of ${S12_EVENTS} events, block mode` : 'the control (no plan)'}`);
+        const started = performance.now();
+        const role = startRole('gateway', { ...gatewayEnv, TRIBUTARY_API_KEYS: `${keys},${plannedKey}=planned` });
+        services.push(role);
+        await gatewayReady(started);
+        const meter = cpuMeter({ gateway: role.pid });
+        const result = await runChild<Measured>('load-generator', { target: `127.0.0.1:${grpcPort}`, apiKey: planned ? plannedKey : apiKey, ...bestMode, run, from: 0, to: RECORDS });
+        const figures = { ...result, gatewayPerMillion: perMillion(meter.done().gateway, RECORDS), gatewayRssMb: peakRssMb(role.pid) };
+        await role.stop();
+        return figures;
+      };
+      type PlanRun = Awaited<ReturnType<typeof planRun>>;
+      const s12Runs: { control: PlanRun[]; planned: PlanRun[] } = { control: [], planned: [] };
+      for (let pass = 1; pass <= S12_PAIRS; pass++) {
+        s12Runs.control.push(await planRun(false, `s12c${pass}`));
+        s12Runs.planned.push(await planRun(true, `s12p${pass}`));
+      }
+      const s12 = {
+        control: median(s12Runs.control.map((r) => r.gatewayPerMillion)),
+        planned: median(s12Runs.planned.map((r) => r.gatewayPerMillion)),
+        ratio: round(median(s12Runs.planned.map((r, i) => r.gatewayPerMillion / s12Runs.control[i].gatewayPerMillion))),
+        recordsPerSecond: median(s12Runs.planned.map((r) => r.recordsPerSecond)),
+        p99Ms: median(s12Runs.planned.map((r) => r.latencyMs.p99)),
+        statuses: s12Runs.planned.flatMap((r) => Object.keys(r.statuses)),
+        controlRssMb: Math.max(...s12Runs.control.map((r) => r.gatewayRssMb)),
+        plannedRssMb: Math.max(...s12Runs.planned.map((r) => r.gatewayRssMb)),
+      };
+
       const natsRss = peakRssMb(natsPid);
       const s1Records = RECORDS * modes.length;
       const s1Cpu = (name: string) => Object.values(s1).reduce((sum, r) => sum + (r.cpu[name] ?? 0), 0);
@@ -405,6 +446,11 @@ async function main(): Promise<void> {
         },
         { goal: `S8 gateway RSS with ${CONSENT_DECISIONS} decisions ≤ 400 MB (its peak, the ledger's loading included)`, value: `${s8Rss} MB`, met: s8Rss <= 400 },
         { goal: 'S8 drops no record of a person who accepted', value: JSON.stringify(s8.statuses), met: Object.keys(s8.statuses).every((status) => status === 'ACCEPTED') },
+        {
+          goal: `S12 gateway CPU per record with a plan of ${S12_EVENTS} events in block mode ≤ 1.2 × plain S1, every record passing`,
+          value: `${s12.ratio} (the median of ${S12_PAIRS} pairs' ratios to the plan-less control; medians ${s12.planned} against ${s12.control} CPU-s per million; ${round(s12.planned / gatewayPerMillionPlain)} × the S1 run; statuses ${[...new Set(s12.statuses)].join(', ')})`,
+          met: s12.ratio <= 1.2 && s12.statuses.every((status) => status === 'ACCEPTED'),
+        },
       ];
       const row = (scenario: string, recordsPerSecond: number, extra: { [k: string]: string | number } = {}) => ({ scenario, 'records/s': recordsPerSecond, ...extra });
       const report = {
@@ -452,6 +498,11 @@ async function main(): Promise<void> {
             'nats-server CPU-s per million': s11.always.natsPerMillion,
             'rate against default (median of pairs)': s11.rateRatio,
           }),
+          row(`S12 S1 ${bestName} from a source with a plan of ${S12_EVENTS} events, block mode (median of ${S12_PAIRS})`, s12.recordsPerSecond, {
+            'p99 ms': s12.p99Ms,
+            'gateway CPU-s per million': s12.planned,
+            'control without a plan': s12.control,
+          }),
           row(`S6 open loop at ${rate}/s beside "noisy" at ${2 * noisyCap}/s, capped at ${noisyCap}/s`, s6.recordsPerSecond, {
             'p50 ms': s6.latencyMs.p50,
             'p99 ms': s6.latencyMs.p99,
@@ -471,6 +522,8 @@ async function main(): Promise<void> {
           '· gateway, S9 accounting off': { cpuSecondsPerMillion: s9.off, peakRssMb: s9.offRssMb },
           '· gateway, S9 accounting on': { cpuSecondsPerMillion: s9.on, peakRssMb: s9.onRssMb },
           '· gateway, S10 all records invalid': { cpuSecondsPerMillion: s10.gatewayPerMillion, peakRssMb: s10.gatewayRssMb },
+          '· gateway, S12 control (no plan)': { cpuSecondsPerMillion: s12.control, peakRssMb: s12.controlRssMb },
+          [`· gateway, S12 (a plan of ${S12_EVENTS} events, block)`]: { cpuSecondsPerMillion: s12.planned, peakRssMb: s12.plannedRssMb },
           'sink (sink and identity stages)': { cpuSecondsPerMillion: sinkPerMillion, peakRssMb: sinkRss },
           '· sink stage alone': { cpuSecondsPerMillion: perMillion(stages.sink.stageCpuSeconds, stages.sink.records), peakRssMb: stages.sink.peakRssMb },
           '· identity stage alone': { cpuSecondsPerMillion: perMillion(stages.identity.stageCpuSeconds, stages.identity.records), peakRssMb: stages.identity.peakRssMb },

@@ -18,6 +18,9 @@ export const SEED = 20261126;
 const EVENT_NAMES = ['Product Viewed', 'Added To Cart', 'Checkout Started', 'Order Completed', 'Search', 'Video Played', 'Signed In'];
 const WORDS = ['red', 'wine', 'cart', 'blue', 'summer', 'sale', 'gift', 'box', 'premium', 'fresh', 'north', 'coffee'];
 
+/** Most properties one payload of the mix has; keys are `<word>_<i>` for i below it. */
+const MAX_PROPERTIES = 20;
+
 /** Makes records `from` (inclusive) to `to` of the sequence seeded by `seed`; the same index is always the same record. */
 export function recordMix(from: number, to: number, run: string, seed = SEED): Record[] {
   return Array.from({ length: to - from }, (_, i) => recordAt(from + i, run, seed));
@@ -48,7 +51,27 @@ function recordAt(index: number, run: string, seed: number): Record {
       },
     };
   }
-  return { eventId, timestamp, kind: { $case: 'event', value: { ...base, call: { $case: 'track', value: { name: pick(EVENT_NAMES), data: properties(rng, int(5, 20)) } } } } };
+  return { eventId, timestamp, kind: { $case: 'event', value: { ...base, call: { $case: 'track', value: { name: pick(EVENT_NAMES), data: properties(rng, int(5, MAX_PROPERTIES)) } } } } };
+}
+
+/** The type of the mix's key `<WORDS[word]>_<i>`: 1 number, 2 string, 3 boolean, 4 list. */
+const typeOf = (word: number, i: number): number => ((word + i) % 4) + 1;
+
+/**
+ * A tracking plan (docs/tracking-plans.md) that every record of the mix
+ * passes, with `events` track events (the mix's, then made-up names): each
+ * payload declares every key the mix may send with its type, numbers within
+ * bounds and strings to a pattern, and allows no other.
+ */
+export function mixPlan(events: number): object {
+  const property = (word: number, i: number) =>
+    [{ type: 'number', minimum: 0, maximum: 1000 }, { type: 'string', pattern: '^[a-z]+-[0-9]+$', maxLength: 20 }, { type: 'boolean' }, { type: 'array' }][typeOf(word, i) - 1];
+  const payload = {
+    properties: Object.fromEntries(WORDS.flatMap((name, word) => Array.from({ length: MAX_PROPERTIES }, (_, i) => [`${name}_${i}`, property(word, i)]))),
+    additionalProperties: false,
+  };
+  const names = [...EVENT_NAMES, ...Array.from({ length: Math.max(0, events - EVENT_NAMES.length) }, (_, i) => `Planned Event ${i + 1}`)];
+  return { version: 'bench-1', allowUnplannedEvents: false, track: Object.fromEntries(names.map((name) => [name, payload])), page: payload, identify: payload };
 }
 
 function properties(rng: RandomGenerator, count: number): { [key: string]: unknown } {
@@ -58,7 +81,7 @@ function properties(rng: RandomGenerator, count: number): { [key: string]: unkno
     const word = int(0, WORDS.length - 1);
     const key = `${WORDS[word]}_${i}`;
     // Each key keeps one type, as real properties do (a price is always a number).
-    const type = ((word + i) % 4) + 1;
+    const type = typeOf(word, i);
     data[key] = type === 1 ? int(0, 100_000) / 100 : type === 2 ? `${WORDS[int(0, WORDS.length - 1)]}-${int(1, 999)}` : type === 3 ? int(0, 1) === 1 : [int(1, 9), int(1, 9)];
   }
   return data;
