@@ -7,7 +7,7 @@
  * prints a draft plan to start from.
  */
 import { readFileSync } from 'node:fs';
-import { duration } from '../config/parsers';
+import { duration, token } from '../config/parsers';
 import { postAdminQuery } from '../http/admin-query-client';
 import { inferPlan, type PayloadCount, type PropertyCount } from '../plan/infer-plan';
 import { parsePlan, PlanFileError } from '../plan/parse-plan';
@@ -25,7 +25,7 @@ function readPlan(path: string): Plan | undefined {
   }
 }
 
-/** Prints the breaking changes from the plan at `before` to the plan at `after`; resolves with the exit code: 0 compatible, 1 breaking, 2 a file that does not parse. */
+/** Prints the breaking changes from the plan at `before` to the plan at `after`; returns the exit code: 0 compatible, 1 breaking, 2 a file that does not parse. */
 export function checkPlanFiles(before: string, after: string): number {
   const [old, next] = [readPlan(before), readPlan(after)];
   if (old === undefined || next === undefined) return 2;
@@ -54,8 +54,10 @@ const literal = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g
 
 /** Prints a plan drafted from what `source` sent since `since`. */
 export async function inferSourcePlan(options: InferOptions): Promise<void> {
+  // A source id is a token (as the sources file holds it): checked before it goes into SQL, where it is quoted all the same.
+  const source = token(options.source);
   const fromMs = Date.now() - duration(60_000)(options.since);
-  const where = `source_id = ${literal(options.source)} AND received_at >= fromUnixTimestamp64Milli(${fromMs}) AND call IN ('track', 'page', 'identify', 'group')`;
+  const where = `source_id = ${literal(source)} AND received_at >= fromUnixTimestamp64Milli(${fromMs}) AND call IN ('track', 'page', 'identify', 'group')`;
   const event = `if(call = 'track', name, '') AS event`;
   const payloads = await postAdminQuery<{ call: string; event: string; n: string }>(
     options.address,
@@ -70,7 +72,7 @@ export async function inferSourcePlan(options: InferOptions): Promise<void> {
   );
   const since = new Date(fromMs).toISOString();
   const draft = inferPlan(
-    options.source,
+    source,
     since,
     `draft-${new Date().toISOString().slice(0, 10)}`,
     properties.map((row): PropertyCount => ({ call: row.call, name: row.event, key: row.key, type: row.type, n: Number(row.n) })),

@@ -31,6 +31,7 @@ export interface SourcePlan {
   readonly file: string;
   /** `report` stores the record and writes its violations; `omit` removes the offending properties first; `block` rejects it. */
   readonly mode: PlanMode;
+  /** The plan, compiled. */
   readonly plan: Plan;
 }
 

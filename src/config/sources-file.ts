@@ -130,6 +130,7 @@ function consentOf(value: unknown, where: string, problems: string[]): ConsentPo
   return mode === 'opt_in' || mode === 'opt_out' ? Object.freeze({ mode, categories: Object.freeze([...(names as string[])]) }) : undefined;
 }
 
+/** The modes a source's plan may have. */
 const PLAN_MODES = ['report', 'omit', 'block'] as const;
 
 /** The plan `value` refers to, its file read from `folder`. */
@@ -210,7 +211,9 @@ function planFiles(path: string, text: string): string[] {
   try {
     const document: unknown = JSON.parse(text);
     const sources = isObject(document) && isObject(document.sources) ? Object.values(document.sources) : [];
-    return sources.flatMap((source) => (isObject(source) && isObject(source.plan) && typeof source.plan.file === 'string' ? [resolve(dirname(path), source.plan.file)] : []));
+    return sources.flatMap((source) =>
+      isObject(source) && isObject(source.plan) && typeof source.plan.file === 'string' && source.plan.file !== '' ? [resolve(dirname(path), source.plan.file)] : [],
+    );
   } catch {
     return [];
   }

@@ -8,7 +8,10 @@
  *
  * The file's stat is taken before each read and compared at each look, so a
  * change made while the file is being read is still seen (fs.watchFile takes
- * its first stat later, in the thread pool, and can miss one).
+ * its first stat later, in the thread pool, and can miss one). A file whose
+ * value is read from other files too (the sources file names plan files)
+ * says which, and their stats count as the file's: a change to one of them
+ * reads the file again.
  */
 import { readFileSync, statSync } from 'node:fs';
 import type { Logger } from 'pino';

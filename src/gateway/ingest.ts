@@ -22,12 +22,12 @@ import { messageId, subjectFor } from '../publish/subjects';
 import type { AccountingPublisher } from '../publish/accounting-publisher';
 import type { Peer } from '../stream/accounting-message';
 import type { Metrics } from '../observability/metrics';
+import { applyPlan } from '../plan/apply-plan';
 import type { PolicyLedger } from '../policy/policy-ledger';
 import { RequestGate, writeDecisions, type GateVerdict, type MadeDecision } from '../policy/request-gate';
 import type { SourceRateLimits } from './rate-limits';
 import type { FramedRecord } from './request-frame';
 import { RequestTally, type SampleSlots } from './request-tally';
-import { applyPlan } from '../plan/apply-plan';
 import type { TailHub } from './tail-hub';
 
 /** What ingest() needs. */
@@ -134,10 +134,14 @@ export function createIngest(deps: IngestDependencies): Ingest {
       if (plan !== undefined) {
         const planned = applyPlan(plan.plan, plan.mode, record, bytes, framed.payload);
         if (planned !== undefined) {
-          const call = record.kind?.$case === 'event' ? record.kind.value.call : undefined;
-          tally?.plan(record.eventId, call?.$case ?? '', call?.$case === 'track' ? call.value.name : '', plan.plan.version, planned.judged);
+          tally?.plan(record, planned.payload, plan.plan.version, planned.judged);
           for (const { action } of planned.judged) metrics.planViolations.inc({ source: sourceId, action });
-          if (planned.blocked) return reject(i, record, planned.violations);
+          if (planned.blocked)
+            return reject(
+              i,
+              record,
+              planned.judged.map(({ violation }) => violation),
+            );
           bytes = planned.bytes;
         }
       }
@@ -179,6 +183,7 @@ export function createIngest(deps: IngestDependencies): Ingest {
       tally.count('duplicate', duplicates);
       // The answer goes out only once its counts are durable: a gateway that dies after answering loses none of them.
       await accounting.publisher.add(tally.message(records.length));
+      if (tally.unwrittenPlanViolations > 0) metrics.planViolationsUnwritten.inc({ source: sourceId }, tally.unwrittenPlanViolations);
     }
     if (deps.tail?.active === true) deps.tail.show(sourceId, receivedAt, records, results);
     return { results };

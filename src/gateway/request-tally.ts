@@ -3,12 +3,16 @@
  * rejected records it keeps as samples: at most `perKey` per source, reason
  * and minute in this process ({@link SampleSlots}), so a flood of invalid
  * records costs a count each and no more; and the tracking-plan violations
- * of its records, each of them. A dropped record is only counted.
+ * of its records, up to a bound. A dropped record is only counted.
  */
 import type { FieldViolation } from '../gen/tributary/ingest/v1/ingest_service';
 import { Record } from '../gen/tributary/ingest/v1/record';
 import type { PlanAction } from '../plan/plan';
+import type { PlannedPayload } from '../plan/record-plan-check';
 import { MAX_SAMPLE_RECORD_CHARS, minuteOf, type AccountingMessage, type CountLine, type Measure, type Peer, type PlanViolationLine, type RejectionSample } from '../stream/accounting-message';
+
+/** The most plan violations one request writes (plan_violations); more are counted, not written, so a request cannot flood the stream and the table. */
+export const MAX_PLAN_LINES_PER_REQUEST = 1000;
 
 /** The sample places taken in the current minute, per source and reason. */
 export class SampleSlots {
@@ -52,6 +56,8 @@ export class RequestTally {
   private readonly counts = new Map<string, number>();
   private readonly samples: RejectionSample[] = [];
   private readonly planViolations: PlanViolationLine[] = [];
+  /** The plan violations of the request beyond what one request may write. */
+  unwrittenPlanViolations = 0;
   private readonly minute: number;
 
   constructor(
@@ -91,10 +97,22 @@ export class RequestTally {
     });
   }
 
-  /** Keeps the violations of the plan of version `planVersion` by the record `eventId` (its `call` and track `name`), and what was done about each. */
-  plan(eventId: string, call: string, name: string, planVersion: string, judged: readonly { readonly violation: FieldViolation; readonly action: PlanAction }[]): void {
+  /**
+   * Keeps the violations of the plan of version `planVersion` by `record`
+   * (whose judged payload is `payload`), each with what was done about it,
+   * up to {@link MAX_PLAN_LINES_PER_REQUEST} for the request; counts those
+   * beyond in {@link RequestTally.unwrittenPlanViolations}.
+   */
+  plan(record: Record, payload: PlannedPayload, planVersion: string, judged: readonly { readonly violation: FieldViolation; readonly action: PlanAction }[]): void {
+    const event = record.kind?.$case === 'event' ? record.kind.value : undefined;
+    const person = { profileId: event?.profileId ?? '', userId: event?.userId ?? '' };
     for (const { violation, action } of judged) {
-      this.planViolations.push({ source: this.source, at: this.receivedAtMs, eventId, call, name, field: violation.field, reason: violation.reason, message: violation.message, planVersion, action });
+      if (this.planViolations.length >= MAX_PLAN_LINES_PER_REQUEST) {
+        this.unwrittenPlanViolations++;
+        continue;
+      }
+      const { field, reason, message } = violation;
+      this.planViolations.push({ source: this.source, at: this.receivedAtMs, eventId: record.eventId, call: payload.call, name: payload.name, ...person, field, reason, message, planVersion, action });
     }
   }
 

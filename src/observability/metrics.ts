@@ -32,6 +32,12 @@ export class Metrics {
     labelNames: ['source', 'action'],
     registers: [this.registry],
   });
+  readonly planViolationsUnwritten = new Counter({
+    name: 'tributary_plan_violations_unwritten_total',
+    help: 'Plan violations beyond what one request writes to plan_violations (1,000), by source: counted, not written.',
+    labelNames: ['source'],
+    registers: [this.registry],
+  });
   readonly recordsDropped = new Counter({
     name: 'tributary_records_dropped_total',
     help: 'Valid records a policy dropped before the stream, by source and reason (suppressed, no_consent, consent_rejected, consent_expired).',

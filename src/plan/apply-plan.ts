@@ -2,19 +2,19 @@
  * What a source's plan does to one record that keeps to the contract: in
  * `report` mode it is stored as sent; in `omit` mode the properties that
  * break the plan (a wrong type, an enum, a format or a bound broken, or one
- * the plan does not allow) are removed first, and a violation no removal
- * mends (an unplanned event, a required property missing) is reported; in
+ * the plan does not allow) are removed first, but for a required property
+ * (removing it would break the plan another way), and what no removal mends
+ * (an unplanned event, a required property missing or wrong) is reported; in
  * `block` mode it is rejected. Each violation comes back with what was done
  * about it, for the plan_violations table.
  */
 import { Record } from '../gen/tributary/ingest/v1/record';
-import { payloadField } from '../contract/decode-record';
 import type { PayloadRange } from '../contract/wire/record-fields';
 import { PlanReason, type Plan, type PlanAction, type PlanMode, type PlanViolation } from './plan';
-import { recordPlanCheck } from './record-plan-check';
+import { plannedPayload, recordPlanCheck, type PlannedPayload } from './record-plan-check';
 
-/** The most violations of one record that are answered and written; `omit` removes every offending property all the same. */
-export const MAX_PLAN_VIOLATIONS = 100;
+/** The most violations of one record that are answered and written (in the order recordPlanCheck gives); `omit` removes every offending property all the same. */
+export const MAX_PLAN_VIOLATIONS = 20;
 
 /** The reasons `omit` mends by removing the property. */
 const OMITTABLE: ReadonlySet<string> = new Set([PlanReason.DATATYPE_MISMATCH, PlanReason.ENUM, PlanReason.FORMAT, PlanReason.RANGE, PlanReason.ADDITIONAL_PROPERTY]);
@@ -25,37 +25,24 @@ export interface PlanVerdict {
   readonly blocked: boolean;
   /** The bytes to store: as sent, or without the omitted properties. */
   readonly bytes: Uint8Array;
+  /** The payload judged: its call, and a track's event name. */
+  readonly payload: PlannedPayload;
   /** Its violations (at most {@link MAX_PLAN_VIOLATIONS}), each with what was done about it. */
   readonly judged: readonly { readonly violation: PlanViolation; readonly action: PlanAction }[];
-  /** The same violations alone, as a rejected record's result gives them. */
-  readonly violations: readonly PlanViolation[];
 }
 
-/** The payload object of a decoded record that a plan judges. */
-function payloadOf(record: Record): { [key: string]: unknown } | undefined {
-  if (record.kind?.$case !== 'event') return undefined;
-  const call = record.kind.value.call;
-  switch (call?.$case) {
-    case 'track':
-    case 'page':
-      return call.value.data;
-    case 'identify':
-      return call.value.userAttributes;
-    case 'group':
-      return call.value.accountAttributes;
-    default:
-      return undefined;
+/** `bytes`, a record, without the top-level payload properties `keys`; as sent when they cannot be read again. */
+function without(bytes: Uint8Array, keys: readonly string[]): Uint8Array {
+  try {
+    const record = Record.decode(bytes);
+    const data = plannedPayload(record)?.data;
+    if (data === undefined) return bytes;
+    for (const key of keys) delete data[key];
+    return Record.encode(record).finish();
+  } catch {
+    // The contract read these bytes already; should they not decode again, they are stored as sent, and the violations say REPORTED.
+    return bytes;
   }
-}
-
-/** `bytes`, a record, without the top-level payload properties `fields` name (full field paths, such as event.track.data.total). */
-function without(bytes: Uint8Array, fields: readonly string[]): Uint8Array {
-  const record = Record.decode(bytes);
-  const data = payloadOf(record);
-  const prefix = payloadField(record);
-  if (data === undefined || prefix === undefined) return bytes;
-  for (const field of fields) delete data[field.slice(prefix.length + 1)];
-  return Record.encode(record).finish();
 }
 
 /**
@@ -65,14 +52,18 @@ function without(bytes: Uint8Array, fields: readonly string[]): Uint8Array {
  */
 export function applyPlan(plan: Plan, mode: PlanMode, record: Record, bytes: Uint8Array, payload: PayloadRange | undefined): PlanVerdict | undefined {
   const violations = recordPlanCheck(plan, record, bytes, payload);
-  if (violations.length === 0) return undefined;
-  const actionOf = (violation: PlanViolation): PlanAction => (mode === 'block' ? 'BLOCKED' : mode === 'omit' && OMITTABLE.has(violation.reason) ? 'OMITTED' : 'REPORTED');
-  const omitted = violations.filter((violation) => actionOf(violation) === 'OMITTED').map((violation) => violation.field);
-  const answered = violations.slice(0, MAX_PLAN_VIOLATIONS);
+  const planned = plannedPayload(record);
+  if (violations.length === 0 || planned === undefined) return undefined;
+  const keyOf = (violation: PlanViolation) => violation.field.slice(planned.field.length + 1);
+  const required = new Set(planned.call === 'track' ? (plan.track.get(planned.name)?.required ?? []) : (plan[planned.call]?.required ?? []));
+  const omits = (violation: PlanViolation) => mode === 'omit' && OMITTABLE.has(violation.reason) && !required.has(keyOf(violation));
+  const omitted = violations.filter(omits).map(keyOf);
+  const stored = omitted.length === 0 ? bytes : without(bytes, omitted);
+  const actionOf = (violation: PlanViolation): PlanAction => (mode === 'block' ? 'BLOCKED' : omits(violation) && stored !== bytes ? 'OMITTED' : 'REPORTED');
   return {
     blocked: mode === 'block',
-    bytes: omitted.length > 0 ? without(bytes, omitted) : bytes,
-    judged: answered.map((violation) => ({ violation, action: actionOf(violation) })),
-    violations: answered,
+    bytes: stored,
+    payload: planned,
+    judged: violations.slice(0, MAX_PLAN_VIOLATIONS).map((violation) => ({ violation, action: actionOf(violation) })),
   };
 }

@@ -9,7 +9,7 @@ import type { ErrorObject } from 'ajv';
 import { additionalProperty, keywordViolation, requiredMissing, type JsonType, type PayloadRule, type PlanViolation } from './plan';
 
 /** The JSON type of a decoded Struct value. */
-export function jsonTypeOf(value: unknown): JsonType {
+function jsonTypeOf(value: unknown): JsonType {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
   return typeof value as JsonType;

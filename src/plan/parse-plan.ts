@@ -57,9 +57,16 @@ interface PropertyFile {
   maxLength?: number;
 }
 
-/** One Ajv for every plan: all errors, ajv-formats' full formats for the ones a plan may name. */
-const ajv = addFormats(new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }), { mode: 'full', formats: [...STRING_FORMATS] });
-const checkShape = ajv.compile<PlanFile>(PLAN_FILE_SCHEMA);
+/**
+ * An Ajv: all errors, own properties only (a payload's `constructor` is
+ * not Object's), ajv-formats' full formats for the ones a plan may name.
+ * Ajv keeps every schema it compiled, so each plan gets its own, which goes
+ * with the plan when a reload replaces it.
+ */
+const newAjv = (): Ajv => addFormats(new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, ownProperties: true }), { mode: 'full', formats: [...STRING_FORMATS] });
+
+/** The check of a plan file's shape, compiled once. */
+const checkShape = newAjv().compile<PlanFile>(PLAN_FILE_SCHEMA);
 
 /** The test of format `name`, as ajv-formats defines it. */
 function formatOf(name: (typeof STRING_FORMATS)[number]): StringFormat {
@@ -168,8 +175,8 @@ function payloadDraft(file: PayloadFile, path: string[], allowUnplannedPropertie
   return { properties, required, additionalProperties, schema: { type: 'object', properties: file.properties ?? {}, required, additionalProperties } };
 }
 
-/** A checked payload rule, with its schema compiled. */
-const compiled = ({ schema, ...rule }: PayloadDraft): PayloadRule => ({ ...rule, validate: ajv.compile(schema) });
+/** A checked payload rule, with its schema compiled by `ajv`. */
+const compiled = (ajv: Ajv, { schema, ...rule }: PayloadDraft): PayloadRule => ({ ...rule, validate: ajv.compile(schema) });
 
 /** Parses and compiles the plan file at `path` whose text is `text`; throws a PlanFileError naming each problem's line. */
 export function parsePlan(path: string, text: string): Plan {
@@ -191,13 +198,14 @@ export function parsePlan(path: string, text: string): Plan {
   const track = Object.entries(file.track ?? {}).map(([name, payload]) => [name, draft(payload, ['track', name]) as PayloadDraft] as const);
   const [page, identify, group] = (['page', 'identify', 'group'] as const).map((name) => draft(file[name], [name]));
   if (problems.list.length > 0) throw new PlanFileError(path, problems.list);
+  const ajv = newAjv();
   const plan: Plan = {
     version: file.version,
     allowUnplannedEvents: file.allowUnplannedEvents ?? false,
-    track: new Map(track.map(([name, payload]) => [name, compiled(payload)])),
-    page: page && compiled(page),
-    identify: identify && compiled(identify),
-    group: group && compiled(group),
+    track: new Map(track.map(([name, payload]) => [name, compiled(ajv, payload)])),
+    page: page && compiled(ajv, page),
+    identify: identify && compiled(ajv, identify),
+    group: group && compiled(ajv, group),
   };
   return plan;
 }

@@ -5,7 +5,7 @@
  * holds the reasons a plan judges by and the one wording of each violation,
  * which the wire check (wire-plan-check.ts) and the object check
  * (object-plan-check.ts) share, so the two give the same violations word for
- * word (test/unit/plan/plan-check-agreement.test.ts).
+ * word, in the same order (test/unit/plan/plan-check-agreement.test.ts).
  */
 import type { ValidateFunction } from 'ajv';
 import type { FieldViolation } from '../gen/tributary/ingest/v1/ingest_service';
@@ -117,51 +117,12 @@ const KEYWORDS = {
 /** A property keyword a plan judges by. */
 export type PropertyKeyword = keyof typeof KEYWORDS;
 
-/** The violation of `keyword` of the property `rule` at `field`, by a value of JSON type `got`; undefined for a keyword a plan does not judge by. */
-export function keywordViolation(keyword: string, rule: PropertyRule, field: string, got: JsonType): PlanViolation | undefined {
-  const judged = Object.hasOwn(KEYWORDS, keyword) ? KEYWORDS[keyword as PropertyKeyword] : undefined;
-  return judged === undefined ? undefined : { field, reason: judged.reason, message: judged.message(rule, got) };
+/** The violation of `keyword` of the property `rule` at `field`, by a value of JSON type `got`. */
+export function propertyViolation(keyword: PropertyKeyword, rule: PropertyRule, field: string, got: JsonType): PlanViolation {
+  const judged = KEYWORDS[keyword];
+  return { field, reason: judged.reason, message: judged.message(rule, got) };
 }
 
-/** Whether a number is of `type` (number or integer). */
-const numberFits = (type: PropertyType, x: number): boolean => type === 'number' || (type === 'integer' && Number.isInteger(x));
-
-/**
- * Checks one present value of the property `rule` at `field`, known by its
- * JSON `type`, `x` (the number, or 1 and 0 for true and false), and `text()` when a string,
- * pushing each violation to `out`. The checks are those JSON Schema makes
- * with every error reported: the type; the enum, whatever the type; the
- * string keywords on strings and the number keywords on numbers only.
- */
-export function checkValue(rule: PropertyRule, field: string, type: JsonType, x: number, text: () => string, out: PlanViolation[]): void {
-  const broken = (keyword: PropertyKeyword) => out.push({ field, reason: KEYWORDS[keyword].reason, message: KEYWORDS[keyword].message(rule, type) });
-  if (!(type === 'number' ? numberFits(rule.type, x) : type === rule.type)) broken('type');
-  if (rule.enum !== undefined) {
-    const value = type === 'string' ? text() : type === 'number' ? x : type === 'boolean' ? x === 1 : undefined;
-    if (value === undefined || !rule.enum.includes(value)) broken('enum');
-  }
-  if (type === 'string') {
-    const s = text();
-    if (rule.maxLength !== undefined || rule.minLength !== undefined) {
-      const length = codePoints(s);
-      if (rule.maxLength !== undefined && length > rule.maxLength) broken('maxLength');
-      if (rule.minLength !== undefined && length < rule.minLength) broken('minLength');
-    }
-    if (rule.pattern !== undefined && !rule.pattern.test(s)) broken('pattern');
-    if (rule.format !== undefined && !rule.format.test(s)) broken('format');
-  } else if (type === 'number') {
-    if (rule.maximum !== undefined && x > rule.maximum) broken('maximum');
-    if (rule.minimum !== undefined && x < rule.minimum) broken('minimum');
-  }
-}
-
-/** A string's length as JSON Schema counts it: in code points. */
-function codePoints(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    n++;
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) i++;
-  }
-  return n;
-}
+/** The violation a JSON Schema `keyword` (as Ajv names it) stands for; undefined for a keyword a plan does not judge by. */
+export const keywordViolation = (keyword: string, rule: PropertyRule, field: string, got: JsonType): PlanViolation | undefined =>
+  Object.hasOwn(KEYWORDS, keyword) ? propertyViolation(keyword as PropertyKeyword, rule, field, got) : undefined;

@@ -15,7 +15,7 @@ import { WireType } from '@bufbuild/protobuf/wire';
 import { VALUE } from '../contract/wire/field-numbers';
 import { StructWalk } from '../contract/wire/struct-walk';
 import { fieldEnd, skipField, tagsOf } from '../contract/wire/wire-cursor';
-import { additionalProperty, checkValue, requiredMissing, type JsonType, type PayloadRule, type PlanViolation } from './plan';
+import { additionalProperty, propertyViolation, requiredMissing, type JsonType, type PayloadRule, type PlanViolation, type PropertyKeyword, type PropertyRule, type PropertyType } from './plan';
 
 const {
   nullValue: NULL_TAG,
@@ -26,7 +26,8 @@ const {
   listValue: LIST_TAG,
 } = tagsOf(VALUE, { nullValue: WireType.Varint, numberValue: WireType.Bit64, boolValue: WireType.Varint });
 
-const utf8 = new TextDecoder();
+// A leading U+FEFF stays, as the generated decoder and the stored row keep it: a key "\uFEFFtotal" is not "total".
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** One top-level member as read: its JSON type, its number (1 or 0 for a boolean), and where its string lies. */
 interface Member {
@@ -98,6 +99,49 @@ class MemberScan extends StructWalk {
     return 0;
   }
   protected rollback(): void {}
+}
+
+/** Whether a number is of `type` (number or integer). */
+const numberFits = (type: PropertyType, x: number): boolean => type === 'number' || (type === 'integer' && Number.isInteger(x));
+
+/**
+ * Checks one present value of the property `rule` at `field`, known by its
+ * JSON `type`, `x` (the number, or 1 and 0 for true and false), and `text()` when a string,
+ * pushing each violation to `out`. The checks are those JSON Schema makes
+ * with every error reported: the type; the enum, whatever the type; the
+ * string keywords on strings and the number keywords on numbers only.
+ */
+function checkValue(rule: PropertyRule, field: string, type: JsonType, x: number, text: () => string, out: PlanViolation[]): void {
+  const broken = (keyword: PropertyKeyword) => out.push(propertyViolation(keyword, rule, field, type));
+  if (!(type === 'number' ? numberFits(rule.type, x) : type === rule.type)) broken('type');
+  if (rule.enum !== undefined) {
+    const value = type === 'string' ? text() : type === 'number' ? x : type === 'boolean' ? x === 1 : undefined;
+    if (value === undefined || !rule.enum.includes(value)) broken('enum');
+  }
+  if (type === 'string') {
+    const s = text();
+    if (rule.maxLength !== undefined || rule.minLength !== undefined) {
+      const length = codePoints(s);
+      if (rule.maxLength !== undefined && length > rule.maxLength) broken('maxLength');
+      if (rule.minLength !== undefined && length < rule.minLength) broken('minLength');
+    }
+    if (rule.pattern !== undefined && !rule.pattern.test(s)) broken('pattern');
+    if (rule.format !== undefined && !rule.format.test(s)) broken('format');
+  } else if (type === 'number') {
+    if (rule.maximum !== undefined && x > rule.maximum) broken('maximum');
+    if (rule.minimum !== undefined && x < rule.minimum) broken('minimum');
+  }
+}
+
+/** A string's length as JSON Schema counts it: in code points. */
+function codePoints(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    n++;
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) i++;
+  }
+  return n;
 }
 
 /**

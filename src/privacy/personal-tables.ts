@@ -34,6 +34,8 @@ export const PERSONAL_TABLES: readonly PersonalTable[] = [
   { table: 'consent_decisions', where: (covered) => covered('subject') },
   // Rejected records kept as samples, by the ids their records name (the accounting stream keeps no copy: the sink erases it).
   { table: 'rejections', where: (covered) => eventRows(covered) },
+  // Tracking-plan violations, whose event names and property keys are the sender's, by the record's profile and user ids (the accounting stream keeps no copy).
+  { table: 'plan_violations', where: (covered) => `${covered('profile_id')} OR ${covered('user_id')}` },
 ];
 
 /** Tables that erasure leaves, each with why it holds no personal data. dead_letters is erased by its payloads (dead-letter-erasure.ts). */
@@ -44,5 +46,4 @@ export const NOT_PERSONAL: { readonly [table: string]: string } = {
   dead_letters: 'erased by reading each payload for the person (dead-letter-erasure.ts)',
   schema_migrations: 'migration versions',
   accounting: 'counts per source, minute, outcome and reason',
-  plan_violations: "field paths, reasons and the plan's words: no value and no id of a person",
 };

@@ -5,9 +5,12 @@
  * are merged into the next one, so a busy gateway adds one publish per
  * round trip to NATS, not one per request. A request's promise settles with
  * the PubAck of the message that holds its counts. A message holds at most
- * {@link MAX_SAMPLE_CHARS_PER_MESSAGE} of samples. Plan violations are all
- * kept: those beyond {@link MAX_VIOLATION_CHARS_PER_MESSAGE} go in further
- * messages of the same publish.
+ * {@link MAX_SAMPLE_CHARS_PER_MESSAGE} of samples. Plan violations (at most
+ * a thousand a request: request-tally.ts) are all kept: those beyond
+ * {@link MAX_VIOLATION_BYTES_PER_MESSAGE} go in messages of their own,
+ * published before the one with the counts in the same publish, so a publish
+ * that fails part way stores no count twice when it is retried (violations
+ * stored twice are one row).
  */
 import { randomUUID } from 'node:crypto';
 import { encodeAccounting, type AccountingMessage, type CountLine, type PlanViolationLine, type RejectionSample } from '../stream/accounting-message';
@@ -20,8 +23,8 @@ import type { RecordPublisher } from './publisher';
  */
 export const MAX_SAMPLE_CHARS_PER_MESSAGE = 256 * 1024;
 
-/** Most characters of plan violations in one message; more go in further messages. */
-export const MAX_VIOLATION_CHARS_PER_MESSAGE = 256 * 1024;
+/** Most bytes of plan violations in one message; more go in messages of their own. */
+export const MAX_VIOLATION_BYTES_PER_MESSAGE = 256 * 1024;
 
 /** What the next message holds, and the requests waiting for it. */
 interface Pending {
@@ -34,21 +37,18 @@ interface Pending {
 
 const emptyPending = (): Pending => ({ counts: new Map(), samples: [], sampleChars: 0, planViolations: [], waiters: [] });
 
-/** Characters a plan violation adds to a message: its strings, and room for the rest. */
-const violationChars = (line: PlanViolationLine): number => line.eventId.length + line.name.length + line.field.length + line.message.length + line.planVersion.length + 256;
-
-/** `lines` cut into runs of at most MAX_VIOLATION_CHARS_PER_MESSAGE characters; one run, empty, when there are none. */
+/** `lines` cut into runs of at most MAX_VIOLATION_BYTES_PER_MESSAGE bytes of JSON each; one run, empty, when there are none. */
 function violationRuns(lines: readonly PlanViolationLine[]): PlanViolationLine[][] {
   const runs: PlanViolationLine[][] = [[]];
-  let chars = 0;
+  let bytes = 0;
   for (const line of lines) {
-    const size = violationChars(line);
-    if (chars + size > MAX_VIOLATION_CHARS_PER_MESSAGE && runs[runs.length - 1].length > 0) {
+    const size = Buffer.byteLength(JSON.stringify(line)) + 1;
+    if (bytes + size > MAX_VIOLATION_BYTES_PER_MESSAGE && runs[runs.length - 1].length > 0) {
       runs.push([]);
-      chars = 0;
+      bytes = 0;
     }
     runs[runs.length - 1].push(line);
-    chars += size;
+    bytes += size;
   }
   return runs;
 }
@@ -96,8 +96,9 @@ export class AccountingPublisher {
       const { counts, samples, planViolations, waiters } = this.pending;
       this.pending = emptyPending();
       try {
-        const [first, ...more] = violationRuns(planViolations);
-        const messages = [{ counts: [...counts.values()], samples, planViolations: first }, ...more.map((run) => ({ counts: [], samples: [], planViolations: run }))];
+        const runs = violationRuns(planViolations);
+        const last = runs.pop() ?? [];
+        const messages = [...runs.map((run) => ({ counts: [], samples: [], planViolations: run })), { counts: [...counts.values()], samples, planViolations: last }];
         await this.publisher.publish(messages.map((message) => ({ subject: this.subject, msgId: `${this.idPrefix}:${++this.next}`, data: encodeAccounting(message) })));
         for (const waiter of waiters) waiter.resolve();
       } catch (error) {

@@ -1,11 +1,11 @@
 /**
  * The sink's handling of the accounting stream: each message's counts become
  * rows of `accounting`, its samples rows of `rejections` and its plan
- * violations rows of `plan_violations`, keyed by the
- * message's sequence so a redelivered message adds nothing (read with
- * FINAL). A message that held samples (rejected records, which may name a
- * person) is then erased from the stream, so the table, which erasure reaches
- * and a TTL empties, is their only copy. A message that does not read as one
+ * violations rows of `plan_violations`, keyed by the message's sequence so a
+ * redelivered message adds nothing (read with FINAL). A message that held
+ * samples (rejected records) or plan violations (a sender's names and keys),
+ * either of which may name a person, is then erased from the stream, so the
+ * tables, which erasure reaches and a TTL empties, are their only copy. A message that does not read as one
  * (only a bug makes one) is logged and terminated, left in the stream.
  */
 import type { JetStreamManager, JsMsg } from '@nats-io/jetstream';
@@ -63,7 +63,7 @@ export function accountingRows(message: AccountingMessage, seq: number): Pending
       ),
     ),
   );
-  (message.planViolations ?? []).forEach((line, i) =>
+  message.planViolations?.forEach((line, i) =>
     rows.push(
       objectRow(
         seq,
@@ -72,6 +72,8 @@ export function accountingRows(message: AccountingMessage, seq: number): Pending
           source_id: line.source,
           received_at: toDateTime64(new Date(line.at)),
           event_id: line.eventId,
+          profile_id: line.profileId,
+          user_id: line.userId,
           call: line.call,
           name: line.name,
           field: line.field,
@@ -97,23 +99,23 @@ export class AccountingBatches {
     private readonly logger: Logger,
   ) {}
 
-  /** Handles one batch: rows written, sample messages erased, then every message acked. */
+  /** Handles one batch: rows written, the messages that may name a person erased, then every message acked. */
   async handle(batch: readonly JsMsg[], retrying: Retrying): Promise<void> {
     const rows: PendingRow[] = [];
     const invalid = new Set<number>();
-    const withSamples: number[] = [];
+    const personal: number[] = [];
     for (const msg of batch) {
       try {
         const message = decodeAccounting(msg.data);
         rows.push(...accountingRows(message, msg.seq));
-        if (message.samples.length > 0) withSamples.push(msg.seq);
+        if (message.samples.length > 0 || (message.planViolations?.length ?? 0) > 0) personal.push(msg.seq);
       } catch (error) {
         this.logger.error({ err: errorMessage(error), stream: this.stream, seq: msg.seq }, 'an accounting message does not read as one; it is left in the stream');
         invalid.add(msg.seq);
       }
     }
     await retrying('accounting insert', () => this.writer.writeAll(rows));
-    await retrying('sample erasure', () => eraseMessages(this.jsm, this.stream, withSamples));
+    await retrying('sample erasure', () => eraseMessages(this.jsm, this.stream, personal));
     for (const msg of batch) {
       if (invalid.has(msg.seq)) msg.term();
       else msg.ack();

@@ -425,14 +425,17 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'plan_violations',
     // Each violation of a source's tracking plan (docs/tracking-plans.md):
     // where and why, the plan version that judged it and what was done. A
-    // record sent again is judged again: its violations are one row each,
-    // the last judgement's (read with FINAL). It names no value and no
-    // person; rows expire after 30 days.
+    // record sent again is judged again: the same violation is one row, the
+    // last judgement's (read with FINAL). It holds no property's value, but
+    // a sender's event names and keys may name a person: erasure finds the
+    // rows by the record's profile and user ids. Rows expire after 30 days.
     statements: (t) => [
       `CREATE TABLE IF NOT EXISTS ${t.database}.plan_violations${onCluster(t)} (
         source_id LowCardinality(String),
         received_at ${DT},
         event_id String,
+        profile_id String,
+        user_id String,
         call LowCardinality(String),
         name String,
         field String,
@@ -442,8 +445,9 @@ export const MIGRATIONS: readonly Migration[] = [
         action LowCardinality(String),
         stream_seq UInt64
       ) ${engine(t, 'plan_violations', 'ReplacingMergeTree', 'received_at')}
-      ORDER BY (source_id, event_id, field, reason)
-      TTL toDateTime(received_at) + INTERVAL 30 DAY${dedupSettings(t)}`,
+      ORDER BY (source_id, event_id, field, reason, message)
+      TTL toDateTime(received_at) + INTERVAL 30 DAY
+      SETTINGS ${PROMPT_CLEANUP}${t.replicated ? '' : ', non_replicated_deduplication_window = 1000'}`,
     ],
   },
 ];

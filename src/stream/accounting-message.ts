@@ -58,12 +58,19 @@ export interface RejectionSample {
   readonly violations: readonly { readonly field: string; readonly reason: string; readonly message: string }[];
 }
 
-/** One violation of a source's tracking plan (docs/tracking-plans.md). It names no value and no person: a field path, a reason, the plan's words. */
+/**
+ * One violation of a source's tracking plan (docs/tracking-plans.md): a
+ * field path, a reason, the plan's words. It holds no property's value, but
+ * a sender's event name and property keys may name a person, so it carries
+ * the record's profile and user ids, by which erasure finds it.
+ */
 export interface PlanViolationLine {
   readonly source: string;
   /** When the gateway received the record, epoch milliseconds. */
   readonly at: number;
   readonly eventId: string;
+  readonly profileId: string;
+  readonly userId: string;
   /** The call (track, page, identify, group) and, for a track, its event name. */
   readonly call: string;
   readonly name: string;
@@ -114,7 +121,7 @@ const isSample = (value: unknown): value is RejectionSample =>
 
 const isPlanViolation = (value: unknown): value is PlanViolationLine =>
   isObject(value) &&
-  ['source', 'eventId', 'call', 'name', 'field', 'reason', 'message', 'planVersion'].every((key) => typeof value[key] === 'string') &&
+  ['source', 'eventId', 'profileId', 'userId', 'call', 'name', 'field', 'reason', 'message', 'planVersion'].every((key) => typeof value[key] === 'string') &&
   Number.isSafeInteger(value.at) &&
   ['REPORTED', 'OMITTED', 'BLOCKED'].includes(value.action as string);
 

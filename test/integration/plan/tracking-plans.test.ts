@@ -69,18 +69,30 @@ afterAll(async () => {
 const track = (name: string, data: object) => ({ eventId: unique('evt'), timestamp: new Date().toISOString(), event: { profileId: 'p1', track: { name, data } } });
 const identify = (userAttributes: object) => ({ eventId: unique('idf'), timestamp: new Date().toISOString(), event: { profileId: 'p1', userId: 'u1', identify: { userAttributes } } });
 
-/** The records each source is sent, with the violations each must give (field and reason). */
+/**
+ * The records each source is sent, with the violations each must give (field, reason, and the action of `omit` mode), and
+ * what `omit` stores of its payload (undefined: as sent).
+ */
 const cases = () => [
   { record: track('Order Completed', { total: 12.5, currency: 'EUR' }), violations: [] as string[][], omitted: undefined as object | undefined },
-  { record: track('Order Completed', { currency: 'USD' }), violations: [['event.track.data.total', 'REQUIRED_MISSING']], omitted: { currency: 'USD' } },
-  { record: track('Order Completed', { total: '12.50', currency: 'USD' }), violations: [['event.track.data.total', 'DATATYPE_MISMATCH']], omitted: { currency: 'USD' } },
-  { record: track('Order Completed', { total: 3, gift: true }), violations: [['event.track.data.gift', 'ADDITIONAL_PROPERTY']], omitted: { total: 3 } },
-  { record: track('Order Complete', { total: 3 }), violations: [['event.track.name', 'UNPLANNED_EVENT']], omitted: { total: 3 } },
+  { record: track('Order Completed', { currency: 'USD' }), violations: [['event.track.data.total', 'REQUIRED_MISSING', 'REPORTED']], omitted: undefined },
+  {
+    record: track('Order Completed', { total: 12.5, currency: 7 }),
+    violations: [
+      ['event.track.data.currency', 'DATATYPE_MISMATCH', 'OMITTED'],
+      ['event.track.data.currency', 'ENUM', 'OMITTED'],
+    ],
+    omitted: { total: 12.5 },
+  },
+  // A required property of the wrong type is reported, not omitted: removing it would break the plan another way.
+  { record: track('Order Completed', { total: '12.50', currency: 'USD' }), violations: [['event.track.data.total', 'DATATYPE_MISMATCH', 'REPORTED']], omitted: undefined },
+  { record: track('Order Completed', { total: 3, gift: true }), violations: [['event.track.data.gift', 'ADDITIONAL_PROPERTY', 'OMITTED']], omitted: { total: 3 } },
+  { record: track('Order Complete', { total: 3 }), violations: [['event.track.name', 'UNPLANNED_EVENT', 'REPORTED']], omitted: undefined },
   {
     record: identify({ email: 'not-an-email', plan: 'platinum', seats: 4 }),
     violations: [
-      ['event.identify.user_attributes.email', 'FORMAT'],
-      ['event.identify.user_attributes.plan', 'ENUM'],
+      ['event.identify.user_attributes.email', 'FORMAT', 'OMITTED'],
+      ['event.identify.user_attributes.plan', 'ENUM', 'OMITTED'],
     ],
     omitted: { seats: 4 },
   },
@@ -139,24 +151,23 @@ describe.each(MODES)('a source in %s mode', (mode: Mode) => {
       sent.map((c) => c.record),
     );
     const ids = sent.map((c) => c.record.eventId);
-    const expectedViolations = sent.flatMap((c, i) => c.violations.map(([field, reason]) => [ids[i], field, reason]));
-    const action = mode === 'block' ? 'BLOCKED' : 'REPORTED';
+    const expectedRows = sent.flatMap((c, i) =>
+      c.violations.map(([field, reason, omitAction]) => [ids[i], field, reason, mode === 'block' ? 'BLOCKED' : mode === 'omit' ? omitAction : 'REPORTED', '1']),
+    );
     if (mode === 'block') {
-      expect(results.map((r) => r.status)).toEqual(['RECORD_STATUS_ACCEPTED', ...Array(5).fill('RECORD_STATUS_REJECTED')]);
-      results.forEach((r, i) => expect((r.violations ?? []).map((v) => [v.field, v.reason])).toEqual(sent[i].violations));
-      expect(results[2].violations?.[0].message).toBe('expected number, got string');
+      expect(results.map((r) => r.status)).toEqual(['RECORD_STATUS_ACCEPTED', ...Array(sent.length - 1).fill('RECORD_STATUS_REJECTED')]);
+      results.forEach((r, i) => expect((r.violations ?? []).map((v) => [v.field, v.reason])).toEqual(sent[i].violations.map(([field, reason]) => [field, reason])));
+      expect(results[3].violations?.[0].message).toBe('expected number, got string');
     } else {
       expect(results.every((r) => r.status === 'RECORD_STATUS_ACCEPTED')).toBe(true);
     }
-    const rows = await violationRows(ids, expectedViolations.length);
-    const omittable = (reason: string) => !['REQUIRED_MISSING', 'UNPLANNED_EVENT'].includes(reason);
-    expect(rows).toEqual(expectedViolations.map(([id, field, reason]) => [id, field, reason, mode === 'omit' && omittable(reason) ? 'OMITTED' : action, '1']).sort());
+    expect(await violationRows(ids, expectedRows.length)).toEqual(expectedRows.sort());
 
     const kept = await stored(ids, mode === 'block' ? 1 : sent.length);
     sent.forEach((c, i) => {
       const data = 'track' in c.record.event ? c.record.event.track.data : c.record.event.identify.userAttributes;
       if (mode === 'block') expect(kept.get(ids[i])).toEqual(i === 0 ? data : undefined);
-      else expect(kept.get(ids[i])).toEqual(mode === 'omit' && c.omitted !== undefined && c.violations.some(([, reason]) => omittable(reason)) ? c.omitted : data);
+      else expect(kept.get(ids[i])).toEqual(mode === 'omit' ? (c.omitted ?? data) : data);
     });
   });
 });

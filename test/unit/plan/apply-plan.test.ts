@@ -1,12 +1,13 @@
 /**
  * What each mode does with a record that breaks its plan: `report` keeps
- * the bytes as sent, `omit` removes exactly the offending properties (and
- * reports what no removal mends), `block` rejects; a record that keeps to
- * the plan meets nothing.
+ * the bytes as sent, `omit` removes exactly the offending properties but a
+ * required one (and reports what no removal mends), `block` rejects; a
+ * record that keeps to the plan meets nothing; at most MAX_PLAN_VIOLATIONS
+ * of a record are answered.
  */
 import { decodeRecord, DEFAULT_LIMITS } from '../../../src/contract';
 import { Record } from '../../../src/gen/tributary/ingest/v1/record';
-import { applyPlan } from '../../../src/plan/apply-plan';
+import { applyPlan, MAX_PLAN_VIOLATIONS } from '../../../src/plan/apply-plan';
 import { parsePlan } from '../../../src/plan/parse-plan';
 
 const plan = parsePlan(
@@ -53,7 +54,7 @@ it('reports, omits or blocks a record that breaks it', () => {
   const report = verdict('report', bytes);
   expect(report?.bytes).toBe(bytes);
   expect(report?.blocked).toBe(false);
-  expect(report?.judged.map(({ violation, action }) => [violation.field, violation.reason, action]).sort()).toEqual([
+  expect(report?.judged.map(({ violation, action }) => [violation.field, violation.reason, action])).toEqual([
     ['event.track.data.cart', 'ADDITIONAL_PROPERTY', 'REPORTED'],
     ['event.track.data.coupon', 'REQUIRED_MISSING', 'REPORTED'],
     ['event.track.data.currency', 'ENUM', 'REPORTED'],
@@ -63,18 +64,26 @@ it('reports, omits or blocks a record that breaks it', () => {
   expect(report?.judged.find(({ violation }) => violation.reason === 'DATATYPE_MISMATCH')?.violation.message).toBe('expected number, got string');
 
   const omit = verdict('omit', bytes);
-  expect(omit?.judged.map(({ violation, action }) => [violation.field, action]).sort()).toEqual([
+  // total is required: removing it would break the plan another way, so its wrong type is reported, and it stays.
+  expect(omit?.judged.map(({ violation, action }) => [violation.field, action])).toEqual([
     ['event.track.data.cart', 'OMITTED'],
     ['event.track.data.coupon', 'REPORTED'],
     ['event.track.data.currency', 'OMITTED'],
     ['event.track.data.note', 'OMITTED'],
-    ['event.track.data.total', 'OMITTED'],
+    ['event.track.data.total', 'REPORTED'],
   ]);
-  expect(dataOf(omit?.bytes ?? new Uint8Array())).toEqual({});
+  expect(dataOf(omit?.bytes ?? new Uint8Array())).toEqual({ total: '12.50' });
   const kept = verdict('omit', order({ total: 3, currency: 'usd', coupon: 'X' }));
   expect(dataOf(kept?.bytes ?? new Uint8Array())).toEqual({ total: 3, coupon: 'X' });
 
   const block = verdict('block', bytes);
   expect(block?.blocked).toBe(true);
   expect(block?.judged.every(({ action }) => action === 'BLOCKED')).toBe(true);
+});
+
+it('answers at most MAX_PLAN_VIOLATIONS of a record, and omits every offending property all the same', () => {
+  const extra = Object.fromEntries(Array.from({ length: MAX_PLAN_VIOLATIONS + 5 }, (_, i) => [`x${String(i).padStart(2, '0')}`, i]));
+  const omit = verdict('omit', order({ total: 1, coupon: 'X', ...extra }));
+  expect(omit?.judged).toHaveLength(MAX_PLAN_VIOLATIONS);
+  expect(dataOf(omit?.bytes ?? new Uint8Array())).toEqual({ total: 1, coupon: 'X' });
 });
