@@ -11,20 +11,9 @@
  * `__proto__`, which the decoded object and the stored row drop, is not a
  * property (test/unit/plan/plan-check-agreement.test.ts).
  */
-import { WireType } from '@bufbuild/protobuf/wire';
-import { VALUE } from '../contract/wire/field-numbers';
-import { StructWalk } from '../contract/wire/struct-walk';
-import { fieldEnd, skipField, tagsOf } from '../contract/wire/wire-cursor';
+import { BOOL_TAG, LIST_TAG, NULL_TAG, NUMBER_TAG, STRING_TAG, STRUCT_TAG, StructWalk } from '../contract/wire/struct-walk';
+import { fieldEnd, skipField } from '../contract/wire/wire-cursor';
 import { additionalProperty, propertyViolation, requiredMissing, type JsonType, type PayloadRule, type PlanViolation, type PropertyKeyword, type PropertyRule, type PropertyType } from './plan';
-
-const {
-  nullValue: NULL_TAG,
-  numberValue: NUMBER_TAG,
-  stringValue: STRING_TAG,
-  boolValue: BOOL_TAG,
-  structValue: STRUCT_TAG,
-  listValue: LIST_TAG,
-} = tagsOf(VALUE, { nullValue: WireType.Varint, numberValue: WireType.Bit64, boolValue: WireType.Varint });
 
 /** One top-level member as read: its JSON type, its number (1 or 0 for a boolean), and where its string lies. */
 interface Member {

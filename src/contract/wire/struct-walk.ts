@@ -32,7 +32,8 @@ export const MAX_DEPTH = 100;
 const { fields: FIELDS_TAG } = tagsOf(STRUCT);
 const { key: KEY_TAG, value: VALUE_TAG } = tagsOf(MAP_ENTRY);
 const { values: VALUES_TAG } = tagsOf(LIST_VALUE);
-const {
+/** The tags of a Value's kinds, for the walk and for readers of top-level members (src/plan/wire-plan-check.ts). */
+export const {
   nullValue: NULL_TAG,
   numberValue: NUMBER_TAG,
   stringValue: STRING_TAG,
