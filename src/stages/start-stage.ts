@@ -6,7 +6,7 @@
  * the batches in hand and drain the connection if the stage opened it. A
  * stage is then a batch handler and a call to {@link startStage}.
  */
-import { jetstream, type JetStreamManager } from '@nats-io/jetstream';
+import { jetstream, type Consumer, type JetStreamManager } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { Config } from '../config/settings';
 import type { StartWaits } from '../lifecycle/start-waits';
@@ -66,18 +66,20 @@ export async function startStage<B extends StageBatches>(config: Config, logger:
   try {
     const names = consumers.map((definition) => definition.durable_name);
     const what = `${parts.setUp === undefined ? '' : 'the streams and '}the consumer${names.length > 1 ? 's' : ''} ${names.map((name) => `"${name}"`).join(' and ')}`;
+    const js = jetstream(link.nc);
+    // The consumers are had within the same wait as their set-up: getting one is a request too, which a slow link can time out.
+    const had: Consumer[] = [];
     const jsm = await setUpJetStream(waits, stage, what, link, async (manager) => {
       await parts.setUp?.(manager);
       for (const definition of consumers) await ensureConsumer(manager, stream, definition);
+      had.length = 0;
+      for (const name of names) had.push(await js.consumers.get(stream, name));
     });
-    const js = jetstream(link.nc);
     const batches = parts.batches(new DeadLetters(js, parts.writer, (sourceId) => deadLetterSubject(config, sourceId)), jsm);
     const handler: BatchHandler = (batch, retrying) => batches.handle(batch, retrying);
-    const loops: ConsumerLoop[] = [];
-    for (const name of names) {
-      const label = names.length === 1 ? stage : `${stage} (${name})`;
-      loops.push(new ConsumerLoop(label, await js.consumers.get(stream, name), handler, consumerLoopOptions(config), logger, () => metrics.stalls.inc({ stage })));
-    }
+    const loops = names.map(
+      (name, i) => new ConsumerLoop(names.length === 1 ? stage : `${stage} (${name})`, had[i], handler, consumerLoopOptions(config), logger, () => metrics.stalls.inc({ stage })),
+    );
     metrics.watchPending(stage, () => backlog(jsm, stream, names));
     for (const loop of loops) loop.start();
     return {
