@@ -52,8 +52,9 @@ function without(bytes: Uint8Array, keys: readonly string[]): Uint8Array {
  */
 export function applyPlan(plan: Plan, mode: PlanMode, record: Record, bytes: Uint8Array, payload: PayloadRange | undefined): PlanVerdict | undefined {
   const violations = recordPlanCheck(plan, record, bytes, payload);
+  if (violations.length === 0) return undefined;
   const planned = plannedPayload(record);
-  if (violations.length === 0 || planned === undefined) return undefined;
+  if (planned === undefined) return undefined;
   const keyOf = (violation: PlanViolation) => violation.field.slice(planned.field.length + 1);
   const required = new Set(planned.call === 'track' ? (plan.track.get(planned.name)?.required ?? []) : (plan[planned.call]?.required ?? []));
   const omits = (violation: PlanViolation) => mode === 'omit' && OMITTABLE.has(violation.reason) && !required.has(keyOf(violation));

@@ -37,6 +37,7 @@ function violationOf(rule: PayloadRule, field: string, present: { readonly [key:
  */
 export function objectPlanCheck(rule: PayloadRule, field: string, data: { readonly [key: string]: unknown } | undefined): PlanViolation[] {
   const present = Object.fromEntries(Object.entries(data ?? {}).filter(([, value]) => value !== undefined));
-  if (rule.validate(present)) return [];
-  return (rule.validate.errors ?? []).flatMap((error) => violationOf(rule, field, present, error) ?? []);
+  const validate = rule.validator();
+  if (validate(present)) return [];
+  return (validate.errors ?? []).flatMap((error) => violationOf(rule, field, present, error) ?? []);
 }

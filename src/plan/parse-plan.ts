@@ -4,14 +4,16 @@
  * JSON (docs/tracking-plans.md): its shape is held to PLAN_FILE_SCHEMA, then
  * what a schema cannot say is checked (a pattern that compiles, bounds in
  * order, keywords that fit the property's type, enum values of that type).
- * Each payload's JSON Schema is compiled by Ajv for the object check.
+ * Each payload's JSON Schema is compiled by Ajv for the object check, at the
+ * check's first use of it.
  */
-import Ajv, { type ErrorObject } from 'ajv';
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { fullFormats } from 'ajv-formats/dist/formats';
 import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import type { Plan, PayloadRule, PropertyRule, StringFormat } from './plan';
 import { PLAN_FILE_SCHEMA, STRING_FORMATS } from './plan-file-schema';
+import { PropertyTable } from './property-table';
 
 /** The line a problem ("line 12: …") is on. */
 const lineOfProblem = (problem: string): number => Number(/^line (\d+)/.exec(problem)?.[1] ?? 0);
@@ -158,7 +160,7 @@ function propertyRule(file: PropertyFile, path: string[], problems: Problems): P
 }
 
 /** A payload rule before Ajv compiles its schema. */
-type PayloadDraft = Omit<PayloadRule, 'validate'> & { readonly schema: object };
+type PayloadDraft = Omit<PayloadRule, 'validator' | 'declared'> & { readonly schema: object };
 
 /** Checks the payload at `path`; others may come when it says so, or else as the plan says. */
 function payloadDraft(file: PayloadFile, path: string[], allowUnplannedProperties: boolean, problems: Problems): PayloadDraft {
@@ -175,8 +177,11 @@ function payloadDraft(file: PayloadFile, path: string[], allowUnplannedPropertie
   return { properties, required, additionalProperties, schema: { type: 'object', properties: file.properties ?? {}, required, additionalProperties } };
 }
 
-/** A checked payload rule, with its schema compiled by `ajv`. */
-const compiled = (ajv: Ajv, { schema, ...rule }: PayloadDraft): PayloadRule => ({ ...rule, validate: ajv.compile(schema) });
+/** A checked payload rule, with its table of properties for the wire check; `ajv` compiles its schema when the object check first needs it. */
+function compiled(ajv: Ajv, { schema, ...rule }: PayloadDraft): PayloadRule {
+  let validate: ValidateFunction | undefined;
+  return { ...rule, declared: new PropertyTable(rule.properties, rule.required), validator: () => (validate ??= ajv.compile(schema)) };
+}
 
 /** Parses and compiles the plan file at `path` whose text is `text`; throws a PlanFileError naming each problem's line. */
 export function parsePlan(path: string, text: string): Plan {

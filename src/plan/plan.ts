@@ -10,6 +10,7 @@
 import type { ValidateFunction } from 'ajv';
 import type { FieldViolation } from '../gen/tributary/ingest/v1/ingest_service';
 import type { PROPERTY_TYPES } from './plan-file-schema';
+import type { PropertyTable } from './property-table';
 
 /** The codes a plan violation's reason takes. */
 export const PlanReason = Object.freeze({
@@ -65,10 +66,16 @@ export interface PropertyRule {
 /** One declared payload: its properties, which of them are required, and whether others may come. */
 export interface PayloadRule {
   readonly properties: ReadonlyMap<string, PropertyRule>;
+  /** The same properties, for the wire check to find by the bytes of a key. */
+  readonly declared: PropertyTable;
   readonly required: readonly string[];
   readonly additionalProperties: boolean;
-  /** The payload's JSON Schema compiled by Ajv: the object check of payloads decoded into objects. */
-  readonly validate: ValidateFunction;
+  /**
+   * The payload's JSON Schema compiled by Ajv, for the object check of
+   * payloads decoded into objects: compiled at its first use, as few records
+   * take that path and a large plan takes seconds and a hundred MB to compile.
+   */
+  readonly validator: () => ValidateFunction;
 }
 
 /** A compiled plan. */

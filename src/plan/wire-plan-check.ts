@@ -2,12 +2,15 @@
  * A payload's plan check on the wire: reads the top-level members of an
  * encoded google.protobuf.Struct that the contract's limit scan has found
  * plain (wire/struct-scan.ts), with the shared walk (wire/struct-walk.ts),
- * and checks them against a payload rule without making objects. Only what
- * a rule needs is decoded: the keys, and a string value when its property
- * has a string constraint or an enum; nested values are skipped, not walked.
+ * and checks each against a payload rule as it reads it, without making
+ * objects. Only what a rule needs is decoded: a key the rule does not declare
+ * (declared keys are found by their bytes, property-table.ts), and a string
+ * value when its property has a string constraint or an enum; nested values
+ * are skipped, not walked.
  *
  * It reads as the object path sees the payload: the last of a repeated key
- * counts, a Value whose kind is set twice keeps the last, and the key
+ * counts, a Value with no kind is dropped (an earlier value of its key
+ * stands), a Value whose kind is set twice keeps the last, and the key
  * `__proto__`, which the decoded object and the stored row drop, is not a
  * property (test/unit/plan/plan-check-agreement.test.ts).
  */
@@ -15,50 +18,57 @@ import { BOOL_TAG, LIST_TAG, NULL_TAG, NUMBER_TAG, STRING_TAG, STRUCT_TAG, Struc
 import { fieldEnd, skipField } from '../contract/wire/wire-cursor';
 import { additionalProperty, propertyViolation, requiredMissing, type JsonType, type PayloadRule, type PlanViolation, type PropertyKeyword, type PropertyRule, type PropertyType } from './plan';
 
-/** One top-level member as read: its JSON type, its number (1 or 0 for a boolean), and where its string lies. */
-interface Member {
-  type: JsonType;
-  x: number;
-  start: number;
-  stop: number;
-}
+/** The walk that checks each top-level member of one Struct against a payload rule as it reads it. */
+class MemberCheck extends StructWalk {
+  readonly out: PlanViolation[] = [];
+  private buffer: Buffer | undefined;
 
-/** The walk that gathers the top-level members of one Struct. */
-class MemberScan extends StructWalk {
-  readonly members = new Map<string, Member>();
-  /** The bytes, as a Buffer to decode strings from: its UTF-8 decoding is the fastest Node has for short strings, and keeps a leading U+FEFF as the generated decoder and the stored row do (a key "\uFEFFtotal" is not "total"). */
-  readonly text = Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+  constructor(
+    bytes: Uint8Array,
+    start: number,
+    private readonly rule: PayloadRule,
+    private readonly field: string,
+  ) {
+    super(bytes, start);
+  }
+
+  /** The bytes as a Buffer, made when a string is first decoded: its UTF-8 decoding is the fastest Node has for short strings, and keeps a leading U+FEFF as the generated decoder and the stored row do (a key "\uFEFFtotal" is not "total"). */
+  private text(start: number, stop: number): string {
+    this.buffer ??= Buffer.isBuffer(this.bytes) ? this.bytes : Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    return this.buffer.toString('utf8', start, stop);
+  }
 
   protected member(keyStart: number, keyEnd: number, end: number): void {
-    const key = this.text.toString('utf8', keyStart, keyEnd);
-    if (key === '__proto__') return;
     const { reader } = this;
-    const found: Member = { type: 'null', x: 0, start: 0, stop: 0 };
+    let type: JsonType = 'null';
+    let x = 0;
+    let start = 0;
+    let stop = 0;
     let any = false;
     while (reader.pos < end) {
       const tag = reader.uint32();
       switch (tag) {
         case NULL_TAG:
           reader.uint32();
-          found.type = 'null';
+          type = 'null';
           break;
         case NUMBER_TAG:
-          found.type = 'number';
-          found.x = reader.double();
+          type = 'number';
+          x = reader.double();
           break;
         case BOOL_TAG:
-          found.type = 'boolean';
-          found.x = reader.bool() ? 1 : 0;
+          type = 'boolean';
+          x = reader.bool() ? 1 : 0;
           break;
         case STRING_TAG:
-          found.type = 'string';
-          found.stop = fieldEnd(reader, end);
-          found.start = reader.pos;
-          reader.pos = found.stop;
+          type = 'string';
+          stop = fieldEnd(reader, end);
+          start = reader.pos;
+          reader.pos = stop;
           break;
         case STRUCT_TAG:
         case LIST_TAG:
-          found.type = tag === STRUCT_TAG ? 'object' : 'array';
+          type = tag === STRUCT_TAG ? 'object' : 'array';
           reader.pos = fieldEnd(reader, end);
           break;
         default:
@@ -67,9 +77,37 @@ class MemberScan extends StructWalk {
       }
       any = true;
     }
-    // A Value with no kind is no member, as the decoded object has none.
-    if (any) this.members.set(key, found);
-    else this.members.delete(key);
+    // A Value with no kind is dropped, as the generated decoder and the stored row drop it: an earlier value of its key stands.
+    if (!any) return;
+    const table = this.rule.declared;
+    const slot = table.find(this.bytes, keyStart, keyEnd);
+    if (slot < 0) {
+      if (!this.rule.additionalProperties) this.unplanned(this.text(keyStart, keyEnd));
+      return;
+    }
+    table.saw(slot);
+    const { out } = this;
+    // A repeated key: the last counts, so what an earlier one broke is dropped.
+    if (out.length > 0) this.drop(`${this.field}.${table.names[slot]}`);
+    const rule = table.rules[slot];
+    const broken = brokenKeywords(rule, type, x, type === 'string' && readsText(rule) ? this.text(start, stop) : '');
+    if (broken !== undefined) for (const keyword of broken) out.push(propertyViolation(keyword, rule, `${this.field}.${table.names[slot]}`, type));
+  }
+
+  /** A key the rule does not declare, where its payload allows no others: one violation, however often it comes. */
+  private unplanned(key: string): void {
+    // `__proto__` is no property: the decoded object and the stored row drop it.
+    if (key === '__proto__') return;
+    const name = `${this.field}.${key}`;
+    if (!this.out.some((violation) => violation.field === name)) this.out.push(additionalProperty(name));
+  }
+
+  /** Drops the violations found so far at `name` (an earlier value of a repeated key), if any. */
+  private drop(name: string): void {
+    const kept = this.out.filter((violation) => violation.field !== name);
+    if (kept.length === this.out.length) return;
+    this.out.length = 0;
+    this.out.push(...kept);
   }
 
   // Only members count: nothing below the top is read, and the walk's other hooks have nothing to do.
@@ -96,18 +134,16 @@ const numberFits = (type: PropertyType, x: number): boolean => type === 'number'
 const readsText = (rule: PropertyRule): boolean => rule.enum !== undefined || rule.pattern !== undefined || rule.format !== undefined || rule.maxLength !== undefined || rule.minLength !== undefined;
 
 /**
- * The keywords of the property `rule` that the member `member` breaks, its
- * string read from `text` only when a keyword needs it; undefined when it
- * breaks none (the common case, which allocates nothing). The checks are
- * those JSON Schema makes with every error reported: the type; the enum,
- * whatever the type; the string keywords on strings and the number keywords
- * on numbers only.
+ * The keywords of the property `rule` that a member of JSON type `type`
+ * breaks (its number, or 1 or 0 for a boolean, in `x`; its string in `s`,
+ * decoded only when a keyword reads it); undefined when it breaks none (the
+ * common case, which allocates nothing). The checks are those JSON Schema
+ * makes with every error reported: the type; the enum, whatever the type;
+ * the string keywords on strings and the number keywords on numbers only.
  */
-function brokenKeywords(rule: PropertyRule, member: Member, text: Buffer): PropertyKeyword[] | undefined {
-  const { type, x } = member;
+function brokenKeywords(rule: PropertyRule, type: JsonType, x: number, s: string): PropertyKeyword[] | undefined {
   let broken: PropertyKeyword[] | undefined;
   if (!(type === 'number' ? numberFits(rule.type, x) : type === rule.type)) (broken ??= []).push('type');
-  const s = type === 'string' && readsText(rule) ? text.toString('utf8', member.start, member.stop) : '';
   if (rule.enum !== undefined) {
     const value = type === 'string' ? s : type === 'number' ? x : type === 'boolean' ? x === 1 : undefined;
     if (value === undefined || !rule.enum.includes(value)) (broken ??= []).push('enum');
@@ -145,19 +181,11 @@ function codePoints(s: string): number {
  * that keeps to its rule.
  */
 export function wirePlanCheck(rule: PayloadRule, field: string, bytes: Uint8Array, start: number, end: number): PlanViolation[] {
-  const scan = new MemberScan(bytes, start);
-  if (start < end) scan.struct(end, 0);
-  const { members } = scan;
-  const out: PlanViolation[] = [];
-  for (const name of rule.required) if (!members.has(name)) out.push(requiredMissing(`${field}.${name}`));
-  for (const [name, member] of members) {
-    const property = rule.properties.get(name);
-    if (property === undefined) {
-      if (!rule.additionalProperties) out.push(additionalProperty(`${field}.${name}`));
-      continue;
-    }
-    const broken = brokenKeywords(property, member, scan.text);
-    if (broken !== undefined) for (const keyword of broken) out.push(propertyViolation(keyword, property, `${field}.${name}`, member.type));
-  }
+  rule.declared.begin();
+  const check = new MemberCheck(bytes, start, rule, field);
+  if (start < end) check.struct(end, 0);
+  const { out } = check;
+  const table = rule.declared;
+  for (const slot of table.requiredSlots) if (!table.seen(slot)) out.push(requiredMissing(`${field}.${table.names[slot]}`));
   return out;
 }

@@ -7,15 +7,16 @@
  */
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
 
-/** A Value as built on the wire: a kind, or none (an empty Value). */
+/** A Value as built on the wire: a kind, or none (an empty Value, which a Struct entry or list item holds as a Value with no kind). */
 export type WireValue =
+  | { readonly none: true }
   | { readonly null: true }
   | { readonly number: number }
   | { readonly string: string | Uint8Array }
   | { readonly bool: boolean }
   | { readonly struct: WireEntries }
   | { readonly list: readonly (WireValue | undefined)[] };
-/** A Struct's entries in wire order; a key or value may be missing. A string given as bytes need not be UTF-8. */
+/** A Struct's entries in wire order; a key or value may be missing (an entry without a value field, which the decoders drop). A string given as bytes need not be UTF-8. */
 export type WireEntries = readonly (readonly [string | Uint8Array | undefined, WireValue | undefined])[];
 
 /** The bytes `build` writes. */
@@ -33,7 +34,7 @@ export const stringField = (tag: number, s: string | Uint8Array): Uint8Array => 
 
 /** A google.protobuf.Value as `value` builds it (empty when undefined). */
 export function encodeValue(value: WireValue | undefined): Uint8Array {
-  if (value === undefined) return new Uint8Array(0);
+  if (value === undefined || 'none' in value) return new Uint8Array(0);
   if ('null' in value) return bytesOf((w) => w.uint32(8).int32(0));
   if ('number' in value) return bytesOf((w) => w.uint32(17).double(value.number));
   if ('string' in value) return stringField(26, value.string);

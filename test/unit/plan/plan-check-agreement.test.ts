@@ -72,6 +72,7 @@ const planText = fc
 const { value: wireValue } = fc.letrec<{ value: WireValue | undefined; nested: WireValue }>((tie) => ({
   value: fc.oneof(
     fc.constant(undefined),
+    fc.constant({ none: true as const }),
     fc.constant({ null: true as const }),
     fc.boolean().map((bool) => ({ bool })),
     fc.oneof(fc.constantFrom(...NUMBERS), fc.double({ noNaN: true, noDefaultInfinity: true })).map((n) => ({ number: n })),
