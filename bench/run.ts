@@ -575,6 +575,7 @@ async function main(): Promise<void> {
           s9: { ...s9, runs: s9Runs },
           s10,
           s11: { ...s11, runs: s11Runs },
+          s12: { ...s12, runs: s12Runs },
           countsBefore: before,
           countsAfter: after,
           expected,
