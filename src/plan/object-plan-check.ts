@@ -32,8 +32,9 @@ function violationOf(rule: PayloadRule, field: string, present: { readonly [key:
 /**
  * Checks the decoded payload `data` (undefined when the record has none)
  * against `rule`, naming each property `${field}.${key}`. A property whose
- * value is undefined (a Value with no kind) counts as absent, as the stored
- * row has no such key.
+ * value is undefined counts as absent, as the stored row has no such key
+ * (the generated decoder drops a Value with no kind; an object built in code
+ * may still hold one).
  */
 export function objectPlanCheck(rule: PayloadRule, field: string, data: { readonly [key: string]: unknown } | undefined): PlanViolation[] {
   const present = Object.fromEntries(Object.entries(data ?? {}).filter(([, value]) => value !== undefined));

@@ -167,6 +167,7 @@ function payloadDraft(file: PayloadFile, path: string[], allowUnplannedPropertie
   const properties = new Map<string, PropertyRule>();
   for (const [name, property] of Object.entries(file.properties ?? {})) {
     if (name === '__proto__') problems.at([...path, 'properties', name], 'cannot be a property: stored payloads drop this key');
+    else if (Buffer.from(name, 'utf8').toString('utf8') !== name) problems.at([...path, 'properties', name], 'cannot be a property: it holds a lone surrogate, which no payload key can');
     else properties.set(name, propertyRule(property, [...path, 'properties', name], problems));
   }
   const required = file.required ?? [];
@@ -178,7 +179,7 @@ function payloadDraft(file: PayloadFile, path: string[], allowUnplannedPropertie
 }
 
 /** A checked payload rule, with its table of properties for the wire check; `ajv` compiles its schema when the object check first needs it. */
-function compiled(ajv: Ajv, { schema, ...rule }: PayloadDraft): PayloadRule {
+function payloadRule(ajv: Ajv, { schema, ...rule }: PayloadDraft): PayloadRule {
   let validate: ValidateFunction | undefined;
   return { ...rule, declared: new PropertyTable(rule.properties, rule.required), validator: () => (validate ??= ajv.compile(schema)) };
 }
@@ -207,10 +208,10 @@ export function parsePlan(path: string, text: string): Plan {
   const plan: Plan = {
     version: file.version,
     allowUnplannedEvents: file.allowUnplannedEvents ?? false,
-    track: new Map(track.map(([name, payload]) => [name, compiled(ajv, payload)])),
-    page: page && compiled(ajv, page),
-    identify: identify && compiled(ajv, identify),
-    group: group && compiled(ajv, group),
+    track: new Map(track.map(([name, payload]) => [name, payloadRule(ajv, payload)])),
+    page: page && payloadRule(ajv, page),
+    identify: identify && payloadRule(ajv, identify),
+    group: group && payloadRule(ajv, group),
   };
   return plan;
 }

@@ -23,21 +23,24 @@ function hashOf(bytes: Uint8Array, start: number, end: number): number {
 
 /** The declared properties of one payload rule, by key bytes, with the seen-marks of the check under way. */
 export class PropertyTable {
-  /** Each property's key, rule, and whether it is required, by its slot. */
+  /** Each property's key, by slot. */
   readonly names: readonly string[];
+  /** Each property's rule, by slot. */
   readonly rules: readonly PropertyRule[];
-  private readonly required: Uint8Array;
   /** The slots of the required properties. */
   readonly requiredSlots: readonly number[];
-  /** Open addressing by hash: slot + 1 of the property there, 0 for none. */
+  /** 1 at the slot of a required property. */
+  private readonly required: Uint8Array;
+  /** Open addressing by hash, at most half full: slot + 1 of the property there, 0 for none. */
   private readonly index: Int32Array;
-  /** Every key's UTF-8, end to end; slot s's is keys[starts[s], starts[s + 1]). */
+  /** Every key's UTF-8, end to end: slot s's is keys[starts[s], starts[s + 1]). */
   private readonly keys: Uint8Array;
   private readonly starts: Int32Array;
   /** The check that saw each required slot last; a slot is seen by the current check when it holds {@link check}. */
   private readonly seenBy: Uint32Array;
   private check = 0;
 
+  /** The table of `properties` (whose names UTF-8 can carry: no lone surrogate), `required` among them. */
   constructor(properties: ReadonlyMap<string, PropertyRule>, required: readonly string[]) {
     this.names = [...properties.keys()];
     this.rules = [...properties.values()];

@@ -79,19 +79,24 @@ class MemberCheck extends StructWalk {
     }
     // A Value with no kind is dropped, as the generated decoder and the stored row drop it: an earlier value of its key stands.
     if (!any) return;
+    // An entry without a key (keyStart -1) has the key "", as the generated decoder gives it.
+    const keyFrom = keyStart < 0 ? 0 : keyStart;
+    const keyTo = keyStart < 0 ? 0 : keyEnd;
     const table = this.rule.declared;
-    const slot = table.find(this.bytes, keyStart, keyEnd);
+    const slot = table.find(this.bytes, keyFrom, keyTo);
     if (slot < 0) {
-      if (!this.rule.additionalProperties) this.unplanned(this.text(keyStart, keyEnd));
+      if (!this.rule.additionalProperties) this.unplanned(this.text(keyFrom, keyTo));
       return;
     }
     table.saw(slot);
-    const { out } = this;
-    // A repeated key: the last counts, so what an earlier one broke is dropped.
-    if (out.length > 0) this.drop(`${this.field}.${table.names[slot]}`);
     const rule = table.rules[slot];
     const broken = brokenKeywords(rule, type, x, type === 'string' && readsText(rule) ? this.text(start, stop) : '');
-    if (broken !== undefined) for (const keyword of broken) out.push(propertyViolation(keyword, rule, `${this.field}.${table.names[slot]}`, type));
+    const { out } = this;
+    if (out.length === 0 && broken === undefined) return;
+    const name = `${this.field}.${table.names[slot]}`;
+    // A repeated key: the last counts, so what an earlier one broke is dropped.
+    this.drop(name);
+    if (broken !== undefined) for (const keyword of broken) out.push(propertyViolation(keyword, rule, name, type));
   }
 
   /** A key the rule does not declare, where its payload allows no others: one violation, however often it comes. */
@@ -102,7 +107,7 @@ class MemberCheck extends StructWalk {
     if (!this.out.some((violation) => violation.field === name)) this.out.push(additionalProperty(name));
   }
 
-  /** Drops the violations found so far at `name` (an earlier value of a repeated key), if any. */
+  /** Drops the violations found so far at `name` (of an earlier value of a repeated key), if any. */
   private drop(name: string): void {
     const kept = this.out.filter((violation) => violation.field !== name);
     if (kept.length === this.out.length) return;
@@ -181,11 +186,11 @@ function codePoints(s: string): number {
  * that keeps to its rule.
  */
 export function wirePlanCheck(rule: PayloadRule, field: string, bytes: Uint8Array, start: number, end: number): PlanViolation[] {
-  rule.declared.begin();
+  const table = rule.declared;
+  table.begin();
   const check = new MemberCheck(bytes, start, rule, field);
   if (start < end) check.struct(end, 0);
   const { out } = check;
-  const table = rule.declared;
   for (const slot of table.requiredSlots) if (!table.seen(slot)) out.push(requiredMissing(`${field}.${table.names[slot]}`));
   return out;
 }

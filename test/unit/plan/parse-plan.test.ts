@@ -2,8 +2,8 @@
  * Plan files: a good one compiles with its defaults; one that does not parse,
  * or breaks the plan schema, or says what a schema cannot (a pattern that
  * does not compile, keywords of another type, bounds out of order, an enum
- * value of another type, a required property not declared), is refused with
- * each problem on its line.
+ * value of another type, a required property not declared, a property no
+ * payload key can be), is refused with each problem on its line.
  */
 import { parsePlan, PlanFileError } from '../../../src/plan/parse-plan';
 
@@ -66,5 +66,13 @@ it('refuses what a schema cannot say, each on its line', () => {
     'line 6: identify.properties.seats.maxLength applies to strings only, and the type is integer',
     'line 6: identify.properties.seats.minimum is above maximum',
     'line 8: identify.required[1] names "ghost", which is not among the properties',
+  ]);
+});
+
+it('refuses a property no payload key can be: "__proto__", and a name with a lone surrogate', () => {
+  const text = ['{', '  "version": "1",', '  "page": {', '    "properties": {', '      "__proto__": { "type": "string" },', '      "a\\ud800": { "type": "string" }', '    }', '  }', '}'].join('\n');
+  expect(problems(text)).toEqual([
+    'line 5: page.properties.__proto__ cannot be a property: stored payloads drop this key',
+    'line 6: page.properties["a\\ud800"] cannot be a property: it holds a lone surrogate, which no payload key can',
   ]);
 });
