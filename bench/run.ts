@@ -29,7 +29,7 @@ import { waitFor } from '../test/helpers/wait';
 import { benchStack } from './suite/bench-stack';
 import type { LoadPlan, LoadResult } from './suite/load-generator';
 import type { StagePlan } from './suite/stage-drain';
-import { cpuMeter, peakRssMb } from './suite/process-stats';
+import { atRest, cpuMeter, peakRssMb } from './suite/process-stats';
 import { runChild, startRole, withServices } from './suite/processes';
 import { fillConsent } from './suite/consent-fill';
 import { MIX_PROFILES, mixPlan, recordMix } from './suite/record-mix';
@@ -301,17 +301,19 @@ async function main(): Promise<void> {
       await s8Gateway.stop();
 
       // S9, S10 and S12 each measure fresh gateways: one started with `env` over the gateway's settings, warmed with
-      // WARM_RECORDS records from `key` (what a scenario measures is not the JIT's first compiles), then measured over S1's
-      // best mode from `key`.
+      // WARM_RECORDS valid records from `key` (what a scenario measures is not the JIT's first compiles; valid, so that a
+      // flood's rejection samples are not spent before it is measured), at rest again, then measured over S1's best mode.
       const freshGatewayRun = async (env: NodeJS.ProcessEnv, key: string, run: string, invalid = false) => {
         const started = performance.now();
         const role = startRole('gateway', { ...gatewayEnv, ...env });
         services.push(role);
         await gatewayReady(started);
-        const send = (id: string, to: number) => runChild<Measured>('load-generator', { target: `127.0.0.1:${grpcPort}`, apiKey: key, ...bestMode, run: id, from: 0, to, invalid });
-        await send(`${run}w`, WARM_RECORDS);
+        const send = (id: string, to: number, flood: boolean) =>
+          runChild<Measured>('load-generator', { target: `127.0.0.1:${grpcPort}`, apiKey: key, ...bestMode, run: id, from: 0, to, invalid: flood });
+        await send(`${run}w`, WARM_RECORDS, false);
+        await waitFor('the warmed gateway at rest', async () => ((await atRest(role.pid)) ? true : undefined), 30_000, POLL_MS);
         const meter = cpuMeter({ gateway: role.pid });
-        const result = await send(run, RECORDS);
+        const result = await send(run, RECORDS, invalid);
         const figures = { ...result, gatewayPerMillion: perMillion(meter.done().gateway, RECORDS), gatewayRssMb: peakRssMb(role.pid) };
         await role.stop();
         return figures;

@@ -35,3 +35,10 @@ export function rssMb(pid: number): number {
     return 0;
   }
 }
+
+/** Whether `pid` used under 5% of a core over the next half second: at rest, with nothing left of work it was given. */
+export async function atRest(pid: number): Promise<boolean> {
+  const before = cpuSeconds(pid);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  return cpuSeconds(pid) - before < 0.025;
+}
