@@ -36,6 +36,8 @@ import { MIX_PROFILES, mixPlan, recordMix } from './suite/record-mix';
 import { writeReport, type Goal } from './suite/report';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 100_000);
+/** Node options for every gateway the benchmark starts (BENCH_GATEWAY_NODE_OPTIONS, e.g. a V8 heap setting to compare); none by default. */
+const GATEWAY_NODE_OPTIONS = process.env.BENCH_GATEWAY_NODE_OPTIONS ?? '';
 /** Records a fresh gateway (S9, S10, S12) takes before it is measured. */
 const WARM_RECORDS = Math.round(RECORDS * 0.3);
 const STREAM = 'BENCH';
@@ -122,6 +124,7 @@ async function main(): Promise<void> {
         TRIBUTARY_API_KEYS: keys,
         TRIBUTARY_SOURCES_FILE: sourcesFile,
         TRIBUTARY_ADMIN_KEY: adminKey,
+        ...(GATEWAY_NODE_OPTIONS === '' ? {} : { NODE_OPTIONS: GATEWAY_NODE_OPTIONS }),
       };
       const gatewayReady = async (started: number) => {
         await waitFor('the gateway', async () => ((await fetch(`http://127.0.0.1:${gatewayHttp}/readyz`)).ok ? true : undefined), 180_000, POLL_MS);
@@ -557,6 +560,7 @@ async function main(): Promise<void> {
           natsServer: execFileSync(binary, ['--version']).toString().trim(),
           clickhouse: `chDB ${chdbVersion}`,
           recordsPerScenario: RECORDS,
+          gatewayNodeOptions: GATEWAY_NODE_OPTIONS,
         },
         raw: {
           b1,
