@@ -133,7 +133,9 @@ async function main(): Promise<void> {
       const gateway = startRole('gateway', gatewayEnv);
       services.push(gateway);
       const gatewayStartSeconds = await gatewayReady(performance.now());
-      const load = async (plan: Omit<LoadPlan, 'target' | 'apiKey'>): Promise<Measured> => runChild<Measured>('load-generator', { target: `127.0.0.1:${grpcPort}`, apiKey, ...plan });
+      /** Runs a load generator with `plan` against the gateway, from source `key` (bench's by default). */
+      const load = async (plan: Omit<LoadPlan, 'target' | 'apiKey'>, key = apiKey): Promise<Measured> =>
+        runChild<Measured>('load-generator', { target: `127.0.0.1:${grpcPort}`, apiKey: key, ...plan });
 
       const s1: { [mode: string]: Measured & { cpu: { [name: string]: number } } } = {};
       const modes: [string, Omit<LoadPlan, 'target' | 'apiKey' | 'run' | 'from' | 'to'>][] = [
@@ -217,18 +219,7 @@ async function main(): Promise<void> {
       console.log(`S6 latency beside a noisy source: ${rate}/s for source "bench", ${2 * noisyCap}/s for "noisy" capped at ${noisyCap}/s`);
       const [s6, s6Noisy] = await Promise.all([
         load({ mode: 'open', batch: 100, concurrency: 0, rate, run: 's6', from: 0, to: rate * S3_SECONDS }),
-        runChild<Measured>('load-generator', {
-          target: `127.0.0.1:${grpcPort}`,
-          apiKey: noisyKey,
-          mode: 'open',
-          batch: 100,
-          concurrency: 0,
-          rate: 2 * noisyCap,
-          run: 's6noisy',
-          from: 0,
-          to: 2 * noisyCap * S3_SECONDS,
-          countRefusals: true,
-        }),
+        load({ mode: 'open', batch: 100, concurrency: 0, rate: 2 * noisyCap, run: 's6noisy', from: 0, to: 2 * noisyCap * S3_SECONDS, countRefusals: true }, noisyKey),
       ]);
 
       // S7: S1's best mode on the same gateway, first as it is (the control), then with SUPPRESSED_IDS suppressed ids in the ledger that no record names.
@@ -295,7 +286,7 @@ async function main(): Promise<void> {
       const s8Run = async (run: string, key: string) => {
         console.log(`S8 ingest: ${bestName}, ${key === apiKey ? 'the control (no policy)' : 'the gated source'}`);
         const meter = cpuMeter({ gateway: s8Gateway.pid });
-        const result = await runChild<Measured>('load-generator', { target: `127.0.0.1:${grpcPort}`, apiKey: key, ...bestMode, run, from: 0, to: RECORDS });
+        const result = await load({ ...bestMode, run, from: 0, to: RECORDS }, key);
         return { ...result, gatewayPerMillion: perMillion(meter.done().gateway, RECORDS) };
       };
       const s8Control = await s8Run('s8c', apiKey);
@@ -311,12 +302,10 @@ async function main(): Promise<void> {
         const role = startRole('gateway', { ...gatewayEnv, ...env });
         services.push(role);
         await gatewayReady(started);
-        const send = (id: string, to: number, flood: boolean) =>
-          runChild<Measured>('load-generator', { target: `127.0.0.1:${grpcPort}`, apiKey: key, ...bestMode, run: id, from: 0, to, invalid: flood });
-        await send(`${run}w`, WARM_RECORDS, false);
+        await load({ ...bestMode, run: `${run}w`, from: 0, to: WARM_RECORDS }, key);
         await waitFor('the warmed gateway at rest', async () => ((await atRest(role.pid)) ? true : undefined), 30_000, POLL_MS);
         const meter = cpuMeter({ gateway: role.pid });
-        const result = await send(run, RECORDS, invalid);
+        const result = await load({ ...bestMode, run, from: 0, to: RECORDS, invalid }, key);
         const figures = { ...result, gatewayPerMillion: perMillion(meter.done().gateway, RECORDS), gatewayRssMb: peakRssMb(role.pid) };
         await role.stop();
         return figures;
@@ -329,19 +318,24 @@ async function main(): Promise<void> {
         console.log(`${invalid ? 'S10 flood of invalid records' : 'S9 ingest'}: ${bestName}, accounting ${accounting ? 'on' : 'off'}`);
         return freshGatewayRun({ TRIBUTARY_ACCOUNTING: String(accounting) }, apiKey, run, invalid);
       };
-      type GatewayRun = Awaited<ReturnType<typeof accountingRun>>;
+      type GatewayRun = Awaited<ReturnType<typeof freshGatewayRun>>;
+      const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+      /** Fresh-gateway runs' median gateway CPU per record, and their highest peak RSS. */
+      const cpuMedian = (runs: readonly GatewayRun[]) => median(runs.map((r) => r.gatewayPerMillion));
+      const peakRss = (runs: readonly GatewayRun[]) => Math.max(...runs.map((r) => r.gatewayRssMb));
+      /** The median of pairs' ratios of gateway CPU per record, `treated` over `base` run for run (a pair shares the machine's mood of the moment). */
+      const pairRatio = (base: readonly GatewayRun[], treated: readonly GatewayRun[]) => round(median(treated.map((r, i) => r.gatewayPerMillion / base[i].gatewayPerMillion)));
       const s9Runs: { off: GatewayRun[]; on: GatewayRun[] } = { off: [], on: [] };
       for (let pass = 1; pass <= S9_PAIRS; pass++) {
         s9Runs.off.push(await accountingRun(false, `s9off${pass}`));
         s9Runs.on.push(await accountingRun(true, `s9on${pass}`));
       }
-      const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
       const s9 = {
-        off: median(s9Runs.off.map((r) => r.gatewayPerMillion)),
-        on: median(s9Runs.on.map((r) => r.gatewayPerMillion)),
-        ratio: round(median(s9Runs.on.map((r, i) => r.gatewayPerMillion / s9Runs.off[i].gatewayPerMillion))),
-        onRssMb: Math.max(...s9Runs.on.map((r) => r.gatewayRssMb)),
-        offRssMb: Math.max(...s9Runs.off.map((r) => r.gatewayRssMb)),
+        off: cpuMedian(s9Runs.off),
+        on: cpuMedian(s9Runs.on),
+        ratio: pairRatio(s9Runs.off, s9Runs.on),
+        onRssMb: peakRss(s9Runs.on),
+        offRssMb: peakRss(s9Runs.off),
       };
       const s10 = await accountingRun(true, 's10', true);
 
@@ -400,21 +394,20 @@ async function main(): Promise<void> {
         writeFileSync(sourcesFile, JSON.stringify({ sources: planned ? { planned: { plan: { file: planFile, mode: 'block' } } } : {} }));
         return freshGatewayRun({ TRIBUTARY_API_KEYS: `${keys},${plannedKey}=planned` }, planned ? plannedKey : apiKey, run);
       };
-      type PlanRun = Awaited<ReturnType<typeof planRun>>;
-      const s12Runs: { control: PlanRun[]; planned: PlanRun[] } = { control: [], planned: [] };
+      const s12Runs: { control: GatewayRun[]; planned: GatewayRun[] } = { control: [], planned: [] };
       for (let pass = 1; pass <= S12_PAIRS; pass++) {
         s12Runs.control.push(await planRun(false, `s12c${pass}`));
         s12Runs.planned.push(await planRun(true, `s12p${pass}`));
       }
       const s12 = {
-        control: median(s12Runs.control.map((r) => r.gatewayPerMillion)),
-        planned: median(s12Runs.planned.map((r) => r.gatewayPerMillion)),
-        ratio: round(median(s12Runs.planned.map((r, i) => r.gatewayPerMillion / s12Runs.control[i].gatewayPerMillion))),
+        control: cpuMedian(s12Runs.control),
+        planned: cpuMedian(s12Runs.planned),
+        ratio: pairRatio(s12Runs.control, s12Runs.planned),
         recordsPerSecond: median(s12Runs.planned.map((r) => r.recordsPerSecond)),
         p99Ms: median(s12Runs.planned.map((r) => r.latencyMs.p99)),
         statuses: s12Runs.planned.flatMap((r) => Object.keys(r.statuses)),
-        controlRssMb: Math.max(...s12Runs.control.map((r) => r.gatewayRssMb)),
-        plannedRssMb: Math.max(...s12Runs.planned.map((r) => r.gatewayRssMb)),
+        controlRssMb: peakRss(s12Runs.control),
+        plannedRssMb: peakRss(s12Runs.planned),
       };
 
       const natsRss = peakRssMb(natsPid);
