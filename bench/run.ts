@@ -52,12 +52,12 @@ const SUBJECTS_PER_REQUEST = 5000;
 const CONSENT_DECISIONS = 1_000_000;
 /** The category S8's gated source needs. */
 const CONSENT_CATEGORY = 'analytics';
-/** Runs of S9 with accounting off, then on. */
+/** Pairs of S9 runs, accounting off and on. */
 const S9_PAIRS = 5;
-/** Runs of S11 with nats-server's default sync, then sync always. */
+/** Pairs of S11 runs, nats-server's default sync and sync always. */
 const S11_PAIRS = 3;
-/** Runs of S12 from the source without a plan, then with one. */
-const S12_PAIRS = 5;
+/** Pairs of S12 runs, from the source without a plan and from one with it. */
+const S12_PAIRS = 7;
 /** Track events in S12's plan. */
 const S12_EVENTS = 50;
 /** Longest wait for the sink to catch up, and how often to look (each look may be a FINAL count on the sink). */
@@ -311,7 +311,7 @@ async function main(): Promise<void> {
         return figures;
       };
 
-      // S9: what accounting costs the gateway: S1's best mode with TRIBUTARY_ACCOUNTING off, then on, S9_PAIRS times (a fresh
+      // S9: what accounting costs the gateway: S1's best mode with TRIBUTARY_ACCOUNTING off and on, in S9_PAIRS pairs (a fresh
       // gateway each run), judged by the median of the pairs' ratios (a pair shares the machine's mood of the moment);
       // S10: a flood of records that are all invalid, accounting and samples on, against S9's valid ones.
       const accountingRun = async (accounting: boolean, run: string, invalid = false) => {
@@ -325,11 +325,25 @@ async function main(): Promise<void> {
       const peakRss = (runs: readonly GatewayRun[]) => Math.max(...runs.map((r) => r.gatewayRssMb));
       /** The median of pairs' ratios of gateway CPU per record, `treated` over `base` run for run (a pair shares the machine's mood of the moment). */
       const pairRatio = (base: readonly GatewayRun[], treated: readonly GatewayRun[]) => round(median(treated.map((r, i) => r.gatewayPerMillion / base[i].gatewayPerMillion)));
-      const s9Runs: { off: GatewayRun[]; on: GatewayRun[] } = { off: [], on: [] };
-      for (let pass = 1; pass <= S9_PAIRS; pass++) {
-        s9Runs.off.push(await accountingRun(false, `s9off${pass}`));
-        s9Runs.on.push(await accountingRun(true, `s9on${pass}`));
-      }
+      /**
+       * `pairs` pairs of runs, one of `base` and one of `treated` each, the pair's first run alternating between them (a
+       * machine that drifts over a pair, or a run that leaves the next one a warmer or fuller server, favours neither).
+       */
+      const pairedRuns = async <T>(pairs: number, base: (pass: number) => Promise<T>, treated: (pass: number) => Promise<T>) => {
+        const runs: { base: T[]; treated: T[] } = { base: [], treated: [] };
+        for (let pass = 1; pass <= pairs; pass++) {
+          if (pass % 2 === 1) runs.base.push(await base(pass));
+          runs.treated.push(await treated(pass));
+          if (pass % 2 === 0) runs.base.push(await base(pass));
+        }
+        return runs;
+      };
+      const s9Paired = await pairedRuns(
+        S9_PAIRS,
+        (pass) => accountingRun(false, `s9off${pass}`),
+        (pass) => accountingRun(true, `s9on${pass}`),
+      );
+      const s9Runs = { off: s9Paired.base, on: s9Paired.treated };
       const s9 = {
         off: cpuMedian(s9Runs.off),
         on: cpuMedian(s9Runs.on),
@@ -340,7 +354,7 @@ async function main(): Promise<void> {
       const s10 = await accountingRun(true, 's10', true);
 
       // S11: what `sync_interval: always` costs: S1's best mode against nats-server 2.10 (Debian bookworm's 2.9 has no such
-      // setting) with its default sync (every 2 minutes), then with sync always, S11_PAIRS times, each on a fresh server and gateway.
+      // setting) with its default sync (every 2 minutes) and with sync always, in S11_PAIRS pairs, each run on a fresh server and gateway.
       const binary210 = natsServer210();
       const syncRun = async (sync: '' | 'always', run: string) => {
         console.log(`S11 ingest: ${bestName}, nats-server 2.10, sync ${sync === '' ? 'default' : sync}`);
@@ -362,13 +376,13 @@ async function main(): Promise<void> {
           await server.pause();
         }
       };
-      type SyncRun = Awaited<ReturnType<typeof syncRun>>;
-      const s11Runs: { byDefault: SyncRun[]; always: SyncRun[] } = { byDefault: [], always: [] };
-      for (let pass = 1; pass <= S11_PAIRS; pass++) {
-        s11Runs.byDefault.push(await syncRun('', `s11d${pass}`));
-        s11Runs.always.push(await syncRun('always', `s11a${pass}`));
-      }
-      const s11Median = (runs: readonly SyncRun[], pick: (r: SyncRun) => number) => median(runs.map(pick));
+      const s11Paired = await pairedRuns(
+        S11_PAIRS,
+        (pass) => syncRun('', `s11d${pass}`),
+        (pass) => syncRun('always', `s11a${pass}`),
+      );
+      const s11Runs = { byDefault: s11Paired.base, always: s11Paired.treated };
+      const s11Median = (runs: readonly Awaited<ReturnType<typeof syncRun>>[], pick: (r: Awaited<ReturnType<typeof syncRun>>) => number) => median(runs.map(pick));
       const s11 = {
         byDefault: {
           recordsPerSecond: s11Median(s11Runs.byDefault, (r) => r.recordsPerSecond),
@@ -384,8 +398,8 @@ async function main(): Promise<void> {
       };
 
       // S12: what a tracking plan costs the gateway: S1's best mode from a source whose plan of S12_EVENTS events (block mode)
-      // every record passes, against a gateway whose sources file names no plan at all (the control), S12_PAIRS times on
-      // fresh gateways.
+      // every record passes, against a gateway whose sources file names no plan at all (the control), in S12_PAIRS pairs
+      // of fresh gateways.
       const planFile = join(dir, 'plan.json');
       writeFileSync(planFile, JSON.stringify(mixPlan(S12_EVENTS)));
       const plannedKey = `${apiKey}-planned`;
@@ -394,11 +408,12 @@ async function main(): Promise<void> {
         writeFileSync(sourcesFile, JSON.stringify({ sources: planned ? { planned: { plan: { file: planFile, mode: 'block' } } } : {} }));
         return freshGatewayRun({ TRIBUTARY_API_KEYS: `${keys},${plannedKey}=planned` }, planned ? plannedKey : apiKey, run);
       };
-      const s12Runs: { control: GatewayRun[]; planned: GatewayRun[] } = { control: [], planned: [] };
-      for (let pass = 1; pass <= S12_PAIRS; pass++) {
-        s12Runs.control.push(await planRun(false, `s12c${pass}`));
-        s12Runs.planned.push(await planRun(true, `s12p${pass}`));
-      }
+      const s12Paired = await pairedRuns(
+        S12_PAIRS,
+        (pass) => planRun(false, `s12c${pass}`),
+        (pass) => planRun(true, `s12p${pass}`),
+      );
+      const s12Runs = { control: s12Paired.base, planned: s12Paired.treated };
       const s12 = {
         control: cpuMedian(s12Runs.control),
         planned: cpuMedian(s12Runs.planned),
