@@ -70,9 +70,9 @@ export function bodyOf(rows: readonly { readonly bytes: Uint8Array }[]): Buffer 
   return pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
 }
 
-/** The token of an insert: its table and the sequences (or dedup keys) of its rows. */
-export function insertToken(table: string, rows: readonly PendingRow[]): string {
-  const hash = createHash('sha256').update(table);
+/** The token of an insert: its table and the sequences (or dedup keys) of its rows, within `scope` when one is given. */
+export function insertToken(table: string, rows: readonly PendingRow[], scope = ''): string {
+  const hash = createHash('sha256').update(scope === '' ? table : `${scope}\0${table}`);
   for (const { seq, dedupKey } of rows) hash.update(dedupKey === undefined ? `,${seq}` : `,${JSON.stringify(dedupKey)}`);
   return hash.digest('hex').slice(0, 40);
 }
@@ -99,9 +99,16 @@ export function partitionParts<R extends PendingRow>(rows: readonly R[], max = M
 
 /** Inserts rows into tables of one database. */
 export class ClickHouseWriter {
+  /**
+   * A writer into `database`. Its inserts' tokens are scoped by `tokenScope`
+   * when one is given: a replay's writer has one of its own, or the insert of
+   * a batch the live sink once inserted, after its rows were deleted, would
+   * be dropped by ClickHouse as a duplicate of that first insert.
+   */
   constructor(
     private readonly client: ClickHouseClient,
     private readonly database: string,
+    private readonly tokenScope = '',
   ) {}
 
   /** Stores every row it can; returns the rows ClickHouse refused for their data. Throws on transient failures. */
@@ -129,7 +136,7 @@ export class ClickHouseWriter {
         table: `${this.database}.${table}`,
         body: bodyOf(rows),
         columns: rows[0].columns,
-        settings: { insert_deduplication_token: insertToken(table, rows) },
+        settings: { insert_deduplication_token: insertToken(table, rows, this.tokenScope) },
       });
       return [];
     } catch (error) {

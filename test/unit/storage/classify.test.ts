@@ -38,6 +38,16 @@ it('derives the insert token from the table and the stream sequences only', () =
   expect(insertToken('events', rows)).not.toBe(insertToken('products', rows));
 });
 
+it("scopes a replay's tokens apart from the live sink's, and leaves the live sink's as they were", () => {
+  const rows = [{ seq: 7, table: 'events', bytes: Buffer.alloc(0) }];
+  expect(insertToken('events', rows, '')).toBe(insertToken('events', rows));
+  // The live sink's token of these rows, as every release before scopes made it: a redelivery after an upgrade still matches it.
+  expect(insertToken('events', rows)).toBe('e3d947247f4959b8f2176bdc5be1f37c27f0b92f');
+  expect(insertToken('events', rows, 'replay:a')).not.toBe(insertToken('events', rows));
+  expect(insertToken('events', rows, 'replay:a')).not.toBe(insertToken('events', rows, 'replay:b'));
+  expect(insertToken('events', rows, 'replay:a')).toBe(insertToken('events', rows, 'replay:a'));
+});
+
 describe('parts of a batch', () => {
   const row = (seq: number, partition: number): PendingRow => ({ seq, table: 'events', bytes: Buffer.alloc(0), partition });
 
