@@ -12,21 +12,24 @@ import globals from 'globals';
 const ASSEMBLY = ['serve', 'cli', 'http'];
 /** What each folder of src/ may not import, by folder. */
 const FORBIDDEN = {
-  'contract|errors|lifecycle|observability|tls': ['plan', 'gateway', 'publish', 'stream', 'stages', 'sink', 'identity', 'storage', 'policy', 'admin', 'privacy', ...ASSEMBLY],
+  'contract|errors|lifecycle|observability|tls': ['plan', 'gateway', 'publish', 'stream', 'stages', 'sink', 'identity', 'storage', 'policy', 'tasks', 'admin', 'privacy', 'repair', ...ASSEMBLY],
   // A tracking plan judges records as the contract does, and the sources file names each source's.
-  plan: ['config', 'gateway', 'publish', 'stream', 'stages', 'sink', 'identity', 'storage', 'policy', 'admin', 'privacy', ...ASSEMBLY],
-  config: ['gateway', 'publish', 'stream', 'stages', 'sink', 'identity', 'storage', 'policy', 'admin', 'privacy', ...ASSEMBLY],
-  policy: ['gateway', 'publish', 'stages', 'sink', 'identity', 'storage', 'admin', 'privacy', ...ASSEMBLY],
-  admin: ['gateway', 'publish', 'stages', 'sink', 'identity', 'storage', 'privacy', ...ASSEMBLY],
-  privacy: ['gateway', 'publish', 'sink', 'admin', ...ASSEMBLY],
-  gateway: ['stages', 'sink', 'identity', 'storage', 'privacy', ...ASSEMBLY],
-  publish: ['gateway', 'stages', 'sink', 'identity', 'storage', 'privacy', 'admin', ...ASSEMBLY],
-  stream: ['gateway', 'publish', 'stages', 'sink', 'identity', 'storage', 'privacy', 'policy', 'admin', ...ASSEMBLY],
-  stages: ['gateway', 'publish', 'sink', 'identity', ...ASSEMBLY],
-  sink: ['gateway', 'publish', 'identity', ...ASSEMBLY],
-  identity: ['gateway', 'publish', 'sink', ...ASSEMBLY],
-  accounting: ['gateway', 'publish', 'sink', 'identity', 'privacy', 'admin', ...ASSEMBLY],
-  storage: ['gateway', 'publish', 'stream', 'stages', 'sink', 'identity', 'policy', 'admin', 'privacy', ...ASSEMBLY],
+  plan: ['config', 'gateway', 'publish', 'stream', 'stages', 'sink', 'identity', 'storage', 'policy', 'tasks', 'admin', 'privacy', 'repair', ...ASSEMBLY],
+  config: ['gateway', 'publish', 'stream', 'stages', 'sink', 'identity', 'storage', 'policy', 'tasks', 'admin', 'privacy', 'repair', ...ASSEMBLY],
+  // The stores of the policy layer and of durable tasks: NATS key-value buckets that the gateway and the stages beside the sink share.
+  'policy|tasks': ['gateway', 'publish', 'stages', 'sink', 'identity', 'storage', 'admin', 'privacy', 'repair', ...ASSEMBLY],
+  admin: ['gateway', 'publish', 'stages', 'sink', 'identity', 'storage', 'privacy', 'repair', ...ASSEMBLY],
+  privacy: ['gateway', 'publish', 'sink', 'admin', 'repair', ...ASSEMBLY],
+  // The repair stage beside the sink sends records through the sink's path again.
+  repair: ['gateway', 'publish', 'admin', 'privacy', ...ASSEMBLY],
+  gateway: ['stages', 'sink', 'identity', 'storage', 'privacy', 'repair', ...ASSEMBLY],
+  publish: ['gateway', 'stages', 'sink', 'identity', 'storage', 'privacy', 'admin', 'tasks', 'repair', ...ASSEMBLY],
+  stream: ['gateway', 'publish', 'stages', 'sink', 'identity', 'storage', 'privacy', 'policy', 'tasks', 'admin', 'repair', ...ASSEMBLY],
+  stages: ['gateway', 'publish', 'sink', 'identity', 'tasks', 'repair', ...ASSEMBLY],
+  sink: ['gateway', 'publish', 'identity', 'tasks', 'repair', ...ASSEMBLY],
+  identity: ['gateway', 'publish', 'sink', 'tasks', 'repair', ...ASSEMBLY],
+  accounting: ['gateway', 'publish', 'sink', 'identity', 'privacy', 'admin', 'tasks', 'repair', ...ASSEMBLY],
+  storage: ['gateway', 'publish', 'stream', 'stages', 'sink', 'identity', 'policy', 'tasks', 'admin', 'privacy', 'repair', ...ASSEMBLY],
 };
 /** sdk/ from src/: only the wire export (sdk/src/wire.ts), which the gRPC-Web bridge shares. */
 const SDK_FROM_SRC = { regex: '(^|/)sdk/(?!src/wire$)', message: 'src/ may import from sdk/ only sdk/src/wire (the package export @tributary/sdk/wire).' };

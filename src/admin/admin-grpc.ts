@@ -2,14 +2,13 @@
  * AdminService on grpc-js: the generated definition with request readers
  * that never throw (a message that cannot be decoded is answered
  * INVALID_ARGUMENT, not grpc-js's INTERNAL), and one unary handler per
- * method over the regulations API. The gateway's auth interceptor admits
+ * method over the regulations and tasks APIs. The gateway's auth interceptor admits
  * only the admin key before any handler runs.
  */
 import type { sendUnaryData, ServerUnaryCall, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { toServiceError } from '../errors/grpc-status';
 import { AdminServiceService } from '../gen/tributary/admin/v1/admin_service';
-import { ADMIN_METHODS, decodeAdminRequest } from './admin-methods';
-import type { RegulationsApi } from './regulations-api';
+import { ADMIN_METHODS, decodeAdminRequest, type AdminApis } from './admin-methods';
 
 /** A request that could not be decoded, kept until its handler answers it. */
 type Read = { readonly request: unknown } | { readonly failure: unknown };
@@ -31,7 +30,7 @@ export function adminServiceDefinition(): ServiceDefinition {
 }
 
 /** The handlers, for calls the interceptor admitted. */
-export function adminHandlers(api: RegulationsApi): UntypedServiceImplementation {
+export function adminHandlers(apis: AdminApis): UntypedServiceImplementation {
   return Object.fromEntries(
     ADMIN_METHODS.map((m) => [
       m.key,
@@ -40,7 +39,7 @@ export function adminHandlers(api: RegulationsApi): UntypedServiceImplementation
         Promise.resolve()
           .then(() => {
             if ('failure' in read) throw read.failure;
-            return m.run(api, read.request);
+            return m.run(apis, read.request);
           })
           .then(
             (response) => callback(null, response),

@@ -5,25 +5,40 @@
  */
 import { IngestError } from '../errors/ingest-error';
 import {
+  CancelTaskRequest,
+  CancelTaskResponse,
   CreateRegulationRequest,
   CreateRegulationResponse,
   GetRegulationRequest,
   GetRegulationResponse,
+  GetTaskRequest,
+  GetTaskResponse,
   ListRegulationsRequest,
   ListRegulationsResponse,
+  ListTasksRequest,
+  ListTasksResponse,
+  StartReplayRequest,
+  StartReplayResponse,
   type MessageFns,
 } from '../gen/tributary/admin/v1/admin_service';
 import type { RegulationsApi } from './regulations-api';
+import type { TasksApi } from './tasks-api';
+
+/** What the methods run on. */
+export interface AdminApis {
+  readonly regulations: RegulationsApi;
+  readonly tasks: TasksApi;
+}
 
 /** One method of AdminService. */
 export interface AdminMethod<Request, Response> {
   /** Its name in paths: `/tributary.admin.v1.AdminService/<name>`. */
   readonly name: string;
   /** Its name in ts-proto's generated service definition. */
-  readonly key: 'createRegulation' | 'getRegulation' | 'listRegulations';
+  readonly key: 'createRegulation' | 'getRegulation' | 'listRegulations' | 'startReplay' | 'getTask' | 'listTasks' | 'cancelTask';
   readonly request: MessageFns<Request>;
   readonly response: MessageFns<Response>;
-  readonly run: (api: RegulationsApi, request: Request) => Promise<Response>;
+  readonly run: (apis: AdminApis, request: Request) => Promise<Response>;
 }
 
 /** The service's path prefix. */
@@ -33,9 +48,13 @@ const method = <Request, Response>(m: AdminMethod<Request, Response>): AdminMeth
 
 /** Every method. */
 export const ADMIN_METHODS: readonly AdminMethod<unknown, unknown>[] = [
-  method({ name: 'CreateRegulation', key: 'createRegulation', request: CreateRegulationRequest, response: CreateRegulationResponse, run: (api, r) => api.create(r) }),
-  method({ name: 'GetRegulation', key: 'getRegulation', request: GetRegulationRequest, response: GetRegulationResponse, run: (api, r) => api.get(r) }),
-  method({ name: 'ListRegulations', key: 'listRegulations', request: ListRegulationsRequest, response: ListRegulationsResponse, run: (api) => api.list() }),
+  method({ name: 'CreateRegulation', key: 'createRegulation', request: CreateRegulationRequest, response: CreateRegulationResponse, run: (apis, r) => apis.regulations.create(r) }),
+  method({ name: 'GetRegulation', key: 'getRegulation', request: GetRegulationRequest, response: GetRegulationResponse, run: (apis, r) => apis.regulations.get(r) }),
+  method({ name: 'ListRegulations', key: 'listRegulations', request: ListRegulationsRequest, response: ListRegulationsResponse, run: (apis) => apis.regulations.list() }),
+  method({ name: 'StartReplay', key: 'startReplay', request: StartReplayRequest, response: StartReplayResponse, run: (apis, r) => apis.tasks.startReplay(r) }),
+  method({ name: 'GetTask', key: 'getTask', request: GetTaskRequest, response: GetTaskResponse, run: (apis, r) => apis.tasks.get(r) }),
+  method({ name: 'ListTasks', key: 'listTasks', request: ListTasksRequest, response: ListTasksResponse, run: (apis) => apis.tasks.list() }),
+  method({ name: 'CancelTask', key: 'cancelTask', request: CancelTaskRequest, response: CancelTaskResponse, run: (apis, r) => apis.tasks.cancel(r) }),
 ];
 
 /** Decodes a request with `decode`, a message that is not one being MALFORMED_REQUEST. */

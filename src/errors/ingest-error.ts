@@ -18,6 +18,8 @@ export const ERROR_REASONS = Object.freeze({
   INVALID_ADMIN_REQUEST: { code: status.INVALID_ARGUMENT, retryable: false },
   /** The admin request names a regulation that does not exist. */
   UNKNOWN_REGULATION: { code: status.NOT_FOUND, retryable: false },
+  /** The admin request names a task that does not exist. */
+  UNKNOWN_TASK: { code: status.NOT_FOUND, retryable: false },
   /** The client's address failed to authenticate too often of late; no key is compared until its window passes. */
   AUTH_THROTTLED: { code: status.RESOURCE_EXHAUSTED, retryable: true },
   /** The request could not be decoded as an IngestRequest (or, on the HTTP doors, its body is not JSON or does not gunzip). */

@@ -16,7 +16,7 @@ import { JetStreamPublisher } from '../publish/jetstream-publisher';
 import { StreamRoom } from '../publish/stream-room';
 import { errorMessage } from '../lifecycle/backoff';
 import { StartCancelled, StartWaits } from '../lifecycle/start-waits';
-import { openNatsLink, setUpJetStream } from '../stream/set-up';
+import { openNatsLink, permanentNatsFailure, setUpJetStream } from '../stream/set-up';
 import type { NatsLink } from '../stream/connection';
 import { ensureStream, streamConfig } from '../stream/stream-definition';
 import { grpcServerCredentials, serverTlsOf } from '../tls/server-tls';
@@ -39,6 +39,9 @@ import { CorsPolicy } from './cors';
 import { HttpDoors } from './doors/http-doors';
 import { adminHandlers, adminServiceDefinition } from '../admin/admin-grpc';
 import { RegulationsApi } from '../admin/regulations-api';
+import { TasksApi } from '../admin/tasks-api';
+import type { AdminApis } from '../admin/admin-methods';
+import { TaskStore, tasksBucket } from '../tasks/task-store';
 import { openPolicy } from '../policy/open-policy';
 
 /** Accounting messages waiting for their PubAck at once: with group commit, one per request only when NATS stalls. */
@@ -135,13 +138,12 @@ export async function startGateway(
     const { ledger, store } = await openPolicy(waits, 'gateway', link, config, logger);
     stopping.signal.addEventListener('abort', () => ledger.close());
     metrics.watchLedger(() => ({ suppressed: ledger.suppressedCount, consent: ledger.consentCount }));
-    const regulations = new RegulationsApi({
-      ledger,
-      store,
-      knownSource: (source) => keys.hasSource(source),
-      maxIdLength: config.maxIdLength,
-      now: () => new Date(),
-    });
+    const knownSource = (source: string) => keys.hasSource(source);
+    const tasksStore = await waits.step('gateway', `the tasks "${tasksBucket(config.stream)}"`, () => TaskStore.open(link, tasksBucket(config.stream), config.replicas), permanentNatsFailure);
+    const admin: AdminApis = {
+      regulations: new RegulationsApi({ ledger, store, knownSource, maxIdLength: config.maxIdLength, now: () => new Date() }),
+      tasks: new TasksApi({ store: tasksStore, lastSeq: async () => (await jsm.streams.info(definition.name)).state.last_seq, knownSource, now: () => new Date() }),
+    };
 
     // The accounting messages go on a connection of their own (on the records' one, each would queue behind every record
     // published before it), with bounds of their own (one message per NATS round trip), never refused for a full records stream.
@@ -194,7 +196,7 @@ export async function startGateway(
     const gate = new AuthGate(keys, { maxFailures: config.authFailureLimit, windowMs: config.authFailureWindowMs, maxAddresses: MAX_TRACKED_ADDRESSES, now: Date.now }, config.adminKey);
     const server = new Server({ 'grpc.max_receive_message_length': config.maxRequestBytes * RECEIVE_CAP_FACTOR, interceptors: [authInterceptor(gate, config.trustedProxies)] });
     server.addService(ingestServiceDefinition(config.maxRequestBytes, limits), ingestHandlers(ingest, config.maxRequestBytes, limits, config.trustedProxies));
-    server.addService(adminServiceDefinition(), adminHandlers(regulations));
+    server.addService(adminServiceDefinition(), adminHandlers(admin));
     health.addToServer(server);
     addReflection(server);
     const tls = serverTlsOf(config);
@@ -218,7 +220,7 @@ export async function startGateway(
         contextFromConnection: config.contextFromConnection,
         trustedProxies: config.trustedProxies,
       },
-      regulations,
+      admin,
     );
 
     return {

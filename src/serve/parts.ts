@@ -23,6 +23,7 @@ import { Metrics } from '../observability/metrics';
 import { startSink } from '../sink/sink';
 import { startIdentity } from '../identity/identity-stage';
 import { startPrivacy } from '../privacy/privacy-stage';
+import { startTaskStage } from '../repair/start-tasks';
 import { AdminQueries } from '../storage/admin-query';
 
 /** The address this process reaches its own gRPC server at: the listen host, or loopback for a wildcard. */
@@ -99,6 +100,8 @@ export async function startParts(config: Config, logger: Logger, choice: PartCho
       const identity = await startIdentity(config, logger, sink.clickhouse, metrics, sink.nats, waits, sources?.lookup, privacy.ledger);
       stops.add(() => identity.stop());
       ready.identity = () => identity.ready();
+      const tasks = await startTaskStage(config, logger, sink, privacy.ledger, waits);
+      stops.add(() => tasks.stop());
     }
     if (choice.gateway) {
       const gateway = await startGateway(config, logger, metrics, waits, sources?.lookup);

@@ -26,6 +26,7 @@ import { ensureStream, streamConfig } from '../stream/stream-definition';
 import { StreamReclaimer } from '../stream/stream-reclaim';
 import { RedeliveryCheck } from './redelivery-check';
 import { SinkBatches, type SinkStats } from './sink-batches';
+import type { DeadLetters } from '../stages/dead-letters';
 
 /** A running sink. */
 export interface Sink {
@@ -35,6 +36,8 @@ export interface Sink {
   readonly clickhouse: ClickHouseClient;
   /** The sink's NATS connection, which the identity stage beside it shares (one connection, one drain at stop). */
   readonly nats: NatsLink;
+  /** A new path to the tables like the sink consumer's, with its own redelivery check and counts, and insert tokens scoped by `tokenScope` (a replay's: src/repair/replay-task.ts). */
+  sinkBatches(tokenScope?: string): SinkBatches;
   /** Whether the sink is ready: true, or why not (a batch failing for longer than the stall bound). */
   ready(): true | string;
   /** Finishes or abandons (unacked) the batch in hand, then closes NATS and, if it opened it, ClickHouse. */
@@ -60,6 +63,17 @@ export async function startSink(config: Config, logger: Logger, clickhouse?: Cli
       permanentSetUpFailure,
     );
     const writer = new ClickHouseWriter(client, database);
+    let deadLetters: DeadLetters | undefined;
+    /** A path to the tables with a redelivery check of its own: the sink's consumer's, and each replay's (with the replay's own insert tokens). */
+    const sinkBatches = (tokenScope = '') =>
+      new SinkBatches(
+        tokenScope === '' ? writer : new ClickHouseWriter(client, database, tokenScope),
+        new RedeliveryCheck(client, database),
+        deadLetters as DeadLetters,
+        { maxDeliveries: config.sinkMaxDeliveries, retryMaxMs: config.sinkRetryMaxMs },
+        logger,
+        metrics,
+      );
     const stage = await startStage(config, logger, metrics, waits, {
       stage: 'sink',
       consumers: [sinkConsumerConfig(config)],
@@ -69,8 +83,10 @@ export async function startSink(config: Config, logger: Logger, clickhouse?: Cli
         if (config.accounting) await ensureStream(manager, accountingStreamConfig(config));
       },
       writer,
-      batches: (deadLetters) =>
-        new SinkBatches(writer, new RedeliveryCheck(client, database), deadLetters, { maxDeliveries: config.sinkMaxDeliveries, retryMaxMs: config.sinkRetryMaxMs }, logger, metrics),
+      batches: (letters) => {
+        deadLetters = letters;
+        return sinkBatches();
+      },
     });
     // The gateways' counts and rejection samples, on the same connection (one sink deployment's consumer: the stream is a work queue).
     const accounting = !config.accounting
@@ -94,6 +110,7 @@ export async function startSink(config: Config, logger: Logger, clickhouse?: Cli
       health: stage.loops[0].health,
       clickhouse: client,
       nats: stage.link,
+      sinkBatches,
       ready: () => [stage.ready(), accounting?.ready() ?? true].find((ready) => ready !== true) ?? true,
       async stop() {
         reclaimer.stop();

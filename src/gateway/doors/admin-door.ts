@@ -7,8 +7,7 @@
  * and never with CORS headers (plainHeaders): the admin API is not for pages.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ADMIN_METHODS, ADMIN_SERVICE_PATH, decodeAdminRequest } from '../../admin/admin-methods';
-import type { RegulationsApi } from '../../admin/regulations-api';
+import { ADMIN_METHODS, ADMIN_SERVICE_PATH, decodeAdminRequest, type AdminApis } from '../../admin/admin-methods';
 import { httpStatusOf } from '../../errors/http-status';
 import { IngestError } from '../../errors/ingest-error';
 import { bearerToken } from '../auth';
@@ -21,7 +20,7 @@ import { parseJson, readBody } from './request-body';
 export const adminMethodOf = (path: string) => (path.startsWith(ADMIN_SERVICE_PATH) ? ADMIN_METHODS.find((m) => ADMIN_SERVICE_PATH + m.name === path) : undefined);
 
 /** Serves one Connect call of AdminService at `path` (a path {@link adminMethodOf} knows). */
-export async function connectAdmin(request: IncomingMessage, response: ServerResponse, deps: DoorDependencies, api: RegulationsApi, path: string): Promise<void> {
+export async function connectAdmin(request: IncomingMessage, response: ServerResponse, deps: DoorDependencies, apis: AdminApis, path: string): Promise<void> {
   const method = adminMethodOf(path)!;
   try {
     await beforeBody(request, response, () => deps.gate.authenticateAdmin(connectionOf(request, deps.trustedProxies).ip, () => bearerToken(request.headers.authorization)));
@@ -29,7 +28,7 @@ export async function connectAdmin(request: IncomingMessage, response: ServerRes
     const body = await readBody(request, deps.maxBodyBytes);
     const what = `${method.name}Request`;
     const message = binary ? decodeAdminRequest(() => method.request.decode(body), what) : decodeAdminRequest(() => method.request.fromJSON(parseJson(body)), what);
-    const answer = await method.run(api, message);
+    const answer = await method.run(apis, message);
     if (binary) response.writeHead(200, plainHeaders('application/proto')).end(method.response.encode(answer).finish());
     else sendJson(response, 200, plainHeaders('application/json'), method.response.toJSON(answer));
   } catch (failure) {

@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { IngestError } from '../../errors/ingest-error';
-import type { RegulationsApi } from '../../admin/regulations-api';
+import type { AdminApis } from '../../admin/admin-methods';
 import { adminMethodOf, connectAdmin } from './admin-door';
 import { connectIngest, CONNECT_INGEST_PATH } from './connect-door';
 import { sendFailure, type DoorDependencies } from './door';
@@ -27,28 +27,28 @@ const pathOf = (request: IncomingMessage): string => (request.url ?? '/').split(
 export class HttpDoors {
   constructor(
     private readonly deps: DoorDependencies,
-    /** AdminService's regulations, served as Connect beside the doors. */
-    private readonly regulations?: RegulationsApi,
+    /** AdminService (regulations and tasks), served as Connect beside the doors. */
+    private readonly admin?: AdminApis,
   ) {}
 
   /** Whether the request is for one of the doors (a call or its CORS preflight). */
   matches(request: IncomingMessage): boolean {
     if (request.method !== 'POST' && request.method !== 'OPTIONS') return false;
     const path = pathOf(request);
-    if (this.regulations !== undefined && adminMethodOf(path) !== undefined) return true;
+    if (this.admin !== undefined && adminMethodOf(path) !== undefined) return true;
     return path === CONNECT_INGEST_PATH || SEGMENT_PATH.test(path) || INTEMPT_TRACK_PATH.test(path) || INTEMPT_CONSENT_PATH.test(path);
   }
 
   /** Serves a request that {@link matches}; settles once it is answered (a failure to answer rejects, for the endpoint's guard). */
   async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = pathOf(request);
-    const admin = this.regulations !== undefined && adminMethodOf(path) !== undefined;
+    const admin = this.admin !== undefined && adminMethodOf(path) !== undefined;
     // CORS is the ingest doors' (pages send records); the admin API admits no page.
     if (!admin && !this.deps.cors.admit(request, response)) return;
     const segment = SEGMENT_PATH.exec(path);
     const served =
-      admin && this.regulations !== undefined
-        ? connectAdmin(request, response, this.deps, this.regulations, path)
+      admin && this.admin !== undefined
+        ? connectAdmin(request, response, this.deps, this.admin, path)
         : path === CONNECT_INGEST_PATH
           ? connectIngest(request, response, this.deps)
           : segment !== null

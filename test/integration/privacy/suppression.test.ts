@@ -143,6 +143,13 @@ it('takes the admin key only, and names every field of a bad request', async () 
   expect(bad.body.message).toMatch(/breaks 4 rule/);
   const missing = await connectCall(serve.httpUrl, '/tributary.admin.v1.AdminService/GetRegulation', serve.adminKey, { id: '00000000-0000-0000-0000-000000000000' });
   expect([missing.status, missing.body.code]).toEqual([404, 'not_found']);
+  // The tasks as well.
+  const replay = '/tributary.admin.v1.AdminService/StartReplay';
+  expect((await connectCall(serve.httpUrl, replay, serve.apiKey, { fromSequence: 1 })).status).toBe(403);
+  const badReplay = await connectCall(serve.httpUrl, replay, serve.adminKey, { calls: ['screen'], sourceIds: ['nope'] });
+  expect([badReplay.status, badReplay.body.message]).toEqual([400, expect.stringMatching(/breaks 3 rule/)]);
+  const noTask = await connectCall(serve.httpUrl, '/tributary.admin.v1.AdminService/CancelTask', serve.adminKey, { id: '00000000-0000-0000-0000-000000000000' });
+  expect([noTask.status, noTask.body.code]).toEqual([404, 'not_found']);
 
   // The same over gRPC.
   const client = new AdminServiceClient(`127.0.0.1:${serve.grpcPort}`, credentials.createInsecure());

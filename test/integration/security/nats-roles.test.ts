@@ -1,7 +1,8 @@
 /**
  * The least-privilege NATS users of deploy/nats/roles.conf, on a real
  * nats-server: a `tributary gateway` and a `tributary sink` each connect as
- * their own user and a record goes all the way to ClickHouse; then each user
+ * their own user and a record goes all the way to ClickHouse, a regulation
+ * and a replay run across both; then each user
  * is shown to be refused what belongs to the other role (the gateway may not
  * read the stream, the sink's inboxes or fetch from the sink's consumer; the
  * sink may not publish records or read the gateway's inboxes; neither may
@@ -96,6 +97,19 @@ it('runs a suppression and an erasure with each role as its own user: the gatewa
   expect(rows[0].n).toBe(0);
   // Erasing messages is the sink's alone.
   expect(await as('gateway', (nc) => nc.request('$JS.API.STREAM.MSG.DELETE.TRIBUTARY', '{"seq":1}', { timeout: 2000 }))).toMatch(/permissions violation for publish/i);
+});
+
+it('runs a replay with each role as its own user: the gateway records the task, the sink reads the stream on a consumer of its own', async () => {
+  type Answer = { task: { id: string; status: string; progress?: { read?: number; stored?: number; skipped?: number } } };
+  const started = await admin<Answer>('StartReplay', { fromSequence: 1 });
+  const ended = await waitFor('the replay to end', async () => {
+    const { task } = await admin<Answer>('GetTask', { id: started.task.id });
+    return task.status === 'TASK_STATUS_RUNNING' ? undefined : task;
+  });
+  expect(ended.status).toBe('TASK_STATUS_FINISHED');
+  // Every record the stream still holds was read, and each was stored already.
+  expect(ended.progress?.read).toBeGreaterThan(0);
+  expect([ended.progress?.stored ?? 0, ended.progress?.skipped]).toEqual([0, ended.progress?.read]);
 });
 
 /** Connects as `user`, runs `probe`, and gives the error it met (or "allowed"). */

@@ -1,0 +1,134 @@
+/**
+ * Where durable tasks (replays) live: a JetStream key-value bucket, one key
+ * per task id, its value the task's state as JSON. The admin API creates
+ * tasks and records cancels; the task stage in the sink process claims a
+ * running task, runs it and writes its progress. Every write is a
+ * compare-and-set on the entry's revision ({@link TaskStore.change}), which
+ * is what keeps two processes from running one task at once: a runner holds
+ * a lease it wrote, renews it while it works, and another process takes the
+ * task only once that lease has lapsed; a runner whose lease was taken, or
+ * whose task was cancelled, learns so at its next write.
+ */
+import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv';
+import { StorageType } from '@nats-io/jetstream';
+import type { QueuedIterator } from '@nats-io/nats-core';
+import { isKvConflict } from '../policy/kv-conflict';
+import type { NatsLink } from '../stream/connection';
+
+/** What a task does. */
+export type TaskKind = 'REPLAY';
+/** How far it has got. */
+export type TaskPhase = 'RUNNING' | 'FINISHED' | 'CANCELLED' | 'FAILED';
+
+/** A replay's window, as resolved when it was asked for: a start and an end each by sequence or by time (ISO text), and its filters. */
+export interface ReplaySpec {
+  readonly fromSeq?: number;
+  readonly fromTime?: string;
+  readonly toSeq?: number;
+  readonly toTime?: string;
+  /** Only these sources; empty is every one. */
+  readonly sources: readonly string[];
+  /** Only these calls (track, identify, alias, group, consent, page, product); empty is every one. */
+  readonly calls: readonly string[];
+  /** Only track events of these names; empty is every name. */
+  readonly names: readonly string[];
+}
+
+/** What a task has done so far. */
+export interface TaskProgress {
+  readonly read: number;
+  readonly stored: number;
+  readonly skipped: number;
+  /** The last stream sequence done, 0 before the first. */
+  readonly lastSeq: number;
+  /** When that message reached the stream (ISO text), '' before the first. */
+  readonly lastTime: string;
+}
+
+/** Who runs a task, and until when (epoch milliseconds) unless it renews. */
+export interface TaskLease {
+  readonly owner: string;
+  readonly until: number;
+}
+
+/** A task's state. */
+export interface TaskState {
+  readonly id: string;
+  readonly kind: TaskKind;
+  readonly phase: TaskPhase;
+  readonly replay: ReplaySpec;
+  readonly progress: TaskProgress;
+  readonly createdAt: string;
+  readonly finishedAt?: string;
+  readonly error?: string;
+  readonly cancelRequested: boolean;
+  readonly lease?: TaskLease;
+}
+
+/** Progress before anything is done. */
+export const NO_PROGRESS: TaskProgress = { read: 0, stored: 0, skipped: 0, lastSeq: 0, lastTime: '' };
+
+/** Attempts of a compare-and-set write before it gives up (another writer kept writing). */
+const MAX_ATTEMPTS = 20;
+
+/** The bucket of the tasks of a stream's installation. */
+export const tasksBucket = (stream: string): string => `${stream}_TASKS`;
+
+/** The tasks bucket. */
+export class TaskStore {
+  private constructor(private readonly kv: KV) {}
+
+  /** Opens the bucket `bucket` with `replicas`, creating it when missing. */
+  static async open(link: NatsLink, bucket: string, replicas: number): Promise<TaskStore> {
+    return new TaskStore(await new Kvm(link.nc).create(bucket, { history: 1, replicas, storage: StorageType.File }));
+  }
+
+  /** Stores a new task. */
+  async create(state: TaskState): Promise<void> {
+    await this.kv.create(state.id, JSON.stringify(state));
+  }
+
+  /** The task `id`, or undefined. */
+  async get(id: string): Promise<TaskState | undefined> {
+    const entry = await this.kv.get(id);
+    return entry === null || entry.operation !== 'PUT' ? undefined : entry.json<TaskState>();
+  }
+
+  /** Every task, newest first. */
+  async list(): Promise<TaskState[]> {
+    const states: TaskState[] = [];
+    for await (const key of await this.kv.keys()) {
+      const state = await this.get(key);
+      if (state !== undefined) states.push(state);
+    }
+    return states.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  /**
+   * Writes what `change` makes of the stored task, if the task is still
+   * there as it was read (compare-and-set; read again and retried when
+   * another writer came first). `change` returns undefined to write nothing.
+   * Returns the state written, or undefined when nothing was (no such task,
+   * or `change` declined).
+   */
+  async change(id: string, change: (state: TaskState) => TaskState | undefined): Promise<TaskState | undefined> {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const entry = await this.kv.get(id);
+      if (entry === null || entry.operation !== 'PUT') return undefined;
+      const next = change(entry.json<TaskState>());
+      if (next === undefined) return undefined;
+      try {
+        await this.kv.update(id, JSON.stringify(next), entry.revision);
+        return next;
+      } catch (error) {
+        if (!isKvConflict(error)) throw error;
+      }
+    }
+    throw new Error(`the task ${id} kept changing under ${MAX_ATTEMPTS} attempts to write it`);
+  }
+
+  /** Watches every task: those stored now, then each change. */
+  watch(): Promise<QueuedIterator<KvWatchEntry>> {
+    return this.kv.watch();
+  }
+}

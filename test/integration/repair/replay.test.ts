@@ -1,0 +1,186 @@
+/**
+ * Replays against a real nats-server and the real ClickHouse engine: the
+ * sink runs in this process with the task stage beside it, and replays are
+ * asked for through the tasks API. A replay over stored rows adds none (raw
+ * and FINAL counts); after rows are deleted, a replay of their window
+ * restores exactly them and nothing outside it; filters by source, call and
+ * name select exactly their records; a suppressed person's records are not
+ * restored; a cancel stops a replay halfway; a replay whose stage stopped
+ * halfway is finished by the next stage, without a duplicate row.
+ */
+import pino from 'pino';
+import { TasksApi } from '../../../src/admin/tasks-api';
+import type { Task } from '../../../src/gen/tributary/admin/v1/admin_service';
+import { TaskStatus } from '../../../src/gen/tributary/admin/v1/admin_service';
+import type { Record } from '../../../src/gen/tributary/ingest/v1/record';
+import { StartWaits } from '../../../src/lifecycle/start-waits';
+import { ledgerBucket, PolicyLedger } from '../../../src/policy/policy-ledger';
+import { startTaskStage } from '../../../src/repair/start-tasks';
+import type { TaskStage } from '../../../src/repair/task-stage';
+import { TaskStore, tasksBucket } from '../../../src/tasks/task-store';
+import { count } from '../../helpers/clickhouse';
+import { trackRecord } from '../../helpers/records';
+import { drained, SinkHarness } from '../../helpers/sink-harness';
+import { waitFor } from '../../helpers/wait';
+
+jest.setTimeout(180_000);
+const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+let harness: SinkHarness;
+let ledger: PolicyLedger;
+let store: TaskStore;
+let api: TasksApi;
+let stage: TaskStage | undefined;
+
+const startStage = async () => {
+  stage = await startTaskStage(harness.config, logger, harness.sink!, ledger, new StartWaits(logger, 30_000));
+};
+
+beforeAll(async () => {
+  // Small batches, so a replay of a few thousand records takes many of them.
+  harness = await SinkHarness.create({ sinkBatchSize: '50' });
+  const { config } = harness;
+  ledger = await PolicyLedger.open(harness.link, ledgerBucket(config.stream), 1, logger);
+  store = await TaskStore.open(harness.link, tasksBucket(config.stream), 1);
+  api = new TasksApi({ store, lastSeq: async () => (await harness.jsm.streams.info(config.stream)).state.last_seq, knownSource: () => true, now: () => new Date() });
+  await startStage();
+});
+afterAll(async () => {
+  await stage?.stop();
+  ledger?.close();
+  await harness?.close();
+});
+
+/** A track of `name` by `profile`, with event id `id`. */
+const track = (id: string, name: string, profile = 'usr_1'): Record => {
+  const record = trackRecord(id, name);
+  if (record.kind?.$case === 'event') record.kind.value.profileId = profile;
+  return record;
+};
+const events = () => harness.table('events');
+const rows = (where = '1') => count(harness.clickhouse, `SELECT count() AS n FROM ${events()} WHERE ${where}`);
+const finalRows = (where = '1') => count(harness.clickhouse, `SELECT count() AS n FROM ${events()} FINAL WHERE ${where}`);
+const eventIds = async (where: string) =>
+  (await harness.clickhouse.query({ query: `SELECT event_id FROM ${events()} WHERE ${where} ORDER BY event_id`, format: 'JSONEachRow' }).then((r) => r.json<{ event_id: string }>())).map(
+    (r) => r.event_id,
+  );
+const deleteRows = (where: string) => harness.clickhouse.command({ query: `ALTER TABLE ${events()} DELETE WHERE ${where}`, clickhouse_settings: { mutations_sync: '2' } });
+
+/** Waits until the task `id` ends; gives it. */
+const ended = (id: string): Promise<Task> =>
+  waitFor(
+    `task ${id} to end`,
+    async () => {
+      const { task } = await api.get({ id });
+      return task?.status === TaskStatus.RUNNING ? undefined : task;
+    },
+    90_000,
+  );
+const replay = async (request: Partial<Parameters<TasksApi['startReplay']>[0]>): Promise<Task> => {
+  const { task } = await api.startReplay({ from: { $case: 'fromSequence', value: 1 }, to: undefined, sourceIds: [], calls: [], names: [], ...request });
+  return ended(task!.id);
+};
+
+// 120 tracks: 1-60 from "web" (Bought and Viewed by turns), 61-120 from "app" (all Viewed).
+const web = Array.from({ length: 60 }, (_, i) => track(`w-${String(i + 1).padStart(3, '0')}`, i % 2 === 0 ? 'Bought' : 'Viewed'));
+const app = Array.from({ length: 60 }, (_, i) => track(`a-${String(i + 1).padStart(3, '0')}`, 'Viewed'));
+
+beforeAll(async () => {
+  await harness.publish(web, { sourceId: 'web' });
+  await harness.publish(app, { sourceId: 'app' });
+  await drained(harness);
+  expect(await rows()).toBe(120);
+});
+
+it('adds no row when it replays over stored rows', async () => {
+  const task = await replay({});
+  expect(task.status).toBe(TaskStatus.FINISHED);
+  expect(task.progress).toMatchObject({ read: 120, stored: 0, skipped: 120, lastSequence: 120 });
+  expect([await rows(), await finalRows()]).toEqual([120, 120]);
+  // Its consumer is gone, the live one left as it was.
+  const consumers: string[] = [];
+  for await (const info of harness.jsm.consumers.list(harness.config.stream)) consumers.push(info.name);
+  expect(consumers.sort()).toEqual([harness.config.sinkConsumer, ...harness.identityConsumers].sort());
+});
+
+it('restores exactly the deleted rows of its window, and nothing outside it', async () => {
+  await deleteRows('stream_seq BETWEEN 21 AND 80');
+  expect(await rows()).toBe(60);
+  const task = await replay({ from: { $case: 'fromSequence', value: 31 }, to: { $case: 'toSequence', value: 70 } });
+  expect(task.progress).toMatchObject({ read: 40, stored: 40, skipped: 0, lastSequence: 70 });
+  expect(await eventIds('stream_seq BETWEEN 21 AND 80')).toEqual([...web.slice(30), ...app.slice(0, 10)].map((r) => r.eventId).sort());
+  expect([await rows(), await finalRows()]).toEqual([100, 100]);
+  // The rest of the window, so the next test starts whole.
+  await replay({});
+  expect([await rows(), await finalRows()]).toEqual([120, 120]);
+});
+
+it('selects exactly the records of its sources, calls and names', async () => {
+  await deleteRows('1');
+  const bought = await replay({ sourceIds: ['web'], names: ['Bought'] });
+  expect(bought.progress).toMatchObject({ read: 60, stored: 30, skipped: 30 });
+  expect(await eventIds('1')).toEqual(web.filter((_, i) => i % 2 === 0).map((r) => r.eventId));
+  const fromApp = await replay({ sourceIds: ['app'], calls: ['track'] });
+  expect(fromApp.progress).toMatchObject({ read: 60, stored: 60 });
+  expect(await rows(`source_id = 'app'`)).toBe(60);
+  const pages = await replay({ calls: ['page'] });
+  expect(pages.progress).toMatchObject({ read: 0, stored: 0 });
+  await replay({});
+  expect([await rows(), await finalRows()]).toEqual([120, 120]);
+});
+
+it("never restores a suppressed person's records", async () => {
+  const secret = Array.from({ length: 10 }, (_, i) => track(`s-${i}`, 'Viewed', 'usr_secret'));
+  await harness.publish(secret, { sourceId: 'web' });
+  await drained(harness);
+  expect(await rows(`profile_id = 'usr_secret'`)).toBe(10);
+  await ledger.change(ledger.hasher.of('usr_secret'), () => ({ all: true, sources: [], except: [], regulation: 'test' }));
+  await waitFor('the suppression in the ledger', async () => (ledger.suppressedCount > 0 ? true : undefined));
+  await deleteRows(`profile_id IN ('usr_secret', 'usr_1') AND source_id = 'web'`);
+  const task = await replay({ sourceIds: ['web'] });
+  expect(task.progress).toMatchObject({ read: 70, stored: 60, skipped: 10 });
+  expect(await rows(`profile_id = 'usr_secret'`)).toBe(0);
+  expect(await rows(`source_id = 'web'`)).toBe(60);
+});
+
+it('stops halfway when cancelled, keeping what it stored', async () => {
+  const many = Array.from({ length: 3000 }, (_, i) => track(`m-${i}`, 'Viewed', 'usr_many'));
+  await harness.publish(many, { sourceId: 'app' });
+  await drained(harness);
+  await deleteRows(`profile_id = 'usr_many'`);
+  const { task } = await api.startReplay({ from: { $case: 'fromSequence', value: 1 }, to: undefined, sourceIds: ['app'], calls: [], names: [] });
+  await waitFor('the replay under way', async () => (((await api.get({ id: task!.id })).task?.progress?.stored ?? 0) > 0 ? true : undefined), 60_000, 20);
+  const asked = (await api.cancel({ id: task!.id })).task!;
+  expect(asked.cancelRequested).toBe(true);
+  const cancelled = await ended(task!.id);
+  expect(cancelled.status).toBe(TaskStatus.CANCELLED);
+  const stored = await rows(`profile_id = 'usr_many'`);
+  expect(stored).toBeLessThan(3000);
+  expect(stored).toBe(cancelled.progress!.stored);
+  // Nothing more comes once it has ended.
+  await harness.publish([track('after-cancel', 'Viewed')], { sourceId: 'web' });
+  await drained(harness);
+  expect(await rows(`profile_id = 'usr_many'`)).toBe(stored);
+  expect((await api.cancel({ id: task!.id })).task!.status).toBe(TaskStatus.CANCELLED);
+});
+
+it('is finished by the next task stage when its stage stops halfway, without a duplicate row', async () => {
+  await deleteRows(`profile_id = 'usr_many'`);
+  const { task } = await api.startReplay({ from: { $case: 'fromSequence', value: 1 }, to: undefined, sourceIds: ['app'], calls: [], names: [] });
+  await waitFor('the replay under way', async () => (((await api.get({ id: task!.id })).task?.progress?.stored ?? 0) > 0 ? true : undefined), 60_000, 20);
+  await stage!.stop();
+  const halfway = (await api.get({ id: task!.id })).task!;
+  expect(halfway.status).toBe(TaskStatus.RUNNING);
+  expect(await rows(`profile_id = 'usr_many'`)).toBeLessThan(3000);
+  // The stopped stage let go of its lease: a new stage (another owner) claims it at once, and goes on from its consumer.
+  expect(((await store.get(task!.id)) ?? { lease: 'missing' }).lease).toBeUndefined();
+  await startStage();
+  const done = await ended(task!.id);
+  expect(done.status).toBe(TaskStatus.FINISHED);
+  expect([await rows(`profile_id = 'usr_many'`), await finalRows(`profile_id = 'usr_many'`)]).toEqual([3000, 3000]);
+});
+
+it('refuses an unknown task', async () => {
+  await expect(api.get({ id: '00000000-0000-0000-0000-000000000000' })).rejects.toMatchObject({ reason: 'UNKNOWN_TASK' });
+  await expect(api.cancel({ id: 'nope' })).rejects.toMatchObject({ reason: 'UNKNOWN_TASK' });
+  await expect(api.get({ id: '' })).rejects.toMatchObject({ reason: 'INVALID_ADMIN_REQUEST' });
+});
