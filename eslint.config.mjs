@@ -17,7 +17,8 @@ const FORBIDDEN = {
   plan: ['config', 'gateway', 'publish', 'stream', 'stages', 'sink', 'identity', 'storage', 'policy', 'tasks', 'admin', 'privacy', 'repair', ...ASSEMBLY],
   config: ['gateway', 'publish', 'stream', 'stages', 'sink', 'identity', 'storage', 'policy', 'tasks', 'admin', 'privacy', 'repair', ...ASSEMBLY],
   // The stores of the policy layer and of durable tasks: NATS key-value buckets that the gateway and the stages beside the sink share.
-  'policy|tasks': ['gateway', 'publish', 'stages', 'sink', 'identity', 'storage', 'admin', 'privacy', 'repair', ...ASSEMBLY],
+  policy: ['gateway', 'publish', 'stages', 'sink', 'identity', 'storage', 'tasks', 'admin', 'privacy', 'repair', ...ASSEMBLY],
+  tasks: ['gateway', 'publish', 'stages', 'sink', 'identity', 'storage', 'admin', 'privacy', 'repair', ...ASSEMBLY],
   admin: ['gateway', 'publish', 'stages', 'sink', 'identity', 'storage', 'privacy', 'repair', ...ASSEMBLY],
   privacy: ['gateway', 'publish', 'sink', 'admin', 'repair', ...ASSEMBLY],
   // The repair stage beside the sink sends records through the sink's path again.

@@ -23,6 +23,9 @@ import { cancel } from '../tasks/task-lease';
 import { NO_PROGRESS, type TaskState, type TaskStore } from '../tasks/task-store';
 import { checkReplayRequest } from './replay-request';
 
+/** Most tasks running or waiting at once. */
+export const MAX_RUNNING_TASKS = 10;
+
 /** What the tasks API needs. */
 export interface TasksDependencies {
   readonly store: TaskStore;
@@ -71,6 +74,11 @@ export class TasksApi {
   async startReplay(request: StartReplayRequest): Promise<StartReplayResponse> {
     const now = this.deps.now();
     const replay = checkReplayRequest(request, this.deps.knownSource, await this.deps.lastSeq(), now.getTime());
+    // Tasks run one at a time: a queue longer than this is a mistake, not a plan.
+    const running = (await this.deps.store.list()).filter((state) => state.phase === 'RUNNING').length;
+    if (running >= MAX_RUNNING_TASKS) {
+      throw new IngestError('TOO_MANY_TASKS', `${running} tasks are running or waiting already (at most ${MAX_RUNNING_TASKS}); cancel one or wait for one to end`);
+    }
     const state: TaskState = { id: randomUUID(), kind: 'REPLAY', phase: 'RUNNING', replay, progress: NO_PROGRESS, createdAt: now.toISOString(), cancelRequested: false };
     await this.deps.store.create(state);
     return { task: taskMessage(state) };

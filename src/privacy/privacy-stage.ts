@@ -15,8 +15,8 @@ import { backoffMs, errorMessage, sleep } from '../lifecycle/backoff';
 import type { StartWaits } from '../lifecycle/start-waits';
 import { openPolicy } from '../policy/open-policy';
 import type { PolicyLedger } from '../policy/policy-ledger';
-import { regulationsBucket, type RegulationState } from '../policy/regulation-store';
-import { accountingConsumerConfig, identityConsumerConfig, IDENTITY_CALLS, sinkConsumerConfig } from '../stages/consumers';
+import { regulationsBucket, type RegulationState, type RegulationStore } from '../policy/regulation-store';
+import { accountingConsumerConfig, identityConsumerConfig, IDENTITY_CALLS, replayConsumerPrefix, sinkConsumerConfig } from '../stages/consumers';
 import { accountingStreamName } from '../stream/accounting-stream';
 import type { NatsLink } from '../stream/connection';
 import { deadLetterStreamName } from '../stream/dead-letter-stream';
@@ -31,6 +31,8 @@ const MAX_RETRY_MS = 30_000;
 export interface PrivacyStage {
   /** The ledger this process holds (the identity stage suppresses new links with it). */
   readonly ledger: PolicyLedger;
+  /** The regulations (a replay reads when an erasure was asked for). */
+  readonly regulations: RegulationStore;
   /** Stops watching; a regulation being run stops where it is and is run again at the next start. */
   stop(): Promise<void>;
 }
@@ -47,6 +49,7 @@ export async function startPrivacy(config: Config, logger: Logger, client: Click
     stream: config.stream,
     deadLetterStream: deadLetterStreamName(config),
     durables: [sinkConsumerConfig(config).durable_name, ...IDENTITY_CALLS.map((call) => identityConsumerConfig(config, call).durable_name)],
+    replayPrefix: replayConsumerPrefix(config),
     accounting: { stream: accountingStreamName(config), durable: accountingConsumerConfig(config).durable_name },
     logger,
   };
@@ -101,6 +104,7 @@ export async function startPrivacy(config: Config, logger: Logger, client: Click
   logger.info({ bucket: regulationsBucket(config.stream) }, 'privacy stage watching regulations');
   return {
     ledger,
+    regulations: store,
     async stop() {
       stopping.abort();
       watcher.stop();

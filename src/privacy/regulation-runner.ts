@@ -21,7 +21,7 @@ import { SETTINGS } from '../storage/clickhouse-client';
 import { ClickHouseErasure } from './clickhouse-erasure';
 import { eraseDeadLetters } from './dead-letter-erasure';
 import { expandIdentity } from './identity-expansion';
-import { eraseMessages, waitForConsumers } from '../stream/stream-erasure';
+import { deliveredUpTo, eraseMessages, waitForConsumers, waitForDelivered } from '../stream/stream-erasure';
 
 /** How soon a change of the ledger is in force at every gateway (docs/privacy.md). */
 const PROPAGATION_MS = 2000;
@@ -37,6 +37,8 @@ export interface RunnerParts {
   readonly deadLetterStream: string;
   /** The durable consumers that store records (sink, identity), which erasure waits for. */
   readonly durables: readonly string[];
+  /** The start of the names of replay consumers, whose batches in hand erasure waits for too. */
+  readonly replayPrefix: string;
   /** The accounting stream and the sink's consumer of it, which erasure waits for too: rejection samples in it are stored before the rows are erased. */
   readonly accounting: { readonly stream: string; readonly durable: string };
   readonly logger: Logger;
@@ -75,6 +77,8 @@ export async function runRegulation(parts: RunnerParts, initial: RegulationState
   }
   const coveredList = [...covered];
   await erasure.storeKeys(state.id, coveredList);
+  // From here on a replay holds the persons' records back (src/repair/replay-holds.ts); what replays took before, they store before the erasure reads the tables.
+  const replays = erases(state.kind) ? await deliveredUpTo(jsm, parts.stream, parts.replayPrefix) : undefined;
   await update({ coveredCount: covered.size, progress: `applying to the ledger for ${covered.size} ids` });
   await applyToLedger(ledger, state, coveredList);
   if (erases(state.kind)) {
@@ -93,6 +97,7 @@ export async function runRegulation(parts: RunnerParts, initial: RegulationState
     const onWait = (what: string) => void (what !== said && update({ progress: (said = what) }).catch(() => undefined));
     await waitForConsumers(jsm, parts.stream, parts.durables, lastSeq, onWait, signal);
     await waitForConsumers(jsm, parts.accounting.stream, [parts.accounting.durable], lastSample, onWait, signal);
+    await waitForDelivered(jsm, parts.stream, replays ?? new Map(), onWait, signal);
     await update({ progress: 'erasing the stream messages and dead letters' });
     const seqs = await erasure.streamSeqs(state.id);
     const dead = await eraseDeadLetters(erasure, jsm, parts.deadLetterStream, (id) => covered.has(ledger.hasher.of(id)));

@@ -4,25 +4,28 @@
  * has stored the window, through the sink's path
  * (src/sink/sink-batches.ts), whose redelivery check leaves out the rows
  * stored already, so a replay over existing rows adds none. Messages outside
- * the filters, and those of a person the policy ledger suppresses, are
- * acked and counted as skipped. Progress is written with each batch; a
+ * the filters, and those it holds back (a suppressed or erased person's:
+ * replay-holds.ts), are acked and counted as skipped. Progress is written with each batch; a
  * replay cut short goes on where its consumer was, in whichever process
  * claims its task next. It ends at the first message past its window, or
  * when its consumer has nothing left; its consumer is deleted at the end.
  */
-import { AckPolicy, DeliverPolicy, type ConsumerConfig, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, type ConsumerConfig, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
 import { Envelope } from '../gen/tributary/ingest/v1/envelope';
 import { sleep } from '../lifecycle/backoff';
-import type { PolicyLedger } from '../policy/policy-ledger';
-import { personIds } from '../policy/person-ids';
 import type { SinkBatches } from '../sink/sink-batches';
+import { HAND_BACK_DELAY_MS } from '../stages/message-batches';
 import { waitForConsumers } from '../stream/stream-erasure';
 import { ConsumerLoop, type BatchHandler, type ConsumerLoopOptions } from '../stages/consumer-loop';
+import type { ReplayHolds } from './replay-holds';
 import { pastWindow, replayFilterSubject, selected } from './replay-filter';
 import { TaskLost, type TaskHold, type TaskRun } from './task-stage';
 import type { ReplaySpec, TaskProgress } from '../tasks/task-store';
+
+/** What stands for an envelope that does not decode: it names no record. */
+const UNREADABLE = Envelope.fromPartial({});
 
 /** How often a replay looks whether its consumer has anything left. */
 const DONE_CHECK_MS = 1000;
@@ -33,28 +36,27 @@ export interface ReplayParts {
   readonly js: JetStreamClient;
   readonly stream: string;
   readonly subjectPrefix: string;
-  /** The prefix of the replay consumers' names; each adds its task id. */
+  /** The start of the replay consumers' names (stages/consumers.ts); each adds its task id. */
   readonly consumerPrefix: string;
   /** The live consumer that stores records (the sink's): a replay waits until it has stored its window, so the two never store one record each. */
   readonly liveConsumer: string;
   readonly ackWaitMs: number;
   readonly loop: ConsumerLoopOptions;
-  /** A sink path of the replay's own (its own redelivery check and counts), its insert tokens scoped by `tokenScope`. */
-  readonly batches: (tokenScope: string) => SinkBatches;
-  /** The ledger of suppressed persons, whose records a replay never restores. */
-  readonly ledger: PolicyLedger;
+  /** The sink's path for the replay of a task (Sink.replayBatches). */
+  readonly batches: (taskId: string) => SinkBatches;
+  /** What a replay holds back (a suppressed or erased person's records). */
+  readonly holds: () => ReplayHolds;
   readonly logger: Logger;
 }
 
-/** The name of the consumer of the replay task `id`. */
-export const replayConsumerName = (prefix: string, id: string): string => `${prefix}-replay-${id}`;
-
-/** The definition of a replay's consumer, starting where the window starts. */
-function consumerDefinition(parts: ReplayParts, name: string, spec: ReplaySpec): Partial<ConsumerConfig> & { durable_name: string } {
+/** The definition of a replay's consumer, starting after the last message done, or where the window starts. */
+function consumerDefinition(parts: ReplayParts, name: string, spec: ReplaySpec, progress: TaskProgress): Partial<ConsumerConfig> & { durable_name: string } {
   const start =
-    spec.fromTime !== undefined
-      ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: spec.fromTime }
-      : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Math.max(1, spec.fromSeq ?? 1) };
+    progress.lastSeq > 0
+      ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: progress.lastSeq + 1 }
+      : spec.fromTime !== undefined
+        ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: spec.fromTime }
+        : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Math.max(1, spec.fromSeq ?? 1) };
   return {
     durable_name: name,
     ...start,
@@ -66,102 +68,113 @@ function consumerDefinition(parts: ReplayParts, name: string, spec: ReplaySpec):
   };
 }
 
-/** Whether a record was sent by a person the ledger suppresses for its source. */
-function suppressed(ledger: PolicyLedger, envelope: Envelope): boolean {
-  if (ledger.suppressedCount === 0 || envelope.record === undefined) return false;
-  return ledger.suppresses(
-    envelope.sourceId,
-    personIds(envelope.record).map((id) => ledger.hasher.binary(id)),
-  );
-}
+/** How a replay's run ends: past its window (or nothing left), cancelled, or its lease lost. */
+type Outcome = 'past' | 'cancelled' | 'lost';
 
 /** The replay task's run. */
 export function replayRun(parts: ReplayParts): TaskRun {
   return async (hold: TaskHold, signal: AbortSignal) => {
     const task = hold.task;
     const spec = task.replay;
-    const name = replayConsumerName(parts.consumerPrefix, task.id);
+    const name = `${parts.consumerPrefix}${task.id}`;
+    // A cancel stops the wait for the live sink too.
+    const stopped = AbortSignal.any([signal, hold.cancelSignal]);
     let told = false;
     const waiting = (what: string) => {
       if (!told) parts.logger.info({ task: task.id }, what);
       told = true;
     };
-    await waitForConsumers(parts.jsm, parts.stream, [parts.liveConsumer], spec.toSeq ?? 0, waiting, signal);
-    const exists = await parts.jsm.consumers.info(parts.stream, name).then(
-      () => true,
-      () => false,
-    );
-    if (!exists) await parts.jsm.consumers.add(parts.stream, consumerDefinition(parts, name, spec));
-    const consumer = await parts.js.consumers.get(parts.stream, name);
-    // Tokens of the task's own: a batch cut as the live sink once cut it, of rows since deleted, is not a duplicate of that insert.
-    const batches = parts.batches(`replay:${task.id}`);
+    if (!hold.cancelled)
+      await waitForConsumers(parts.jsm, parts.stream, [parts.liveConsumer], spec.toSeq ?? 0, waiting, stopped).catch((error: unknown) => {
+        if (!hold.cancelled) throw error;
+      });
     let progress: TaskProgress = task.progress;
-    let outcome: 'past' | 'cancelled' | 'lost' | undefined;
-    const handle: BatchHandler = async (batch, retrying) => {
-      // Once the replay is over, or its lease may have lapsed, what comes is handed back untouched.
-      if (outcome === undefined && !hold.holds()) outcome = 'lost';
-      if (outcome !== undefined) return void batch.forEach((msg) => msg.nak());
-      const through: JsMsg[] = [];
-      const skipped: JsMsg[] = [];
-      let last: JsMsg | undefined;
-      for (const msg of batch) {
-        if (pastWindow(spec, msg.seq, msg.time.getTime())) {
-          outcome = 'past';
-          msg.ack();
-          continue;
-        }
-        last = msg;
-        let envelope: Envelope | undefined;
-        const read = () => (envelope ??= Envelope.decode(msg.data));
-        let pass = false;
+    // Set by the batch handler as well as here: asserted to its whole type, so that what the handler sets is seen below.
+    let outcome = (hold.cancelled ? 'cancelled' : undefined) as Outcome | undefined;
+    if (outcome === undefined) {
+      const exists = await parts.jsm.consumers.info(parts.stream, name).then(
+        () => true,
+        () => false,
+      );
+      if (!exists) await parts.jsm.consumers.add(parts.stream, consumerDefinition(parts, name, spec, progress));
+      const consumer = await parts.js.consumers.get(parts.stream, name);
+      const batches = parts.batches(task.id);
+      const holds = parts.holds();
+      const handle: BatchHandler = async (batch, retrying) => {
+        // Once the replay is over, or its lease may have lapsed, what comes is handed back untouched.
+        if (outcome === undefined && !hold.holds()) outcome = 'lost';
+        if (outcome !== undefined) return void batch.forEach((msg) => msg.nak(HAND_BACK_DELAY_MS));
+        const inWindow = batch.filter((msg) => !pastWindow(spec, msg.seq, msg.time.getTime()));
+        const envelopes = inWindow.map((msg) => {
+          try {
+            return Envelope.decode(msg.data);
+          } catch {
+            return undefined;
+          }
+        });
+        // A message that does not decode is never chosen by name, and is held whatever chose it.
+        const chosen = inWindow.map((msg, i) => selected(spec, parts.subjectPrefix, msg.subject, () => envelopes[i] ?? UNREADABLE));
+        const held = await retrying('replay holds', () => holds.held(envelopes.map((envelope, i) => (chosen[i] ? envelope : undefined))));
+        const through = inWindow.filter((_, i) => chosen[i] && !held.has(i));
+        const before = batches.stats.rowsWritten;
+        if (through.length > 0) await batches.handle(through, retrying);
+        const sent = new Set(through);
+        for (const msg of batch) if (!sent.has(msg)) msg.ack();
+        // Past the window only once what lies within it is handled.
+        if (inWindow.length < batch.length) outcome = 'past';
+        const last = inWindow.at(-1);
+        if (last === undefined) return;
+        const stored = batches.stats.rowsWritten - before;
+        progress = {
+          read: progress.read + inWindow.length,
+          stored: progress.stored + stored,
+          skipped: progress.skipped + inWindow.length - stored,
+          lastSeq: last.seq,
+          lastTime: last.time.toISOString(),
+        };
         try {
-          pass = selected(spec, parts.subjectPrefix, msg.subject, read) && !suppressed(parts.ledger, read());
-        } catch {
-          // An envelope that does not decode goes through: the sink's path makes it a dead letter with its reason.
-          pass = true;
+          await hold.renew(progress);
+        } catch (error) {
+          if (!(error instanceof TaskLost)) throw error;
+          outcome = 'lost';
+          return;
         }
-        (pass ? through : skipped).push(msg);
-      }
-      const before = batches.stats.rowsWritten;
-      if (through.length > 0) await batches.handle(through, retrying);
-      for (const msg of skipped) msg.ack();
-      if (last === undefined) return;
-      const read = through.length + skipped.length;
-      const stored = batches.stats.rowsWritten - before;
-      progress = {
-        read: progress.read + read,
-        stored: progress.stored + stored,
-        skipped: progress.skipped + read - stored,
-        lastSeq: last.seq,
-        lastTime: last.time.toISOString(),
-      };
-      try {
-        await hold.renew(progress);
-      } catch (error) {
-        if (!(error instanceof TaskLost)) throw error;
-        outcome = 'lost';
-        return;
-      }
-      if (hold.cancelled) outcome = 'cancelled';
-    };
-    const loop = new ConsumerLoop(`replay ${task.id}`, consumer, handle, parts.loop, parts.logger);
-    loop.start();
-    try {
-      while (outcome === undefined && !signal.aborted) {
-        await sleep(DONE_CHECK_MS, signal).catch(() => undefined);
-        // A cancel reaches the hold with its lease's renewal, even while no batch comes.
         if (hold.cancelled) outcome ??= 'cancelled';
-        if (outcome !== undefined || signal.aborted) break;
-        const info = await parts.jsm.consumers.info(parts.stream, name);
-        if (info.num_pending === 0 && info.num_ack_pending === 0) outcome ??= 'past';
+      };
+      const loop = new ConsumerLoop(`replay ${task.id}`, consumer, handle, parts.loop, parts.logger);
+      loop.start();
+      try {
+        while (outcome === undefined && !signal.aborted) {
+          await sleep(DONE_CHECK_MS, stopped).catch(() => undefined);
+          // A cancel reaches the hold with its lease's renewal, even while no batch comes.
+          if (hold.cancelled) outcome ??= 'cancelled';
+          if (outcome !== undefined || signal.aborted) break;
+          // Nothing left to deliver and nothing in hand: every message of the window the consumer could give is handled.
+          const info = await parts.jsm.consumers.info(parts.stream, name);
+          if (info.num_pending === 0 && info.num_ack_pending === 0) outcome ??= 'past';
+        }
+      } finally {
+        await loop.stop();
       }
-    } finally {
-      await loop.stop();
     }
     if (signal.aborted) throw signal.reason;
     if (outcome === 'lost') throw new TaskLost(`task ${task.id} is no longer held by this process`);
-    await parts.jsm.consumers.delete(parts.stream, name).catch(() => undefined);
+    // The end first: should its write fail, the consumer is still there for the next run to go on from.
     const ended = await hold.end(outcome === 'cancelled' ? 'CANCELLED' : 'FINISHED', progress);
+    await parts.jsm.consumers.delete(parts.stream, name).catch(() => undefined);
     parts.logger.info({ task: task.id, outcome, ended, ...progress }, 'replay ended');
   };
+}
+
+/**
+ * Deletes the replay consumers (named `prefix` and a task id) of `stream`
+ * whose task is no longer running: those of a task cancelled while no
+ * process held it, or failed, or of a run cut off before it could delete
+ * its own. A consumer left behind would keep the stream from making room.
+ */
+export async function removeEndedReplayConsumers(jsm: JetStreamManager, stream: string, prefix: string, running: (taskId: string) => Promise<boolean>): Promise<void> {
+  for await (const info of jsm.consumers.list(stream)) {
+    if (!info.name.startsWith(prefix)) continue;
+    if (!(await running(info.name.slice(prefix.length)))) await jsm.consumers.delete(stream, info.name).catch(() => undefined);
+  }
 }

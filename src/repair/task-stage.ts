@@ -25,17 +25,26 @@ export class TaskLost extends Error {}
 
 /** A runner's hold on one task: its lease, its progress writes, its end. */
 export class TaskHold {
-  /** performance.now() until which the lease surely holds (the last renewal, plus the lease, less a margin for the write's own time). */
+  /** performance.now() until which the lease surely holds (from before the last write of it, less a third of the lease for the writes' own time). */
   private holdsUntil: number;
   private state: TaskState;
+  private readonly cancels = new AbortController();
 
+  /** A hold on `claimed`, whose claim was asked for at performance.now() `askedAt`. */
   constructor(
     private readonly store: TaskStore,
     private readonly owner: string,
     claimed: TaskState,
+    askedAt: number,
   ) {
     this.state = claimed;
-    this.holdsUntil = performance.now() + (LEASE_MS * 2) / 3;
+    this.holdsUntil = askedAt + (LEASE_MS * 2) / 3;
+    if (claimed.cancelRequested) this.cancels.abort();
+  }
+
+  /** Aborts once the task was asked to stop (seen with a write of the lease). */
+  get cancelSignal(): AbortSignal {
+    return this.cancels.signal;
   }
 
   /** The task as last written. */
@@ -60,6 +69,7 @@ export class TaskHold {
     if (written === undefined) throw new TaskLost(`task ${this.state.id} is no longer held by this process`);
     this.state = written;
     this.holdsUntil = asked + (LEASE_MS * 2) / 3;
+    if (written.cancelRequested) this.cancels.abort();
   }
 
   /** Ends the task in `phase`; false when this runner no longer held it. */
@@ -79,17 +89,19 @@ export interface TaskStage {
   stop(): Promise<void>;
 }
 
-/** Starts the task stage over `store`, running each task it claims with `run`. */
-export async function startTasks(store: TaskStore, run: TaskRun, logger: Logger): Promise<TaskStage> {
+/** Starts the task stage over `store`, running each task it claims with `run`, and `cleanUp` (what ended tasks left behind) with each look for lapsed leases. */
+export async function startTasks(store: TaskStore, run: TaskRun, logger: Logger, cleanUp: () => Promise<void> = async () => undefined): Promise<TaskStage> {
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const stopping = new AbortController();
   const queued = new Set<string>();
   let chain = Promise.resolve();
 
-  const attempt = async (id: string): Promise<'done' | 'retry'> => {
+  /** Claims and runs task `id` once; throws when the run failed, saying in `progress` whether it got further first. */
+  const attempt = async (id: string, progress: { made: boolean }): Promise<void> => {
+    const askedAt = performance.now();
     const claimed = await store.change(id, (state) => claim(state, owner, Date.now()));
-    if (claimed === undefined) return 'done';
-    const hold = new TaskHold(store, owner, claimed);
+    if (claimed === undefined) return;
+    const hold = new TaskHold(store, owner, claimed, askedAt);
     const renewing = new AbortController();
     const stopRun = () => renewing.abort();
     stopping.signal.addEventListener('abort', stopRun);
@@ -97,13 +109,12 @@ export async function startTasks(store: TaskStore, run: TaskRun, logger: Logger)
     const timer = setInterval(() => void hold.renew().catch((error: unknown) => renewing.abort(error)), LEASE_MS / 3);
     try {
       await run(hold, renewing.signal);
-      return 'done';
     } catch (error) {
-      if (error instanceof TaskLost && !stopping.signal.aborted) return 'done';
+      progress.made = hold.task.progress.lastSeq > claimed.progress.lastSeq;
+      if (error instanceof TaskLost && !stopping.signal.aborted) return;
       if (!stopping.signal.aborted) throw error;
       // Stopping: the task is let go, so the next process claims it at once rather than when the lease lapses.
       await store.change(id, (state) => release(state, owner)).catch(() => undefined);
-      return 'done';
     } finally {
       clearInterval(timer);
       stopping.signal.removeEventListener('abort', stopRun);
@@ -112,9 +123,12 @@ export async function startTasks(store: TaskStore, run: TaskRun, logger: Logger)
 
   const runTask = async (id: string): Promise<void> => {
     for (let tries = 1; !stopping.signal.aborted; tries++) {
+      const progress = { made: false };
       try {
-        if ((await attempt(id)) === 'done') return;
+        return await attempt(id, progress);
       } catch (error) {
+        // Failures count towards FAILED only while they come one after another: a run that got further first starts the count again.
+        if (progress.made) tries = 1;
         if (tries >= MAX_ATTEMPTS) {
           logger.error({ err: errorMessage(error), task: id, attempts: tries }, 'a task failed');
           await store.change(id, (state) => end(state, owner, Date.now(), 'FAILED', state.progress, errorMessage(error))).catch(() => undefined);
@@ -142,14 +156,15 @@ export async function startTasks(store: TaskStore, run: TaskRun, logger: Logger)
         logger.warn({ key: entry.key }, 'the tasks hold an entry this version cannot read; it is left alone');
       }
     }
-    if (!stopping.signal.aborted) logger.error('the task stage stopped watching the tasks: new ones wait for a restart');
+    if (!stopping.signal.aborted) logger.error(`the task stage stopped watching the tasks: new ones are found only by its look every ${LEASE_MS / 1000} s`);
   })();
-  // A runner that died wrote nothing more: its task's lapsed lease is found by looking.
+  // A runner that died wrote nothing more: its task's lapsed lease is found by looking, and what it left is cleaned up.
   const sweep = setInterval(() => {
-    void store.list().then(
-      (states) => states.forEach(enqueue),
-      (error: unknown) => logger.warn({ err: errorMessage(error) }, 'could not list the tasks to find lapsed leases'),
-    );
+    void store
+      .list()
+      .then((states) => states.forEach(enqueue))
+      .then(cleanUp)
+      .catch((error: unknown) => logger.warn({ err: errorMessage(error) }, 'could not look for lapsed leases and what ended tasks left'));
   }, LEASE_MS);
   logger.info({ owner }, 'task stage watching tasks');
   return {

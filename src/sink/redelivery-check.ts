@@ -12,7 +12,8 @@
  * lost its consumer's state delivers them again as if for the first time).
  * Rows found stored are left out and their messages acked. In steady flow
  * neither holds, so the hot path makes no query; the highest sequence is
- * read from the tables once, at the first batch.
+ * read from the tables once, at the first batch. A replay's check looks up
+ * every row.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { maxStoredSeq, storedSeqs } from '../storage/stored-seqs';
@@ -34,15 +35,21 @@ export interface CheckedRow {
 export class RedeliveryCheck {
   private highWater: number | undefined;
 
+  /**
+   * A check over `database`. `everyRow` looks every row up (a replay's
+   * check: it reads what was stored before, with gaps wherever rows were
+   * removed, so no mark of its own says which rows cannot be stored).
+   */
   constructor(
     private readonly client: ClickHouseClient,
     private readonly database: string,
+    private readonly everyRow = false,
   ) {}
 
   /** The rows of `rows` not stored yet, in their order. */
   async unstored<R extends CheckedRow>(rows: readonly R[]): Promise<R[]> {
-    this.highWater ??= await maxStoredSeq(this.client, this.database);
-    const high = this.highWater;
+    if (!this.everyRow) this.highWater ??= await maxStoredSeq(this.client, this.database);
+    const high = this.everyRow ? Infinity : (this.highWater as number);
     const doubtful = rows.filter((row) => row.redelivered || row.seq <= high);
     if (doubtful.length === 0) return [...rows];
     const stored = await storedSeqs(

@@ -36,8 +36,12 @@ export interface Sink {
   readonly clickhouse: ClickHouseClient;
   /** The sink's NATS connection, which the identity stage beside it shares (one connection, one drain at stop). */
   readonly nats: NatsLink;
-  /** A new path to the tables like the sink consumer's, with its own redelivery check and counts, and insert tokens scoped by `tokenScope` (a replay's: src/repair/replay-task.ts). */
-  sinkBatches(tokenScope?: string): SinkBatches;
+  /**
+   * A path to the tables for the replay `taskId` (src/repair/replay-task.ts):
+   * the sink consumer's path with counts of its own, a redelivery check that
+   * looks up every row, and insert tokens scoped by the task.
+   */
+  replayBatches(taskId: string): SinkBatches;
   /** Whether the sink is ready: true, or why not (a batch failing for longer than the stall bound). */
   ready(): true | string;
   /** Finishes or abandons (unacked) the batch in hand, then closes NATS and, if it opened it, ClickHouse. */
@@ -64,12 +68,12 @@ export async function startSink(config: Config, logger: Logger, clickhouse?: Cli
     );
     const writer = new ClickHouseWriter(client, database);
     let deadLetters: DeadLetters | undefined;
-    /** A path to the tables with a redelivery check of its own: the sink's consumer's, and each replay's (with the replay's own insert tokens). */
-    const sinkBatches = (tokenScope = '') =>
+    /** A path to the tables with a redelivery check of its own: the sink consumer's (no token scope), and each replay's (its own token scope, and a check of every row). */
+    const sinkBatches = (letters: DeadLetters, tokenScope = '') =>
       new SinkBatches(
         tokenScope === '' ? writer : new ClickHouseWriter(client, database, tokenScope),
-        new RedeliveryCheck(client, database),
-        deadLetters as DeadLetters,
+        new RedeliveryCheck(client, database, tokenScope !== ''),
+        letters,
         { maxDeliveries: config.sinkMaxDeliveries, retryMaxMs: config.sinkRetryMaxMs },
         logger,
         metrics,
@@ -85,9 +89,14 @@ export async function startSink(config: Config, logger: Logger, clickhouse?: Cli
       writer,
       batches: (letters) => {
         deadLetters = letters;
-        return sinkBatches();
+        return sinkBatches(letters);
       },
     });
+    const replayLetters = deadLetters;
+    if (replayLetters === undefined) {
+      await stage.stop();
+      throw new Error('the sink stage started without its dead letters');
+    }
     // The gateways' counts and rejection samples, on the same connection (one sink deployment's consumer: the stream is a work queue).
     const accounting = !config.accounting
       ? undefined
@@ -110,7 +119,7 @@ export async function startSink(config: Config, logger: Logger, clickhouse?: Cli
       health: stage.loops[0].health,
       clickhouse: client,
       nats: stage.link,
-      sinkBatches,
+      replayBatches: (taskId) => sinkBatches(replayLetters, `replay:${taskId}`),
       ready: () => [stage.ready(), accounting?.ready() ?? true].find((ready) => ready !== true) ?? true,
       async stop() {
         reclaimer.stop();

@@ -32,6 +32,9 @@ export function sinkConsumerConfig(config: Config): ConsumerDefinition {
 /** The sink's consumer of the accounting stream (stream/accounting-stream.ts): the sink's settings under a name of its own. */
 export const accountingConsumerConfig = (config: Config): ConsumerDefinition => ({ ...sinkConsumerConfig(config), durable_name: `${config.sinkConsumer}-accounting` });
 
+/** The start of the names of replay consumers (src/repair/replay-task.ts), each followed by its task's id: erasure waits for their batches in hand. */
+export const replayConsumerPrefix = (config: Config): string => `${config.sinkConsumer}-replay-`;
+
 /** The calls the identity stage reads, each with a consumer of its own: those that link identities, and consent, whose decisions it spreads over the persons' ids. */
 export const IDENTITY_CALLS = ['identify', 'alias', 'consent'] as const;
 

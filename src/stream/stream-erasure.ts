@@ -3,7 +3,9 @@
  * the stream held at a moment (an erasure's start, so a record accepted
  * before it, and not yet stored, is stored and then erased with the rest,
  * never stored after; a reconciliation's, so the counts it reads are all
- * written), and erasing messages by sequence with JetStream's erase, which
+ * written), waiting until replays have stored the batches they held at a
+ * moment (an erasure's, once its keys are written: a replay checks each batch
+ * against them), and erasing messages by sequence with JetStream's erase, which
  * overwrites the message's bytes in the store before removing it (a
  * person's messages; the rejection samples the sink has stored).
  */
@@ -43,6 +45,36 @@ export async function waitForConsumers(jsm: JetStreamManager, stream: string, du
     }
     if (behind.length === 0) return;
     onWait(`waiting for the stages to store the stream up to ${lastSeq} (${behind.join(', ')})`);
+    if (signal.aborted) throw signal.reason;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+/** Where each consumer of `stream` whose name starts with `prefix` has delivered up to (its last delivered stream sequence), by name. */
+export async function deliveredUpTo(jsm: JetStreamManager, stream: string, prefix: string): Promise<Map<string, number>> {
+  const delivered = new Map<string, number>();
+  for await (const info of jsm.consumers.list(stream)) if (info.name.startsWith(prefix)) delivered.set(info.name, info.delivered.stream_seq);
+  return delivered;
+}
+
+/**
+ * Waits until each consumer of `stream` in `delivered` (deliveredUpTo) has
+ * acked all it had delivered then, or is gone: a replay that took a batch
+ * before an erasure wrote its keys has then stored it, where the erasure
+ * finds its rows. `onWait` hears why it waits; `signal` stops it.
+ */
+export async function waitForDelivered(jsm: JetStreamManager, stream: string, delivered: ReadonlyMap<string, number>, onWait: (what: string) => void, signal: AbortSignal): Promise<void> {
+  for (;;) {
+    const behind: string[] = [];
+    for (const [name, seq] of delivered) {
+      const info = await jsm.consumers.info(stream, name).catch((error: unknown) => {
+        if (error instanceof JetStreamApiError && error.status === 404) return undefined;
+        throw error;
+      });
+      if (info !== undefined && info.ack_floor.stream_seq < seq && info.num_ack_pending > 0) behind.push(`${name} at ${info.ack_floor.stream_seq} of ${seq}`);
+    }
+    if (behind.length === 0) return;
+    onWait(`waiting for the replays to store the batches they hold (${behind.join(', ')})`);
     if (signal.aborted) throw signal.reason;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }

@@ -68,6 +68,9 @@ export interface TaskState {
 /** Progress before anything is done. */
 export const NO_PROGRESS: TaskProgress = { read: 0, stored: 0, skipped: 0, lastSeq: 0, lastTime: '' };
 
+/** How long a task is kept after its last write: a running task writes every few seconds, and an ended one is gone after this. */
+export const TASK_TTL_MS = 30 * 86_400_000;
+
 /** Attempts of a compare-and-set write before it gives up (another writer kept writing). */
 const MAX_ATTEMPTS = 20;
 
@@ -80,7 +83,7 @@ export class TaskStore {
 
   /** Opens the bucket `bucket` with `replicas`, creating it when missing. */
   static async open(link: NatsLink, bucket: string, replicas: number): Promise<TaskStore> {
-    return new TaskStore(await new Kvm(link.nc).create(bucket, { history: 1, replicas, storage: StorageType.File }));
+    return new TaskStore(await new Kvm(link.nc).create(bucket, { history: 1, replicas, storage: StorageType.File, ttl: TASK_TTL_MS }));
   }
 
   /** Stores a new task. */

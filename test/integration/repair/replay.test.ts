@@ -4,8 +4,10 @@
  * asked for through the tasks API. A replay over stored rows adds none (raw
  * and FINAL counts); after rows are deleted, a replay of their window
  * restores exactly them and nothing outside it; filters by source, call and
- * name select exactly their records; a suppressed person's records are not
- * restored; a cancel stops a replay halfway; a replay whose stage stopped
+ * name select exactly their records; neither a suppressed person's records
+ * nor those an erasure covered are restored (those sent after the erasure
+ * are); a cancel stops a replay halfway, and ends at once a task nobody
+ * holds; no more tasks run than the cap; a replay whose stage stopped
  * halfway is finished by the next stage, without a duplicate row.
  */
 import pino from 'pino';
@@ -15,6 +17,9 @@ import { TaskStatus } from '../../../src/gen/tributary/admin/v1/admin_service';
 import type { Record } from '../../../src/gen/tributary/ingest/v1/record';
 import { StartWaits } from '../../../src/lifecycle/start-waits';
 import { ledgerBucket, PolicyLedger } from '../../../src/policy/policy-ledger';
+import { RegulationStore, regulationsBucket } from '../../../src/policy/regulation-store';
+import { MAX_RUNNING_TASKS } from '../../../src/admin/tasks-api';
+import { replayConsumerPrefix } from '../../../src/stages/consumers';
 import { startTaskStage } from '../../../src/repair/start-tasks';
 import type { TaskStage } from '../../../src/repair/task-stage';
 import { TaskStore, tasksBucket } from '../../../src/tasks/task-store';
@@ -27,12 +32,13 @@ jest.setTimeout(180_000);
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 let harness: SinkHarness;
 let ledger: PolicyLedger;
+let regulations: RegulationStore;
 let store: TaskStore;
 let api: TasksApi;
 let stage: TaskStage | undefined;
 
 const startStage = async () => {
-  stage = await startTaskStage(harness.config, logger, harness.sink!, ledger, new StartWaits(logger, 30_000));
+  stage = await startTaskStage(harness.config, logger, harness.sink!, ledger, regulations, new StartWaits(logger, 30_000));
 };
 
 beforeAll(async () => {
@@ -40,6 +46,7 @@ beforeAll(async () => {
   harness = await SinkHarness.create({ sinkBatchSize: '50' });
   const { config } = harness;
   ledger = await PolicyLedger.open(harness.link, ledgerBucket(config.stream), 1, logger);
+  regulations = await RegulationStore.open(harness.link, regulationsBucket(config.stream), 1);
   store = await TaskStore.open(harness.link, tasksBucket(config.stream), 1);
   api = new TasksApi({ store, lastSeq: async () => (await harness.jsm.streams.info(config.stream)).state.last_seq, knownSource: () => true, now: () => new Date() });
   await startStage();
@@ -64,6 +71,13 @@ const eventIds = async (where: string) =>
     (r) => r.event_id,
   );
 const deleteRows = (where: string) => harness.clickhouse.command({ query: `ALTER TABLE ${events()} DELETE WHERE ${where}`, clickhouse_settings: { mutations_sync: '2' } });
+
+/** The names of the stream's replay consumers. */
+const replayConsumers = async () => {
+  const names: string[] = [];
+  for await (const info of harness.jsm.consumers.list(harness.config.stream)) if (info.name.startsWith(replayConsumerPrefix(harness.config))) names.push(info.name);
+  return names;
+};
 
 /** Waits until the task `id` ends; gives it. */
 const ended = (id: string): Promise<Task> =>
@@ -109,8 +123,12 @@ it('restores exactly the deleted rows of its window, and nothing outside it', as
   expect(task.progress).toMatchObject({ read: 40, stored: 40, skipped: 0, lastSequence: 70 });
   expect(await eventIds('stream_seq BETWEEN 21 AND 80')).toEqual([...web.slice(30), ...app.slice(0, 10)].map((r) => r.eventId).sort());
   expect([await rows(), await finalRows()]).toEqual([100, 100]);
-  // The rest of the window, so the next test starts whole.
+  // The rest: a window that starts where rows are missing and goes on over stored ones stores each missing row once.
   await replay({});
+  expect([await rows(), await finalRows()]).toEqual([120, 120]);
+  await deleteRows('stream_seq <= 50');
+  const gap = await replay({});
+  expect(gap.progress).toMatchObject({ read: 120, stored: 50, skipped: 70 });
   expect([await rows(), await finalRows()]).toEqual([120, 120]);
 });
 
@@ -142,6 +160,41 @@ it("never restores a suppressed person's records", async () => {
   expect(await rows(`source_id = 'web'`)).toBe(60);
 });
 
+it('never restores the records an erasure covered, and restores those sent after it', async () => {
+  const before = Array.from({ length: 5 }, (_, i) => track(`e-before-${i}`, 'Viewed', 'usr_erased'));
+  await harness.publish(before, { sourceId: 'app', receivedAt: new Date(Date.now() - 60_000) });
+  // An erasure of the person, as the privacy stage records it: the regulation, then the hashed ids it covers.
+  const regulation = '00000000-0000-0000-0000-0000000000e1';
+  await regulations.create({
+    id: regulation,
+    kind: 'DELETE',
+    phase: 'FINISHED',
+    sources: [],
+    expandIdentity: true,
+    subjects: [],
+    createdAt: new Date(Date.now() - 30_000).toISOString(),
+    progress: 'done',
+  });
+  await harness.clickhouse.command({ query: `INSERT INTO ${harness.table('erasure_keys')} (regulation_id, key) VALUES ('${regulation}', '${ledger.hasher.of('usr_erased')}')` });
+  const after = Array.from({ length: 3 }, (_, i) => track(`e-after-${i}`, 'Viewed', 'usr_erased'));
+  await harness.publish(after, { sourceId: 'app' });
+  await drained(harness);
+  await deleteRows(`profile_id = 'usr_erased'`);
+  const task = await replay({ sourceIds: ['app'] });
+  expect(task.progress).toMatchObject({ read: 68, stored: 3, skipped: 65 });
+  expect(await eventIds(`profile_id = 'usr_erased'`)).toEqual(after.map((r) => r.eventId));
+});
+
+it('refuses more running tasks than it runs, and ends a task nobody holds at once when cancelled', async () => {
+  await stage!.stop();
+  stage = undefined;
+  const waiting: string[] = [];
+  for (let i = 0; i < MAX_RUNNING_TASKS; i++) waiting.push((await api.startReplay({ from: { $case: 'fromSequence', value: 1 }, to: undefined, sourceIds: [], calls: [], names: [] })).task!.id);
+  await expect(api.startReplay({ from: { $case: 'fromSequence', value: 1 }, to: undefined, sourceIds: [], calls: [], names: [] })).rejects.toMatchObject({ reason: 'TOO_MANY_TASKS' });
+  for (const id of waiting) expect((await api.cancel({ id })).task?.status).toBe(TaskStatus.CANCELLED);
+  await startStage();
+});
+
 it('stops halfway when cancelled, keeping what it stored', async () => {
   const many = Array.from({ length: 3000 }, (_, i) => track(`m-${i}`, 'Viewed', 'usr_many'));
   await harness.publish(many, { sourceId: 'app' });
@@ -156,10 +209,8 @@ it('stops halfway when cancelled, keeping what it stored', async () => {
   const stored = await rows(`profile_id = 'usr_many'`);
   expect(stored).toBeLessThan(3000);
   expect(stored).toBe(cancelled.progress!.stored);
-  // Nothing more comes once it has ended.
-  await harness.publish([track('after-cancel', 'Viewed')], { sourceId: 'web' });
-  await drained(harness);
-  expect(await rows(`profile_id = 'usr_many'`)).toBe(stored);
+  // Nothing more comes once it has ended: its consumer is gone.
+  expect(await replayConsumers()).toEqual([]);
   expect((await api.cancel({ id: task!.id })).task!.status).toBe(TaskStatus.CANCELLED);
 });
 
@@ -177,6 +228,7 @@ it('is finished by the next task stage when its stage stops halfway, without a d
   const done = await ended(task!.id);
   expect(done.status).toBe(TaskStatus.FINISHED);
   expect([await rows(`profile_id = 'usr_many'`), await finalRows(`profile_id = 'usr_many'`)]).toEqual([3000, 3000]);
+  expect(await replayConsumers()).toEqual([]);
 });
 
 it('refuses an unknown task', async () => {
