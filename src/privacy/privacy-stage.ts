@@ -20,6 +20,9 @@ import { accountingConsumerConfig, identityConsumerConfig, IDENTITY_CALLS, repla
 import { accountingStreamName } from '../stream/accounting-stream';
 import type { NatsLink } from '../stream/connection';
 import { deadLetterStreamName } from '../stream/dead-letter-stream';
+import { leased } from '../tasks/task-lease';
+import { TaskStore, tasksBucket } from '../tasks/task-store';
+import { permanentNatsFailure } from '../stream/set-up';
 import { failRegulation, RegulationEnded, runRegulation, type RunnerParts } from './regulation-runner';
 
 /** Attempts of a regulation before it is FAILED. */
@@ -40,6 +43,13 @@ export interface PrivacyStage {
 /** Starts the privacy stage on the sink's connection and ClickHouse client. */
 export async function startPrivacy(config: Config, logger: Logger, client: ClickHouseClient, link: NatsLink, waits: StartWaits): Promise<PrivacyStage> {
   const { ledger, store } = await openPolicy(waits, 'sink', link, config, logger);
+  const replayPrefix = replayConsumerPrefix(config);
+  const tasks = await waits
+    .step('sink', `the tasks "${tasksBucket(config.stream)}"`, () => TaskStore.open(link, tasksBucket(config.stream), config.replicas), permanentNatsFailure)
+    .catch((error: unknown) => {
+      ledger.close();
+      throw error;
+    });
   const parts: RunnerParts = {
     client,
     database: config.clickhouseDatabase,
@@ -49,7 +59,11 @@ export async function startPrivacy(config: Config, logger: Logger, client: Click
     stream: config.stream,
     deadLetterStream: deadLetterStreamName(config),
     durables: [sinkConsumerConfig(config).durable_name, ...IDENTITY_CALLS.map((call) => identityConsumerConfig(config, call).durable_name)],
-    replayPrefix: replayConsumerPrefix(config),
+    replayPrefix,
+    replayRunning: async (consumer) => {
+      const state = await tasks.get(consumer.slice(replayPrefix.length));
+      return state !== undefined && leased(state, Date.now());
+    },
     accounting: { stream: accountingStreamName(config), durable: accountingConsumerConfig(config).durable_name },
     logger,
   };

@@ -39,6 +39,8 @@ export interface RunnerParts {
   readonly durables: readonly string[];
   /** The start of the names of replay consumers, whose batches in hand erasure waits for too. */
   readonly replayPrefix: string;
+  /** Whether a process runs the replay of a consumer (by its name): only those are waited for. */
+  readonly replayRunning: (consumer: string) => Promise<boolean>;
   /** The accounting stream and the sink's consumer of it, which erasure waits for too: rejection samples in it are stored before the rows are erased. */
   readonly accounting: { readonly stream: string; readonly durable: string };
   readonly logger: Logger;
@@ -97,7 +99,7 @@ export async function runRegulation(parts: RunnerParts, initial: RegulationState
     const onWait = (what: string) => void (what !== said && update({ progress: (said = what) }).catch(() => undefined));
     await waitForConsumers(jsm, parts.stream, parts.durables, lastSeq, onWait, signal);
     await waitForConsumers(jsm, parts.accounting.stream, [parts.accounting.durable], lastSample, onWait, signal);
-    await waitForDelivered(jsm, parts.stream, replays ?? new Map(), onWait, signal);
+    await waitForDelivered(jsm, parts.stream, replays ?? new Map(), parts.replayRunning, onWait, signal);
     await update({ progress: 'erasing the stream messages and dead letters' });
     const seqs = await erasure.streamSeqs(state.id);
     const dead = await eraseDeadLetters(erasure, jsm, parts.deadLetterStream, (id) => covered.has(ledger.hasher.of(id)));

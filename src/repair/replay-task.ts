@@ -10,7 +10,7 @@
  * claims its task next. It ends at the first message past its window, or
  * when its consumer has nothing left; its consumer is deleted at the end.
  */
-import { AckPolicy, DeliverPolicy, type ConsumerConfig, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, JetStreamApiError, type ConsumerConfig, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
 import { Envelope } from '../gen/tributary/ingest/v1/envelope';
@@ -94,7 +94,10 @@ export function replayRun(parts: ReplayParts): TaskRun {
     if (outcome === undefined) {
       const exists = await parts.jsm.consumers.info(parts.stream, name).then(
         () => true,
-        () => false,
+        (error: unknown) => {
+          if (error instanceof JetStreamApiError && error.status === 404) return false;
+          throw error;
+        },
       );
       if (!exists) await parts.jsm.consumers.add(parts.stream, consumerDefinition(parts, name, spec, progress));
       const consumer = await parts.js.consumers.get(parts.stream, name);
@@ -121,7 +124,7 @@ export function replayRun(parts: ReplayParts): TaskRun {
         const sent = new Set(through);
         for (const msg of batch) if (!sent.has(msg)) msg.ack();
         // Past the window only once what lies within it is handled.
-        if (inWindow.length < batch.length) outcome = 'past';
+        if (inWindow.length < batch.length) outcome ??= 'past';
         const last = inWindow.at(-1);
         if (last === undefined) return;
         const stored = batches.stats.rowsWritten - before;
@@ -161,7 +164,8 @@ export function replayRun(parts: ReplayParts): TaskRun {
     if (outcome === 'lost') throw new TaskLost(`task ${task.id} is no longer held by this process`);
     // The end first: should its write fail, the consumer is still there for the next run to go on from.
     const ended = await hold.end(outcome === 'cancelled' ? 'CANCELLED' : 'FINISHED', progress);
-    await parts.jsm.consumers.delete(parts.stream, name).catch(() => undefined);
+    // Only the runner that ended the task deletes its consumer: one that lost it leaves the consumer to the new runner.
+    if (ended) await parts.jsm.consumers.delete(parts.stream, name).catch(() => undefined);
     parts.logger.info({ task: task.id, outcome, ended, ...progress }, 'replay ended');
   };
 }
@@ -174,7 +178,8 @@ export function replayRun(parts: ReplayParts): TaskRun {
  */
 export async function removeEndedReplayConsumers(jsm: JetStreamManager, stream: string, prefix: string, running: (taskId: string) => Promise<boolean>): Promise<void> {
   for await (const info of jsm.consumers.list(stream)) {
-    if (!info.name.startsWith(prefix)) continue;
+    // Only an idle consumer: nothing in hand and no pull waiting, so no runner that still thinks it holds the task is using it.
+    if (!info.name.startsWith(prefix) || info.num_ack_pending > 0 || info.num_waiting > 0) continue;
     if (!(await running(info.name.slice(prefix.length)))) await jsm.consumers.delete(stream, info.name).catch(() => undefined);
   }
 }

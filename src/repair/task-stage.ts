@@ -12,7 +12,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { backoffMs, errorMessage, sleep } from '../lifecycle/backoff';
-import { claim, end, LEASE_MS, release, renew } from '../tasks/task-lease';
+import { claim, end, heldByAnother, LEASE_MS, release, renew } from '../tasks/task-lease';
 import type { TaskPhase, TaskProgress, TaskState, TaskStore } from '../tasks/task-store';
 
 /** Attempts of a task before it is FAILED. */
@@ -142,7 +142,7 @@ export async function startTasks(store: TaskStore, run: TaskRun, logger: Logger,
 
   const enqueue = (state: TaskState): void => {
     if (state.phase !== 'RUNNING' || queued.has(state.id)) return;
-    if (state.lease !== undefined && state.lease.owner !== owner && state.lease.until > Date.now()) return;
+    if (heldByAnother(state, owner, Date.now())) return;
     queued.add(state.id);
     chain = chain.then(() => runTask(state.id)).finally(() => queued.delete(state.id));
   };

@@ -59,14 +59,24 @@ export async function deliveredUpTo(jsm: JetStreamManager, stream: string, prefi
 
 /**
  * Waits until each consumer of `stream` in `delivered` (deliveredUpTo) has
- * acked all it had delivered then, or is gone: a replay that took a batch
- * before an erasure wrote its keys has then stored it, where the erasure
- * finds its rows. `onWait` hears why it waits; `signal` stops it.
+ * acked all it had delivered then, is gone, or is no longer `inUse` (a
+ * replay no process runs: what it held comes again, and is checked again):
+ * a replay that took a batch before an erasure wrote its keys has then
+ * stored it, where the erasure finds its rows. `onWait` hears why it waits;
+ * `signal` stops it.
  */
-export async function waitForDelivered(jsm: JetStreamManager, stream: string, delivered: ReadonlyMap<string, number>, onWait: (what: string) => void, signal: AbortSignal): Promise<void> {
+export async function waitForDelivered(
+  jsm: JetStreamManager,
+  stream: string,
+  delivered: ReadonlyMap<string, number>,
+  inUse: (name: string) => Promise<boolean>,
+  onWait: (what: string) => void,
+  signal: AbortSignal,
+): Promise<void> {
   for (;;) {
     const behind: string[] = [];
     for (const [name, seq] of delivered) {
+      if (!(await inUse(name))) continue;
       const info = await jsm.consumers.info(stream, name).catch((error: unknown) => {
         if (error instanceof JetStreamApiError && error.status === 404) return undefined;
         throw error;

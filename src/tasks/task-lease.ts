@@ -10,8 +10,11 @@ import type { TaskPhase, TaskProgress, TaskState } from './task-store';
 /** How long a lease holds without renewal. A runner renews it three times as often, and stops working when it could not renew for this long. */
 export const LEASE_MS = 15_000;
 
+/** Whether some runner's lease holds the running task `state` at `now`. */
+export const leased = (state: TaskState, now: number): boolean => state.phase === 'RUNNING' && state.lease !== undefined && state.lease.until > now;
+
 /** Whether a lease other than `owner`'s holds `state` at `now`. */
-const heldByAnother = (state: TaskState, owner: string, now: number): boolean => state.lease !== undefined && state.lease.owner !== owner && state.lease.until > now;
+export const heldByAnother = (state: TaskState, owner: string, now: number): boolean => leased(state, now) && state.lease?.owner !== owner;
 
 /** `state` claimed by `owner` at `now`; undefined when it cannot be: it has ended, or another runner's lease holds it. */
 export function claim(state: TaskState, owner: string, now: number): TaskState | undefined {

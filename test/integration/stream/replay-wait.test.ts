@@ -1,7 +1,8 @@
 /**
  * Erasure's wait for replays, against a real nats-server: it notes where
  * each replay consumer had delivered to, and resolves only once each has
- * acked that far (or is gone); consumers of other names are not waited for.
+ * acked that far (or is gone, or no process runs it); consumers of other
+ * names are not waited for.
  */
 import { randomBytes } from 'node:crypto';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -40,7 +41,14 @@ it('waits until a replay has acked what it had delivered when the erasure began,
     expect([...delivered]).toEqual([[replay, 3]]);
     const waits: string[] = [];
     let resolved = false;
-    const waiting = waitForDelivered(jsm, stream, delivered, (what) => waits.push(what), new AbortController().signal).then(() => (resolved = true));
+    const waiting = waitForDelivered(
+      jsm,
+      stream,
+      delivered,
+      async () => true,
+      (what) => waits.push(what),
+      new AbortController().signal,
+    ).then(() => (resolved = true));
     // It says it waits, and for the replay only; then the replay acks, and it resolves.
     await waitFor('the wait to say what it waits for', () => (waits.length > 0 ? true : undefined));
     expect(resolved).toBe(false);
@@ -54,9 +62,27 @@ it('waits until a replay has acked what it had delivered when the erasure began,
     for await (const msg of more) void msg;
     const deliveredAgain = await deliveredUpTo(jsm, stream, 'sink-replay-');
     expect(deliveredAgain.get(replay)).toBe(5);
+    // Nor one no process runs: what it holds comes again, and is checked again.
+    const notInUse: string[] = [];
+    await waitForDelivered(
+      jsm,
+      stream,
+      deliveredAgain,
+      async (name) => name !== replay,
+      (what) => notInUse.push(what),
+      new AbortController().signal,
+    );
+    expect(notInUse).toEqual([]);
     await jsm.consumers.delete(stream, replay);
     const before = waits.length;
-    await waitForDelivered(jsm, stream, deliveredAgain, (what) => waits.push(what), new AbortController().signal);
+    await waitForDelivered(
+      jsm,
+      stream,
+      deliveredAgain,
+      async () => true,
+      (what) => waits.push(what),
+      new AbortController().signal,
+    );
     expect(waits.length).toBe(before);
   } finally {
     await nc.close();
