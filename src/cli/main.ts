@@ -18,6 +18,7 @@ import { ADMIN_KEY, API_KEY, clientKey, KeyNotFound, withKeyFile } from './clien
 import { hashKeysFile, newKeyText } from './keys';
 import { explainIdentity } from './identities';
 import { createRegulation, REGULATION_COMMANDS, showRegulations, type PrivacyConnection, type RegulationFlags } from './privacy';
+import { cancelTask, showTasks, startReplay, type ReplayFlags } from './replay';
 import { checkPlanFiles, inferSourcePlan } from './plan';
 import { query } from './query';
 import { reconcileSource } from './reconcile';
@@ -237,15 +238,15 @@ withKeyFile(
 /** Collects a repeatable flag's values. */
 const collect = (value: string, list: string[]): string[] => [...list, value];
 
-/** Adds the gateway and channel options of `privacy` to a command. */
+/** Adds the gateway and channel options of `privacy`, `replay` and `tasks` to a command. */
 const withGatewayAdmin = (command: Command): Command =>
   withKeyFile(command.option('--address <host:port>', 'the gateway (gRPC)', process.env.TRIBUTARY_GRPC_ADDR ?? '127.0.0.1:50051'), ADMIN_KEY)
-    .option('--json', 'print each regulation as one JSON object', false)
+    .option('--json', 'print each regulation or task as one JSON object', false)
     .option('--tls', "connect over TLS, trusting the system's CAs")
     .option('--ca-file <path>', 'connect over TLS, trusting this CA (PEM)')
     .option('--insecure', 'connect in plaintext to an address that is not this machine');
 
-/** How `privacy` reaches the gateway, from its options. */
+/** How `privacy`, `replay` and `tasks` reach the gateway, from their options. */
 const privacyConnection = (options: { address: string; adminKeyFile?: string; json: boolean } & ChannelOptions): PrivacyConnection => ({
   address: options.address,
   adminKey: clientKey(ADMIN_KEY, options.adminKeyFile),
@@ -271,6 +272,35 @@ withGatewayAdmin(privacy.command('list').description('Show every regulation, new
 withGatewayAdmin(privacy.command('show').description('Show one regulation: its status, what it erased, its progress while it runs.').argument('<id>', 'the regulation id')).action(
   async (id: string, options: { address: string; adminKeyFile?: string; json: boolean } & ChannelOptions) => {
     await showRegulations(id, privacyConnection(options));
+  },
+);
+
+withGatewayAdmin(
+  program
+    .command('replay')
+    .description(
+      "Send a window of the stream through the sink again (docs/operations.md), and follow it to its end with a progress bar; rows stored already are not added again, and no suppressed or erased person's records come back.",
+    )
+    .requiredOption('--from <where>', 'where the window starts: a stream sequence, a time (2026-12-04T10:00:00Z) or a duration ago (2h, 7d)')
+    .option('--to <where>', "where it ends, inclusive, as --from; the stream's last record when the replay starts by default")
+    .option('--source <id>', 'only this source (repeatable)', collect, [])
+    .option('--call <call>', 'only this call: track, identify, alias, group, consent, page or product (repeatable)', collect, [])
+    .option('--name <event>', 'only track events of this name (repeatable)', collect, []),
+).action(async (options: ReplayFlags & { address: string; adminKeyFile?: string; json: boolean } & ChannelOptions) => {
+  process.exitCode = await startReplay(options, privacyConnection(options));
+});
+const tasks = program.command('tasks').description('Durable tasks (replays) the sink processes run.');
+withGatewayAdmin(tasks.command('list').description('Show every task, newest first.')).action(async (options: { address: string; adminKeyFile?: string; json: boolean } & ChannelOptions) => {
+  await showTasks(undefined, privacyConnection(options));
+});
+withGatewayAdmin(tasks.command('show').description('Show one task: its window, status and progress.').argument('<id>', 'the task id')).action(
+  async (id: string, options: { address: string; adminKeyFile?: string; json: boolean } & ChannelOptions) => {
+    await showTasks(id, privacyConnection(options));
+  },
+);
+withGatewayAdmin(tasks.command('cancel').description('Stop a task after the batch in hand; what it stored stays stored.').argument('<id>', 'the task id')).action(
+  async (id: string, options: { address: string; adminKeyFile?: string; json: boolean } & ChannelOptions) => {
+    await cancelTask(id, privacyConnection(options));
   },
 );
 

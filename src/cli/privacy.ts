@@ -4,9 +4,7 @@
  * `suppress-and-delete` create one and wait for it to end (printing its
  * progress while it runs), `list` shows every regulation, `show` one.
  */
-import { Metadata, type ServiceError } from '@grpc/grpc-js';
 import {
-  AdminServiceClient,
   RegulationStatus,
   RegulationType,
   Regulation,
@@ -16,15 +14,10 @@ import {
   type ListRegulationsResponse,
   type Subject,
 } from '../gen/tributary/admin/v1/admin_service';
-import { channelCredentials, type ChannelOptions } from './channel';
+import { openAdmin, type AdminConnection } from './admin-channel';
 
 /** How the command reaches the gateway. */
-export interface PrivacyConnection {
-  readonly address: string;
-  readonly adminKey: string;
-  readonly channel: ChannelOptions;
-  readonly json: boolean;
-}
+export type PrivacyConnection = AdminConnection;
 
 /** The subjects and scope of a regulation, as the flags give them. */
 export interface RegulationFlags {
@@ -55,18 +48,12 @@ interface AdminCalls {
 }
 
 function adminCalls(connection: PrivacyConnection): AdminCalls {
-  const client = new AdminServiceClient(connection.address, channelCredentials(connection.address, connection.channel));
-  const metadata = new Metadata();
-  metadata.set('authorization', `Bearer ${connection.adminKey}`);
-  const settle =
-    <T>(resolve: (value: T) => void, reject: (error: ServiceError) => void) =>
-    (error: ServiceError | null, response: T) =>
-      error === null ? resolve(response) : reject(error);
+  const admin = openAdmin(connection);
   return {
-    create: (request) => new Promise((resolve, reject) => client.createRegulation(request, metadata, settle(resolve, reject))),
-    get: (id) => new Promise((resolve, reject) => client.getRegulation({ id }, metadata, settle(resolve, reject))),
-    list: () => new Promise((resolve, reject) => client.listRegulations({}, metadata, settle(resolve, reject))),
-    close: () => client.close(),
+    create: (request) => admin.call((metadata, callback) => admin.client.createRegulation(request, metadata, callback)),
+    get: (id) => admin.call((metadata, callback) => admin.client.getRegulation({ id }, metadata, callback)),
+    list: () => admin.call((metadata, callback) => admin.client.listRegulations({}, metadata, callback)),
+    close: () => admin.close(),
   };
 }
 
