@@ -1,7 +1,7 @@
 /**
  * The CLI's one way to a gateway's AdminService over gRPC with the admin
  * key: `tributary privacy`, `tributary replay` and `tributary tasks` each
- * send their calls through it.
+ * send their calls through it, and follow what they started to its end.
  */
 import { Metadata, type ServiceError } from '@grpc/grpc-js';
 import { AdminServiceClient } from '../gen/tributary/admin/v1/admin_service';
@@ -15,6 +15,9 @@ export interface AdminConnection {
   /** Whether the command prints JSON rather than lines for people. */
   readonly json: boolean;
 }
+
+/** How often a command asks while what it follows runs. */
+const POLL_MS = 500;
 
 /** A unary call's callback, as grpc-js calls it. */
 type Callback<T> = (error: ServiceError | null, response: T) => void;
@@ -38,4 +41,19 @@ export function openAdmin(connection: AdminConnection): AdminChannel {
       new Promise<T>((resolve, reject) => send(metadata, (error, response) => (error === null ? resolve(response) : reject(error)))),
     close: () => client.close(),
   };
+}
+
+/**
+ * Follows `first` (a regulation, a task) until `running` says it has ended,
+ * asking for it again with `next` every half second; `onEach` sees each
+ * state while it runs. Resolves with the state it ended in.
+ */
+export async function followToEnd<T>(first: T, running: (state: T) => boolean, next: (state: T) => Promise<T>, onEach: (state: T) => void): Promise<T> {
+  let state = first;
+  while (running(state)) {
+    onEach(state);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    state = await next(state);
+  }
+  return state;
 }

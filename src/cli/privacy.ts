@@ -14,7 +14,7 @@ import {
   type ListRegulationsResponse,
   type Subject,
 } from '../gen/tributary/admin/v1/admin_service';
-import { openAdmin, type AdminConnection } from './admin-channel';
+import { followToEnd, openAdmin, type AdminConnection } from './admin-channel';
 
 /** How the command reaches the gateway. */
 export type PrivacyConnection = AdminConnection;
@@ -35,9 +35,6 @@ export const REGULATION_COMMANDS = {
   delete: RegulationType.DELETE,
   'suppress-and-delete': RegulationType.SUPPRESS_WITH_DELETE,
 } as const;
-
-/** How often `privacy` asks while a regulation runs. */
-const POLL_MS = 500;
 
 /** The three calls, with the admin key. */
 interface AdminCalls {
@@ -80,14 +77,19 @@ export async function createRegulation(type: RegulationType, flags: RegulationFl
   ];
   const calls = adminCalls(connection);
   try {
-    let { regulation } = await calls.create({ type, subjects, sourceIds: flags.source, expandIdentity: flags.expand });
+    const answered = (regulation: Regulation | undefined): Regulation => {
+      if (regulation === undefined) throw new Error('the gateway answered without a regulation');
+      return regulation;
+    };
     let said = '';
-    while (regulation !== undefined && regulation.status === RegulationStatus.RUNNING) {
-      if (!connection.json && regulation.progress !== said) console.error(`… ${(said = regulation.progress)}`);
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-      ({ regulation } = await calls.get(regulation.id));
-    }
-    if (regulation === undefined) throw new Error('the gateway answered without a regulation');
+    const regulation = await followToEnd(
+      answered((await calls.create({ type, subjects, sourceIds: flags.source, expandIdentity: flags.expand })).regulation),
+      (r) => r.status === RegulationStatus.RUNNING,
+      async (r) => answered((await calls.get(r.id)).regulation),
+      (r) => {
+        if (!connection.json && r.progress !== said) console.error(`… ${(said = r.progress)}`);
+      },
+    );
     console.log(describeRegulation(regulation, connection.json));
     return regulation.status === RegulationStatus.FINISHED ? 0 : 1;
   } finally {

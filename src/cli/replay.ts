@@ -7,10 +7,8 @@
  */
 import ms from 'ms';
 import { Task, TaskStatus, TaskType, type StartReplayRequest } from '../gen/tributary/admin/v1/admin_service';
-import { openAdmin, type AdminConnection } from './admin-channel';
+import { followToEnd, openAdmin, type AdminConnection } from './admin-channel';
 
-/** How often `replay` asks while its task runs. */
-const POLL_MS = 500;
 /** The progress bar's width in characters. */
 const BAR_WIDTH = 30;
 
@@ -86,18 +84,22 @@ export async function startReplay(flags: ReplayFlags, connection: AdminConnectio
   const admin = openAdmin(connection);
   const terminal = process.stderr.isTTY === true && !connection.json;
   try {
-    let { task } = await admin.call<{ task?: Task }>((metadata, callback) => admin.client.startReplay(request, metadata, callback));
-    if (task === undefined) throw new Error('the gateway answered without a task');
-    if (!connection.json) console.error(`replay ${task.id} started; \`tributary tasks cancel ${task.id}\` stops it`);
+    const answered = (task: Task | undefined): Task => {
+      if (task === undefined) throw new Error('the gateway answered without a task');
+      return task;
+    };
+    const started = answered((await admin.call<{ task?: Task }>((metadata, callback) => admin.client.startReplay(request, metadata, callback))).task);
+    if (!connection.json) console.error(`replay ${started.id} started; \`tributary tasks cancel ${started.id}\` stops it`);
     let firstSeen = 0;
-    while (task.status === TaskStatus.RUNNING) {
-      firstSeen ||= task.progress?.lastSequence ?? 0;
-      if (terminal) process.stderr.write(`\r${progressLine(task, firstSeen)}`);
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-      const id: string = task.id;
-      ({ task } = await admin.call<{ task?: Task }>((metadata, callback) => admin.client.getTask({ id }, metadata, callback)));
-      if (task === undefined) throw new Error(`the gateway no longer knows the task ${id}`);
-    }
+    const task = await followToEnd(
+      started,
+      (t) => t.status === TaskStatus.RUNNING,
+      async (t) => answered((await admin.call<{ task?: Task }>((metadata, callback) => admin.client.getTask({ id: t.id }, metadata, callback))).task),
+      (t) => {
+        firstSeen ||= t.progress?.lastSequence ?? 0;
+        if (terminal) process.stderr.write(`\r${progressLine(t, firstSeen)}`);
+      },
+    );
     if (terminal) process.stderr.write(`\r${progressLine(task, firstSeen)}\n`);
     console.log(describeTask(task, connection.json));
     return task.status === TaskStatus.FINISHED ? 0 : 1;

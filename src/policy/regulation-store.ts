@@ -9,6 +9,7 @@ import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv';
 import { StorageType } from '@nats-io/jetstream';
 import type { QueuedIterator } from '@nats-io/nats-core';
 import type { NatsLink } from '../stream/connection';
+import { stateOf, statesNewestFirst } from './kv-states';
 import { isKvConflict } from './kv-conflict';
 
 /** What a regulation does. */
@@ -67,19 +68,13 @@ export class RegulationStore {
   }
 
   /** The regulation `id`, or undefined. */
-  async get(id: string): Promise<RegulationState | undefined> {
-    const entry = await this.kv.get(id);
-    return entry === null || entry.operation !== 'PUT' ? undefined : (entry.json() as RegulationState);
+  get(id: string): Promise<RegulationState | undefined> {
+    return stateOf<RegulationState>(this.kv, id);
   }
 
   /** Every regulation, newest first. */
-  async list(): Promise<RegulationState[]> {
-    const states: RegulationState[] = [];
-    for await (const key of await this.kv.keys()) {
-      const state = await this.get(key);
-      if (state !== undefined) states.push(state);
-    }
-    return states.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  list(): Promise<RegulationState[]> {
+    return statesNewestFirst<RegulationState>(this.kv);
   }
 
   /**

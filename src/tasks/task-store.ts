@@ -12,6 +12,7 @@
 import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv';
 import { StorageType } from '@nats-io/jetstream';
 import type { QueuedIterator } from '@nats-io/nats-core';
+import { stateOf, statesNewestFirst } from '../policy/kv-states';
 import { isKvConflict } from '../policy/kv-conflict';
 import type { NatsLink } from '../stream/connection';
 
@@ -92,19 +93,13 @@ export class TaskStore {
   }
 
   /** The task `id`, or undefined. */
-  async get(id: string): Promise<TaskState | undefined> {
-    const entry = await this.kv.get(id);
-    return entry === null || entry.operation !== 'PUT' ? undefined : entry.json<TaskState>();
+  get(id: string): Promise<TaskState | undefined> {
+    return stateOf<TaskState>(this.kv, id);
   }
 
   /** Every task, newest first. */
-  async list(): Promise<TaskState[]> {
-    const states: TaskState[] = [];
-    for await (const key of await this.kv.keys()) {
-      const state = await this.get(key);
-      if (state !== undefined) states.push(state);
-    }
-    return states.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  list(): Promise<TaskState[]> {
+    return statesNewestFirst<TaskState>(this.kv);
   }
 
   /**
