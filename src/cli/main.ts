@@ -17,8 +17,9 @@ import type { ChannelOptions } from './channel';
 import { ADMIN_KEY, API_KEY, clientKey, KeyNotFound, withKeyFile } from './client-keys';
 import { hashKeysFile, newKeyText } from './keys';
 import { explainIdentity } from './identities';
-import { createRegulation, REGULATION_COMMANDS, showRegulations, type PrivacyConnection, type RegulationFlags } from './privacy';
+import { createRegulation, REGULATION_COMMANDS, showRegulations, type RegulationFlags } from './privacy';
 import { cancelTask, showTasks, startReplay, type ReplayFlags } from './replay';
+import type { AdminConnection } from './admin-channel';
 import { checkPlanFiles, inferSourcePlan } from './plan';
 import { query } from './query';
 import { reconcileSource } from './reconcile';
@@ -247,7 +248,7 @@ const withGatewayAdmin = (command: Command): Command =>
     .option('--insecure', 'connect in plaintext to an address that is not this machine');
 
 /** How `privacy`, `replay` and `tasks` reach the gateway, from their options. */
-const privacyConnection = (options: { address: string; adminKeyFile?: string; json: boolean } & ChannelOptions): PrivacyConnection => ({
+const adminConnection = (options: { address: string; adminKeyFile?: string; json: boolean } & ChannelOptions): AdminConnection => ({
   address: options.address,
   adminKey: clientKey(ADMIN_KEY, options.adminKeyFile),
   channel: { tls: options.tls, caFile: options.caFile, insecure: options.insecure },
@@ -263,15 +264,15 @@ for (const [name, type] of Object.entries(REGULATION_COMMANDS)) {
     .option('--source <id>', 'only this source (repeatable); every source when none', collect, [])
     .option('--no-expand', "cover only the ids given, not the rest of each person's identity group")
     .action(async (options: RegulationFlags & { address: string; adminKeyFile?: string; json: boolean } & ChannelOptions) => {
-      process.exitCode = await createRegulation(type, options, privacyConnection(options));
+      process.exitCode = await createRegulation(type, options, adminConnection(options));
     });
 }
 withGatewayAdmin(privacy.command('list').description('Show every regulation, newest first.')).action(async (options: { address: string; adminKeyFile?: string; json: boolean } & ChannelOptions) => {
-  await showRegulations(undefined, privacyConnection(options));
+  await showRegulations(undefined, adminConnection(options));
 });
 withGatewayAdmin(privacy.command('show').description('Show one regulation: its status, what it erased, its progress while it runs.').argument('<id>', 'the regulation id')).action(
   async (id: string, options: { address: string; adminKeyFile?: string; json: boolean } & ChannelOptions) => {
-    await showRegulations(id, privacyConnection(options));
+    await showRegulations(id, adminConnection(options));
   },
 );
 
@@ -287,20 +288,20 @@ withGatewayAdmin(
     .option('--call <call>', 'only this call: track, identify, alias, group, consent, page or product (repeatable)', collect, [])
     .option('--name <event>', 'only track events of this name (repeatable)', collect, []),
 ).action(async (options: ReplayFlags & { address: string; adminKeyFile?: string; json: boolean } & ChannelOptions) => {
-  process.exitCode = await startReplay(options, privacyConnection(options));
+  process.exitCode = await startReplay(options, adminConnection(options));
 });
 const tasks = program.command('tasks').description('Durable tasks (replays) the sink processes run.');
 withGatewayAdmin(tasks.command('list').description('Show every task, newest first.')).action(async (options: { address: string; adminKeyFile?: string; json: boolean } & ChannelOptions) => {
-  await showTasks(undefined, privacyConnection(options));
+  await showTasks(undefined, adminConnection(options));
 });
 withGatewayAdmin(tasks.command('show').description('Show one task: its window, status and progress.').argument('<id>', 'the task id')).action(
   async (id: string, options: { address: string; adminKeyFile?: string; json: boolean } & ChannelOptions) => {
-    await showTasks(id, privacyConnection(options));
+    await showTasks(id, adminConnection(options));
   },
 );
 withGatewayAdmin(tasks.command('cancel').description('Stop a task after the batch in hand; what it stored stays stored.').argument('<id>', 'the task id')).action(
   async (id: string, options: { address: string; adminKeyFile?: string; json: boolean } & ChannelOptions) => {
-    await cancelTask(id, privacyConnection(options));
+    await cancelTask(id, adminConnection(options));
   },
 );
 

@@ -16,9 +16,6 @@ import {
 } from '../gen/tributary/admin/v1/admin_service';
 import { followToEnd, openAdmin, type AdminConnection } from './admin-channel';
 
-/** How the command reaches the gateway. */
-export type PrivacyConnection = AdminConnection;
-
 /** The subjects and scope of a regulation, as the flags give them. */
 export interface RegulationFlags {
   readonly userId: string[];
@@ -44,7 +41,7 @@ interface AdminCalls {
   close(): void;
 }
 
-function adminCalls(connection: PrivacyConnection): AdminCalls {
+function adminCalls(connection: AdminConnection): AdminCalls {
   const admin = openAdmin(connection);
   return {
     create: (request) => admin.call((metadata, callback) => admin.client.createRegulation(request, metadata, callback)),
@@ -69,7 +66,7 @@ export function describeRegulation(regulation: Regulation, json: boolean): strin
 }
 
 /** Creates a regulation of `type` and waits for it to end; returns the exit code (1 when it failed). */
-export async function createRegulation(type: RegulationType, flags: RegulationFlags, connection: PrivacyConnection): Promise<number> {
+export async function createRegulation(type: RegulationType, flags: RegulationFlags, connection: AdminConnection): Promise<number> {
   const subjects: Subject[] = [
     ...flags.userId.map((value): Subject => ({ id: { $case: 'userId', value } })),
     ...flags.profileId.map((value): Subject => ({ id: { $case: 'profileId', value } })),
@@ -98,7 +95,7 @@ export async function createRegulation(type: RegulationType, flags: RegulationFl
 }
 
 /** Prints every regulation, or the one `id` names. */
-export async function showRegulations(id: string | undefined, connection: PrivacyConnection): Promise<void> {
+export async function showRegulations(id: string | undefined, connection: AdminConnection): Promise<void> {
   const calls = adminCalls(connection);
   try {
     const regulations = id === undefined ? (await calls.list()).regulations : [(await calls.get(id)).regulation];

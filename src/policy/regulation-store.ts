@@ -9,8 +9,7 @@ import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv';
 import { StorageType } from '@nats-io/jetstream';
 import type { QueuedIterator } from '@nats-io/nats-core';
 import type { NatsLink } from '../stream/connection';
-import { stateOf, statesNewestFirst } from './kv-states';
-import { isKvConflict } from './kv-conflict';
+import { changeState, stateOf, statesNewestFirst } from './kv-states';
 
 /** What a regulation does. */
 export type RegulationKind = 'SUPPRESS' | 'UNSUPPRESS' | 'DELETE' | 'SUPPRESS_WITH_DELETE';
@@ -43,9 +42,6 @@ export interface RegulationState {
   readonly error?: string;
   readonly progress: string;
 }
-
-/** Attempts of a compare-and-set write before it gives up (another runner kept writing). */
-const MAX_ATTEMPTS = 20;
 
 /** Whether a regulation of `kind` erases. */
 export const erases = (kind: RegulationKind): boolean => kind === 'DELETE' || kind === 'SUPPRESS_WITH_DELETE';
@@ -83,17 +79,8 @@ export class RegulationStore {
    * an ended regulation back to RUNNING. Returns false when it has ended.
    */
   async put(state: RegulationState): Promise<boolean> {
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const entry = await this.kv.get(state.id);
-      if (entry === null || entry.operation !== 'PUT' || (entry.json() as RegulationState).phase !== 'RUNNING') return false;
-      try {
-        await this.kv.update(state.id, JSON.stringify(state), entry.revision);
-        return true;
-      } catch (error) {
-        if (!isKvConflict(error)) throw error;
-      }
-    }
-    throw new Error(`the regulation ${state.id} kept changing under ${MAX_ATTEMPTS} attempts to write it`);
+    const written = await changeState<RegulationState>(this.kv, state.id, (stored) => (stored.phase === 'RUNNING' ? state : undefined), `the regulation ${state.id}`);
+    return written !== undefined;
   }
 
   /** Watches every regulation: those stored now, then each change. */

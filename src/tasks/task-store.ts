@@ -12,8 +12,7 @@
 import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv';
 import { StorageType } from '@nats-io/jetstream';
 import type { QueuedIterator } from '@nats-io/nats-core';
-import { stateOf, statesNewestFirst } from '../policy/kv-states';
-import { isKvConflict } from '../policy/kv-conflict';
+import { changeState, stateOf, statesNewestFirst } from '../policy/kv-states';
 import type { NatsLink } from '../stream/connection';
 
 /** What a task does. */
@@ -72,9 +71,6 @@ export const NO_PROGRESS: TaskProgress = { read: 0, stored: 0, skipped: 0, lastS
 /** How long a task is kept after its last write: a running task writes every few seconds, and an ended one is gone after this. */
 export const TASK_TTL_MS = 30 * 86_400_000;
 
-/** Attempts of a compare-and-set write before it gives up (another writer kept writing). */
-const MAX_ATTEMPTS = 20;
-
 /** The bucket of the tasks of a stream's installation. */
 export const tasksBucket = (stream: string): string => `${stream}_TASKS`;
 
@@ -109,20 +105,8 @@ export class TaskStore {
    * Returns the state written, or undefined when nothing was (no such task,
    * or `change` declined).
    */
-  async change(id: string, change: (state: TaskState) => TaskState | undefined): Promise<TaskState | undefined> {
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const entry = await this.kv.get(id);
-      if (entry === null || entry.operation !== 'PUT') return undefined;
-      const next = change(entry.json<TaskState>());
-      if (next === undefined) return undefined;
-      try {
-        await this.kv.update(id, JSON.stringify(next), entry.revision);
-        return next;
-      } catch (error) {
-        if (!isKvConflict(error)) throw error;
-      }
-    }
-    throw new Error(`the task ${id} kept changing under ${MAX_ATTEMPTS} attempts to write it`);
+  change(id: string, change: (state: TaskState) => TaskState | undefined): Promise<TaskState | undefined> {
+    return changeState(this.kv, id, change, `the task ${id}`);
   }
 
   /** Watches every task: those stored now, then each change. */
