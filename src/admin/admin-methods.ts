@@ -17,6 +17,8 @@ import {
   ListRegulationsResponse,
   ListTasksRequest,
   ListTasksResponse,
+  RedriveDeadLettersRequest,
+  RedriveDeadLettersResponse,
   StartReplayRequest,
   StartReplayResponse,
   type MessageFns,
@@ -35,7 +37,7 @@ export interface AdminMethod<Request, Response> {
   /** Its name in paths: `/tributary.admin.v1.AdminService/<name>`. */
   readonly name: string;
   /** Its name in ts-proto's generated service definition. */
-  readonly key: 'createRegulation' | 'getRegulation' | 'listRegulations' | 'startReplay' | 'getTask' | 'listTasks' | 'cancelTask';
+  readonly key: 'createRegulation' | 'getRegulation' | 'listRegulations' | 'startReplay' | 'getTask' | 'listTasks' | 'cancelTask' | 'redriveDeadLetters';
   readonly request: MessageFns<Request>;
   readonly response: MessageFns<Response>;
   readonly run: (apis: AdminApis, request: Request) => Promise<Response>;
@@ -55,6 +57,7 @@ export const ADMIN_METHODS: readonly AdminMethod<unknown, unknown>[] = [
   method({ name: 'GetTask', key: 'getTask', request: GetTaskRequest, response: GetTaskResponse, run: (apis, r) => apis.tasks.get(r) }),
   method({ name: 'ListTasks', key: 'listTasks', request: ListTasksRequest, response: ListTasksResponse, run: (apis) => apis.tasks.list() }),
   method({ name: 'CancelTask', key: 'cancelTask', request: CancelTaskRequest, response: CancelTaskResponse, run: (apis, r) => apis.tasks.cancel(r) }),
+  method({ name: 'RedriveDeadLetters', key: 'redriveDeadLetters', request: RedriveDeadLettersRequest, response: RedriveDeadLettersResponse, run: (apis, r) => apis.tasks.startRedrive(r) }),
 ];
 
 /** Decodes a request with `decode`, a message that is not one being MALFORMED_REQUEST. */

@@ -19,6 +19,20 @@ const MAX_FILTERS = 100;
 /** Longest event name. */
 const MAX_NAME_LENGTH = 256;
 
+/** Checks the list `field` of a request: at most {@link MAX_FILTERS} values, each checked by `check` (given its item's path), into `out`. */
+export function checkListed(values: readonly string[], field: string, check: (value: string, item: string) => void, out: Violations): void {
+  if (values.length > MAX_FILTERS) out.push({ field, reason: 'TOO_MANY', message: `at most ${MAX_FILTERS} ${field} per request; it has ${values.length}.` });
+  values.slice(0, MAX_FILTERS).forEach((value, i) => check(value, `${field}[${i}]`));
+}
+
+/** Refuses a `what` request (replay, redrive) with INVALID_ARGUMENT naming every field at fault, when `out` holds any. */
+export function refuseBroken(what: string, out: Violations): void {
+  if (out.length === 0) return;
+  throw new IngestError('INVALID_ADMIN_REQUEST', `the ${what} request breaks ${out.length} rule(s): ${out[0].message}`, {
+    violations: out.map((v) => ({ field: v.field, description: `${v.reason}: ${v.message}` })),
+  });
+}
+
 /**
  * Checks `request`; `known` says whether a source id is one the installation
  * knows, `lastSeq` is the stream's last sequence now and `nowMs` the time.
@@ -35,10 +49,7 @@ export function checkReplayRequest(request: StartReplayRequest, known: (source: 
   if (from?.$case === 'fromTime' && to?.$case === 'toTime' && to.value.getTime() < from.value.getTime()) {
     out.push({ field: 'to_time', reason: 'BEFORE_START', message: 'to_time is before from_time.' });
   }
-  const listed = (values: readonly string[], field: string, check: (value: string, item: string) => void) => {
-    if (values.length > MAX_FILTERS) out.push({ field, reason: 'TOO_MANY', message: `at most ${MAX_FILTERS} ${field} per request; it has ${values.length}.` });
-    values.slice(0, MAX_FILTERS).forEach((value, i) => check(value, `${field}[${i}]`));
-  };
+  const listed = (values: readonly string[], field: string, check: (value: string, item: string) => void) => checkListed(values, field, check, out);
   listed(request.sourceIds, 'source_ids', (source, item) => {
     if (!known(source)) out.push({ field: item, reason: 'UNKNOWN_SOURCE', message: `${item} is not a source this installation knows.` });
   });
@@ -49,11 +60,7 @@ export function checkReplayRequest(request: StartReplayRequest, known: (source: 
   if (request.names.length > 0 && request.calls.some((call) => call !== 'track')) {
     out.push({ field: 'names', reason: 'TRACK_ONLY', message: 'names select track events: with names, calls may only hold track.' });
   }
-  if (out.length > 0) {
-    throw new IngestError('INVALID_ADMIN_REQUEST', `the replay request breaks ${out.length} rule(s): ${out[0].message}`, {
-      violations: out.map((v) => ({ field: v.field, description: `${v.reason}: ${v.message}` })),
-    });
-  }
+  refuseBroken('replay', out);
   const toSeq = to?.$case === 'toSequence' ? Math.min(to.value, lastSeq) : lastSeq;
   return {
     ...(from?.$case === 'fromSequence' ? { fromSeq: from.value } : { fromTime: (from?.value as Date).toISOString() }),

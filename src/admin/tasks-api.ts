@@ -1,7 +1,8 @@
 /**
  * The tasks of AdminService, whatever the transport: StartReplay checks the
  * request, resolves the window's end against the stream, and records the
- * task for the sink process's task stage to run; GetTask and ListTasks read
+ * task for the sink process's task stage to run; RedriveDeadLetters checks
+ * its request and records its task the same way; GetTask and ListTasks read
  * the store; CancelTask ends a task no process holds, or asks its holder to
  * stop.
  */
@@ -15,12 +16,15 @@ import {
   type GetTaskRequest,
   type GetTaskResponse,
   type ListTasksResponse,
+  type RedriveDeadLettersRequest,
+  type RedriveDeadLettersResponse,
   type StartReplayRequest,
   type StartReplayResponse,
   type Task,
 } from '../gen/tributary/admin/v1/admin_service';
 import { cancel } from '../tasks/task-lease';
 import { NO_PROGRESS, type TaskState, type TaskStore } from '../tasks/task-store';
+import { checkRedriveRequest } from './redrive-request';
 import { checkReplayRequest } from './replay-request';
 
 /** Most tasks running or waiting at once. */
@@ -38,29 +42,31 @@ export interface TasksDependencies {
 
 /** A task's state as the contract gives it. */
 export function taskMessage(state: TaskState): Task {
-  const { replay, progress } = state;
+  const { replay, redrive, progress } = state;
+  const time = (iso: string | undefined) => (iso === undefined ? undefined : new Date(iso));
   return {
     id: state.id,
     type: TaskType[state.kind],
     status: TaskStatus[state.phase],
-    replay: {
+    replay: replay && {
       fromSequence: replay.fromSeq ?? 0,
-      fromTime: replay.fromTime === undefined ? undefined : new Date(replay.fromTime),
+      fromTime: time(replay.fromTime),
       toSequence: replay.toSeq ?? 0,
-      toTime: replay.toTime === undefined ? undefined : new Date(replay.toTime),
+      toTime: time(replay.toTime),
       sourceIds: [...replay.sources],
       calls: [...replay.calls],
       names: [...replay.names],
     },
+    redrive: redrive && { reasons: [...redrive.reasons], sourceIds: [...redrive.sources], fromTime: time(redrive.fromTime), toTime: time(redrive.toTime), rate: redrive.rate },
     progress: {
       read: progress.read,
       stored: progress.stored,
       skipped: progress.skipped,
       lastSequence: progress.lastSeq,
-      lastTime: progress.lastTime === '' ? undefined : new Date(progress.lastTime),
+      lastTime: progress.lastTime === '' ? undefined : time(progress.lastTime),
     },
     createdAt: new Date(state.createdAt),
-    finishedAt: state.finishedAt === undefined ? undefined : new Date(state.finishedAt),
+    finishedAt: time(state.finishedAt),
     error: state.error ?? '',
     cancelRequested: state.cancelRequested,
   };
@@ -74,14 +80,25 @@ export class TasksApi {
   async startReplay(request: StartReplayRequest): Promise<StartReplayResponse> {
     const now = this.deps.now();
     const replay = checkReplayRequest(request, this.deps.knownSource, await this.deps.lastSeq(), now.getTime());
+    return { task: await this.start({ kind: 'REPLAY', replay }, now) };
+  }
+
+  /** Records a redrive task; the sink process's task stage runs it. */
+  async startRedrive(request: RedriveDeadLettersRequest): Promise<RedriveDeadLettersResponse> {
+    const redrive = checkRedriveRequest(request);
+    return { task: await this.start({ kind: 'REDRIVE', redrive }, this.deps.now()) };
+  }
+
+  /** Stores a new running task of `what`, unless {@link MAX_RUNNING_TASKS} are running already. */
+  private async start(what: Pick<TaskState, 'kind' | 'replay' | 'redrive'>, now: Date): Promise<Task> {
     // Tasks run one at a time: a queue longer than this is a mistake, not a plan.
     const running = (await this.deps.store.list()).filter((state) => state.phase === 'RUNNING').length;
     if (running >= MAX_RUNNING_TASKS) {
       throw new IngestError('TOO_MANY_TASKS', `${running} tasks are running or waiting already (at most ${MAX_RUNNING_TASKS}); cancel one or wait for one to end`);
     }
-    const state: TaskState = { id: randomUUID(), kind: 'REPLAY', phase: 'RUNNING', replay, progress: NO_PROGRESS, createdAt: now.toISOString(), cancelRequested: false };
+    const state: TaskState = { id: randomUUID(), ...what, phase: 'RUNNING', progress: NO_PROGRESS, createdAt: now.toISOString(), cancelRequested: false };
     await this.deps.store.create(state);
-    return { task: taskMessage(state) };
+    return taskMessage(state);
   }
 
   /** One task. */

@@ -8,10 +8,9 @@
  * persons they name; then every message acked. Messages that do not decode
  * are the sink's to set aside; here they link and decide nothing.
  */
-import type { JsMsg } from '@nats-io/jetstream';
 import type { Metrics } from '../observability/metrics';
 import type { Retrying } from '../stages/consumer-loop';
-import { deadLetter, type DeadLetters } from '../stages/dead-letters';
+import { deadLetter, type DeadLetters, type StageMessage } from '../stages/dead-letters';
 import type { IdentityResolver } from './identity-resolver';
 import { linksOf, type LinkingEvent } from './links';
 import { Envelope } from '../gen/tributary/ingest/v1/envelope';
@@ -21,7 +20,7 @@ import type { ConsentSpread } from './consent-spread';
 import type { SuppressionSpread } from './suppression-spread';
 
 /** A message's Envelope; undefined for one that does not decode. */
-function envelopeOf(msg: JsMsg): Envelope | undefined {
+function envelopeOf(msg: StageMessage): Envelope | undefined {
   try {
     return Envelope.decode(msg.data);
   } catch {
@@ -46,7 +45,7 @@ export class IdentityBatches {
   ) {}
 
   /** Handles one batch; every message ends acked. */
-  async handle(batch: readonly JsMsg[], retrying: Retrying): Promise<void> {
+  async handle(batch: readonly StageMessage[], retrying: Retrying): Promise<void> {
     // One decode per message: a batch is one consumer's, all links or all decisions.
     const envelopes = batch.map((msg) => ({ seq: msg.seq, envelope: envelopeOf(msg) }));
     const links = linksOf(envelopes.map(({ seq, envelope }) => envelope && linkingEventOf(envelope, seq)).filter((e): e is LinkingEvent => e !== undefined));
@@ -61,7 +60,7 @@ export class IdentityBatches {
         await retrying('consent of linked ids', () => spreads.consent.afterLinks(decided.decisions));
       }
       const bySeq = new Map(batch.map((msg) => [msg.seq, msg]));
-      const letters = decided.refused.map((d) => deadLetter(bySeq.get(d.link.seq) as JsMsg, 'IDENTITY_LINK_REFUSED', d.reason, d.link.sourceId));
+      const letters = decided.refused.map((d) => deadLetter(bySeq.get(d.link.seq) as StageMessage, 'IDENTITY_LINK_REFUSED', d.reason, d.link.sourceId));
       await retrying('dead-letter write', () => this.deadLetters.record(letters));
       for (const l of letters) this.metrics.deadLetters.inc({ reason: l.reason });
     }

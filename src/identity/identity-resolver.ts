@@ -16,17 +16,25 @@ import { decide, mastersToWrite, type Decisions, type LinkDecision, type LinkRul
 
 /** Resolves identity links into ClickHouse. */
 export class IdentityResolver {
-  private readonly select: Select;
-  /** The decisions in progress in this process, which take turns (see decideInTurn). */
-  private readonly turns = new InTurn();
-
+  /**
+   * A resolver into `database`, writing with `writer`. `again` decides links
+   * refused before afresh (a redrive's resolver, made by {@link forRedrive});
+   * `turns` and `select` are shared with the resolver it was made from.
+   */
   constructor(
-    client: ClickHouseClient,
+    private readonly client: ClickHouseClient,
     private readonly database: string,
     private readonly writer: ClickHouseWriter,
     private readonly rules: LinkRules,
-  ) {
-    this.select = selectOn(client);
+    private readonly again = false,
+    /** The decisions in progress in this process, which take turns (see decideInTurn). */
+    private readonly turns = new InTurn(),
+    private readonly select: Select = selectOn(client),
+  ) {}
+
+  /** The resolver of the redrive `taskId`: it decides refused links afresh, writes with the task's insert tokens, and takes turns with this one. */
+  forRedrive(taskId: string): IdentityResolver {
+    return new IdentityResolver(this.client, this.database, this.writer.scoped(`redrive:${taskId}`), this.rules, true, this.turns, this.select);
   }
 
   /**
@@ -72,7 +80,7 @@ export class IdentityResolver {
   private decideInTurn(seeds: readonly IdentityNode[], links: readonly NewLink[], resolvedAt: string): Promise<{ before: StoredLink[]; decided: Decisions }> {
     return this.turns.run(async () => {
       const before = await groupLinks(this.select, this.database, seeds);
-      const decided = decide(before, links, this.rules);
+      const decided = decide(before, links, this.rules, this.again);
       await this.writer.writeAll(decided.decisions.map((d) => linkRow(d, resolvedAt)));
       return { before, decided };
     });

@@ -23,6 +23,7 @@ import { selectOn } from './identity-graph';
 import { SuppressionSpread } from './suppression-spread';
 import { ConsentSpread } from './consent-spread';
 import type { PolicyLedger } from '../policy/policy-ledger';
+import type { DeadLetter } from '../stages/dead-letters';
 
 /** A running identity stage. */
 export interface IdentityStage {
@@ -30,6 +31,13 @@ export interface IdentityStage {
   ready(): true | string;
   /** Finishes or abandons (unacked) the batches in hand, then closes its NATS connection. */
   stop(): Promise<void>;
+  /**
+   * The stage's path for the redrive `taskId` (src/repair/redrive-task.ts):
+   * links are resolved as the stage's consumers resolve them, taking turns
+   * with them, except that a link refused before is decided afresh; one
+   * refused again is set aside as a dead letter of the task, told to `failed`.
+   */
+  redriveBatches(taskId: string, failed: (letters: readonly DeadLetter[]) => void): IdentityBatches;
 }
 
 /**
@@ -56,23 +64,19 @@ export async function startIdentity(
   const consumers = IDENTITY_CALLS.map((call) => identityConsumerConfig(config, call));
   const writer = new ClickHouseWriter(client, config.clickhouseDatabase);
   const resolver = new IdentityResolver(client, config.clickhouseDatabase, writer, { maxGroupSize: config.identityMaxGroup, sources });
+  const spreads =
+    ledger === undefined
+      ? undefined
+      : {
+          suppression: new SuppressionSpread(ledger, selectOn(client), config.clickhouseDatabase),
+          consent: new ConsentSpread(ledger, selectOn(client), config.clickhouseDatabase, writer),
+        };
   const stage = await startStage(config, logger, metrics, waits, {
     stage: 'identity',
     consumers,
     link: nats,
     writer,
-    batches: (deadLetters) =>
-      new IdentityBatches(
-        resolver,
-        deadLetters,
-        metrics,
-        ledger === undefined
-          ? undefined
-          : {
-              suppression: new SuppressionSpread(ledger, selectOn(client), config.clickhouseDatabase),
-              consent: new ConsentSpread(ledger, selectOn(client), config.clickhouseDatabase, writer),
-            },
-      ),
+    batches: (deadLetters) => new IdentityBatches(resolver, deadLetters, metrics, spreads),
   });
   logger.info({ consumers: consumers.map((d) => d.durable_name) }, 'identity stage consuming');
   return {
@@ -81,5 +85,6 @@ export async function startIdentity(
       await stage.stop();
       logger.info('identity stage stopped');
     },
+    redriveBatches: (taskId, failed) => new IdentityBatches(resolver.forRedrive(taskId), stage.deadLetters.forRedrive(taskId, writer.scoped(`redrive:${taskId}`), failed), metrics, spreads),
   };
 }

@@ -13,7 +13,7 @@
  * it would make a group larger than the cap. See docs/identity.md.
  */
 import type { SourceLookup } from '../config/source-settings';
-import { distinctLinks, linkKey, profileIdOf, userIdOf, type IdentityLink, type IdentityNode, type NewLink } from './links';
+import { linkKey, profileIdOf, userIdOf, type IdentityLink, type IdentityNode, type NewLink } from './links';
 import { verifies } from './verification';
 
 /** What a link did. */
@@ -199,10 +199,27 @@ export function groupOf(stored: readonly StoredLink[], node: IdentityNode): { me
   return { members: (groups.members().get(groups.root(node)) ?? []).sort(), masterId: masterOf(group), version: group.links };
 }
 
+/**
+ * Each stored link once, in the order given: the first decision of its key,
+ * unless a later one applied a link the first refused (a redrive decided it
+ * afresh, and until ClickHouse merges the two rows both are read). A link
+ * once applied is never refused later, so the applied decision is the
+ * newer.
+ */
+function decidedLinks(stored: readonly StoredLink[]): StoredLink[] {
+  const byKey = new Map<string, StoredLink>();
+  for (const link of stored) {
+    const key = linkKey(link);
+    const had = byKey.get(key);
+    if (had === undefined || (had.effect === 'refused' && link.effect !== 'refused')) byKey.set(key, link);
+  }
+  return [...byKey.values()];
+}
+
 /** Groups from stored links, each link once; returns them with the links by key. */
 function groupsOf(stored: readonly StoredLink[]): { groups: Groups; byKey: Map<string, StoredLink> } {
   const groups = new Groups();
-  const links = distinctLinks(stored);
+  const links = decidedLinks(stored);
   for (const link of links) if (link.effect !== 'refused') groups.apply(link);
   return { groups, byKey: new Map(links.map((link) => [linkKey(link), link])) };
 }
@@ -242,18 +259,20 @@ function refusal(link: NewLink, groups: Groups, rules: LinkRules): string | unde
 
 /**
  * Decides a batch's links (in stream order) against the stored links of the
- * groups they touch. A link decided before keeps its decision; a new one is
- * refused when it does not verify, when it would merge two identified
- * persons from a source not trusted, or when it would make a group larger
- * than `rules.maxGroupSize`.
+ * groups they touch. A link decided before keeps its decision, unless it was
+ * refused and `again` is set (a redrive of refused links, once their cause
+ * may be fixed): then it is decided afresh. A new one is refused when it
+ * does not verify, when it would merge two identified persons from a source
+ * not trusted, or when it would make a group larger than
+ * `rules.maxGroupSize`.
  */
-export function decide(stored: readonly StoredLink[], incoming: readonly NewLink[], rules: LinkRules): Decisions {
+export function decide(stored: readonly StoredLink[], incoming: readonly NewLink[], rules: LinkRules, again = false): Decisions {
   const { groups, byKey } = groupsOf(stored);
   const decisions: LinkDecision[] = [];
   const refused: LinkDecision[] = [];
   for (const link of incoming) {
     const before = byKey.get(linkKey(link));
-    if (before !== undefined) {
+    if (before !== undefined && !(again && before.effect === 'refused')) {
       if (before.effect === 'refused') refused.push({ link, effect: 'refused', reason: before.reason, masterId: '', groupSize: 0 });
       continue;
     }

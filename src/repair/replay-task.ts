@@ -76,6 +76,7 @@ export function replayRun(parts: ReplayParts): TaskRun {
   return async (hold: TaskHold, signal: AbortSignal) => {
     const task = hold.task;
     const spec = task.replay;
+    if (spec === undefined) throw new Error(`task ${task.id} is a ${task.kind}, not a replay`);
     const name = `${parts.consumerPrefix}${task.id}`;
     // A cancel stops the wait for the live sink too.
     const stopped = AbortSignal.any([signal, hold.cancelSignal]);

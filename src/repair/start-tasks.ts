@@ -1,8 +1,9 @@
 /**
  * Starts the task stage of a sink process: opens the tasks bucket (waiting
  * through the process's start waits), and runs the tasks it claims over the
- * sink's connection and path to the tables, holding back what the privacy
- * stage's ledger and regulations say a replay must not restore.
+ * sink's connection, replays through the sink's path to the tables and
+ * redrives through the sink's and the identity stage's, holding back what
+ * the privacy stage's ledger and regulations say a task must not restore.
  */
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
@@ -16,16 +17,20 @@ import { replayConsumerPrefix, sinkConsumerConfig } from '../stages/consumers';
 import { permanentNatsFailure } from '../stream/set-up';
 import { ReplayHolds } from './replay-holds';
 import { removeEndedReplayConsumers, replayRun } from './replay-task';
-import { startTasks, type TaskStage } from './task-stage';
+import { startTasks, type TaskRun, type TaskStage } from './task-stage';
+import { redriveRun } from './redrive-task';
+import type { IdentityStage } from '../identity/identity-stage';
+import { ClickHouseWriter } from '../storage/clickhouse-writer';
 import { TaskStore, tasksBucket } from '../tasks/task-store';
 
-/** Starts the task stage beside `sink`; its replays never restore a person `ledger` suppresses or an erasure among `regulations` covered. */
-export async function startTaskStage(config: Config, logger: Logger, sink: Sink, ledger: PolicyLedger, regulations: RegulationStore, waits: StartWaits): Promise<TaskStage> {
+/** Starts the task stage beside `sink` and `identity`; its tasks never restore a person `ledger` suppresses or an erasure among `regulations` covered. */
+export async function startTaskStage(config: Config, logger: Logger, sink: Sink, identity: IdentityStage, ledger: PolicyLedger, regulations: RegulationStore, waits: StartWaits): Promise<TaskStage> {
   const bucket = tasksBucket(config.stream);
   const store = await waits.step('sink', `the tasks "${bucket}"`, () => TaskStore.open(sink.nats, bucket, config.replicas), permanentNatsFailure);
   const jsm = await jetstreamManager(sink.nats.nc);
   const prefix = replayConsumerPrefix(config);
-  const run = replayRun({
+  const holds = () => new ReplayHolds(ledger, sink.clickhouse, config.clickhouseDatabase, regulations);
+  const replay = replayRun({
     jsm,
     js: jetstream(sink.nats.nc),
     stream: config.stream,
@@ -35,9 +40,19 @@ export async function startTaskStage(config: Config, logger: Logger, sink: Sink,
     ackWaitMs: config.sinkAckWaitMs,
     loop: consumerLoopOptions(config),
     batches: (taskId) => sink.replayBatches(taskId),
-    holds: () => new ReplayHolds(ledger, sink.clickhouse, config.clickhouseDatabase, regulations),
+    holds,
     logger,
   });
+  const redrive = redriveRun({
+    client: sink.clickhouse,
+    database: config.clickhouseDatabase,
+    writer: new ClickHouseWriter(sink.clickhouse, config.clickhouseDatabase),
+    sink: (taskId, failed) => sink.redriveBatches(taskId, failed),
+    identity: (taskId, failed) => identity.redriveBatches(taskId, failed),
+    holds,
+    logger,
+  });
+  const run: TaskRun = (hold, signal) => (hold.task.kind === 'REDRIVE' ? redrive(hold, signal) : replay(hold, signal));
   const running = async (taskId: string) => (await store.get(taskId))?.phase === 'RUNNING';
   return startTasks(store, run, logger, () => removeEndedReplayConsumers(jsm, config.stream, prefix, running));
 }

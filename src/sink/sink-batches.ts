@@ -7,13 +7,12 @@
  * so the consumer moves on. Identity is a stage of its own
  * (src/identity/), so no ack here waits for it.
  */
-import type { JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics';
 import { backoffMs } from '../lifecycle/backoff';
 import type { Retrying } from '../stages/consumer-loop';
 import type { ClickHouseWriter, PendingRow } from '../storage/clickhouse-writer';
-import { deadLetter, type DeadLetter, type DeadLetters } from '../stages/dead-letters';
+import { deadLetter, type DeadLetter, type DeadLetters, type StageMessage } from '../stages/dead-letters';
 import { envelopeRow, EVENT_COLUMNS, InvalidEnvelopeError, PRODUCT_COLUMNS, type RowSink } from './envelope-row';
 import { RedeliveryCheck, type CheckedRow } from './redelivery-check';
 import { RowBuffers } from './row-buffers';
@@ -58,7 +57,7 @@ export class SinkBatches {
   ) {}
 
   /** Handles one batch; every message ends acked, nak-ed for redelivery, or terminated as a dead letter. */
-  async handle(batch: readonly JsMsg[], retrying: Retrying): Promise<void> {
+  async handle(batch: readonly StageMessage[], retrying: Retrying): Promise<void> {
     const started = Date.now();
     const rows: SinkRow[] = [];
     const letters: DeadLetter[] = [];
@@ -78,7 +77,7 @@ export class SinkBatches {
     const bySeq = new Map(batch.map((msg) => [msg.seq, msg]));
     const redeliver = new Set<number>();
     for (const { pending, error } of refused) {
-      const msg = bySeq.get(pending.seq) as JsMsg;
+      const msg = bySeq.get(pending.seq) as StageMessage;
       if (msg.info.deliveryCount < this.options.maxDeliveries) redeliver.add(msg.seq);
       else letters.push(deadLetter(msg, 'REJECTED_BY_CLICKHOUSE', error, pending.sourceId));
     }

@@ -26,7 +26,7 @@ import { ensureStream, streamConfig } from '../stream/stream-definition';
 import { StreamReclaimer } from '../stream/stream-reclaim';
 import { RedeliveryCheck } from './redelivery-check';
 import { SinkBatches, type SinkStats } from './sink-batches';
-import type { DeadLetters } from '../stages/dead-letters';
+import type { DeadLetter, DeadLetters } from '../stages/dead-letters';
 
 /** A running sink. */
 export interface Sink {
@@ -42,6 +42,12 @@ export interface Sink {
    * looks up every row, and insert tokens scoped by the task.
    */
   replayBatches(taskId: string): SinkBatches;
+  /**
+   * A path to the tables for the redrive `taskId` (src/repair/redrive-task.ts):
+   * as a replay's, but a row ClickHouse refuses is set aside again at once,
+   * as a dead letter of the task, and `failed` is told of it.
+   */
+  redriveBatches(taskId: string, failed: (letters: readonly DeadLetter[]) => void): SinkBatches;
   /** Whether the sink is ready: true, or why not (a batch failing for longer than the stall bound). */
   ready(): true | string;
   /** Finishes or abandons (unacked) the batch in hand, then closes NATS and, if it opened it, ClickHouse. */
@@ -67,14 +73,13 @@ export async function startSink(config: Config, logger: Logger, clickhouse?: Cli
       permanentSetUpFailure,
     );
     const writer = new ClickHouseWriter(client, database);
-    let deadLetters: DeadLetters | undefined;
-    /** A path to the tables with a redelivery check of its own: the sink consumer's (no token scope), and each replay's (its own token scope, and a check of every row). */
-    const sinkBatches = (letters: DeadLetters, tokenScope = '') =>
+    /** A path to the tables with a redelivery check of its own: the sink consumer's (no token scope), and each task's (its own token scope, and a check of every row). */
+    const sinkBatches = (letters: DeadLetters, tokenScope = '', maxDeliveries = config.sinkMaxDeliveries) =>
       new SinkBatches(
-        tokenScope === '' ? writer : new ClickHouseWriter(client, database, tokenScope),
+        tokenScope === '' ? writer : writer.scoped(tokenScope),
         new RedeliveryCheck(client, database, tokenScope !== ''),
         letters,
-        { maxDeliveries: config.sinkMaxDeliveries, retryMaxMs: config.sinkRetryMaxMs },
+        { maxDeliveries, retryMaxMs: config.sinkRetryMaxMs },
         logger,
         metrics,
       );
@@ -87,16 +92,8 @@ export async function startSink(config: Config, logger: Logger, clickhouse?: Cli
         if (config.accounting) await ensureStream(manager, accountingStreamConfig(config));
       },
       writer,
-      batches: (letters) => {
-        deadLetters = letters;
-        return sinkBatches(letters);
-      },
+      batches: (letters) => sinkBatches(letters),
     });
-    const replayLetters = deadLetters;
-    if (replayLetters === undefined) {
-      await stage.stop();
-      throw new Error('the sink stage started without its dead letters');
-    }
     // The gateways' counts and rejection samples, on the same connection (one sink deployment's consumer: the stream is a work queue).
     const accounting = !config.accounting
       ? undefined
@@ -119,7 +116,8 @@ export async function startSink(config: Config, logger: Logger, clickhouse?: Cli
       health: stage.loops[0].health,
       clickhouse: client,
       nats: stage.link,
-      replayBatches: (taskId) => sinkBatches(replayLetters, `replay:${taskId}`),
+      replayBatches: (taskId) => sinkBatches(stage.deadLetters, `replay:${taskId}`),
+      redriveBatches: (taskId, failed) => sinkBatches(stage.deadLetters.forRedrive(taskId, writer.scoped(`redrive:${taskId}`), failed), `redrive:${taskId}`, 1),
       ready: () => [stage.ready(), accounting?.ready() ?? true].find((ready) => ready !== true) ?? true,
       async stop() {
         reclaimer.stop();

@@ -46,6 +46,8 @@ export interface StageParts<B extends StageBatches> {
 export interface RunningStage<B extends StageBatches> {
   /** Its batch handler. */
   readonly batches: B;
+  /** The dead letters its batch handler records what it cannot handle with (a task's path records its own through them: DeadLetters.forRedrive). */
+  readonly deadLetters: DeadLetters;
   /** Its NATS connection (its own, or the caller's). */
   readonly link: NatsLink;
   readonly jsm: JetStreamManager;
@@ -75,7 +77,8 @@ export async function startStage<B extends StageBatches>(config: Config, logger:
       had.length = 0;
       for (const name of names) had.push(await js.consumers.get(stream, name));
     });
-    const batches = parts.batches(new DeadLetters(js, parts.writer, (sourceId) => deadLetterSubject(config, sourceId)), jsm);
+    const deadLetters = new DeadLetters(js, parts.writer, (sourceId) => deadLetterSubject(config, sourceId));
+    const batches = parts.batches(deadLetters, jsm);
     const handler: BatchHandler = (batch, retrying) => batches.handle(batch, retrying);
     const loops = names.map(
       (name, i) => new ConsumerLoop(names.length === 1 ? stage : `${stage} (${name})`, had[i], handler, consumerLoopOptions(config), logger, () => metrics.stalls.inc({ stage })),
@@ -84,6 +87,7 @@ export async function startStage<B extends StageBatches>(config: Config, logger:
     for (const loop of loops) loop.start();
     return {
       batches,
+      deadLetters,
       link,
       jsm,
       loops,

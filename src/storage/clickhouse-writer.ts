@@ -111,6 +111,11 @@ export class ClickHouseWriter {
     private readonly tokenScope = '',
   ) {}
 
+  /** A writer into the same database whose inserts' tokens are scoped by `tokenScope`. */
+  scoped(tokenScope: string): ClickHouseWriter {
+    return new ClickHouseWriter(this.client, this.database, tokenScope);
+  }
+
   /** Stores every row it can; returns the rows ClickHouse refused for their data. Throws on transient failures. */
   async write<R extends PendingRow>(rows: readonly R[]): Promise<RefusedRow<R>[]> {
     const byTable = new Map<string, R[]>();

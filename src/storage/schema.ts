@@ -8,7 +8,8 @@
  * - products: one row per (source, product id); the newest record wins.
  * - profiles: fed from events only, by a materialized view, with aggregates
  *   that a replayed event cannot change; products never reach it.
- * - dead_letters: what could not be stored, with its reason and payload.
+ * - dead_letters: what could not be stored, with its reason and payload,
+ *   and its redrives.
  * - identity_links, identity_edges, profile_masters: the identity graph
  *   (docs/identity.md): every identify and alias link with the event that
  *   made it and what it did, the same links by node for walking the graph,
@@ -448,6 +449,20 @@ export const MIGRATIONS: readonly Migration[] = [
       ORDER BY (source_id, event_id, field, reason, message)
       TTL toDateTime(received_at) + INTERVAL 30 DAY
       SETTINGS ${PROMPT_CLEANUP}${t.replicated ? '' : ', non_replicated_deduplication_window = 1000'}`,
+    ],
+  },
+  {
+    version: 13,
+    name: 'dead-letter redrives',
+    // A dead letter's redrives (docs/operations.md): redriven_by is the task
+    // that sent it through, written with the letter's row again once it went
+    // through (so a second redrive passes it by); last_redrive is the task in
+    // whose redrive it failed again, written with its new reason.
+    statements: (t) => [
+      `ALTER TABLE ${t.database}.dead_letters${onCluster(t)}
+        ADD COLUMN IF NOT EXISTS redriven_by String DEFAULT '',
+        ADD COLUMN IF NOT EXISTS redriven_at Nullable(${DT}),
+        ADD COLUMN IF NOT EXISTS last_redrive String DEFAULT ''`,
     ],
   },
 ];

@@ -6,6 +6,12 @@
 import { RetentionPolicy, StorageType, type StreamConfig } from '@nats-io/jetstream';
 import type { Config } from '../config/settings';
 
+/** Why a message becomes a dead letter. */
+export const DEAD_LETTER_REASONS = ['UNDECODABLE_ENVELOPE', 'INVALID_ENVELOPE', 'REJECTED_BY_CLICKHOUSE', 'IDENTITY_LINK_REFUSED'] as const;
+
+/** Why a message became a dead letter. */
+export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
+
 /** The dead-letter stream's name. */
 export const deadLetterStreamName = (config: Config): string => `${config.stream}_DEAD_LETTERS`;
 

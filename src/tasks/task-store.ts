@@ -1,5 +1,5 @@
 /**
- * Where durable tasks (replays) live: a JetStream key-value bucket, one key
+ * Where durable tasks (replays and redrives) live: a JetStream key-value bucket, one key
  * per task id, its value the task's state as JSON. The admin API creates
  * tasks and records cancels; the task stage in the sink process claims a
  * running task, runs it and writes its progress. Every write is a
@@ -16,7 +16,7 @@ import { changeState, stateOf, statesNewestFirst } from '../policy/kv-states';
 import type { NatsLink } from '../stream/connection';
 
 /** What a task does. */
-export type TaskKind = 'REPLAY';
+export type TaskKind = 'REPLAY' | 'REDRIVE';
 /** How far it has got. */
 export type TaskPhase = 'RUNNING' | 'FINISHED' | 'CANCELLED' | 'FAILED';
 
@@ -32,6 +32,17 @@ export interface ReplaySpec {
   readonly calls: readonly string[];
   /** Only track events of these names; empty is every name. */
   readonly names: readonly string[];
+}
+
+/** Which dead letters a redrive sends, and how fast: each filter empty or unset is every one. */
+export interface RedriveSpec {
+  readonly reasons: readonly string[];
+  readonly sources: readonly string[];
+  /** The earliest and latest time a dead letter was set aside (ISO text). */
+  readonly fromTime?: string;
+  readonly toTime?: string;
+  /** Most dead letters sent through a second. */
+  readonly rate: number;
 }
 
 /** What a task has done so far. */
@@ -56,7 +67,10 @@ export interface TaskState {
   readonly id: string;
   readonly kind: TaskKind;
   readonly phase: TaskPhase;
-  readonly replay: ReplaySpec;
+  /** A replay's window (kind REPLAY). */
+  readonly replay?: ReplaySpec;
+  /** A redrive's selection (kind REDRIVE). */
+  readonly redrive?: RedriveSpec;
   readonly progress: TaskProgress;
   readonly createdAt: string;
   readonly finishedAt?: string;

@@ -81,9 +81,9 @@ export class Store {
     return masters;
   }
 
-  /** One resolution, as IdentityResolver runs it. */
-  batch(incoming: readonly NewLink[], over: Partial<LinkRules> = {}) {
-    const decided = decide(this.links, incoming, rules(over));
+  /** One resolution, as IdentityResolver runs it (a redrive's, deciding refused links afresh, with `again`). */
+  batch(incoming: readonly NewLink[], over: Partial<LinkRules> = {}, again = false) {
+    const decided = decide(this.links, incoming, rules(over), again);
     this.storeLinks(decided.decisions);
     return { ...decided, masters: this.storeMasters(incoming) };
   }

@@ -10,50 +10,28 @@
  * holds; no more tasks run than the cap; a replay whose stage stopped
  * halfway is finished by the next stage, without a duplicate row.
  */
-import pino from 'pino';
-import { TasksApi } from '../../../src/admin/tasks-api';
 import type { Task } from '../../../src/gen/tributary/admin/v1/admin_service';
 import { TaskStatus } from '../../../src/gen/tributary/admin/v1/admin_service';
 import type { Record } from '../../../src/gen/tributary/ingest/v1/record';
-import { StartWaits } from '../../../src/lifecycle/start-waits';
-import { ledgerBucket, PolicyLedger } from '../../../src/policy/policy-ledger';
-import { RegulationStore, regulationsBucket } from '../../../src/policy/regulation-store';
 import { MAX_RUNNING_TASKS } from '../../../src/admin/tasks-api';
 import { replayConsumerPrefix } from '../../../src/stages/consumers';
-import { startTaskStage } from '../../../src/repair/start-tasks';
-import type { TaskStage } from '../../../src/repair/task-stage';
-import { TaskStore, tasksBucket } from '../../../src/tasks/task-store';
 import { count } from '../../helpers/clickhouse';
 import { trackRecord } from '../../helpers/records';
 import { drained, SinkHarness } from '../../helpers/sink-harness';
+import { TaskHarness } from '../../helpers/task-harness';
 import { waitFor } from '../../helpers/wait';
 
 jest.setTimeout(180_000);
-const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 let harness: SinkHarness;
-let ledger: PolicyLedger;
-let regulations: RegulationStore;
-let store: TaskStore;
-let api: TasksApi;
-let stage: TaskStage | undefined;
-
-const startStage = async () => {
-  stage = await startTaskStage(harness.config, logger, harness.sink!, ledger, regulations, new StartWaits(logger, 30_000));
-};
+let tasks: TaskHarness;
 
 beforeAll(async () => {
   // Small batches, so a replay of a few thousand records takes many of them.
   harness = await SinkHarness.create({ sinkBatchSize: '50' });
-  const { config } = harness;
-  ledger = await PolicyLedger.open(harness.link, ledgerBucket(config.stream), 1, logger);
-  regulations = await RegulationStore.open(harness.link, regulationsBucket(config.stream), 1);
-  store = await TaskStore.open(harness.link, tasksBucket(config.stream), 1);
-  api = new TasksApi({ store, lastSeq: async () => (await harness.jsm.streams.info(config.stream)).state.last_seq, knownSource: () => true, now: () => new Date() });
-  await startStage();
+  tasks = await TaskHarness.create(harness);
 });
 afterAll(async () => {
-  await stage?.stop();
-  ledger?.close();
+  await tasks?.close();
   await harness?.close();
 });
 
@@ -79,18 +57,9 @@ const replayConsumers = async () => {
   return names;
 };
 
-/** Waits until the task `id` ends; gives it. */
-const ended = (id: string): Promise<Task> =>
-  waitFor(
-    `task ${id} to end`,
-    async () => {
-      const { task } = await api.get({ id });
-      return task?.status === TaskStatus.RUNNING ? undefined : task;
-    },
-    90_000,
-  );
-const replay = async (request: Partial<Parameters<TasksApi['startReplay']>[0]>): Promise<Task> => {
-  const { task } = await api.startReplay({ from: { $case: 'fromSequence', value: 1 }, to: undefined, sourceIds: [], calls: [], names: [], ...request });
+const ended = (id: string): Promise<Task> => tasks.ended(id);
+const replay = async (request: Partial<Parameters<TaskHarness['api']['startReplay']>[0]>): Promise<Task> => {
+  const { task } = await tasks.api.startReplay({ from: { $case: 'fromSequence', value: 1 }, to: undefined, sourceIds: [], calls: [], names: [], ...request });
   return ended(task!.id);
 };
 
@@ -151,8 +120,8 @@ it("never restores a suppressed person's records", async () => {
   await harness.publish(secret, { sourceId: 'web' });
   await drained(harness);
   expect(await rows(`profile_id = 'usr_secret'`)).toBe(10);
-  await ledger.change(ledger.hasher.of('usr_secret'), () => ({ all: true, sources: [], except: [], regulation: 'test' }));
-  await waitFor('the suppression in the ledger', async () => (ledger.suppressedCount > 0 ? true : undefined));
+  await tasks.ledger.change(tasks.ledger.hasher.of('usr_secret'), () => ({ all: true, sources: [], except: [], regulation: 'test' }));
+  await waitFor('the suppression in the ledger', async () => (tasks.ledger.suppressedCount > 0 ? true : undefined));
   await deleteRows(`profile_id IN ('usr_secret', 'usr_1') AND source_id = 'web'`);
   const task = await replay({ sourceIds: ['web'] });
   expect(task.progress).toMatchObject({ read: 70, stored: 60, skipped: 10 });
@@ -165,7 +134,7 @@ it('never restores the records an erasure covered, and restores those sent after
   await harness.publish(before, { sourceId: 'app', receivedAt: new Date(Date.now() - 60_000) });
   // An erasure of the person, as the privacy stage records it: the regulation, then the hashed ids it covers.
   const regulation = '00000000-0000-0000-0000-0000000000e1';
-  await regulations.create({
+  await tasks.regulations.create({
     id: regulation,
     kind: 'DELETE',
     phase: 'FINISHED',
@@ -175,7 +144,7 @@ it('never restores the records an erasure covered, and restores those sent after
     createdAt: new Date(Date.now() - 30_000).toISOString(),
     progress: 'done',
   });
-  await harness.clickhouse.command({ query: `INSERT INTO ${harness.table('erasure_keys')} (regulation_id, key) VALUES ('${regulation}', '${ledger.hasher.of('usr_erased')}')` });
+  await harness.clickhouse.command({ query: `INSERT INTO ${harness.table('erasure_keys')} (regulation_id, key) VALUES ('${regulation}', '${tasks.ledger.hasher.of('usr_erased')}')` });
   const after = Array.from({ length: 3 }, (_, i) => track(`e-after-${i}`, 'Viewed', 'usr_erased'));
   await harness.publish(after, { sourceId: 'app' });
   await drained(harness);
@@ -186,13 +155,12 @@ it('never restores the records an erasure covered, and restores those sent after
 });
 
 it('refuses more running tasks than it runs, and ends a task nobody holds at once when cancelled', async () => {
-  await stage!.stop();
-  stage = undefined;
+  await tasks.stopStage();
   const waiting: string[] = [];
-  for (let i = 0; i < MAX_RUNNING_TASKS; i++) waiting.push((await api.startReplay({ from: { $case: 'fromSequence', value: 1 }, to: undefined, sourceIds: [], calls: [], names: [] })).task!.id);
-  await expect(api.startReplay({ from: { $case: 'fromSequence', value: 1 }, to: undefined, sourceIds: [], calls: [], names: [] })).rejects.toMatchObject({ reason: 'TOO_MANY_TASKS' });
-  for (const id of waiting) expect((await api.cancel({ id })).task?.status).toBe(TaskStatus.CANCELLED);
-  await startStage();
+  for (let i = 0; i < MAX_RUNNING_TASKS; i++) waiting.push((await tasks.api.startReplay({ from: { $case: 'fromSequence', value: 1 }, to: undefined, sourceIds: [], calls: [], names: [] })).task!.id);
+  await expect(tasks.api.startReplay({ from: { $case: 'fromSequence', value: 1 }, to: undefined, sourceIds: [], calls: [], names: [] })).rejects.toMatchObject({ reason: 'TOO_MANY_TASKS' });
+  for (const id of waiting) expect((await tasks.api.cancel({ id })).task?.status).toBe(TaskStatus.CANCELLED);
+  await tasks.startStage();
 });
 
 it('stops halfway when cancelled, keeping what it stored', async () => {
@@ -200,9 +168,9 @@ it('stops halfway when cancelled, keeping what it stored', async () => {
   await harness.publish(many, { sourceId: 'app' });
   await drained(harness);
   await deleteRows(`profile_id = 'usr_many'`);
-  const { task } = await api.startReplay({ from: { $case: 'fromSequence', value: 1 }, to: undefined, sourceIds: ['app'], calls: [], names: [] });
-  await waitFor('the replay under way', async () => (((await api.get({ id: task!.id })).task?.progress?.stored ?? 0) > 0 ? true : undefined), 60_000, 20);
-  const asked = (await api.cancel({ id: task!.id })).task!;
+  const { task } = await tasks.api.startReplay({ from: { $case: 'fromSequence', value: 1 }, to: undefined, sourceIds: ['app'], calls: [], names: [] });
+  await waitFor('the replay under way', async () => (((await tasks.api.get({ id: task!.id })).task?.progress?.stored ?? 0) > 0 ? true : undefined), 60_000, 20);
+  const asked = (await tasks.api.cancel({ id: task!.id })).task!;
   expect(asked.cancelRequested).toBe(true);
   const cancelled = await ended(task!.id);
   expect(cancelled.status).toBe(TaskStatus.CANCELLED);
@@ -211,20 +179,20 @@ it('stops halfway when cancelled, keeping what it stored', async () => {
   expect(stored).toBe(cancelled.progress!.stored);
   // Nothing more comes once it has ended: its consumer is gone.
   expect(await replayConsumers()).toEqual([]);
-  expect((await api.cancel({ id: task!.id })).task!.status).toBe(TaskStatus.CANCELLED);
+  expect((await tasks.api.cancel({ id: task!.id })).task!.status).toBe(TaskStatus.CANCELLED);
 });
 
 it('is finished by the next task stage when its stage stops halfway, without a duplicate row', async () => {
   await deleteRows(`profile_id = 'usr_many'`);
-  const { task } = await api.startReplay({ from: { $case: 'fromSequence', value: 1 }, to: undefined, sourceIds: ['app'], calls: [], names: [] });
-  await waitFor('the replay under way', async () => (((await api.get({ id: task!.id })).task?.progress?.stored ?? 0) > 0 ? true : undefined), 60_000, 20);
-  await stage!.stop();
-  const halfway = (await api.get({ id: task!.id })).task!;
+  const { task } = await tasks.api.startReplay({ from: { $case: 'fromSequence', value: 1 }, to: undefined, sourceIds: ['app'], calls: [], names: [] });
+  await waitFor('the replay under way', async () => (((await tasks.api.get({ id: task!.id })).task?.progress?.stored ?? 0) > 0 ? true : undefined), 60_000, 20);
+  await tasks.stopStage();
+  const halfway = (await tasks.api.get({ id: task!.id })).task!;
   expect(halfway.status).toBe(TaskStatus.RUNNING);
   expect(await rows(`profile_id = 'usr_many'`)).toBeLessThan(3000);
   // The stopped stage let go of its lease: a new stage (another owner) claims it at once, and goes on from its consumer.
-  expect(((await store.get(task!.id)) ?? { lease: 'missing' }).lease).toBeUndefined();
-  await startStage();
+  expect(((await tasks.store.get(task!.id)) ?? { lease: 'missing' }).lease).toBeUndefined();
+  await tasks.startStage();
   const done = await ended(task!.id);
   expect(done.status).toBe(TaskStatus.FINISHED);
   expect([await rows(`profile_id = 'usr_many'`), await finalRows(`profile_id = 'usr_many'`)]).toEqual([3000, 3000]);
@@ -232,7 +200,7 @@ it('is finished by the next task stage when its stage stops halfway, without a d
 });
 
 it('refuses an unknown task', async () => {
-  await expect(api.get({ id: '00000000-0000-0000-0000-000000000000' })).rejects.toMatchObject({ reason: 'UNKNOWN_TASK' });
-  await expect(api.cancel({ id: 'nope' })).rejects.toMatchObject({ reason: 'UNKNOWN_TASK' });
-  await expect(api.get({ id: '' })).rejects.toMatchObject({ reason: 'INVALID_ADMIN_REQUEST' });
+  await expect(tasks.api.get({ id: '00000000-0000-0000-0000-000000000000' })).rejects.toMatchObject({ reason: 'UNKNOWN_TASK' });
+  await expect(tasks.api.cancel({ id: 'nope' })).rejects.toMatchObject({ reason: 'UNKNOWN_TASK' });
+  await expect(tasks.api.get({ id: '' })).rejects.toMatchObject({ reason: 'INVALID_ADMIN_REQUEST' });
 });

@@ -191,6 +191,30 @@ describe('resolve', () => {
     expect(again.refused).toHaveLength(1);
   });
 
+  it('decides refused links afresh in a redrive: refused again while the cap stands, applied once it is raised, and the applied decision counts beside the old refusal', () => {
+    const store = new Store();
+    const [a0, a1, a2] = [0, 1, 2].map((i) => alias('hub', `u${i}`, `a${i}`, `0${i + 2}`));
+    const first = store.batch([identify('p1', 'hub', 'e0', '01'), a0, a1, a2], { maxGroupSize: 3 });
+    expect(first.refused.map((d) => d.link.eventId)).toEqual(['a1', 'a2']);
+
+    const still = store.batch([a1, a2], { maxGroupSize: 3 }, true);
+    expect(still.refused.map((d) => [d.link.eventId, d.reason])).toEqual(first.refused.map((d) => [d.link.eventId, d.reason]));
+    expect(store.batch([a1, a2], { maxGroupSize: 3 }).decisions).toEqual([]);
+
+    const fixed = store.batch([a1, a2], { maxGroupSize: 10 }, true);
+    expect(fixed.decisions.map((d) => [d.link.eventId, d.effect, d.groupSize])).toEqual([
+      ['a1', 'linked', 4],
+      ['a2', 'linked', 5],
+    ]);
+    expect(fixed.refused).toEqual([]);
+    // The store holds each link's refusals and its application side by side, as ClickHouse does until it merges them.
+    expect(store.links.filter((l) => l.eventId === 'a2').map((l) => l.effect)).toEqual(['refused', 'refused', 'linked']);
+    expect(store.masters.get('p1')).toMatchObject({ masterId: 'p1', groupSize: 5 });
+    expect(store.batch([identify('p9', 'u2', 'e9', '09')], { maxGroupSize: 10 }).decisions.map((d) => [d.effect, d.masterId, d.groupSize])).toEqual([['linked', 'p1', 6]]);
+    // Links applied already are not decided again.
+    expect(store.batch([a0, a1], { maxGroupSize: 10 }, true).decisions).toEqual([]);
+  });
+
   it('gives a group of user ids only no master until a profile joins it', () => {
     const store = new Store();
     const result = store.batch([alias('u1', 'u2', 'e1', '01')]);
