@@ -19,6 +19,7 @@ import { hashKeysFile, newKeyText } from './keys';
 import { explainIdentity } from './identities';
 import { createRegulation, REGULATION_COMMANDS, showRegulations, type RegulationFlags } from './privacy';
 import { cancelTask, showTasks, startReplay, type ReplayFlags } from './replay';
+import { listDeadLetters, showDeadLetter, startRedrive, type RedriveFlags } from './deadletters';
 import type { AdminConnection } from './admin-channel';
 import { checkPlanFiles, inferSourcePlan } from './plan';
 import { query } from './query';
@@ -161,14 +162,18 @@ withAdminOptions(
   await query(sql, { address: options.address, adminKey: clientKey(ADMIN_KEY, options.adminKeyFile), json: options.json });
 });
 
+/** The --database option of commands that read the tables through the admin endpoint. */
+const withDatabase = (command: Command): Command => command.option('--database <name>', 'the database of the tables', process.env.TRIBUTARY_CLICKHOUSE_DATABASE ?? 'tributary');
+
 withAdminOptions(
-  program
-    .command('identities')
-    .description('Identity stitching (docs/identity.md).')
-    .command('explain')
-    .description("Show an id's identity group through the admin endpoint: its master id, the chain of links to it, every link with its event, and refused links.")
-    .argument('<id>', 'a profile id, or user:<user id>')
-    .option('--database <name>', 'the database of the tables', process.env.TRIBUTARY_CLICKHOUSE_DATABASE ?? 'tributary'),
+  withDatabase(
+    program
+      .command('identities')
+      .description('Identity stitching (docs/identity.md).')
+      .command('explain')
+      .description("Show an id's identity group through the admin endpoint: its master id, the chain of links to it, every link with its event, and refused links.")
+      .argument('<id>', 'a profile id, or user:<user id>'),
+  ),
   'print the explanation as one JSON object',
 ).action(async (id: string, options: AdminOptions & { database: string }) => {
   await explainIdentity(id, { address: options.address, adminKey: clientKey(ADMIN_KEY, options.adminKeyFile), database: options.database, json: options.json });
@@ -290,11 +295,49 @@ withGatewayAdmin(
 ).action(async (options: ReplayFlags & { address: string; adminKeyFile?: string; json: boolean } & ChannelOptions) => {
   process.exitCode = await startReplay(options, adminConnection(options));
 });
-const tasks = program.command('tasks').description('Durable tasks (replays) the sink processes run.');
+const deadletters = program.command('deadletters').description('What the stages set aside, and its redrive once the cause is fixed (docs/operations.md, "Redrive").');
+withAdminOptions(
+  withDatabase(
+    deadletters
+      .command('list')
+      .description('Show the dead letters not redriven yet, newest first, through the admin endpoint.')
+      .option('--reason <reason>', 'only this reason (repeatable)', collect, [])
+      .option('--source <id>', 'only this source (repeatable)', collect, [])
+      .option('--all', 'redriven ones too', false)
+      .option('--limit <n>', 'at most this many', '100'),
+  ),
+  'print one JSON row per line',
+).action(async (options: AdminOptions & { database: string; reason: string[]; source: string[]; all: boolean; limit: string }) => {
+  await listDeadLetters(
+    { reason: options.reason, source: options.source, all: options.all, limit: Number(options.limit) || 100 },
+    { address: options.address, adminKey: clientKey(ADMIN_KEY, options.adminKeyFile), database: options.database, json: options.json },
+  );
+});
+withAdminOptions(
+  withDatabase(deadletters.command('show').description("Show one dead letter, by its record's stream sequence, with the record decoded.").argument('<sequence>', "the record's stream sequence")),
+  'print it as one line of JSON',
+).action(async (seq: string, options: AdminOptions & { database: string }) => {
+  process.exitCode = await showDeadLetter(seq, { address: options.address, adminKey: clientKey(ADMIN_KEY, options.adminKeyFile), database: options.database, json: options.json });
+});
+withGatewayAdmin(
+  deadletters
+    .command('redrive')
+    .description(
+      'Send the dead letters not redriven yet back through the stage that set them aside, at a rate limit, and follow the task to its end; each one that goes through is marked, one that fails again goes back once with its reason.',
+    )
+    .option('--reason <reason>', 'only this reason: IDENTITY_LINK_REFUSED, REJECTED_BY_CLICKHOUSE, INVALID_ENVELOPE or UNDECODABLE_ENVELOPE (repeatable)', collect, [])
+    .option('--source <id>', 'only this source (repeatable)', collect, [])
+    .option('--from <when>', 'only those set aside at or after: a time (2026-12-04T10:00:00Z) or a duration ago (2h, 7d)')
+    .option('--to <when>', 'only those set aside at or before, as --from')
+    .option('--rate <n>', 'at most this many a second (1,000 by default)'),
+).action(async (options: RedriveFlags & { address: string; adminKeyFile?: string; json: boolean } & ChannelOptions) => {
+  process.exitCode = await startRedrive(options, adminConnection(options));
+});
+const tasks = program.command('tasks').description('Durable tasks (replays and redrives) the sink processes run.');
 withGatewayAdmin(tasks.command('list').description('Show every task, newest first.')).action(async (options: { address: string; adminKeyFile?: string; json: boolean } & ChannelOptions) => {
   await showTasks(undefined, adminConnection(options));
 });
-withGatewayAdmin(tasks.command('show').description('Show one task: its window, status and progress.').argument('<id>', 'the task id')).action(
+withGatewayAdmin(tasks.command('show').description('Show one task: what it sends, its status and progress.').argument('<id>', 'the task id')).action(
   async (id: string, options: { address: string; adminKeyFile?: string; json: boolean } & ChannelOptions) => {
     await showTasks(id, adminConnection(options));
   },

@@ -2,12 +2,13 @@
  * `tributary replay` and `tributary tasks`: replays through a gateway's
  * AdminService with the admin key (docs/operations.md, "Replay"). `replay`
  * starts one and follows it to its end, with a progress bar on a terminal
- * (records read, stored, skipped, the last sequence and its time);
+ * (records read, stored, skipped, the last sequence and its time), as
+ * `tributary deadletters redrive` follows a redrive (deadletters.ts);
  * `tasks list`, `tasks show` and `tasks cancel` look at tasks and stop one.
  */
 import ms from 'ms';
 import { Task, TaskStatus, TaskType, type StartReplayRequest } from '../gen/tributary/admin/v1/admin_service';
-import { followToEnd, openAdmin, type AdminConnection } from './admin-channel';
+import { followToEnd, openAdmin, type AdminChannel, type AdminConnection } from './admin-channel';
 
 /** The progress bar's width in characters. */
 const BAR_WIDTH = 30;
@@ -21,15 +22,20 @@ export interface ReplayFlags {
   readonly name: string[];
 }
 
-/** A window bound from a flag: a stream sequence (digits), a time (RFC 3339), or a duration ago ("30m", "2d"). */
-function bound(raw: string, nowMs: number, flag: string): { sequence: number } | { time: Date } {
+/** A time from a flag: a time (RFC 3339), or a duration ago ("30m", "2d") counted back from `nowMs`; throws naming `flag` (and saying it takes a stream sequence too, when `sequences`). */
+export function pointInTime(raw: string, nowMs: number, flag: string, sequences = false): Date {
   const text = raw.trim();
-  if (/^\d+$/.test(text)) return { sequence: Number(text) };
   const ago = /^\d/.test(text) ? ms(text as ms.StringValue) : undefined;
-  if (typeof ago === 'number' && Number.isFinite(ago)) return { time: new Date(nowMs - ago) };
+  if (typeof ago === 'number' && Number.isFinite(ago)) return new Date(nowMs - ago);
   const at = Date.parse(text);
-  if (Number.isNaN(at)) throw new Error(`${flag} must be a stream sequence, a time such as 2026-12-04T10:00:00Z, or a duration ago such as 2h or 7d; it is "${raw}"`);
-  return { time: new Date(at) };
+  if (Number.isNaN(at)) throw new Error(`${flag} must be ${sequences ? 'a stream sequence, ' : ''}a time such as 2026-12-04T10:00:00Z, or a duration ago such as 2h or 7d; it is "${raw}"`);
+  return new Date(at);
+}
+
+/** A window bound from a flag: a stream sequence (digits), or a point in time. */
+function bound(raw: string, nowMs: number, flag: string): { sequence: number } | { time: Date } {
+  if (/^\d+$/.test(raw.trim())) return { sequence: Number(raw.trim()) };
+  return { time: pointInTime(raw, nowMs, flag, true) };
 }
 
 /** The StartReplay request of `flags`, durations counted back from `nowMs`; throws naming the flag that does not parse. */
@@ -45,9 +51,32 @@ export function replayRequest(flags: ReplayFlags, nowMs: number): StartReplayReq
   };
 }
 
+/** What a redrive selects, in words. */
+function redriveWords(task: Task): string {
+  const r = task.redrive;
+  const parts = [
+    r?.reasons.length ? `reasons ${r.reasons.join(',')}` : 'every reason',
+    ...(r?.sourceIds.length ? [`sources ${r.sourceIds.join(',')}`] : []),
+    ...(r?.fromTime !== undefined ? [`set aside from ${r.fromTime.toISOString()}`] : []),
+    ...(r?.toTime !== undefined ? [`to ${r.toTime.toISOString()}`] : []),
+    `${r?.rate ?? 0}/s`,
+  ];
+  return parts.join('; ');
+}
+
+/** A task's counts: a replay's records read, stored and skipped; a redrive's letters read, redriven and failed again or held. */
+function counts(task: Task): string {
+  const p = task.progress;
+  return task.type === TaskType.REDRIVE
+    ? `read ${p?.read ?? 0}, redriven ${p?.stored ?? 0}, failed again or held ${p?.skipped ?? 0}`
+    : `read ${p?.read ?? 0}, stored ${p?.stored ?? 0}, skipped ${p?.skipped ?? 0}`;
+}
+
 /** One line (or, with `json`, one JSON object) of a task. */
 export function describeTask(task: Task, json: boolean): string {
   if (json) return JSON.stringify(Task.toJSON(task));
+  const error = task.status === TaskStatus.FAILED ? `  error: ${task.error}` : task.cancelRequested && task.status === TaskStatus.RUNNING ? '  (cancel asked)' : '';
+  if (task.type === TaskType.REDRIVE) return `${task.id}  REDRIVE  ${TaskStatus[task.status]}  ${redriveWords(task)}  ${counts(task)}${error}`;
   const window = task.replay;
   const from = window?.fromTime !== undefined ? window.fromTime.toISOString() : `#${window?.fromSequence ?? 0}`;
   const to = `#${window?.toSequence ?? 0}${window?.toTime !== undefined ? ` or ${window.toTime.toISOString()}` : ''}`;
@@ -56,10 +85,7 @@ export function describeTask(task: Task, json: boolean): string {
     ...(window?.calls.length ? [`calls ${window.calls.join(',')}`] : []),
     ...(window?.names.length ? [`names ${window.names.join(',')}`] : []),
   ];
-  const p = task.progress;
-  const counts = `read ${p?.read ?? 0}, stored ${p?.stored ?? 0}, skipped ${p?.skipped ?? 0}`;
-  const error = task.status === TaskStatus.FAILED ? `  error: ${task.error}` : task.cancelRequested && task.status === TaskStatus.RUNNING ? '  (cancel asked)' : '';
-  return `${task.id}  ${TaskType[task.type]}  ${TaskStatus[task.status]}  ${from} to ${to}${filters.length > 0 ? `  ${filters.join('; ')}` : ''}  ${counts}${error}`;
+  return `${task.id}  ${TaskType[task.type]}  ${TaskStatus[task.status]}  ${from} to ${to}${filters.length > 0 ? `  ${filters.join('; ')}` : ''}  ${counts(task)}${error}`;
 }
 
 /**
@@ -70,17 +96,28 @@ export function describeTask(task: Task, json: boolean): string {
 export function progressLine(task: Task, firstSeen: number): string {
   const p = task.progress;
   const last = p?.lastSequence ?? 0;
+  // A redrive does not know how many letters it will find: its counts alone.
+  if (task.type === TaskType.REDRIVE) return `${counts(task)}, last #${last}`;
   const to = task.replay?.toSequence ?? 0;
   const from = task.replay?.fromSequence || firstSeen;
   const share = to <= from ? (last > 0 ? 1 : 0) : Math.min(1, Math.max(0, (last - from + 1) / (to - from + 1)));
   const filled = Math.round(share * BAR_WIDTH);
   const at = p?.lastTime === undefined ? '' : ` (${p.lastTime.toISOString()})`;
-  return `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${Math.floor(share * 100)}%  read ${p?.read ?? 0}, stored ${p?.stored ?? 0}, skipped ${p?.skipped ?? 0}, last #${last}${at}`;
+  return `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${Math.floor(share * 100)}%  ${counts(task)}, last #${last}${at}`;
 }
 
 /** Starts a replay and follows it to its end; returns the exit code (0 when it finished, 1 otherwise). */
-export async function startReplay(flags: ReplayFlags, connection: AdminConnection): Promise<number> {
+export function startReplay(flags: ReplayFlags, connection: AdminConnection): Promise<number> {
   const request = replayRequest(flags, Date.now());
+  return followTask('replay', connection, (admin) => admin.call((metadata, callback) => admin.client.startReplay(request, metadata, callback)));
+}
+
+/**
+ * Starts a task (`what`: replay, redrive) with `start` and follows it to
+ * its end, with its progress line on a terminal; prints it as it ended and
+ * returns the exit code (0 when it finished, 1 otherwise).
+ */
+export async function followTask(what: string, connection: AdminConnection, start: (admin: AdminChannel) => Promise<{ task?: Task }>): Promise<number> {
   const admin = openAdmin(connection);
   const terminal = process.stderr.isTTY === true && !connection.json;
   try {
@@ -88,8 +125,8 @@ export async function startReplay(flags: ReplayFlags, connection: AdminConnectio
       if (task === undefined) throw new Error('the gateway answered without a task');
       return task;
     };
-    const started = answered((await admin.call<{ task?: Task }>((metadata, callback) => admin.client.startReplay(request, metadata, callback))).task);
-    if (!connection.json) console.error(`replay ${started.id} started; \`tributary tasks cancel ${started.id}\` stops it`);
+    const started = answered((await start(admin)).task);
+    if (!connection.json) console.error(`${what} ${started.id} started; \`tributary tasks cancel ${started.id}\` stops it`);
     let firstSeen = 0;
     const task = await followToEnd(
       started,
