@@ -5,8 +5,8 @@
  * follow), and the links refused at its edge. Pure: it works on the group's
  * stored links as identity-graph.ts reads them.
  */
-import { distinctLinks, profileNode, type IdentityNode } from './links';
-import { groupOf, type StoredLink } from './resolve';
+import { profileNode, type IdentityNode } from './links';
+import { decidedLinks, groupOf, type StoredLink } from './resolve';
 
 /** An id's group, explained. */
 export interface Explanation {
@@ -49,7 +49,7 @@ function chain(links: readonly StoredLink[], from: IdentityNode, to: IdentityNod
 /** Explains the group of `node` from every stored link of it. */
 export function explain(stored: readonly StoredLink[], node: IdentityNode): Explanation {
   // identity_edges holds each link under both its ids.
-  const all = distinctLinks(stored);
+  const all = decidedLinks(stored);
   const applied = all.filter((l) => l.effect !== 'refused').sort(bySeq);
   const { members, masterId, version } = groupOf(applied, node);
   return {

@@ -206,7 +206,7 @@ export function groupOf(stored: readonly StoredLink[], node: IdentityNode): { me
  * once applied is never refused later, so the applied decision is the
  * newer.
  */
-function decidedLinks(stored: readonly StoredLink[]): StoredLink[] {
+export function decidedLinks(stored: readonly StoredLink[]): StoredLink[] {
   const byKey = new Map<string, StoredLink>();
   for (const link of stored) {
     const key = linkKey(link);

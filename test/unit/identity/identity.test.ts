@@ -242,6 +242,17 @@ describe('explain', () => {
     expect(e.refused.map((l) => l.eventId)).toEqual(['e4']);
   });
 
+  it('counts a link a redrive applied, and not its old refusal, while both are stored', () => {
+    const store = new Store();
+    const [first, link] = [identify('phone', 'ada', 'e1', '01'), alias('ada', 'crm', 'e2', '02')];
+    store.batch([first, link], { maxGroupSize: 2 });
+    store.batch([link], { maxGroupSize: 5 }, true);
+    const edges = store.links.flatMap((l) => [l, { ...l, left: l.right, right: l.left }]);
+    const e = explain(edges, profileNode('phone'));
+    expect(e.members).toEqual(['profile:phone', 'user:ada', 'user:crm']);
+    expect([e.links.map((l) => l.eventId), e.refused]).toEqual([['e1', 'e2'], []]);
+  });
+
   it('explains an id no link names as its own master', () => {
     expect(explain([], profileNode('alone'))).toMatchObject({ members: ['profile:alone'], masterId: 'alone', path: [], links: [] });
   });
