@@ -150,6 +150,11 @@ it('takes the admin key only, and names every field of a bad request', async () 
   expect([badReplay.status, badReplay.body.message]).toEqual([400, expect.stringMatching(/breaks 3 rule/)]);
   const noTask = await connectCall(serve.httpUrl, '/tributary.admin.v1.AdminService/CancelTask', serve.adminKey, { id: '00000000-0000-0000-0000-000000000000' });
   expect([noTask.status, noTask.body.code]).toEqual([404, 'not_found']);
+  const redrive = '/tributary.admin.v1.AdminService/RedriveDeadLetters';
+  expect((await connectCall(serve.httpUrl, redrive, serve.apiKey, {})).status).toBe(403);
+  expect((await connectCall(serve.httpUrl, redrive, undefined, {})).status).toBe(401);
+  const badRedrive = await connectCall(serve.httpUrl, redrive, serve.adminKey, { reasons: ['LOST'], rate: 1_000_000 });
+  expect([badRedrive.status, badRedrive.body.message]).toEqual([400, expect.stringMatching(/redrive request breaks 2 rule/)]);
 
   // The same over gRPC.
   const client = new AdminServiceClient(`127.0.0.1:${serve.grpcPort}`, credentials.createInsecure());
