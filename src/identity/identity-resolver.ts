@@ -18,7 +18,7 @@ import { decide, mastersToWrite, type Decisions, type LinkDecision, type LinkRul
 export class IdentityResolver {
   /**
    * A resolver into `database`, writing with `writer`. `again` decides links
-   * refused before afresh (a redrive's resolver, made by {@link forRedrive});
+   * refused before afresh (a redrive's resolver, made by {@link forTask});
    * `turns` and `select` are shared with the resolver it was made from.
    */
   constructor(
@@ -32,9 +32,9 @@ export class IdentityResolver {
     private readonly select: Select = selectOn(client),
   ) {}
 
-  /** The resolver of the redrive `taskId`: it decides refused links afresh, writes with the task's insert tokens, and takes turns with this one. */
-  forRedrive(taskId: string): IdentityResolver {
-    return new IdentityResolver(this.client, this.database, this.writer.scoped(`redrive:${taskId}`), this.rules, true, this.turns, this.select);
+  /** The resolver of a task: it writes with insert tokens scoped by `tokenScope`, takes turns with this one, and decides refused links afresh when `again` (a redrive's). */
+  forTask(tokenScope: string, again: boolean): IdentityResolver {
+    return new IdentityResolver(this.client, this.database, this.writer.scoped(tokenScope), this.rules, again, this.turns, this.select);
   }
 
   /**

@@ -32,12 +32,14 @@ export interface IdentityStage {
   /** Finishes or abandons (unacked) the batches in hand, then closes its NATS connection. */
   stop(): Promise<void>;
   /**
-   * The stage's path for the redrive `taskId` (src/repair/redrive-task.ts):
-   * links are resolved as the stage's consumers resolve them, taking turns
-   * with them, except that a link refused before is decided afresh; one
-   * refused again is set aside as a dead letter of the task, told to `failed`.
+   * The stage's path for the task `taskId` (src/repair/): links are
+   * resolved as the stage's consumers resolve them, taking turns with them,
+   * with insert tokens of the task's own. A replay's (no `failed`) keeps
+   * every link's first decision, so it rebuilds only what is missing; a
+   * redrive's decides a link refused before afresh, and sets one refused
+   * again aside as a dead letter of the task, told to `failed`.
    */
-  redriveBatches(taskId: string, failed: (letters: readonly DeadLetter[]) => void): IdentityBatches;
+  taskBatches(taskId: string, failed?: (letters: readonly DeadLetter[]) => void): IdentityBatches;
 }
 
 /**
@@ -85,6 +87,9 @@ export async function startIdentity(
       await stage.stop();
       logger.info('identity stage stopped');
     },
-    redriveBatches: (taskId, failed) => new IdentityBatches(resolver.forRedrive(taskId), stage.deadLetters.forRedrive(taskId, writer.scoped(`redrive:${taskId}`), failed), metrics, spreads),
+    taskBatches: (taskId, failed) =>
+      failed === undefined
+        ? new IdentityBatches(resolver.forTask(`replay:${taskId}`, false), stage.deadLetters, metrics, spreads)
+        : new IdentityBatches(resolver.forTask(`redrive:${taskId}`, true), stage.deadLetters.forRedrive(taskId, writer.scoped(`redrive:${taskId}`), failed), metrics, spreads),
   };
 }

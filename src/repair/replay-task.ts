@@ -1,7 +1,9 @@
 /**
  * A replay: the stream's messages in a window, on a durable consumer of the
- * task's own (the live consumers are left alone), once the sink's consumer
- * has stored the window, through the sink's path
+ * task's own (the live consumers are left alone), once the live consumers
+ * have handled the window, through the identity stage's path (identify,
+ * alias and consent records: links decided before keep their decisions, so
+ * only what is missing is rebuilt) and the sink's
  * (src/sink/sink-batches.ts), whose redelivery check leaves out the rows
  * stored already, so a replay over existing rows adds none. Messages outside
  * the filters, and those it holds back (a suppressed or erased person's:
@@ -18,9 +20,11 @@ import { sleep } from '../lifecycle/backoff';
 import type { SinkBatches } from '../sink/sink-batches';
 import { HAND_BACK_DELAY_MS } from '../stages/message-batches';
 import { waitForConsumers } from '../stream/stream-erasure';
-import { ConsumerLoop, type BatchHandler, type ConsumerLoopOptions } from '../stages/consumer-loop';
+import { ConsumerLoop, type BatchHandler, type ConsumerLoopOptions, type Retrying } from '../stages/consumer-loop';
 import type { ReplayHolds } from './replay-holds';
-import { pastWindow, replayFilterSubject, selected } from './replay-filter';
+import { pastWindow, replayFilterSubject, selected, subjectParts } from './replay-filter';
+import { IDENTITY_CALLS } from '../stages/consumers';
+import type { StageMessage } from '../stages/dead-letters';
 import { TaskLost, type TaskHold, type TaskRun } from './task-stage';
 import type { ReplaySpec, TaskProgress } from '../tasks/task-store';
 
@@ -38,12 +42,14 @@ export interface ReplayParts {
   readonly subjectPrefix: string;
   /** The start of the replay consumers' names (stages/consumers.ts); each adds its task id. */
   readonly consumerPrefix: string;
-  /** The live consumer that stores records (the sink's): a replay waits until it has stored its window, so the two never store one record each. */
-  readonly liveConsumer: string;
+  /** The live consumers (the sink's and the identity stage's): a replay waits until they have handled its window, so a live consumer and the replay never store one record each. */
+  readonly liveConsumers: readonly string[];
   readonly ackWaitMs: number;
   readonly loop: ConsumerLoopOptions;
   /** The sink's path for the replay of a task (Sink.replayBatches). */
   readonly batches: (taskId: string) => SinkBatches;
+  /** The identity stage's path for the replay of a task (IdentityStage.taskBatches): identify, alias and consent records go through it before the sink's. */
+  readonly identity: (taskId: string) => { handle(batch: readonly StageMessage[], retrying: Retrying): Promise<void> };
   /** What a replay holds back (a suppressed or erased person's records). */
   readonly holds: () => ReplayHolds;
   readonly logger: Logger;
@@ -68,6 +74,9 @@ function consumerDefinition(parts: ReplayParts, name: string, spec: ReplaySpec, 
   };
 }
 
+/** A message whose answers are left to another path: the identity stage's acks are not a replay's to give, the sink's path answers. */
+const unanswered = (msg: StageMessage): StageMessage => ({ seq: msg.seq, subject: msg.subject, data: msg.data, info: msg.info, ack: () => undefined, nak: () => undefined, term: () => undefined });
+
 /** How a replay's run ends: past its window (or nothing left), cancelled, or its lease lost. */
 type Outcome = 'past' | 'cancelled' | 'lost';
 
@@ -86,7 +95,7 @@ export function replayRun(parts: ReplayParts): TaskRun {
       told = true;
     };
     if (!hold.cancelled)
-      await waitForConsumers(parts.jsm, parts.stream, [parts.liveConsumer], spec.toSeq ?? 0, waiting, stopped).catch((error: unknown) => {
+      await waitForConsumers(parts.jsm, parts.stream, parts.liveConsumers, spec.toSeq ?? 0, waiting, stopped).catch((error: unknown) => {
         if (!hold.cancelled) throw error;
       });
     let progress: TaskProgress = task.progress;
@@ -103,6 +112,7 @@ export function replayRun(parts: ReplayParts): TaskRun {
       if (!exists) await parts.jsm.consumers.add(parts.stream, consumerDefinition(parts, name, spec, progress));
       const consumer = await parts.js.consumers.get(parts.stream, name);
       const batches = parts.batches(task.id);
+      const identity = parts.identity(task.id);
       const holds = parts.holds();
       const handle: BatchHandler = async (batch, retrying) => {
         // Once the replay is over, or its lease may have lapsed, what comes is handed back untouched.
@@ -121,6 +131,9 @@ export function replayRun(parts: ReplayParts): TaskRun {
         const held = await retrying('replay holds', () => holds.held(envelopes.map((envelope, i) => (chosen[i] ? envelope : undefined))));
         const through = inWindow.filter((_, i) => chosen[i] && !held.has(i));
         const before = batches.stats.rowsWritten;
+        // Links and consent decisions first, as their own consumers would take them; the sink's path answers every message.
+        const linking = through.filter((msg) => (IDENTITY_CALLS as readonly string[]).includes(subjectParts(parts.subjectPrefix, msg.subject)?.call ?? ''));
+        if (linking.length > 0) await identity.handle(linking.map(unanswered), retrying);
         if (through.length > 0) await batches.handle(through, retrying);
         const sent = new Set(through);
         for (const msg of batch) if (!sent.has(msg)) msg.ack();

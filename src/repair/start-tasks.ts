@@ -1,9 +1,9 @@
 /**
  * Starts the task stage of a sink process: opens the tasks bucket (waiting
  * through the process's start waits), and runs the tasks it claims over the
- * sink's connection, replays through the sink's path to the tables and
- * redrives through the sink's and the identity stage's, holding back what
- * the privacy stage's ledger and regulations say a task must not restore.
+ * sink's connection, through the sink's and the identity stage's paths to
+ * the tables, holding back what the privacy stage's ledger and regulations
+ * say a task must not restore.
  */
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
@@ -13,7 +13,7 @@ import type { PolicyLedger } from '../policy/policy-ledger';
 import type { RegulationStore } from '../policy/regulation-store';
 import type { Sink } from '../sink/sink';
 import { consumerLoopOptions } from '../stages/consumer-loop';
-import { replayConsumerPrefix, sinkConsumerConfig } from '../stages/consumers';
+import { IDENTITY_CALLS, identityConsumerConfig, replayConsumerPrefix, sinkConsumerConfig } from '../stages/consumers';
 import { permanentNatsFailure } from '../stream/set-up';
 import { ReplayHolds } from './replay-holds';
 import { removeEndedReplayConsumers, replayRun } from './replay-task';
@@ -36,10 +36,11 @@ export async function startTaskStage(config: Config, logger: Logger, sink: Sink,
     stream: config.stream,
     subjectPrefix: config.subjectPrefix,
     consumerPrefix: prefix,
-    liveConsumer: sinkConsumerConfig(config).durable_name,
+    liveConsumers: [sinkConsumerConfig(config).durable_name, ...IDENTITY_CALLS.map((call) => identityConsumerConfig(config, call).durable_name)],
     ackWaitMs: config.sinkAckWaitMs,
     loop: consumerLoopOptions(config),
     batches: (taskId) => sink.replayBatches(taskId),
+    identity: (taskId) => identity.taskBatches(taskId),
     holds,
     logger,
   });
@@ -48,7 +49,7 @@ export async function startTaskStage(config: Config, logger: Logger, sink: Sink,
     database: config.clickhouseDatabase,
     writer: new ClickHouseWriter(sink.clickhouse, config.clickhouseDatabase),
     sink: (taskId, failed) => sink.redriveBatches(taskId, failed),
-    identity: (taskId, failed) => identity.redriveBatches(taskId, failed),
+    identity: (taskId, failed) => identity.taskBatches(taskId, failed),
     holds,
     logger,
   });
