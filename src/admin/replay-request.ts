@@ -69,5 +69,6 @@ export function checkReplayRequest(request: StartReplayRequest, known: (source: 
     sources: [...new Set(request.sourceIds)].sort(),
     calls: [...new Set(request.calls)].sort(),
     names: [...new Set(request.names)].sort(),
+    ...(request.includeBlocked && { includeBlocked: true }),
   };
 }

@@ -7,6 +7,7 @@
  * stop.
  */
 import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
 import { IngestError } from '../errors/ingest-error';
 import {
   TaskStatus,
@@ -38,6 +39,8 @@ export interface TasksDependencies {
   /** Whether a source id is one the installation knows (has a key). */
   readonly knownSource: (source: string) => boolean;
   readonly now: () => Date;
+  /** Where a replay that restores what the tracking plans block is logged. */
+  readonly logger: Logger;
 }
 
 /** A task's state as the contract gives it. */
@@ -56,6 +59,7 @@ export function taskMessage(state: TaskState): Task {
       sourceIds: [...replay.sources],
       calls: [...replay.calls],
       names: [...replay.names],
+      includeBlocked: replay.includeBlocked === true,
     },
     redrive: redrive && { reasons: [...redrive.reasons], sourceIds: [...redrive.sources], fromTime: time(redrive.fromTime), toTime: time(redrive.toTime), rate: redrive.rate },
     progress: {
@@ -80,7 +84,9 @@ export class TasksApi {
   async startReplay(request: StartReplayRequest): Promise<StartReplayResponse> {
     const now = this.deps.now();
     const replay = checkReplayRequest(request, this.deps.knownSource, await this.deps.lastSeq(), now.getTime());
-    return { task: await this.start({ kind: 'REPLAY', replay }, now) };
+    const task = await this.start({ kind: 'REPLAY', replay }, now);
+    if (replay.includeBlocked === true) this.deps.logger.warn({ task: task.id, replay }, 'a replay was asked to restore records the tracking plans block (include_blocked)');
+    return { task };
   }
 
   /** Records a redrive task; the sink process's task stage runs it. */

@@ -291,7 +291,8 @@ withGatewayAdmin(
     .option('--to <where>', "where it ends, inclusive, as --from; the stream's last record when the replay starts by default")
     .option('--source <id>', 'only this source (repeatable)', collect, [])
     .option('--call <call>', 'only this call: track, identify, alias, group, consent, page or product (repeatable)', collect, [])
-    .option('--name <event>', 'only track events of this name (repeatable)', collect, []),
+    .option('--name <event>', 'only track events of this name (repeatable)', collect, [])
+    .option('--include-blocked', "replay records their source's current tracking plan would block too (logged by the gateway, kept on the task)", false),
 ).action(async (options: ReplayFlags & { address: string; adminKeyFile?: string; json: boolean } & ChannelOptions) => {
   process.exitCode = await startReplay(options, adminConnection(options));
 });

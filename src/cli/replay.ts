@@ -20,6 +20,8 @@ export interface ReplayFlags {
   readonly source: string[];
   readonly call: string[];
   readonly name: string[];
+  /** Replay what the current tracking plans would block, too. */
+  readonly includeBlocked?: boolean;
 }
 
 /** A time from a flag: a time (RFC 3339), or a duration ago ("30m", "2d") counted back from `nowMs`; throws naming `flag` (and saying it takes a stream sequence too, when `sequences`). */
@@ -48,6 +50,7 @@ export function replayRequest(flags: ReplayFlags, nowMs: number): StartReplayReq
     sourceIds: flags.source,
     calls: flags.call,
     names: flags.name,
+    includeBlocked: flags.includeBlocked === true,
   };
 }
 

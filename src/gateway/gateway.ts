@@ -142,7 +142,7 @@ export async function startGateway(
     const tasksStore = await waits.step('gateway', `the tasks "${tasksBucket(config.stream)}"`, () => TaskStore.open(link, tasksBucket(config.stream), config.replicas), permanentNatsFailure);
     const admin: AdminApis = {
       regulations: new RegulationsApi({ ledger, store, knownSource, maxIdLength: config.maxIdLength, now: () => new Date() }),
-      tasks: new TasksApi({ store: tasksStore, lastSeq: async () => (await jsm.streams.info(definition.name)).state.last_seq, knownSource, now: () => new Date() }),
+      tasks: new TasksApi({ store: tasksStore, lastSeq: async () => (await jsm.streams.info(definition.name)).state.last_seq, knownSource, now: () => new Date(), logger }),
     };
 
     // The accounting messages go on a connection of their own (on the records' one, each would queue behind every record

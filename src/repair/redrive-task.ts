@@ -44,8 +44,8 @@ export interface RedriveParts {
   readonly sink: RedrivePath;
   /** The identity stage's path (IdentityStage.redriveBatches). */
   readonly identity: RedrivePath;
-  /** What a redrive holds back, as a replay does. */
-  readonly holds: () => ReplayHolds;
+  /** What a redrive holds back, as a replay does (what the tracking plans block included). */
+  readonly holds: (includeBlocked: boolean) => ReplayHolds;
   readonly logger: Logger;
 }
 
@@ -93,7 +93,7 @@ export function redriveRun(parts: RedriveParts): TaskRun {
     const note = (letters: readonly DeadLetter[]) => letters.forEach((letter) => failed.add(letter.seq));
     const paths = { sink: parts.sink(task.id, note), identity: parts.identity(task.id, note) };
     const marks = parts.writer.scoped(`redrive:${task.id}`);
-    const holds = parts.holds();
+    const holds = parts.holds(false);
     let progress: TaskProgress = task.progress;
     const started = performance.now();
     let sent = 0;

@@ -6,15 +6,23 @@
  * are stored again, as the DELETE allows). An erasure writes the hashed ids
  * it covers to erasure_keys before it erases anything, and its time is in
  * the regulations' store. A message whose envelope cannot be read is held
- * too: whose it is cannot be told (the live sink made it a dead letter).
+ * too: whose it is cannot be told (the live sink made it a dead letter). So
+ * is a record its source's current tracking plan, in block mode, would
+ * reject, unless the task was asked to restore those (include_blocked).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
+import type { SourceLookup } from '../config/source-settings';
 import type { Envelope } from '../gen/tributary/ingest/v1/envelope';
+import type { Record } from '../gen/tributary/ingest/v1/record';
+import { recordPlanCheck } from '../plan/record-plan-check';
 import { personIds } from '../policy/person-ids';
 import type { PolicyLedger } from '../policy/policy-ledger';
 import { erases, type RegulationStore } from '../policy/regulation-store';
 import { SETTINGS } from '../storage/clickhouse-client';
 import { IDS_PARAM } from '../storage/id-lists';
+
+/** No bytes: a decoded record's plan check reads the record, not its encoding. */
+const NO_BYTES = new Uint8Array(0);
 
 /** The holds of one replay, which remembers the erasures it has looked up. */
 export class ReplayHolds {
@@ -26,7 +34,17 @@ export class ReplayHolds {
     private readonly client: ClickHouseClient,
     private readonly database: string,
     private readonly regulations: RegulationStore,
+    /** Each source's settings now, its tracking plan among them. */
+    private readonly sources: SourceLookup,
+    /** Whether records the plans would block are let through. */
+    private readonly includeBlocked: boolean,
   ) {}
+
+  /** Whether the current plan of the record's source, in block mode, would reject it. */
+  private blocked(envelope: Envelope, record: Record): boolean {
+    const plan = this.sources(envelope.sourceId).plan;
+    return !this.includeBlocked && plan?.mode === 'block' && recordPlanCheck(plan.plan, record, NO_BYTES, undefined).length > 0;
+  }
 
   /** The places in `envelopes` (undefined where a message did not decode) whose records are held back. */
   async held(envelopes: readonly (Envelope | undefined)[]): Promise<Set<number>> {
@@ -47,6 +65,7 @@ export class ReplayHolds {
         )
       )
         held.add(i);
+      else if (this.blocked(envelope, record)) held.add(i);
       return ids.map((id) => ledger.hasher.of(id));
     });
     const asked = [...new Set(hashedIds.flatMap((ids, i) => (held.has(i) ? [] : ids)))];

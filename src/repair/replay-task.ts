@@ -50,8 +50,8 @@ export interface ReplayParts {
   readonly batches: (taskId: string) => SinkBatches;
   /** The identity stage's path for the replay of a task (IdentityStage.taskBatches): identify, alias and consent records go through it before the sink's. */
   readonly identity: (taskId: string) => { handle(batch: readonly StageMessage[], retrying: Retrying): Promise<void> };
-  /** What a replay holds back (a suppressed or erased person's records). */
-  readonly holds: () => ReplayHolds;
+  /** What a replay holds back (a suppressed or erased person's records; what the tracking plans block, unless `includeBlocked`). */
+  readonly holds: (includeBlocked: boolean) => ReplayHolds;
   readonly logger: Logger;
 }
 
@@ -113,7 +113,8 @@ export function replayRun(parts: ReplayParts): TaskRun {
       const consumer = await parts.js.consumers.get(parts.stream, name);
       const batches = parts.batches(task.id);
       const identity = parts.identity(task.id);
-      const holds = parts.holds();
+      const holds = parts.holds(spec.includeBlocked === true);
+      if (spec.includeBlocked === true) parts.logger.warn({ task: task.id }, 'this replay restores records the tracking plans block (include_blocked)');
       const handle: BatchHandler = async (batch, retrying) => {
         // Once the replay is over, or its lease may have lapsed, what comes is handed back untouched.
         if (outcome === undefined && !hold.holds()) outcome = 'lost';

@@ -8,6 +8,7 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import type { Config } from '../config/settings';
+import { noSourceSettings, type SourceLookup } from '../config/source-settings';
 import type { StartWaits } from '../lifecycle/start-waits';
 import type { PolicyLedger } from '../policy/policy-ledger';
 import type { RegulationStore } from '../policy/regulation-store';
@@ -23,13 +24,22 @@ import type { IdentityStage } from '../identity/identity-stage';
 import { ClickHouseWriter } from '../storage/clickhouse-writer';
 import { TaskStore, tasksBucket } from '../tasks/task-store';
 
-/** Starts the task stage beside `sink` and `identity`; its tasks never restore a person `ledger` suppresses or an erasure among `regulations` covered. */
-export async function startTaskStage(config: Config, logger: Logger, sink: Sink, identity: IdentityStage, ledger: PolicyLedger, regulations: RegulationStore, waits: StartWaits): Promise<TaskStage> {
+/** Starts the task stage beside `sink` and `identity`; its tasks never restore a person `ledger` suppresses or an erasure among `regulations` covered, nor (unless a replay asks) a record its source's plan in `sources` blocks. */
+export async function startTaskStage(
+  config: Config,
+  logger: Logger,
+  sink: Sink,
+  identity: IdentityStage,
+  ledger: PolicyLedger,
+  regulations: RegulationStore,
+  waits: StartWaits,
+  sources: SourceLookup = noSourceSettings,
+): Promise<TaskStage> {
   const bucket = tasksBucket(config.stream);
   const store = await waits.step('sink', `the tasks "${bucket}"`, () => TaskStore.open(sink.nats, bucket, config.replicas), permanentNatsFailure);
   const jsm = await jetstreamManager(sink.nats.nc);
   const prefix = replayConsumerPrefix(config);
-  const holds = () => new ReplayHolds(ledger, sink.clickhouse, config.clickhouseDatabase, regulations);
+  const holds = (includeBlocked: boolean) => new ReplayHolds(ledger, sink.clickhouse, config.clickhouseDatabase, regulations, sources, includeBlocked);
   const replay = replayRun({
     jsm,
     js: jetstream(sink.nats.nc),

@@ -100,7 +100,7 @@ export async function startParts(config: Config, logger: Logger, choice: PartCho
       const identity = await startIdentity(config, logger, sink.clickhouse, metrics, sink.nats, waits, sources?.lookup, privacy.ledger);
       stops.add(() => identity.stop());
       ready.identity = () => identity.ready();
-      const tasks = await startTaskStage(config, logger, sink, identity, privacy.ledger, privacy.regulations, waits);
+      const tasks = await startTaskStage(config, logger, sink, identity, privacy.ledger, privacy.regulations, waits, sources?.lookup);
       stops.add(() => tasks.stop());
     }
     if (choice.gateway) {

@@ -32,6 +32,8 @@ export interface ReplaySpec {
   readonly calls: readonly string[];
   /** Only track events of these names; empty is every name. */
   readonly names: readonly string[];
+  /** Whether records their source's current tracking plan would block are replayed too (held back otherwise). */
+  readonly includeBlocked?: boolean;
 }
 
 /** Which dead letters a redrive sends, and how fast: each filter empty or unset is every one. */

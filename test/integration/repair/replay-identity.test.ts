@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 const replayAll = async (): Promise<Task> => {
-  const { task } = await tasks.api.startReplay({ from: { $case: 'fromSequence', value: 1 }, to: undefined, sourceIds: [], calls: [], names: [] });
+  const { task } = await tasks.startReplay();
   return tasks.ended(task!.id);
 };
 const IDENTITY_TABLES = ['identity_links', 'identity_edges', 'profile_masters'];

@@ -9,7 +9,15 @@ import { checkReplayRequest } from '../../../src/admin/replay-request';
 
 const NOW = Date.parse('2026-12-05T10:00:00.000Z');
 const known = (source: string) => source === 'web' || source === 'app';
-const request = (over: Partial<StartReplayRequest>): StartReplayRequest => ({ from: { $case: 'fromSequence', value: 1 }, to: undefined, sourceIds: [], calls: [], names: [], ...over });
+const request = (over: Partial<StartReplayRequest>): StartReplayRequest => ({
+  from: { $case: 'fromSequence', value: 1 },
+  to: undefined,
+  sourceIds: [],
+  calls: [],
+  names: [],
+  includeBlocked: false,
+  ...over,
+});
 
 /** The fields a refused request names. */
 function refusedFields(r: StartReplayRequest): string[] {

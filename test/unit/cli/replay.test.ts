@@ -15,12 +15,13 @@ it('reads a bound as a sequence, a time or a duration ago', () => {
     from: { $case: 'fromTime', value: new Date('2026-12-04T10:00:00Z') },
     to: { $case: 'toTime', value: new Date(NOW - 7_200_000) },
   });
-  expect(replayRequest({ from: '7d', to: '900', source: ['web'], call: ['track'], name: ['Bought'] }, NOW)).toEqual({
+  expect(replayRequest({ from: '7d', to: '900', source: ['web'], call: ['track'], name: ['Bought'], includeBlocked: true }, NOW)).toEqual({
     from: { $case: 'fromTime', value: new Date(NOW - 7 * 86_400_000) },
     to: { $case: 'toSequence', value: 900 },
     sourceIds: ['web'],
     calls: ['track'],
     names: ['Bought'],
+    includeBlocked: true,
   });
   expect(() => replayRequest({ ...flags, from: 'yesterday' }, NOW)).toThrow(/--from must be a stream sequence.*"yesterday"/);
   expect(() => replayRequest({ ...flags, from: '1', to: '2 weeks-ish' }, NOW)).toThrow(/--to must be/);
@@ -30,7 +31,7 @@ const task = (over: Partial<Task>): Task => ({
   id: 'a5a5a5a5-0000-0000-0000-000000000001',
   type: TaskType.REPLAY,
   status: TaskStatus.RUNNING,
-  replay: { fromSequence: 101, fromTime: undefined, toSequence: 200, toTime: undefined, sourceIds: ['web'], calls: [], names: ['Bought'] },
+  replay: { fromSequence: 101, fromTime: undefined, toSequence: 200, toTime: undefined, sourceIds: ['web'], calls: [], names: ['Bought'], includeBlocked: false },
   progress: { read: 50, stored: 7, skipped: 43, lastSequence: 150, lastTime: new Date('2026-12-05T11:00:00.000Z') },
   createdAt: new Date(NOW),
   finishedAt: undefined,
