@@ -143,12 +143,14 @@ export function replayRun(parts: ReplayParts): TaskRun {
         const last = inWindow.at(-1);
         if (last === undefined) return;
         const stored = batches.stats.rowsWritten - before;
+        // The furthest message done: messages a stopped runner held come again after later ones (once their ack wait ends), and do not move it back.
+        const further = last.seq > progress.lastSeq;
         progress = {
           read: progress.read + inWindow.length,
           stored: progress.stored + stored,
           skipped: progress.skipped + inWindow.length - stored,
-          lastSeq: last.seq,
-          lastTime: last.time.toISOString(),
+          lastSeq: further ? last.seq : progress.lastSeq,
+          lastTime: further ? last.time.toISOString() : progress.lastTime,
         };
         try {
           await hold.renew(progress);

@@ -39,20 +39,28 @@ export function startCli(args: readonly string[], env: NodeJS.ProcessEnv, ownGro
   return { child, output: () => output, exited };
 }
 
-/** Runs SQL against the embedded ClickHouse under `dataDir` in a child process, and returns the rows. */
-export async function queryEmbedded<T>(dataDir: string, query: string): Promise<T[]> {
+/** Runs SQL against the embedded ClickHouse under `dataDir` in a child process: a query (`kind` query), whose rows it returns, or a statement (`command`), for none. */
+async function embedded<T>(dataDir: string, sql: string, kind: 'query' | 'command'): Promise<T[]> {
   const script = `
     const { loadConfig } = require(${JSON.stringify(built(join(ROOT, 'dist', 'src', 'config', 'load.js')))});
     const { createClickHouse, SETTINGS } = require(${JSON.stringify(join(ROOT, 'dist', 'src', 'storage', 'clickhouse-client.js'))});
     (async () => {
       const client = createClickHouse(loadConfig({}, { dataDir: process.argv[1] }));
-      const rows = await (await client.query({ query: process.argv[2], format: 'JSONEachRow', clickhouse_settings: SETTINGS })).json();
+      const rows = process.argv[3] === 'command'
+        ? (await client.command({ query: process.argv[2], clickhouse_settings: { ...SETTINGS, mutations_sync: '2' } }), [])
+        : await (await client.query({ query: process.argv[2], format: 'JSONEachRow', clickhouse_settings: SETTINGS })).json();
       process.stdout.write(JSON.stringify(rows));
       await client.close();
     })().catch((e) => { console.error(e); process.exit(1); });`;
-  const { stdout } = await promisify(execFile)(process.execPath, ['-e', script, dataDir, query], { cwd: ROOT, timeout: 60_000, maxBuffer: 256 * 1024 * 1024 });
+  const { stdout } = await promisify(execFile)(process.execPath, ['-e', script, dataDir, sql, kind], { cwd: ROOT, timeout: 60_000, maxBuffer: 256 * 1024 * 1024 });
   return JSON.parse(stdout) as T[];
 }
+
+/** Runs a query against the embedded ClickHouse under `dataDir` (no process may hold it) in a child process, and returns the rows. */
+export const queryEmbedded = <T>(dataDir: string, query: string): Promise<T[]> => embedded<T>(dataDir, query, 'query');
+
+/** Runs a statement (a DELETE, a TRUNCATE) against the embedded ClickHouse under `dataDir` (no process may hold it) in a child process. */
+export const commandEmbedded = async (dataDir: string, statement: string): Promise<void> => void (await embedded(dataDir, statement, 'command'));
 
 /** Settings that make a `tributary` process bind ports of its own choosing and log them (level info), for {@link listeningPorts}. */
 export const ANY_PORTS = { TRIBUTARY_GRPC_ADDR: '127.0.0.1:0', TRIBUTARY_HTTP_ADDR: '127.0.0.1:0', TRIBUTARY_LOG_LEVEL: 'info' } as const;
