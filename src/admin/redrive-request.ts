@@ -1,5 +1,5 @@
 /**
- * The rules of a RedriveDeadLettersRequest: only reasons there are, source
+ * The rules of a RedriveDeadLettersRequest: only reasons a redrive mends, source
  * ids that are labels (a source since removed may still have dead letters),
  * a window whose end is not before its start, and a rate within bounds (0
  * is the default). A request that breaks any is refused whole with
@@ -7,7 +7,7 @@
  */
 import { checkLabel, type Violations } from '../contract/field-checks';
 import type { RedriveDeadLettersRequest } from '../gen/tributary/admin/v1/admin_service';
-import { DEAD_LETTER_REASONS } from '../stream/dead-letter-stream';
+import { REDRIVABLE_REASONS } from '../stream/dead-letter-stream';
 import type { RedriveSpec } from '../tasks/task-store';
 import { checkListed, refuseBroken } from './replay-request';
 
@@ -25,7 +25,13 @@ export function checkRedriveRequest(request: RedriveDeadLettersRequest): Redrive
     request.reasons,
     'reasons',
     (reason, item) => {
-      if (!(DEAD_LETTER_REASONS as readonly string[]).includes(reason)) out.push({ field: item, reason: 'UNKNOWN_REASON', message: `${item} must be one of ${DEAD_LETTER_REASONS.join(', ')}.` });
+      if (!(REDRIVABLE_REASONS as readonly string[]).includes(reason)) {
+        out.push({
+          field: item,
+          reason: 'NOT_REDRIVABLE',
+          message: `${item} must be one of ${REDRIVABLE_REASONS.join(', ')} (a message that is not a Tributary record fails however often it is sent).`,
+        });
+      }
     },
     out,
   );

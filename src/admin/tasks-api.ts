@@ -89,16 +89,21 @@ export class TasksApi {
     return { task };
   }
 
-  /** Records a redrive task; the sink process's task stage runs it. */
+  /** Records a redrive task, unless one is running; the sink process's task stage runs it. */
   async startRedrive(request: RedriveDeadLettersRequest): Promise<RedriveDeadLettersResponse> {
     const redrive = checkRedriveRequest(request);
     return { task: await this.start({ kind: 'REDRIVE', redrive }, this.deps.now()) };
   }
 
-  /** Stores a new running task of `what`, unless {@link MAX_RUNNING_TASKS} are running already. */
+  /** Stores a new running task of `what`, unless {@link MAX_RUNNING_TASKS} are running already, or it is a redrive and one is. */
   private async start(what: Pick<TaskState, 'kind' | 'replay' | 'redrive'>, now: Date): Promise<Task> {
+    const states = (await this.deps.store.list()).filter((state) => state.phase === 'RUNNING');
+    const redriving = states.find((state) => state.kind === 'REDRIVE');
+    if (what.kind === 'REDRIVE' && redriving !== undefined) {
+      throw new IngestError('REDRIVE_RUNNING', `the redrive ${redriving.id} is running; wait for it to end or cancel it (two at once could send one dead letter twice)`);
+    }
     // Tasks run one at a time: a queue longer than this is a mistake, not a plan.
-    const running = (await this.deps.store.list()).filter((state) => state.phase === 'RUNNING').length;
+    const running = states.length;
     if (running >= MAX_RUNNING_TASKS) {
       throw new IngestError('TOO_MANY_TASKS', `${running} tasks are running or waiting already (at most ${MAX_RUNNING_TASKS}); cancel one or wait for one to end`);
     }

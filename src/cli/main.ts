@@ -326,7 +326,7 @@ withGatewayAdmin(
     .description(
       'Send the dead letters not redriven yet back through the stage that set them aside, at a rate limit, and follow the task to its end; each one that goes through is marked, one that fails again goes back once with its reason.',
     )
-    .option('--reason <reason>', 'only this reason: IDENTITY_LINK_REFUSED, REJECTED_BY_CLICKHOUSE, INVALID_ENVELOPE or UNDECODABLE_ENVELOPE (repeatable)', collect, [])
+    .option('--reason <reason>', 'only this reason: IDENTITY_LINK_REFUSED or REJECTED_BY_CLICKHOUSE (repeatable)', collect, [])
     .option('--source <id>', 'only this source (repeatable)', collect, [])
     .option('--from <when>', 'only those set aside at or after: a time (2026-12-04T10:00:00Z) or a duration ago (2h, 7d)')
     .option('--to <when>', 'only those set aside at or before, as --from')

@@ -22,6 +22,8 @@ export const ERROR_REASONS = Object.freeze({
   UNKNOWN_TASK: { code: status.NOT_FOUND, retryable: false },
   /** As many tasks as the installation runs at once are running already; a new one is refused until one ends. */
   TOO_MANY_TASKS: { code: status.RESOURCE_EXHAUSTED, retryable: false },
+  /** A redrive is running already: two at once, in two sink processes, could each send one dead letter through. */
+  REDRIVE_RUNNING: { code: status.FAILED_PRECONDITION, retryable: false },
   /** The client's address failed to authenticate too often of late; no key is compared until its window passes. */
   AUTH_THROTTLED: { code: status.RESOURCE_EXHAUSTED, retryable: true },
   /** The request could not be decoded as an IngestRequest (or, on the HTTP doors, its body is not JSON or does not gunzip). */

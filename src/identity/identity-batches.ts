@@ -42,6 +42,8 @@ export class IdentityBatches {
     private readonly metrics: Metrics,
     /** Spreads suppressions and consent over the groups of new links and decisions, when the process holds the ledger. */
     private readonly spreads?: Spreads,
+    /** A task's path: only the refusals it decides become dead letters, not those decided before (which a replay meets again, and which are dead letters already). */
+    private readonly newRefusalsOnly = false,
   ) {}
 
   /** Handles one batch; every message ends acked. */
@@ -60,7 +62,8 @@ export class IdentityBatches {
         await retrying('consent of linked ids', () => spreads.consent.afterLinks(decided.decisions));
       }
       const bySeq = new Map(batch.map((msg) => [msg.seq, msg]));
-      const letters = decided.refused.map((d) => deadLetter(bySeq.get(d.link.seq) as StageMessage, 'IDENTITY_LINK_REFUSED', d.reason, d.link.sourceId));
+      const refused = this.newRefusalsOnly ? decided.refused.filter((d) => decided.decisions.includes(d)) : decided.refused;
+      const letters = refused.map((d) => deadLetter(bySeq.get(d.link.seq) as StageMessage, 'IDENTITY_LINK_REFUSED', d.reason, d.link.sourceId));
       await retrying('dead-letter write', () => this.deadLetters.record(letters));
       for (const l of letters) this.metrics.deadLetters.inc({ reason: l.reason });
     }

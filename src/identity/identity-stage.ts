@@ -17,7 +17,7 @@ import { StartWaits } from '../lifecycle/start-waits';
 import type { NatsLink } from '../stream/connection';
 import { identityConsumerConfig, IDENTITY_CALLS } from '../stages/consumers';
 import { startStage } from '../stages/start-stage';
-import { IdentityBatches } from './identity-batches';
+import { IdentityBatches, type Spreads } from './identity-batches';
 import { IdentityResolver } from './identity-resolver';
 import { selectOn } from './identity-graph';
 import { SuppressionSpread } from './suppression-spread';
@@ -66,13 +66,15 @@ export async function startIdentity(
   const consumers = IDENTITY_CALLS.map((call) => identityConsumerConfig(config, call));
   const writer = new ClickHouseWriter(client, config.clickhouseDatabase);
   const resolver = new IdentityResolver(client, config.clickhouseDatabase, writer, { maxGroupSize: config.identityMaxGroup, sources });
-  const spreads =
+  /** The spreads of suppressions and consent over new links and decisions, writing through `into` (the stage's writer, or a task's). */
+  const spreadsInto = (into: ClickHouseWriter): Spreads | undefined =>
     ledger === undefined
       ? undefined
       : {
           suppression: new SuppressionSpread(ledger, selectOn(client), config.clickhouseDatabase),
-          consent: new ConsentSpread(ledger, selectOn(client), config.clickhouseDatabase, writer),
+          consent: new ConsentSpread(ledger, selectOn(client), config.clickhouseDatabase, into),
         };
+  const spreads = spreadsInto(writer);
   const stage = await startStage(config, logger, metrics, waits, {
     stage: 'identity',
     consumers,
@@ -87,9 +89,12 @@ export async function startIdentity(
       await stage.stop();
       logger.info('identity stage stopped');
     },
-    taskBatches: (taskId, failed) =>
-      failed === undefined
-        ? new IdentityBatches(resolver.forTask(`replay:${taskId}`, false), stage.deadLetters, metrics, spreads)
-        : new IdentityBatches(resolver.forTask(`redrive:${taskId}`, true), stage.deadLetters.forRedrive(taskId, writer.scoped(`redrive:${taskId}`), failed), metrics, spreads),
+    taskBatches: (taskId, failed) => {
+      // Everything a task writes carries tokens of its own, or ClickHouse would drop it as a duplicate of the live consumers' first inserts.
+      const scope = `${failed === undefined ? 'replay' : 'redrive'}:${taskId}`;
+      const scoped = writer.scoped(scope);
+      const letters = failed === undefined ? stage.deadLetters : stage.deadLetters.forRedrive(taskId, scoped, failed);
+      return new IdentityBatches(resolver.forTask(scope, failed !== undefined), letters, metrics, spreadsInto(scoped), true);
+    },
   };
 }

@@ -64,6 +64,7 @@ export async function startPrivacy(config: Config, logger: Logger, client: Click
       const state = await tasks.get(consumer.slice(replayPrefix.length));
       return state !== undefined && leased(state, Date.now());
     },
+    tasks,
     accounting: { stream: accountingStreamName(config), durable: accountingConsumerConfig(config).durable_name },
     logger,
   };

@@ -22,6 +22,8 @@ import { ClickHouseErasure } from './clickhouse-erasure';
 import { eraseDeadLetters } from './dead-letter-erasure';
 import { expandIdentity } from './identity-expansion';
 import { deliveredUpTo, eraseMessages, waitForConsumers, waitForDelivered } from '../stream/stream-erasure';
+import { redrivesInHand, waitForRedrives } from '../tasks/redrive-pages';
+import type { TaskStore } from '../tasks/task-store';
 
 /** How soon a change of the ledger is in force at every gateway (docs/privacy.md). */
 const PROPAGATION_MS = 2000;
@@ -41,6 +43,8 @@ export interface RunnerParts {
   readonly replayPrefix: string;
   /** Whether a process runs the replay of a consumer (by its name): only those are waited for. */
   readonly replayRunning: (consumer: string) => Promise<boolean>;
+  /** The durable tasks, whose running redrives erasure waits for (src/tasks/redrive-pages.ts). */
+  readonly tasks: TaskStore;
   /** The accounting stream and the sink's consumer of it, which erasure waits for too: rejection samples in it are stored before the rows are erased. */
   readonly accounting: { readonly stream: string; readonly durable: string };
   readonly logger: Logger;
@@ -79,8 +83,9 @@ export async function runRegulation(parts: RunnerParts, initial: RegulationState
   }
   const coveredList = [...covered];
   await erasure.storeKeys(state.id, coveredList);
-  // From here on a replay holds the persons' records back (src/repair/replay-holds.ts); what replays took before, they store before the erasure reads the tables.
+  // From here on a replay or a redrive holds the persons' records back (src/repair/replay-holds.ts); what they took before, they store before the erasure reads the tables.
   const replays = erases(state.kind) ? await deliveredUpTo(jsm, parts.stream, parts.replayPrefix) : undefined;
+  const redrives = erases(state.kind) ? await redrivesInHand(parts.tasks, Date.now()) : undefined;
   await update({ coveredCount: covered.size, progress: `applying to the ledger for ${covered.size} ids` });
   await applyToLedger(ledger, state, coveredList);
   if (erases(state.kind)) {
@@ -100,6 +105,7 @@ export async function runRegulation(parts: RunnerParts, initial: RegulationState
     await waitForConsumers(jsm, parts.stream, parts.durables, lastSeq, onWait, signal);
     await waitForConsumers(jsm, parts.accounting.stream, [parts.accounting.durable], lastSample, onWait, signal);
     await waitForDelivered(jsm, parts.stream, replays ?? new Map(), parts.replayRunning, onWait, signal);
+    await waitForRedrives(parts.tasks, redrives ?? new Map(), onWait, signal);
     await update({ progress: 'erasing the stream messages and dead letters' });
     const seqs = await erasure.streamSeqs(state.id);
     const dead = await eraseDeadLetters(erasure, jsm, parts.deadLetterStream, (id) => covered.has(ledger.hasher.of(id)));

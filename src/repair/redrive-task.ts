@@ -8,9 +8,11 @@
  * letter that goes through is written again marked with the task
  * (redriven_by), so no redrive sends it again; one that fails again is set
  * aside by its stage as a new dead letter of the task, with its new reason,
- * and the task goes on past it: it is never tried twice in one task. What
- * a replay holds back (a suppressed or erased person's records, and what
- * does not decode) is skipped and left a dead letter. Progress, written with
+ * and the task goes on past it: it is never tried twice in one task. Only
+ * letters a redrive can mend are read (REDRIVABLE_REASONS: not messages
+ * that are not records). What a replay holds back (a suppressed or erased
+ * person's records, what the source's plan blocks) is skipped and left a
+ * dead letter. Progress, written with
  * each page, is the last letter's stream sequence, so a redrive cut short
  * goes on after it.
  */
@@ -24,6 +26,7 @@ import { selectRows } from '../storage/clickhouse-client';
 import { objectRow, type ClickHouseWriter } from '../storage/clickhouse-writer';
 import { toDateTime64 } from '../storage/datetime';
 import type { RedriveSpec, TaskProgress } from '../tasks/task-store';
+import { REDRIVABLE_REASONS } from '../stream/dead-letter-stream';
 import { letterMessage, type LetterRow } from './letter-message';
 import type { ReplayHolds } from './replay-holds';
 import { TaskLost, type TaskHold, type TaskRun } from './task-stage';
@@ -42,7 +45,7 @@ export interface RedriveParts {
   readonly writer: ClickHouseWriter;
   /** The sink's path (Sink.redriveBatches). */
   readonly sink: RedrivePath;
-  /** The identity stage's path (IdentityStage.redriveBatches). */
+  /** The identity stage's path (IdentityStage.taskBatches). */
   readonly identity: RedrivePath;
   /** What a redrive holds back, as a replay does (what the tracking plans block included). */
   readonly holds: (includeBlocked: boolean) => ReplayHolds;
@@ -50,9 +53,10 @@ export interface RedriveParts {
 }
 
 /** The SELECT of the next page of the letters `spec` selects after a stream sequence, and its parameters. */
-export function letterPage(database: string, spec: RedriveSpec, after: number, limit: number): { query: string; params: { [name: string]: unknown } } {
-  const where = ["redriven_by = ''", 'stream_seq > {after:UInt64}'];
-  const params: { [name: string]: unknown } = { after, limit };
+export function letterPage(database: string, taskId: string, spec: RedriveSpec, after: number, limit: number): { query: string; params: { [name: string]: unknown } } {
+  // Not redriven yet, of a reason a redrive can mend, and not failed again in this task already (a retried attempt starts before its last page).
+  const where = ["redriven_by = ''", 'reason IN {redrivable:Array(String)}', 'last_redrive != {task:String}', 'stream_seq > {after:UInt64}'];
+  const params: { [name: string]: unknown } = { redrivable: REDRIVABLE_REASONS, task: taskId, after, limit };
   const when = (condition: string, name: string, value: unknown) => {
     where.push(condition);
     params[name] = value;
@@ -92,7 +96,9 @@ export function redriveRun(parts: RedriveParts): TaskRun {
     const failed = new Set<number>();
     const note = (letters: readonly DeadLetter[]) => letters.forEach((letter) => failed.add(letter.seq));
     const paths = { sink: parts.sink(task.id, note), identity: parts.identity(task.id, note) };
-    const marks = parts.writer.scoped(`redrive:${task.id}`);
+    // Tokens of their own: a mark of the same letters as a failure written again by the task's stage path must not be taken for its duplicate.
+    const marks = parts.writer.scoped(`redrive-mark:${task.id}`);
+    const stopped = AbortSignal.any([signal, hold.cancelSignal]);
     const holds = parts.holds(false);
     let progress: TaskProgress = task.progress;
     const started = performance.now();
@@ -100,7 +106,7 @@ export function redriveRun(parts: RedriveParts): TaskRun {
     while (!hold.cancelled) {
       if (signal.aborted) throw signal.reason;
       if (!hold.holds()) throw new TaskLost(`task ${task.id} is no longer held by this process`);
-      const page = letterPage(parts.database, spec, progress.lastSeq, Math.min(PAGE, spec.rate));
+      const page = letterPage(parts.database, task.id, spec, progress.lastSeq, Math.min(PAGE, spec.rate));
       const rows = await selectRows<LetterRow>(parts.client, page.query, page.params);
       if (rows.length === 0) break;
       const messages = rows.map(letterMessage);
@@ -126,7 +132,7 @@ export function redriveRun(parts: RedriveParts): TaskRun {
       sent += rows.length;
       // At most `rate` letters a second, over the run.
       const wait = started + (sent / spec.rate) * 1000 - performance.now();
-      if (wait > 0) await sleep(wait, signal).catch(() => undefined);
+      if (wait > 0) await sleep(wait, stopped).catch(() => undefined);
     }
     if (signal.aborted) throw signal.reason;
     const ended = await hold.end(hold.cancelled ? 'CANCELLED' : 'FINISHED', progress);

@@ -12,6 +12,9 @@ export const DEAD_LETTER_REASONS = ['UNDECODABLE_ENVELOPE', 'INVALID_ENVELOPE', 
 /** Why a message became a dead letter. */
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
 
+/** The reasons whose dead letters a redrive sends through again: a message that is not a Tributary record stays one however often it is sent. */
+export const REDRIVABLE_REASONS: readonly DeadLetterReason[] = ['REJECTED_BY_CLICKHOUSE', 'IDENTITY_LINK_REFUSED'];
+
 /** The dead-letter stream's name. */
 export const deadLetterStreamName = (config: Config): string => `${config.stream}_DEAD_LETTERS`;
 

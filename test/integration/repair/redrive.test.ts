@@ -10,6 +10,7 @@
  * A record ClickHouse refuses goes back once through the sink's path.
  */
 import pino from 'pino';
+import { jetstream } from '@nats-io/jetstream';
 import { TaskStatus, type RedriveDeadLettersRequest, type Task } from '../../../src/gen/tributary/admin/v1/admin_service';
 import { startIdentity, type IdentityStage } from '../../../src/identity/identity-stage';
 import { Metrics } from '../../../src/observability/metrics';
@@ -98,6 +99,13 @@ it('returns links refused again once, then applies them once the cap is raised, 
   expect((await letters(refused)).map((l) => l.redriven_by)).toEqual(Array(4).fill(applied.id));
   expect(await letterMessages()).toBe(messagesBefore + 4);
 
+  // One redrive at a time: another is refused while one runs (here, while no stage runs it).
+  await tasks.stopStage();
+  const { task: waiting } = await tasks.api.startRedrive({ reasons: [], sourceIds: [], fromTime: undefined, toTime: undefined, rate: 0 });
+  await expect(tasks.api.startRedrive({ reasons: [], sourceIds: [], fromTime: undefined, toTime: undefined, rate: 0 })).rejects.toMatchObject({ reason: 'REDRIVE_RUNNING' });
+  expect((await tasks.api.cancel({ id: waiting!.id })).task?.status).toBe(TaskStatus.CANCELLED);
+  await tasks.startStage(raised);
+
   // A second redrive finds nothing to send.
   const twice = await redrive([]);
   expect(twice.progress).toMatchObject({ read: 0, stored: 0, skipped: 0 });
@@ -109,19 +117,22 @@ it('returns a record ClickHouse refuses again to the dead letters once, through 
   // Past the year 9999 a timestamp has no DateTime64 text ClickHouse reads: the row is refused however often it is sent.
   const unreadable = { ...trackRecord('evt_redrive_year_10000'), timestamp: new Date('+010000-01-01T00:00:00.000Z') };
   await harness.publish([unreadable]);
+  // And a message that is not a Tributary record: no redrive sends it.
+  await jetstream(harness.link.nc).publish(`${harness.config.subjectPrefix}.source_a.event.track`, Buffer.from([0x0a, 0x05, 0x0a]), { msgID: 'truncated-redrive' });
   await drained(harness);
   const where = "reason = 'REJECTED_BY_CLICKHOUSE'";
-  const [letter0] = await letters(where);
   expect(await letters(where)).toHaveLength(1);
   const before = await letterMessages();
   // Filters that leave it out: another source, a window that ended before it was set aside.
   expect((await redrive([], { sourceIds: ['nobody'] })).progress).toMatchObject({ read: 0 });
   expect((await redrive(['REJECTED_BY_CLICKHOUSE'], { toTime: new Date(Date.now() - 3_600_000) })).progress).toMatchObject({ read: 0 });
-  const task = await redrive(['REJECTED_BY_CLICKHOUSE'], { sourceIds: [letter0.source_id], fromTime: new Date(Date.now() - 3_600_000) });
+  // Every source and reason: the message that is not a record is not read.
+  const task = await redrive([], { fromTime: new Date(Date.now() - 3_600_000) });
   expect(task.progress).toMatchObject({ read: 1, stored: 0, skipped: 1 });
   const [letter] = await letters(where);
   expect([letter.redriven_by, letter.last_redrive]).toEqual(['', task.id]);
   expect(letter.error).toMatch(/Cannot parse input/);
   expect(await letterMessages()).toBe(before + 1);
   expect(await count(harness.clickhouse, `SELECT count() AS n FROM ${harness.table('events')} WHERE event_id = 'evt_redrive_year_10000'`)).toBe(0);
+  expect((await letters("reason = 'UNDECODABLE_ENVELOPE'")).map((l) => [l.redriven_by, l.last_redrive])).toEqual([['', '']]);
 });

@@ -19,11 +19,19 @@ it('gives the selection of a request that keeps to the rules, sorted and without
 it('names every field at fault', () => {
   let caught: unknown;
   try {
-    checkRedriveRequest(request({ reasons: ['LOST'], sourceIds: ['x'.repeat(300)], fromTime: new Date('2026-12-02T00:00:00Z'), toTime: new Date('2026-12-01T00:00:00Z'), rate: MAX_REDRIVE_RATE + 1 }));
+    checkRedriveRequest(
+      request({
+        reasons: ['LOST', 'INVALID_ENVELOPE'],
+        sourceIds: ['x'.repeat(300)],
+        fromTime: new Date('2026-12-02T00:00:00Z'),
+        toTime: new Date('2026-12-01T00:00:00Z'),
+        rate: MAX_REDRIVE_RATE + 1,
+      }),
+    );
   } catch (error) {
     caught = error;
   }
   expect(caught).toBeInstanceOf(IngestError);
   const fields = ((caught as IngestError).options.violations ?? []).map((v) => v.field);
-  expect(fields).toEqual(['reasons[0]', 'source_ids[0]', 'to_time', 'rate']);
+  expect(fields).toEqual(['reasons[0]', 'reasons[1]', 'source_ids[0]', 'to_time', 'rate']);
 });
