@@ -124,7 +124,8 @@ export async function reconcile(deps: AccountingReads, source: string, fromMs: n
     : new Set<string>();
   const deadSeqs = await seqSet(
     deps,
-    `SELECT DISTINCT stream_seq AS seq FROM ${db}.dead_letters WHERE reason != 'IDENTITY_LINK_REFUSED' AND (source_id = {source:String} OR startsWith(subject, {prefix:String}))`,
+    // A letter a redrive sent through is no longer one: its record is stored, or missing.
+    `SELECT DISTINCT stream_seq AS seq FROM ${db}.dead_letters FINAL WHERE reason != 'IDENTITY_LINK_REFUSED' AND redriven_by = '' AND (source_id = {source:String} OR startsWith(subject, {prefix:String}))`,
     { source, prefix: `${deps.subjectPrefix}.${source}.` },
   );
 

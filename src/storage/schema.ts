@@ -102,6 +102,36 @@ const ERASED_TABLES = ['events', 'profiles', 'profile_masters', 'identity_links'
  */
 const PROMPT_CLEANUP = 'old_parts_lifetime = 1, cleanup_delay_period = 1, max_cleanup_delay_period = 1, cleanup_delay_period_random_add = 0, min_compressed_bytes_to_fsync_after_merge = 1';
 
+/**
+ * The view of every stage's counts per source and minute (docs/accounting.md):
+ * the gateways' from `accounting`, the sink's and the identity stage's from
+ * the rows they wrote. With `redrives` (migration 14, once dead_letters has
+ * its redrive columns), a dead letter a redrive sent through counts as
+ * `redriven` at its stage, in the minute it was redriven, and no longer as
+ * `dead_lettered`.
+ */
+const accountingMinutes = (t: SchemaTarget, create: string, redrives: boolean): string => `${create} ${t.database}.accounting_minutes${onCluster(t)} AS
+      SELECT source_id, minute, stage, measure, reason, sum(count) AS count FROM ${t.database}.accounting FINAL GROUP BY source_id, minute, stage, measure, reason
+      UNION ALL
+      SELECT source_id, toStartOfMinute(received_at) AS minute, 'sink' AS stage, 'stored' AS measure, '' AS reason, uniqExact(stream_seq) AS count
+      FROM (SELECT source_id, received_at, stream_seq FROM ${t.database}.events UNION ALL SELECT source_id, received_at, stream_seq FROM ${t.database}.products)
+      GROUP BY source_id, minute
+      UNION ALL
+      SELECT source_id, toStartOfMinute(failed_at) AS minute, 'sink' AS stage, 'dead_lettered' AS measure, reason, count() AS count
+      FROM ${t.database}.dead_letters FINAL WHERE reason != 'IDENTITY_LINK_REFUSED'${redrives ? " AND redriven_by = ''" : ''} GROUP BY source_id, minute, reason${
+        redrives
+          ? `
+      UNION ALL
+      SELECT source_id, toStartOfMinute(assumeNotNull(redriven_at)) AS minute, if(reason = 'IDENTITY_LINK_REFUSED', 'identity', 'sink') AS stage, 'redriven' AS measure, reason, count() AS count
+      FROM ${t.database}.dead_letters FINAL WHERE redriven_by != '' GROUP BY source_id, minute, stage, reason`
+          : ''
+      }
+      UNION ALL
+      SELECT source_id, minute, 'identity' AS stage, measure, '' AS reason, count() AS count
+      FROM (SELECT source_id, toStartOfMinute(resolved_at) AS minute, effect FROM ${t.database}.identity_links FINAL)
+      ARRAY JOIN ['links_received', if(effect = 'refused', 'links_refused', 'links_applied')] AS measure
+      GROUP BY source_id, minute, measure`;
+
 /** Every migration, in order. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -405,20 +435,7 @@ export const MIGRATIONS: readonly Migration[] = [
       ORDER BY (source_id, minute, reason, slot)
       TTL minute + INTERVAL 7 DAY
       SETTINGS ${PROMPT_CLEANUP}${t.replicated ? '' : ', non_replicated_deduplication_window = 1000'}`,
-      `CREATE VIEW IF NOT EXISTS ${t.database}.accounting_minutes${onCluster(t)} AS
-      SELECT source_id, minute, stage, measure, reason, sum(count) AS count FROM ${t.database}.accounting FINAL GROUP BY source_id, minute, stage, measure, reason
-      UNION ALL
-      SELECT source_id, toStartOfMinute(received_at) AS minute, 'sink' AS stage, 'stored' AS measure, '' AS reason, uniqExact(stream_seq) AS count
-      FROM (SELECT source_id, received_at, stream_seq FROM ${t.database}.events UNION ALL SELECT source_id, received_at, stream_seq FROM ${t.database}.products)
-      GROUP BY source_id, minute
-      UNION ALL
-      SELECT source_id, toStartOfMinute(failed_at) AS minute, 'sink' AS stage, 'dead_lettered' AS measure, reason, count() AS count
-      FROM ${t.database}.dead_letters FINAL WHERE reason != 'IDENTITY_LINK_REFUSED' GROUP BY source_id, minute, reason
-      UNION ALL
-      SELECT source_id, minute, 'identity' AS stage, measure, '' AS reason, count() AS count
-      FROM (SELECT source_id, toStartOfMinute(resolved_at) AS minute, effect FROM ${t.database}.identity_links FINAL)
-      ARRAY JOIN ['links_received', if(effect = 'refused', 'links_refused', 'links_applied')] AS measure
-      GROUP BY source_id, minute, measure`,
+      accountingMinutes(t, 'CREATE VIEW IF NOT EXISTS', false),
     ],
   },
   {
@@ -464,5 +481,10 @@ export const MIGRATIONS: readonly Migration[] = [
         ADD COLUMN IF NOT EXISTS redriven_at Nullable(${DT}),
         ADD COLUMN IF NOT EXISTS last_redrive String DEFAULT ''`,
     ],
+  },
+  {
+    version: 14,
+    name: 'redrives in accounting_minutes',
+    statements: (t) => [accountingMinutes(t, 'CREATE OR REPLACE VIEW', true)],
   },
 ];

@@ -53,6 +53,12 @@ interface Letter {
 }
 const letters = (where: string) =>
   select<Letter>(harness.clickhouse, `SELECT stream_seq, source_id, reason, error, redriven_by, last_redrive FROM ${harness.table('dead_letters')} FINAL WHERE ${where} ORDER BY stream_seq`);
+/** What accounting_minutes counts of dead letters and redrives, over every minute. */
+const redrives = () =>
+  select<{ stage: string; measure: string; reason: string; n: number }>(
+    harness.clickhouse,
+    `SELECT stage, measure, reason, toUInt32(sum(count)) AS n FROM ${harness.table('accounting_minutes')} WHERE measure IN ('dead_lettered', 'redriven') GROUP BY stage, measure, reason ORDER BY stage, measure, reason`,
+  );
 const letterMessages = async () => (await harness.jsm.streams.info(deadLetterStreamName(harness.config))).state.messages;
 
 it('returns links refused again once, then applies them once the cap is raised, and a second redrive does nothing', async () => {
@@ -98,6 +104,8 @@ it('returns links refused again once, then applies them once the cap is raised, 
   ]);
   expect((await letters(refused)).map((l) => l.redriven_by)).toEqual(Array(4).fill(applied.id));
   expect(await letterMessages()).toBe(messagesBefore + 4);
+  // The accounting counts them as redriven at the identity stage, and the links as applied.
+  expect(await redrives()).toEqual([{ stage: 'identity', measure: 'redriven', reason: 'IDENTITY_LINK_REFUSED', n: 4 }]);
 
   // One redrive at a time: another is refused while one runs (here, while no stage runs it).
   await tasks.stopStage();
@@ -135,4 +143,9 @@ it('returns a record ClickHouse refuses again to the dead letters once, through 
   expect(await letterMessages()).toBe(before + 1);
   expect(await count(harness.clickhouse, `SELECT count() AS n FROM ${harness.table('events')} WHERE event_id = 'evt_redrive_year_10000'`)).toBe(0);
   expect((await letters("reason = 'UNDECODABLE_ENVELOPE'")).map((l) => [l.redriven_by, l.last_redrive])).toEqual([['', '']]);
+  // Still dead letters, in the accounting too.
+  expect((await redrives()).filter((r) => r.stage === 'sink')).toEqual([
+    { stage: 'sink', measure: 'dead_lettered', reason: 'REJECTED_BY_CLICKHOUSE', n: 1 },
+    { stage: 'sink', measure: 'dead_lettered', reason: 'UNDECODABLE_ENVELOPE', n: 1 },
+  ]);
 });
