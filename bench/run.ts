@@ -8,7 +8,8 @@
  * policy ledger, S8 S1 from a source with a consent policy, 1,000,000
  * consent decisions in the ledger, S9 S1 with accounting off and on, S10 a
  * flood of invalid records, S11 S1 with nats-server's sync always, S12 S1
- * from a source with a tracking plan of 50 events in block mode) with load
+ * from a source with a tracking plan of 50 events in block mode, S13 a
+ * replay of 300,000 records, alone and beside S3's load) with load
  * generators in their own processes, and writes
  * the report to bench/results/. Every figure is also a ratio to a baseline
  * of the same run. BENCH_RECORDS sets the records per scenario (100000).
@@ -27,6 +28,7 @@ import { natsServer210 } from '../test/helpers/nats-server';
 import { metricValue } from '../test/helpers/privacy-calls';
 import { waitFor } from '../test/helpers/wait';
 import { benchStack } from './suite/bench-stack';
+import { measureReplay } from './suite/replay-scenario';
 import type { LoadPlan, LoadResult } from './suite/load-generator';
 import type { StagePlan } from './suite/stage-drain';
 import { atRest, cpuMeter, peakRssMb } from './suite/process-stats';
@@ -56,6 +58,8 @@ const CONSENT_CATEGORY = 'analytics';
 const S9_PAIRS = 5;
 /** Pairs of S11 runs, nats-server's default sync and sync always. */
 const S11_PAIRS = 3;
+/** Records S13 replays (at most what the stream holds then). */
+const REPLAY_RECORDS = 300_000;
 /** Pairs of S12 runs, from the source without a plan and from one with it. */
 const S12_PAIRS = 7;
 /** Track events in S12's plan. */
@@ -155,6 +159,8 @@ async function main(): Promise<void> {
       console.log(`sink drain: ${3 * RECORDS} records already in the stream`);
       const lastSeq = async () => (await jsm.streams.info(STREAM)).state.last_seq;
       const ackFloor = async () => (await jsm.consumers.info(STREAM, 'tributary-sink')).ack_floor.stream_seq;
+      /** Waits until the sink has acked everything in the stream. */
+      const caughtUp = async () => void (await waitFor('the sink to catch up', async () => ((await ackFloor()) >= (await lastSeq()) ? true : undefined), WAIT_MS, POLL_MS));
       const inStream = await lastSeq();
       const drainStart = performance.now();
       const sink = startRole('sink', { ...common, TRIBUTARY_DATA_DIR: join(dir, 'sink'), TRIBUTARY_HTTP_ADDR: `127.0.0.1:${sinkHttp}`, TRIBUTARY_ADMIN_KEY: adminKey });
@@ -202,11 +208,27 @@ async function main(): Promise<void> {
       console.log('S4 replay of S2');
       const before = await counts();
       const s4 = await load({ ...bestMode, run: 's2', from: 0, to: RECORDS });
-      await waitFor('the sink to catch up', async () => ((await ackFloor()) >= (await lastSeq()) ? true : undefined), WAIT_MS, POLL_MS);
+      await caughtUp();
       const after = await counts();
       const added = { final: after.events + after.products - before.events - before.products, raw: after.events_raw + after.products_raw - before.events_raw - before.products_raw };
 
       const rate = Math.round(best.recordsPerSecond / 2);
+
+      // S13: a replay of the stream's first REPLAY_RECORDS records over stored rows, alone and beside S3's load (the sink running).
+      const replayRecords = Math.min(REPLAY_RECORDS, await lastSeq());
+      console.log(`S13 replay of ${replayRecords} records over stored rows, alone and beside ${rate} records/s open loop`);
+      const s13 = await measureReplay({
+        gatewayUrl: `http://127.0.0.1:${gatewayHttp}`,
+        adminKey,
+        sinkPid: sink.pid,
+        records: replayRecords,
+        live: async (run) => {
+          const result = await load({ mode: 'open', batch: 100, concurrency: 0, rate, run, from: 0, to: rate * S3_SECONDS });
+          return { p99: result.latencyMs.p99, recordsPerSecond: result.recordsPerSecond };
+        },
+        caughtUp,
+      });
+
       const chdbVersion = (await query<{ v: string }>('SELECT version() AS v')).v;
       const sinkRss = peakRssMb(sink.pid);
       // S3 measures the gateway as S1 did, alone: the sink would take a core of the two.
@@ -481,6 +503,14 @@ async function main(): Promise<void> {
           row(`S2 end to end (${bestName})`, s2Rate, { 'sink lag: max pending': maxPending, 'rows complete after last ack, s': round(s2.lagAfterLastAckSeconds) }),
           row(`S3 open loop at ${rate}/s`, s3.recordsPerSecond, { 'p50 ms': s3.latencyMs.p50, 'p99 ms': s3.latencyMs.p99, 'p99.9 ms': s3.latencyMs.p999 }),
           row('S4 replay of S2', s4.recordsPerSecond, { statuses: JSON.stringify(s4.statuses), 'rows added': added.final }),
+          row(`S13 StartReplay of ${s13.records} records over stored rows, alone`, s13.recordsPerSecond, {
+            seconds: s13.seconds,
+            'rows stored': s13.stored,
+            'sink CPU-s per million replayed': s13.sinkCpuPerMillion,
+            [`live p99 ms at ${rate}/s, sink running, no replay`]: s13.liveP99Ms,
+            'live p99 ms with a replay under way': s13.liveP99WithReplayMs,
+            'replay records/s beside the live load': s13.recordsPerSecondBesideLive,
+          }),
           row(`S5 S1 over TLS (${bestName})`, s5.recordsPerSecond, {
             'p50 ms': s5.latencyMs.p50,
             'p99 ms': s5.latencyMs.p99,
