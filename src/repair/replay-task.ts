@@ -7,10 +7,12 @@
  * (src/sink/sink-batches.ts), whose redelivery check leaves out the rows
  * stored already, so a replay over existing rows adds none. Messages outside
  * the filters, and those it holds back (a suppressed or erased person's:
- * replay-holds.ts), are acked and counted as skipped. Progress is written with each batch; a
- * replay cut short goes on where its consumer was, in whichever process
- * claims its task next. It ends at the first message past its window, or
- * when its consumer has nothing left; its consumer is deleted at the end.
+ * replay-holds.ts), are acked and counted as skipped. Progress is written
+ * with each batch; a replay cut short goes on where its consumer was, in
+ * whichever process claims its task next (messages the stopped runner held
+ * come again once their ack wait ends). It ends once a message past its
+ * window came and every message up to the window's end is acked, or when
+ * its consumer has nothing left; its consumer is deleted at the end.
  */
 import { AckPolicy, DeliverPolicy, JetStreamApiError, type ConsumerConfig, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
@@ -55,11 +57,13 @@ export interface ReplayParts {
   readonly logger: Logger;
 }
 
-/** The definition of a replay's consumer, starting after the last message done, or where the window starts. */
+/** The definition of a replay's consumer, starting after the messages done (its resume point), or where the window starts. */
 function consumerDefinition(parts: ReplayParts, name: string, spec: ReplaySpec, progress: TaskProgress): Partial<ConsumerConfig> & { durable_name: string } {
+  // Not after lastSeq: messages a stopped runner held come again after later ones, so the furthest done is no resume point.
+  const resume = progress.resumeSeq ?? 0;
   const start =
-    progress.lastSeq > 0
-      ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: progress.lastSeq + 1 }
+    resume > 0
+      ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: resume + 1 }
       : spec.fromTime !== undefined
         ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: spec.fromTime }
         : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Math.max(1, spec.fromSeq ?? 1) };
@@ -99,6 +103,9 @@ export function replayRun(parts: ReplayParts): TaskRun {
         if (!hold.cancelled) throw error;
       });
     let progress: TaskProgress = task.progress;
+    // Whether a message past the window came, and the consumer's ack floor as last seen (the resume point).
+    let pastSeen = false;
+    let floor = task.progress.resumeSeq ?? 0;
     // Set by the batch handler as well as here: asserted to its whole type, so that what the handler sets is seen below.
     let outcome = (hold.cancelled ? 'cancelled' : undefined) as Outcome | undefined;
     if (outcome === undefined) {
@@ -138,8 +145,8 @@ export function replayRun(parts: ReplayParts): TaskRun {
         if (through.length > 0) await batches.handle(through, retrying);
         const sent = new Set(through);
         for (const msg of batch) if (!sent.has(msg)) msg.ack();
-        // Past the window only once what lies within it is handled.
-        if (inWindow.length < batch.length) outcome ??= 'past';
+        // A message past the window came: the replay ends once nothing within it is outstanding (below).
+        if (inWindow.length < batch.length) pastSeen = true;
         const last = inWindow.at(-1);
         if (last === undefined) return;
         const stored = batches.stats.rowsWritten - before;
@@ -151,6 +158,7 @@ export function replayRun(parts: ReplayParts): TaskRun {
           skipped: progress.skipped + inWindow.length - stored,
           lastSeq: further ? last.seq : progress.lastSeq,
           lastTime: further ? last.time.toISOString() : progress.lastTime,
+          resumeSeq: floor,
         };
         try {
           await hold.renew(progress);
@@ -169,9 +177,11 @@ export function replayRun(parts: ReplayParts): TaskRun {
           // A cancel reaches the hold with its lease's renewal, even while no batch comes.
           if (hold.cancelled) outcome ??= 'cancelled';
           if (outcome !== undefined || signal.aborted) break;
-          // Nothing left to deliver and nothing in hand: every message of the window the consumer could give is handled.
           const info = await parts.jsm.consumers.info(parts.stream, name);
-          if (info.num_pending === 0 && info.num_ack_pending === 0) outcome ??= 'past';
+          floor = Math.max(floor, info.ack_floor.stream_seq);
+          // Done when nothing is left to deliver and nothing is in hand, or when a message past the window came and every message up to
+          // the window's end is acked: not before, as messages a stopped runner held come again only once their ack wait ends.
+          if ((info.num_pending === 0 && info.num_ack_pending === 0) || (pastSeen && info.ack_floor.stream_seq >= (spec.toSeq ?? Infinity))) outcome ??= 'past';
         }
       } finally {
         await loop.stop();

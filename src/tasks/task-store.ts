@@ -56,6 +56,8 @@ export interface TaskProgress {
   readonly lastSeq: number;
   /** When that message reached the stream (ISO text), '' before the first. */
   readonly lastTime: string;
+  /** A replay's: the stream sequence up to which every message its consumer gave is done (the consumer's ack floor, as last seen), where a consumer that went missing starts again. */
+  readonly resumeSeq?: number;
 }
 
 /** Who runs a task, and until when (epoch milliseconds) unless it renews. */
