@@ -214,6 +214,8 @@ async function main(): Promise<void> {
 
       const rate = Math.round(best.recordsPerSecond / 2);
 
+      // The sink's peak memory through S2 and S4, before S13's replays.
+      const sinkRss = peakRssMb(sink.pid);
       // S13: a replay of the stream's first REPLAY_RECORDS records over stored rows, alone and beside S3's load (the sink running).
       const replayRecords = Math.min(REPLAY_RECORDS, await lastSeq());
       console.log(`S13 replay of ${replayRecords} records over stored rows, alone and beside ${rate} records/s open loop`);
@@ -230,7 +232,6 @@ async function main(): Promise<void> {
       });
 
       const chdbVersion = (await query<{ v: string }>('SELECT version() AS v')).v;
-      const sinkRss = peakRssMb(sink.pid);
       // S3 measures the gateway as S1 did, alone: the sink would take a core of the two.
       await sink.stop();
       console.log(`S3 latency: ${rate} records/s open loop for ${S3_SECONDS} s, sink stopped`);
@@ -510,6 +511,7 @@ async function main(): Promise<void> {
             [`live p99 ms at ${rate}/s, sink running, no replay`]: s13.liveP99Ms,
             'live p99 ms with a replay under way': s13.liveP99WithReplayMs,
             'replay records/s beside the live load': s13.recordsPerSecondBesideLive,
+            'seconds of the live load with the replay under way': s13.overlapSeconds,
           }),
           row(`S5 S1 over TLS (${bestName})`, s5.recordsPerSecond, {
             'p50 ms': s5.latencyMs.p50,

@@ -4,8 +4,9 @@
  * operator would, and what it costs live traffic: S3's open-loop load with
  * the sink running, first alone (the control), then while the replay runs.
  * The replay runs once alone, for its rate (records read from its start to
- * its end) and the sink's CPU per record replayed, then again beside the
- * live load, for the live p99 with and without it.
+ * its end) and the sink's CPU per record replayed; then the live load
+ * alone (the control), and again once a second replay has begun, for the
+ * live p99 with and without a replay, and how long the two overlapped.
  */
 import { connectCall } from '../../test/helpers/privacy-calls';
 import { waitFor } from '../../test/helpers/wait';
@@ -37,37 +38,54 @@ export interface ReplayFigures {
   readonly liveP99Ms: number;
   readonly liveP99WithReplayMs: number;
   readonly recordsPerSecondBesideLive: number;
+  /** Seconds of the live load the second replay overlapped (at most the load's own, S3's 15 s). */
+  readonly overlapSeconds: number;
 }
 
 const ADMIN = '/tributary.admin.v1.AdminService/';
 
-/** Starts a replay of sequences 1 to `records`; resolves once it has ended, with its task, its seconds and the sink's CPU seconds over it. */
-async function replay(s: ReplayScenario): Promise<{ read: number; stored: number; seconds: number; cpu: number }> {
+/** A replay under way: resolves once it has read something, and once it has ended (with its counts, seconds and the sink's CPU seconds). */
+interface RunningReplay {
+  readonly begun: Promise<void>;
+  readonly ended: Promise<{ read: number; stored: number; seconds: number; cpu: number }>;
+}
+
+/** Starts a replay of sequences 1 to `records`. */
+async function replay(s: ReplayScenario): Promise<RunningReplay> {
   const meter = cpuMeter({ sink: s.sinkPid });
   const started = performance.now();
   const asked = await connectCall(s.gatewayUrl, `${ADMIN}StartReplay`, s.adminKey, { fromSequence: 1, toSequence: s.records });
   if (asked.status !== 200) throw new Error(`StartReplay answered ${asked.status}: ${JSON.stringify(asked.body)}`);
   const id = (asked.body.task as { id: string }).id;
-  return waitFor(
-    'the replay to end',
-    async () => {
-      const { body } = await connectCall(s.gatewayUrl, `${ADMIN}GetTask`, s.adminKey, { id });
-      const task = body.task as { status: string; progress?: { read?: string; stored?: string } };
-      if (task.status === 'TASK_STATUS_RUNNING') return undefined;
-      if (task.status !== 'TASK_STATUS_FINISHED') throw new Error(`the replay ended ${task.status}`);
-      return { read: Number(task.progress?.read ?? 0), stored: Number(task.progress?.stored ?? 0), seconds: (performance.now() - started) / 1000, cpu: meter.done().sink };
-    },
-    600_000,
-    100,
-  );
+  const state = async () => (await connectCall(s.gatewayUrl, `${ADMIN}GetTask`, s.adminKey, { id })).body.task as { status: string; progress?: { read?: string; stored?: string } };
+  const begun = waitFor('the replay to read', async () => (Number((await state()).progress?.read ?? 0) > 0 ? true : undefined), 600_000, 20).then(() => undefined);
+  const ended = (async () => {
+    const task = await waitFor(
+      'the replay to end',
+      async () => {
+        const now = await state();
+        return now.status === 'TASK_STATUS_RUNNING' ? undefined : now;
+      },
+      600_000,
+      100,
+    );
+    // Thrown here, not in the check: waitFor would take it for a look that failed, and look again until its deadline.
+    if (task.status !== 'TASK_STATUS_FINISHED') throw new Error(`the replay ended ${task.status}`);
+    return { read: Number(task.progress?.read ?? 0), stored: Number(task.progress?.stored ?? 0), seconds: (performance.now() - started) / 1000, cpu: meter.done().sink };
+  })();
+  return { begun, ended };
 }
 
-/** Runs S13: the replay alone, the live load alone, then both at once. */
+/** Runs S13: the replay alone, the live load alone, then the live load started once a second replay has begun. */
 export async function measureReplay(s: ReplayScenario): Promise<ReplayFigures> {
-  const alone = await replay(s);
+  const alone = await (await replay(s)).ended;
   const control = await s.live('s13control');
   await s.caughtUp();
-  const [beside, withReplay] = await Promise.all([replay(s), s.live('s13replay')]);
+  const second = await replay(s);
+  await second.begun;
+  const liveStarted = performance.now();
+  const [beside, withReplay] = await Promise.all([second.ended, s.live('s13replay')]);
+  const liveSeconds = (performance.now() - liveStarted) / 1000;
   await s.caughtUp();
   return {
     records: alone.read,
@@ -78,5 +96,6 @@ export async function measureReplay(s: ReplayScenario): Promise<ReplayFigures> {
     liveP99Ms: control.p99,
     liveP99WithReplayMs: withReplay.p99,
     recordsPerSecondBesideLive: Math.round(beside.read / beside.seconds),
+    overlapSeconds: Math.round(Math.min(beside.seconds, liveSeconds) * 10) / 10,
   };
 }

@@ -43,6 +43,9 @@ export interface TasksDependencies {
   readonly logger: Logger;
 }
 
+/** The refusal of a redrive while the redrive `id` runs. */
+const redriveRunning = (id: string): IngestError => new IngestError('REDRIVE_RUNNING', `the redrive ${id} is running; wait for it to end or cancel it (two at once could send one dead letter twice)`);
+
 /** A task's state as the contract gives it. */
 export function taskMessage(state: TaskState): Task {
   const { replay, redrive, progress } = state;
@@ -100,7 +103,7 @@ export class TasksApi {
     const states = (await this.deps.store.list()).filter((state) => state.phase === 'RUNNING');
     const redriving = states.find((state) => state.kind === 'REDRIVE');
     if (what.kind === 'REDRIVE' && redriving !== undefined) {
-      throw new IngestError('REDRIVE_RUNNING', `the redrive ${redriving.id} is running; wait for it to end or cancel it (two at once could send one dead letter twice)`);
+      throw redriveRunning(redriving.id);
     }
     // Tasks run one at a time: a queue longer than this is a mistake, not a plan.
     const running = states.length;
@@ -109,7 +112,23 @@ export class TasksApi {
     }
     const state: TaskState = { id: randomUUID(), ...what, phase: 'RUNNING', progress: NO_PROGRESS, createdAt: now.toISOString(), cancelRequested: false };
     await this.deps.store.create(state);
+    if (what.kind === 'REDRIVE') await this.aloneOrCancelled(state);
     return taskMessage(state);
+  }
+
+  /**
+   * Two redrives asked for at once (two gateways) each find none running
+   * before they store theirs: once stored, the one that is not the first
+   * (by creation, then id) of the running redrives cancels itself and is
+   * refused, so exactly one runs.
+   */
+  private async aloneOrCancelled(mine: TaskState): Promise<void> {
+    const first = (await this.deps.store.list())
+      .filter((state) => state.kind === 'REDRIVE' && state.phase === 'RUNNING')
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id))[0];
+    if (first === undefined || first.id === mine.id) return;
+    await this.deps.store.change(mine.id, (state) => cancel(state, this.deps.now().getTime()));
+    throw redriveRunning(first.id);
   }
 
   /** One task. */

@@ -113,10 +113,16 @@ export function redriveRun(parts: RedriveParts): TaskRun {
       const held = await holds.held(messages.map(envelopeOf));
       const through = messages.filter((_, i) => !held.has(i));
       failed.clear();
+      // Before each write, the lease must still hold: an erasure waits only for redrives a process holds, and erases after their page.
+      const holding = () => {
+        if (!hold.holds()) throw new TaskLost(`task ${task.id} is no longer held by this process`);
+      };
       for (const stage of ['identity', 'sink'] as const) {
         const batch = through.filter((msg) => stageOf(msg.row.reason) === stage);
+        holding();
         if (batch.length > 0) await paths[stage].handle(batch, once);
       }
+      holding();
       const redriven = through.filter((msg) => msg.answer === 'ack' && !failed.has(msg.seq));
       const at = toDateTime64(new Date());
       await marks.writeAll(redriven.map((msg) => objectRow(msg.seq, 'dead_letters', { ...msg.row, stream_seq: msg.seq, redriven_by: task.id, redriven_at: at })));

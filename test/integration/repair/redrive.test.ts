@@ -11,7 +11,7 @@
  */
 import pino from 'pino';
 import { jetstream } from '@nats-io/jetstream';
-import { TaskStatus, type RedriveDeadLettersRequest, type Task } from '../../../src/gen/tributary/admin/v1/admin_service';
+import { TaskStatus, TaskType, type RedriveDeadLettersRequest, type Task } from '../../../src/gen/tributary/admin/v1/admin_service';
 import { startIdentity, type IdentityStage } from '../../../src/identity/identity-stage';
 import { Metrics } from '../../../src/observability/metrics';
 import { deadLetterStreamName } from '../../../src/stream/dead-letter-stream';
@@ -107,11 +107,17 @@ it('returns links refused again once, then applies them once the cap is raised, 
   // The accounting counts them as redriven at the identity stage, and the links as applied.
   expect(await redrives()).toEqual([{ stage: 'identity', measure: 'redriven', reason: 'IDENTITY_LINK_REFUSED', n: 4 }]);
 
-  // One redrive at a time: another is refused while one runs (here, while no stage runs it).
+  // One redrive at a time: another is refused while one runs (here, while no stage runs it), and of two asked for at once, one.
   await tasks.stopStage();
-  const { task: waiting } = await tasks.api.startRedrive({ reasons: [], sourceIds: [], fromTime: undefined, toTime: undefined, rate: 0 });
-  await expect(tasks.api.startRedrive({ reasons: [], sourceIds: [], fromTime: undefined, toTime: undefined, rate: 0 })).rejects.toMatchObject({ reason: 'REDRIVE_RUNNING' });
+  const ask = () => tasks.api.startRedrive({ reasons: [], sourceIds: [], fromTime: undefined, toTime: undefined, rate: 0 });
+  const { task: waiting } = await ask();
+  await expect(ask()).rejects.toMatchObject({ reason: 'REDRIVE_RUNNING' });
   expect((await tasks.api.cancel({ id: waiting!.id })).task?.status).toBe(TaskStatus.CANCELLED);
+  const both = await Promise.allSettled([ask(), ask()]);
+  expect(both.map((r) => (r.status === 'fulfilled' ? 'started' : (r.reason as { reason: string }).reason)).sort()).toEqual(['REDRIVE_RUNNING', 'started']);
+  const [started] = both.flatMap((r) => (r.status === 'fulfilled' ? [r.value.task!.id] : []));
+  expect((await tasks.api.cancel({ id: started })).task?.status).toBe(TaskStatus.CANCELLED);
+  expect((await tasks.api.list()).tasks.filter((t) => t.type === TaskType.REDRIVE && t.status === TaskStatus.RUNNING)).toEqual([]);
   await tasks.startStage(raised);
 
   // A second redrive finds nothing to send.
