@@ -40,7 +40,7 @@ export async function overview(deps: AccountingReads, fromMs: number): Promise<O
   const counts = await rows<MinuteCount>(
     deps,
     `SELECT source_id, toUnixTimestamp(minute) AS minute, stage, measure, toUInt64(sum(count)) AS count FROM (
-       SELECT source_id, minute, 'gateway' AS stage, measure, count FROM ${db}.accounting FINAL WHERE minute >= toDateTime({from:UInt32})
+       SELECT source_id, minute, stage, measure, count FROM ${db}.accounting FINAL WHERE minute >= toDateTime({from:UInt32})
        UNION ALL
        SELECT source_id, toStartOfMinute(received_at) AS minute, 'sink' AS stage, 'stored' AS measure, uniqExact(stream_seq) AS count
        FROM (SELECT source_id, received_at, stream_seq FROM ${db}.events WHERE received_at >= toDateTime64({from:UInt32}, 3)

@@ -19,7 +19,9 @@ import { nanos } from '@nats-io/nats-core';
 import type { Logger } from 'pino';
 import { Envelope } from '../gen/tributary/ingest/v1/envelope';
 import { sleep } from '../lifecycle/backoff';
-import type { SinkBatches } from '../sink/sink-batches';
+import { createHash } from 'node:crypto';
+import type { SinkBatches, SinkRow } from '../sink/sink-batches';
+import { objectRow, type ClickHouseWriter, type PendingRow } from '../storage/clickhouse-writer';
 import { HAND_BACK_DELAY_MS } from '../stages/message-batches';
 import { waitForConsumers } from '../stream/stream-erasure';
 import { ConsumerLoop, type BatchHandler, type ConsumerLoopOptions, type Retrying } from '../stages/consumer-loop';
@@ -48,8 +50,10 @@ export interface ReplayParts {
   readonly liveConsumers: readonly string[];
   readonly ackWaitMs: number;
   readonly loop: ConsumerLoopOptions;
-  /** The sink's path for the replay of a task (Sink.replayBatches). */
-  readonly batches: (taskId: string) => SinkBatches;
+  /** The sink's path for the replay of a task (Sink.replayBatches), telling `written` of the rows each batch restored. */
+  readonly batches: (taskId: string, written: (rows: readonly SinkRow[]) => void) => SinkBatches;
+  /** Where a replay's own counts go (the accounting table, docs/accounting.md). */
+  readonly writer: ClickHouseWriter;
   /** The identity stage's path for the replay of a task (IdentityStage.taskBatches): identify, alias and consent records go through it before the sink's. */
   readonly identity: (taskId: string) => { handle(batch: readonly StageMessage[], retrying: Retrying): Promise<void> };
   /** What a replay holds back (a suppressed or erased person's records; what the tracking plans block, unless `includeBlocked`). */
@@ -76,6 +80,20 @@ function consumerDefinition(parts: ReplayParts, name: string, spec: ReplaySpec, 
     max_ack_pending: parts.loop.batchSize * 2,
     max_deliver: -1,
   };
+}
+
+/**
+ * The accounting rows of what one batch of the replay `taskId` (its first
+ * message at `seq`) restored, by source: counted in the minute they were
+ * restored, each batch a row of its own (its origin a hash of the task and
+ * the sequence, so two replays of one message stay two rows).
+ */
+function restoredRows(taskId: string, seq: number, bySource: ReadonlyMap<string, number>, nowMs: number): PendingRow[] {
+  const origin = parseInt(createHash('sha256').update(`${taskId}:${seq}`).digest('hex').slice(0, 12), 16);
+  const minute = Math.floor(nowMs / 60_000) * 60;
+  return [...bySource].map(([source, n]) =>
+    objectRow(seq, 'accounting', { source_id: source, minute, stage: 'replay', measure: 'restored', reason: '', origin, count: n }, `${taskId}:${source}:${seq}`),
+  );
 }
 
 /** A message whose answers are left to another path: the identity stage's acks are not a replay's to give, the sink's path answers. */
@@ -118,7 +136,10 @@ export function replayRun(parts: ReplayParts): TaskRun {
       );
       if (!exists) await parts.jsm.consumers.add(parts.stream, consumerDefinition(parts, name, spec, progress));
       const consumer = await parts.js.consumers.get(parts.stream, name);
-      const batches = parts.batches(task.id);
+      // What each batch restored, by source, for the accounting: its own term, `restored` at stage `replay`.
+      const restored = new Map<string, number>();
+      const batches = parts.batches(task.id, (rows) => rows.forEach((row) => restored.set(row.sourceId, (restored.get(row.sourceId) ?? 0) + 1)));
+      const accounts = parts.writer.scoped(`replay:${task.id}`);
       const identity = parts.identity(task.id);
       const holds = parts.holds(spec.includeBlocked === true);
       if (spec.includeBlocked === true) parts.logger.warn({ task: task.id }, 'this replay restores records the tracking plans block (include_blocked)');
@@ -142,7 +163,9 @@ export function replayRun(parts: ReplayParts): TaskRun {
         // Links and consent decisions first, as their own consumers would take them; the sink's path answers every message.
         const linking = through.filter((msg) => (IDENTITY_CALLS as readonly string[]).includes(subjectParts(parts.subjectPrefix, msg.subject)?.call ?? ''));
         if (linking.length > 0) await identity.handle(linking.map(unanswered), retrying);
+        restored.clear();
         if (through.length > 0) await batches.handle(through, retrying);
+        if (restored.size > 0) await retrying('replay accounting', () => accounts.writeAll(restoredRows(task.id, through[0].seq, restored, Date.now())));
         const sent = new Set(through);
         for (const msg of batch) if (!sent.has(msg)) msg.ack();
         // A message past the window came: the replay ends once nothing within it is outstanding (below).

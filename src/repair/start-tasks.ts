@@ -39,6 +39,7 @@ export async function startTaskStage(
   const store = await waits.step('sink', `the tasks "${bucket}"`, () => TaskStore.open(sink.nats, bucket, config.replicas), permanentNatsFailure);
   const jsm = await jetstreamManager(sink.nats.nc);
   const prefix = replayConsumerPrefix(config);
+  const writer = new ClickHouseWriter(sink.clickhouse, config.clickhouseDatabase);
   const holds = (includeBlocked: boolean) => new ReplayHolds(ledger, sink.clickhouse, config.clickhouseDatabase, regulations, sources, includeBlocked);
   const replay = replayRun({
     jsm,
@@ -49,7 +50,8 @@ export async function startTaskStage(
     liveConsumers: [sinkConsumerConfig(config).durable_name, ...IDENTITY_CALLS.map((call) => identityConsumerConfig(config, call).durable_name)],
     ackWaitMs: config.sinkAckWaitMs,
     loop: consumerLoopOptions(config),
-    batches: (taskId) => sink.replayBatches(taskId),
+    batches: (taskId, written) => sink.replayBatches(taskId, written),
+    writer,
     identity: (taskId) => identity.taskBatches(taskId),
     holds,
     logger,
@@ -57,7 +59,7 @@ export async function startTaskStage(
   const redrive = redriveRun({
     client: sink.clickhouse,
     database: config.clickhouseDatabase,
-    writer: new ClickHouseWriter(sink.clickhouse, config.clickhouseDatabase),
+    writer,
     sink: (taskId, failed) => sink.redriveBatches(taskId, failed),
     identity: (taskId, failed) => identity.taskBatches(taskId, failed),
     holds,

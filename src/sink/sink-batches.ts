@@ -32,6 +32,8 @@ export interface SinkBatchOptions {
   readonly maxDeliveries: number;
   /** Longest delay of a redelivery. */
   readonly retryMaxMs: number;
+  /** Told of the rows each batch wrote (not those found stored, nor those refused): a replay counts what it restored. */
+  readonly written?: (rows: readonly SinkRow[]) => void;
 }
 
 /** A row on its way to its table, with the source and the message it came from. */
@@ -74,6 +76,11 @@ export class SinkBatches {
     const fresh = await retrying('redelivery check', () => this.check.unstored(rows));
     const refused = await retrying('insert', () => this.writer.write(fresh));
     this.check.stored(rows);
+    const { written } = this.options;
+    if (written !== undefined) {
+      const out = new Set(refused.map((r) => r.pending));
+      written(fresh.filter((row) => !out.has(row)));
+    }
     const bySeq = new Map(batch.map((msg) => [msg.seq, msg]));
     const redeliver = new Set<number>();
     for (const { pending, error } of refused) {

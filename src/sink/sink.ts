@@ -25,7 +25,7 @@ import { startStage } from '../stages/start-stage';
 import { ensureStream, streamConfig } from '../stream/stream-definition';
 import { StreamReclaimer } from '../stream/stream-reclaim';
 import { RedeliveryCheck } from './redelivery-check';
-import { SinkBatches, type SinkStats } from './sink-batches';
+import { SinkBatches, type SinkRow, type SinkStats } from './sink-batches';
 import type { DeadLetter, DeadLetters } from '../stages/dead-letters';
 
 /** A running sink. */
@@ -39,9 +39,10 @@ export interface Sink {
   /**
    * A path to the tables for the replay `taskId` (src/repair/replay-task.ts):
    * the sink consumer's path with counts of its own, a redelivery check that
-   * looks up every row, and insert tokens scoped by the task.
+   * looks up every row, and insert tokens scoped by the task; `written` is
+   * told of the rows each batch restored.
    */
-  replayBatches(taskId: string): SinkBatches;
+  replayBatches(taskId: string, written?: (rows: readonly SinkRow[]) => void): SinkBatches;
   /**
    * A path to the tables for the redrive `taskId` (src/repair/redrive-task.ts):
    * as a replay's, but a row ClickHouse refuses is set aside again at once,
@@ -74,12 +75,12 @@ export async function startSink(config: Config, logger: Logger, clickhouse?: Cli
     );
     const writer = new ClickHouseWriter(client, database);
     /** A path to the tables with a redelivery check of its own: the sink consumer's (no token scope), and each task's (its own token scope, and a check of every row). */
-    const sinkBatches = (letters: DeadLetters, tokenScope = '', maxDeliveries = config.sinkMaxDeliveries) =>
+    const sinkBatches = (letters: DeadLetters, tokenScope = '', maxDeliveries = config.sinkMaxDeliveries, written?: (rows: readonly SinkRow[]) => void) =>
       new SinkBatches(
         tokenScope === '' ? writer : writer.scoped(tokenScope),
         new RedeliveryCheck(client, database, tokenScope !== ''),
         letters,
-        { maxDeliveries, retryMaxMs: config.sinkRetryMaxMs },
+        { maxDeliveries, retryMaxMs: config.sinkRetryMaxMs, written },
         logger,
         metrics,
       );
@@ -116,7 +117,7 @@ export async function startSink(config: Config, logger: Logger, clickhouse?: Cli
       health: stage.loops[0].health,
       clickhouse: client,
       nats: stage.link,
-      replayBatches: (taskId) => sinkBatches(stage.deadLetters, `replay:${taskId}`),
+      replayBatches: (taskId, written) => sinkBatches(stage.deadLetters, `replay:${taskId}`, config.sinkMaxDeliveries, written),
       redriveBatches: (taskId, failed) => sinkBatches(stage.deadLetters.forRedrive(taskId, writer.scoped(`redrive:${taskId}`), failed), `redrive:${taskId}`, 1),
       ready: () => [stage.ready(), accounting?.ready() ?? true].find((ready) => ready !== true) ?? true,
       async stop() {

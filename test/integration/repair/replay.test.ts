@@ -15,7 +15,7 @@ import { TaskStatus } from '../../../src/gen/tributary/admin/v1/admin_service';
 import type { Record } from '../../../src/gen/tributary/ingest/v1/record';
 import { MAX_RUNNING_TASKS } from '../../../src/admin/tasks-api';
 import { replayConsumerPrefix } from '../../../src/stages/consumers';
-import { count } from '../../helpers/clickhouse';
+import { count, select } from '../../helpers/clickhouse';
 import { trackRecord } from '../../helpers/records';
 import { drained, SinkHarness } from '../../helpers/sink-harness';
 import { TaskHarness } from '../../helpers/task-harness';
@@ -94,6 +94,16 @@ it('restores exactly the deleted rows of its window, and nothing outside it', as
   expect(await rows()).toBe(60);
   const task = await replay({ from: { $case: 'fromSequence', value: 31 }, to: { $case: 'toSequence', value: 70 } });
   expect(task.progress).toMatchObject({ read: 40, stored: 40, skipped: 0, lastSequence: 70 });
+  // The accounting has them under their own term: restored, at stage replay, by source.
+  expect(
+    await select(
+      harness.clickhouse,
+      `SELECT source_id, toUInt32(sum(count)) AS n FROM ${harness.table('accounting_minutes')} WHERE stage = 'replay' AND measure = 'restored' GROUP BY source_id ORDER BY source_id`,
+    ),
+  ).toEqual([
+    { source_id: 'app', n: 10 },
+    { source_id: 'web', n: 30 },
+  ]);
   expect(await eventIds('stream_seq BETWEEN 21 AND 80')).toEqual([...web.slice(30), ...app.slice(0, 10)].map((r) => r.eventId).sort());
   expect([await rows(), await finalRows()]).toEqual([100, 100]);
   // The rest: a window that starts where rows are missing and goes on over stored ones stores each missing row once.
