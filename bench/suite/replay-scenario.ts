@@ -1,8 +1,8 @@
 /**
  * S13: a replay of a window of the stream over stored rows, through the
  * sink process's task stage, asked for on the gateway's AdminService as an
- * operator would, and what it costs live traffic: S3's open-loop load with
- * the sink running, first alone (the control), then while the replay runs.
+ * operator would, and what it costs live traffic: an open-loop load (as
+ * S3's, at half of S2's end-to-end rate) with the sink running, first alone (the control), then while the replay runs.
  * The replay runs once alone, for its rate (records read from its start to
  * its end) and the sink's CPU per record replayed; then the live load
  * alone (the control), and again once a second replay has begun, for the
@@ -20,7 +20,9 @@ export interface ReplayScenario {
   readonly sinkPid: number;
   /** Records replayed: sequences 1 to this. */
   readonly records: number;
-  /** Runs S3's load (the open loop) under the run name given; resolves with its p99. */
+  /** The live load's rate, records a second. */
+  readonly liveRate: number;
+  /** Runs the live load (the open loop) under the run name given; resolves with its p99. */
   readonly live: (run: string) => Promise<{ p99: number; recordsPerSecond: number }>;
   /** Waits until the sink has stored what the live load sent. */
   readonly caughtUp: () => Promise<void>;
@@ -34,7 +36,8 @@ export interface ReplayFigures {
   readonly recordsPerSecond: number;
   readonly stored: number;
   readonly sinkCpuPerMillion: number;
-  /** The live load's p99 without a replay, and with one under way; that replay's rate. */
+  /** The live load's rate; its p99 without a replay, and with one under way; that replay's rate. */
+  readonly liveRate: number;
   readonly liveP99Ms: number;
   readonly liveP99WithReplayMs: number;
   readonly recordsPerSecondBesideLive: number;
@@ -93,6 +96,7 @@ export async function measureReplay(s: ReplayScenario): Promise<ReplayFigures> {
     recordsPerSecond: Math.round(alone.read / alone.seconds),
     stored: alone.stored,
     sinkCpuPerMillion: Math.round((alone.cpu / alone.read) * 1_000_000 * 10) / 10,
+    liveRate: s.liveRate,
     liveP99Ms: control.p99,
     liveP99WithReplayMs: withReplay.p99,
     recordsPerSecondBesideLive: Math.round(beside.read / beside.seconds),
