@@ -13,20 +13,11 @@ import type { Retrying } from '../stages/consumer-loop';
 import { deadLetter, type DeadLetters, type StageMessage } from '../stages/dead-letters';
 import type { IdentityResolver } from './identity-resolver';
 import { linksOf, type LinkingEvent } from './links';
-import { Envelope } from '../gen/tributary/ingest/v1/envelope';
+import { envelopeOf } from '../stages/envelope-of';
 import { linkingEventOf } from './linking-event';
 import { consentEventOf, type ConsentEvent } from './consent-event';
 import type { ConsentSpread } from './consent-spread';
 import type { SuppressionSpread } from './suppression-spread';
-
-/** A message's Envelope; undefined for one that does not decode. */
-function envelopeOf(msg: StageMessage): Envelope | undefined {
-  try {
-    return Envelope.decode(msg.data);
-  } catch {
-    return undefined;
-  }
-}
 
 /** What follows identity in the ledger, when the process holds it. */
 export interface Spreads {

@@ -18,7 +18,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from 'pino';
-import { Envelope } from '../gen/tributary/ingest/v1/envelope';
+import { envelopeOf } from '../stages/envelope-of';
 import { sleep } from '../lifecycle/backoff';
 import type { Retrying } from '../stages/consumer-loop';
 import type { DeadLetter, StageMessage } from '../stages/dead-letters';
@@ -77,15 +77,6 @@ const stageOf = (reason: string): 'identity' | 'sink' => (reason === 'IDENTITY_L
 
 /** A redrive runs each step once: a failure fails the attempt, and the task stage tries again from the progress written. */
 const once: Retrying = (_what, work) => work();
-
-/** The envelope of a message, or undefined when it does not decode. */
-function envelopeOf(msg: StageMessage): Envelope | undefined {
-  try {
-    return Envelope.decode(msg.data);
-  } catch {
-    return undefined;
-  }
-}
 
 /** The redrive task's run. */
 export function redriveRun(parts: RedriveParts): TaskRun {

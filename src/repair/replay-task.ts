@@ -28,6 +28,7 @@ import { ConsumerLoop, type BatchHandler, type ConsumerLoopOptions, type Retryin
 import type { ReplayHolds } from './replay-holds';
 import { pastWindow, replayFilterSubject, selected, subjectParts } from './replay-filter';
 import { IDENTITY_CALLS } from '../stages/consumers';
+import { envelopeOf } from '../stages/envelope-of';
 import type { StageMessage } from '../stages/dead-letters';
 import { TaskLost, type TaskHold, type TaskRun } from './task-stage';
 import type { ReplaySpec, TaskProgress } from '../tasks/task-store';
@@ -148,13 +149,7 @@ export function replayRun(parts: ReplayParts): TaskRun {
         if (outcome === undefined && !hold.holds()) outcome = 'lost';
         if (outcome !== undefined) return void batch.forEach((msg) => msg.nak(HAND_BACK_DELAY_MS));
         const inWindow = batch.filter((msg) => !pastWindow(spec, msg.seq, msg.time.getTime()));
-        const envelopes = inWindow.map((msg) => {
-          try {
-            return Envelope.decode(msg.data);
-          } catch {
-            return undefined;
-          }
-        });
+        const envelopes = inWindow.map(envelopeOf);
         // A message that does not decode is never chosen by name, and is held whatever chose it.
         const chosen = inWindow.map((msg, i) => selected(spec, parts.subjectPrefix, msg.subject, () => envelopes[i] ?? UNREADABLE));
         const held = await retrying('replay holds', () => holds.held(envelopes.map((envelope, i) => (chosen[i] ? envelope : undefined))));
