@@ -12,7 +12,7 @@ import addFormats from 'ajv-formats';
 import { fullFormats } from 'ajv-formats/dist/formats';
 import { findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import type { Plan, PayloadRule, PropertyRule, StringFormat } from './plan';
-import { PLAN_FILE_SCHEMA, STRING_FORMATS } from './plan-file-schema';
+import { PLAN_FILE_SCHEMA, PROPERTY_TYPES, STRING_FORMATS } from './plan-file-schema';
 import { PropertyTable } from './property-table';
 
 /** The line a problem ("line 12: …") is on. */
@@ -148,7 +148,8 @@ function propertyRule(file: PropertyFile, path: string[], problems: Problems): P
     }
   }
   return {
-    type: file.type,
+    // The constant of that name, not the file's own string: two such constants compare as one pointer.
+    type: PROPERTY_TYPES.find((type) => type === file.type) ?? file.type,
     enum: file.enum,
     pattern,
     format: file.format === undefined ? undefined : formatOf(file.format),

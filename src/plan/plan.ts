@@ -45,6 +45,9 @@ export type PropertyType = (typeof PROPERTY_TYPES)[number];
 /** The JSON type of a value, as a violation names what came. */
 export type JsonType = 'string' | 'number' | 'boolean' | 'null' | 'object' | 'array';
 
+/** The JSON types by code: the wire check holds a value's type as its index here, and compares numbers, not strings. */
+export const JSON_TYPES: readonly JsonType[] = ['null', 'number', 'string', 'boolean', 'object', 'array'];
+
 /** A string format: its name, and the test of ajv-formats' full definition. */
 export interface StringFormat {
   readonly name: string;

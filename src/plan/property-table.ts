@@ -10,9 +10,12 @@
  * compares the key against one Uint8Array holding every key end to end.
  * Which required properties one check has seen is kept in a scratch array
  * that each check starts anew (checks run one at a time: they are
- * synchronous).
+ * synchronous). What most members need to know of their rule, the JSON type
+ * it takes and whether it has any other keyword, is kept in two more arrays,
+ * so that a value that keeps to a rule of its type alone never reads the
+ * rule.
  */
-import type { PropertyRule } from './plan';
+import { JSON_TYPES, type PropertyRule } from './plan';
 
 /** FNV-1a over bytes[start, end). */
 function hashOf(bytes: Uint8Array, start: number, end: number): number {
@@ -29,6 +32,10 @@ export class PropertyTable {
   readonly rules: readonly PropertyRule[];
   /** The slots of the required properties. */
   readonly requiredSlots: readonly number[];
+  /** The code (index in JSON_TYPES) of the JSON type each slot's value must have: an integer is a number. */
+  readonly kinds: Uint8Array;
+  /** 1 at a slot whose rule has no keyword but its type, and a type that any value of its JSON type keeps (not integer). */
+  readonly bare: Uint8Array;
   /** 1 at the slot of a required property. */
   private readonly required: Uint8Array;
   /** Open addressing by hash, at most half full: slot + 1 of the property there, 0 for none. */
@@ -46,6 +53,8 @@ export class PropertyTable {
     this.rules = [...properties.values()];
     this.required = Uint8Array.from(this.names, (name) => (required.includes(name) ? 1 : 0));
     this.requiredSlots = required.map((name) => this.names.indexOf(name));
+    this.kinds = Uint8Array.from(this.rules, (rule) => JSON_TYPES.indexOf(rule.type === 'integer' ? 'number' : rule.type));
+    this.bare = Uint8Array.from(this.rules, (rule) => (rule.type !== 'integer' && Object.entries(rule).every(([keyword, value]) => keyword === 'type' || value === undefined) ? 1 : 0));
     this.seenBy = new Uint32Array(this.names.length);
     const encoded = this.names.map((name) => Buffer.from(name, 'utf8'));
     this.keys = Buffer.concat(encoded);

@@ -57,11 +57,11 @@ const inOrder = (a: PlanViolation, b: PlanViolation): number =>
  * payload is read at `payload` when the contract left it undecoded there,
  * from the record otherwise. None for a record that keeps to the plan.
  */
-export function recordPlanCheck(plan: Plan, record: Record, bytes: Uint8Array, payload: PayloadRange | undefined): PlanViolation[] {
+export function recordPlanCheck(plan: Plan, record: Record, bytes: Uint8Array, payload: PayloadRange | undefined): readonly PlanViolation[] {
   const planned = plannedPayload(record);
   if (planned === undefined) return [];
   const rule = ruleOf(plan, planned);
   if (rule === undefined) return planned.call === 'track' && !plan.allowUnplannedEvents ? [unplannedEvent(planned.name, plan)] : [];
   const found = payload !== undefined ? wirePlanCheck(rule, planned.field, bytes, payload.start, payload.end) : objectPlanCheck(rule, planned.field, planned.data);
-  return found.sort(inOrder);
+  return found.length > 1 ? [...found].sort(inOrder) : found;
 }

@@ -16,82 +16,130 @@
  */
 import { BOOL_TAG, LIST_TAG, NULL_TAG, NUMBER_TAG, STRING_TAG, STRUCT_TAG, StructWalk } from '../contract/wire/struct-walk';
 import { fieldEnd, skipField } from '../contract/wire/wire-cursor';
-import { additionalProperty, propertyViolation, requiredMissing, type JsonType, type PayloadRule, type PlanViolation, type PropertyKeyword, type PropertyRule, type PropertyType } from './plan';
+import {
+  additionalProperty,
+  JSON_TYPES,
+  propertyViolation,
+  requiredMissing,
+  type JsonType,
+  type PayloadRule,
+  type PlanViolation,
+  type PropertyKeyword,
+  type PropertyRule,
+  type PropertyType,
+} from './plan';
 
-/** The walk that checks each top-level member of one Struct against a payload rule as it reads it. */
+// The codes of the JSON types (their index in JSON_TYPES) that the walk reads values as.
+const NULL = 0;
+const NUMBER = 1;
+const STRING = 2;
+const BOOLEAN = 3;
+const OBJECT = 4;
+const ARRAY = 5;
+
+/**
+ * The walk that checks each top-level member of a Struct against a payload
+ * rule as it reads it. One walk reads every record whose bytes lie in one
+ * ArrayBuffer (the records of one request do), at positions within it: its
+ * reader and its Buffer are made once, not for each record (a reader is some
+ * 300 bytes, and what the check allocates costs the gateway's young
+ * collections more than its own time: each copies the requests in flight).
+ */
 class MemberCheck extends StructWalk {
-  readonly out: PlanViolation[] = [];
-  private buffer: Buffer | undefined;
+  private readonly out: PlanViolation[] = [];
+  private rule: PayloadRule | undefined;
+  private field = '';
 
   constructor(
-    bytes: Uint8Array,
-    start: number,
-    private readonly rule: PayloadRule,
-    private readonly field: string,
+    /** The whole ArrayBuffer as a Buffer: its UTF-8 decoding is the fastest Node has for short strings, and keeps a leading U+FEFF as the generated decoder and the stored row do (a key "\uFEFFtotal" is not "total"). */
+    private readonly whole: Buffer,
   ) {
-    super(bytes, start);
+    super(whole, 0);
   }
 
-  /** The bytes as a Buffer, made when a string is first decoded: its UTF-8 decoding is the fastest Node has for short strings, and keeps a leading U+FEFF as the generated decoder and the stored row do (a key "\uFEFFtotal" is not "total"). */
+  /** The violations of `rule` by the Struct at whole[start, end), its members named `${field}.${key}`. */
+  check(rule: PayloadRule, field: string, start: number, end: number): readonly PlanViolation[] {
+    const { out } = this;
+    // Empty even when an earlier check threw half-way.
+    out.length = 0;
+    this.rule = rule;
+    this.field = field;
+    const table = rule.declared;
+    table.begin();
+    if (start < end) {
+      this.reader.pos = start;
+      this.struct(end, 0);
+    }
+    for (const slot of table.requiredSlots) if (!table.seen(slot)) out.push(requiredMissing(`${field}.${table.names[slot]}`));
+    if (out.length === 0) return NO_VIOLATIONS;
+    const found = [...out];
+    out.length = 0;
+    return found;
+  }
+
   private text(start: number, stop: number): string {
-    this.buffer ??= Buffer.isBuffer(this.bytes) ? this.bytes : Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
-    return this.buffer.toString('utf8', start, stop);
+    return this.whole.toString('utf8', start, stop);
   }
 
   protected member(keyStart: number, keyEnd: number, end: number): void {
     const { reader } = this;
-    let type: JsonType = 'null';
+    let kind = -1;
     let x = 0;
     let start = 0;
     let stop = 0;
-    let any = false;
     while (reader.pos < end) {
       const tag = reader.uint32();
       switch (tag) {
         case NULL_TAG:
           reader.uint32();
-          type = 'null';
+          kind = NULL;
           break;
         case NUMBER_TAG:
-          type = 'number';
+          kind = NUMBER;
           x = reader.double();
           break;
         case BOOL_TAG:
-          type = 'boolean';
+          kind = BOOLEAN;
           x = reader.bool() ? 1 : 0;
           break;
         case STRING_TAG:
-          type = 'string';
+          kind = STRING;
           stop = fieldEnd(reader, end);
           start = reader.pos;
           reader.pos = stop;
           break;
         case STRUCT_TAG:
+          kind = OBJECT;
+          reader.pos = fieldEnd(reader, end);
+          break;
         case LIST_TAG:
-          type = tag === STRUCT_TAG ? 'object' : 'array';
+          kind = ARRAY;
           reader.pos = fieldEnd(reader, end);
           break;
         default:
           skipField(reader, tag, end);
-          continue;
       }
-      any = true;
     }
     // A Value with no kind is dropped, as the generated decoder and the stored row drop it: an earlier value of its key stands.
-    if (!any) return;
+    if (kind < 0) return;
     // An entry without a key (keyStart -1) has the key "", as the generated decoder gives it.
     const keyFrom = keyStart < 0 ? 0 : keyStart;
     const keyTo = keyStart < 0 ? 0 : keyEnd;
-    const table = this.rule.declared;
+    const payload = this.rule as PayloadRule;
+    const table = payload.declared;
     const slot = table.find(this.bytes, keyFrom, keyTo);
     if (slot < 0) {
-      if (!this.rule.additionalProperties) this.unplanned(this.text(keyFrom, keyTo));
+      if (!payload.additionalProperties) this.unplanned(this.text(keyFrom, keyTo));
       return;
     }
     table.saw(slot);
-    const rule = table.rules[slot];
-    const broken = brokenKeywords(rule, type, x, type === 'string' && readsText(rule) ? this.text(start, stop) : '');
     const { out } = this;
+    // The common case, a value of a type whose rule says nothing else, reads nothing of the rule.
+    const bare = kind === table.kinds[slot] && table.bare[slot] === 1;
+    if (bare && out.length === 0) return;
+    const rule = table.rules[slot];
+    const type = JSON_TYPES[kind];
+    const broken = bare ? undefined : brokenKeywords(rule, type, x, kind === STRING && readsText(rule) ? this.text(start, stop) : '');
     if (out.length === 0 && broken === undefined) return;
     const name = `${this.field}.${table.names[slot]}`;
     // A repeated key: the last counts, so what an earlier one broke is dropped.
@@ -154,11 +202,9 @@ function brokenKeywords(rule: PropertyRule, type: JsonType, x: number, s: string
     if (value === undefined || !rule.enum.includes(value)) (broken ??= []).push('enum');
   }
   if (type === 'string') {
-    if (rule.maxLength !== undefined || rule.minLength !== undefined) {
-      const length = codePoints(s);
-      if (rule.maxLength !== undefined && length > rule.maxLength) (broken ??= []).push('maxLength');
-      if (rule.minLength !== undefined && length < rule.minLength) (broken ??= []).push('minLength');
-    }
+    // A string has at most as many code points as UTF-16 units, and at least half as many: most are counted without a count.
+    if (rule.maxLength !== undefined && s.length > rule.maxLength && codePoints(s) > rule.maxLength) (broken ??= []).push('maxLength');
+    if (rule.minLength !== undefined && s.length < 2 * rule.minLength && codePoints(s) < rule.minLength) (broken ??= []).push('minLength');
     if (rule.pattern !== undefined && !rule.pattern.test(s)) (broken ??= []).push('pattern');
     if (rule.format !== undefined && !rule.format.test(s)) (broken ??= []).push('format');
   } else if (type === 'number') {
@@ -179,18 +225,20 @@ function codePoints(s: string): number {
   return n;
 }
 
+/** What a payload that keeps to its rule breaks: one frozen list for all. */
+const NO_VIOLATIONS: readonly PlanViolation[] = Object.freeze([]);
+
+/** The walk of each ArrayBuffer that records were checked in; held weakly, so that a walk lives no longer than the bytes it reads. */
+const walks = new WeakMap<ArrayBufferLike, MemberCheck>();
+
 /**
  * Checks the Struct at bytes[start, end) (its content, after the length
  * prefix; start === end for an absent payload) against `rule`, naming each
  * property `${field}.${key}`; returns the violations, none for a payload
  * that keeps to its rule.
  */
-export function wirePlanCheck(rule: PayloadRule, field: string, bytes: Uint8Array, start: number, end: number): PlanViolation[] {
-  const table = rule.declared;
-  table.begin();
-  const check = new MemberCheck(bytes, start, rule, field);
-  if (start < end) check.struct(end, 0);
-  const { out } = check;
-  for (const slot of table.requiredSlots) if (!table.seen(slot)) out.push(requiredMissing(`${field}.${table.names[slot]}`));
-  return out;
+export function wirePlanCheck(rule: PayloadRule, field: string, bytes: Uint8Array, start: number, end: number): readonly PlanViolation[] {
+  let walk = walks.get(bytes.buffer);
+  if (walk === undefined) walks.set(bytes.buffer, (walk = new MemberCheck(Buffer.from(bytes.buffer))));
+  return walk.check(rule, field, bytes.byteOffset + start, bytes.byteOffset + end);
 }

@@ -20,6 +20,7 @@ import { parsePlan } from '../../../src/plan/parse-plan';
 import { PlanReason } from '../../../src/plan/plan';
 import { PROPERTY_TYPES, STRING_FORMATS } from '../../../src/plan/plan-file-schema';
 import { recordPlanCheck } from '../../../src/plan/record-plan-check';
+import { wirePlanCheck } from '../../../src/plan/wire-plan-check';
 import { concat, encodeStruct, field, type WireValue } from '../../helpers/wire-struct';
 
 const SEED = Number(process.env.PLAN_SEED ?? 20261205);
@@ -116,6 +117,17 @@ function atOffset(bytes: Uint8Array): Uint8Array {
   return copy.subarray(7);
 }
 
+/** The records laid end to end in one buffer, at an offset, as the records of one request lie: one walk reads them all. */
+function together(records: readonly Uint8Array[]): Uint8Array[] {
+  const whole = new Uint8Array(7 + records.reduce((sum, bytes) => sum + bytes.length, 0));
+  let at = 7;
+  return records.map((bytes) => {
+    whole.set(bytes, at);
+    at += bytes.length;
+    return whole.subarray(at - bytes.length, at);
+  });
+}
+
 it('gives the violations Ajv gives over the decoded payload, for random plans and records', () => {
   let onWire = 0;
   const reasons = new Set<string>();
@@ -127,11 +139,12 @@ it('gives the violations Ajv gives over the decoded payload, for random plans an
         if (!('record' in objects)) throw new Error('a random record did not decode');
         return recordPlanCheck(plan, objects.record, bytes, undefined);
       });
-      // Each record is checked under one plan with others before and after it, as a Buffer and as a plain Uint8Array, so
-      // what one check leaves in the plan's tables cannot go unseen.
+      // Each record is checked under one plan with others before and after it, as a Buffer, as a plain Uint8Array, and
+      // beside the others in one buffer, so what one check leaves in the plan's tables or in its walk cannot go unseen.
       const order = [...records.keys(), ...[...records.keys()].reverse()];
+      const shared = together(records);
       for (const i of order) {
-        for (const bytes of [records[i], atOffset(records[i])]) {
+        for (const bytes of [records[i], atOffset(records[i]), shared[i]]) {
           const wire = decodeRecord(bytes, DEFAULT_LIMITS);
           if (!('record' in wire)) throw new Error('a random record did not decode');
           if (wire.payload !== undefined) onWire++;
@@ -144,6 +157,20 @@ it('gives the violations Ajv gives over the decoded payload, for random plans an
   );
   expect(onWire).toBeGreaterThan(8000);
   expect([...reasons].sort()).toEqual(Object.values(PlanReason).sort());
+});
+
+it('checks a payload on its own after a check of another in the same buffer failed half-way', () => {
+  const plan = parsePlan('plan.json', JSON.stringify({ version: '1', allowUnplannedEvents: true, identify: { properties: { a: { type: 'string' } }, additionalProperties: false } }));
+  const rule = plan.identify;
+  if (rule === undefined) throw new Error('the plan has no identify rule');
+  // An unplanned key, then an entry whose length runs past the end: the walk has found a violation when it throws.
+  const broken = concat(encodeStruct([['extra', { string: 'x' }]]), Uint8Array.of(10, 50));
+  const sound = encodeStruct([['a', { number: 1 }]]);
+  const whole = concat(broken, sound);
+  expect(() => wirePlanCheck(rule, 'event.identify.user_attributes', whole, 0, broken.length)).toThrow(/runs past the end/);
+  expect(wirePlanCheck(rule, 'event.identify.user_attributes', whole, broken.length, whole.length)).toEqual([
+    { field: 'event.identify.user_attributes.a', reason: PlanReason.DATATYPE_MISMATCH, message: 'expected string, got number' },
+  ]);
 });
 
 it("compiles every payload's schema of every plan that parses, as the object check does at its first use", () => {
