@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { onCpus } from './cpu-pinning';
 
 const DIST = join(__dirname, '..', '..');
 
@@ -17,9 +18,10 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-/** Starts `tributary <role>` from the build with `env` over the current environment. */
-export function startRole(role: 'gateway' | 'sink', env: NodeJS.ProcessEnv): Service {
-  const child = spawn(process.execPath, [join(DIST, 'src', 'cli', 'main.js'), role], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `tributary <role>` from the build with `env` over the current environment, on `cpus` when given (taskset runs it in its own place: the pid is the role's). */
+export function startRole(role: 'gateway' | 'sink', env: NodeJS.ProcessEnv, cpus?: string): Service {
+  const [command, args] = onCpus(cpus, process.execPath, [join(DIST, 'src', 'cli', 'main.js'), role]);
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -36,10 +38,11 @@ export function startRole(role: 'gateway' | 'sink', env: NodeJS.ProcessEnv): Ser
   };
 }
 
-/** Runs the child script `name` (bench/suite/<name>.js) with `plan`; resolves with the JSON it printed. `started` gets its pid. */
-export function runChild<T>(name: string, plan: object, started?: (pid: number) => void): Promise<T> {
+/** Runs the child script `name` (bench/suite/<name>.js) with `plan`, on `cpus` when given; resolves with the JSON it printed. `started` gets its pid. */
+export function runChild<T>(name: string, plan: object, started?: (pid: number) => void, cpus?: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(__dirname, `${name}.js`), JSON.stringify(plan)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [command, args] = onCpus(cpus, process.execPath, [join(__dirname, `${name}.js`), JSON.stringify(plan)]);
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     if (child.pid !== undefined) started?.(child.pid);
     let stdout = '';
     child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
