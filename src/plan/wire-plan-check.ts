@@ -10,9 +10,14 @@
  *
  * It reads as the object path sees the payload: the last of a repeated key
  * counts, a Value with no kind is dropped (an earlier value of its key
- * stands), a Value whose kind is set twice keeps the last, and the key
+ * stands), a Value whose kind is set twice keeps the last, an entry's value
+ * that a later one in the entry overrides is not read, and the key
  * `__proto__`, which the decoded object and the stored row drop, is not a
  * property (test/unit/plan/plan-check-agreement.test.ts).
+ *
+ * The module keeps one walk for each ArrayBuffer that records were checked
+ * in, held weakly by that ArrayBuffer: a walk lives no longer than the bytes
+ * it reads, and holds nothing of a check once the check returns.
  */
 import { BOOL_TAG, LIST_TAG, NULL_TAG, NUMBER_TAG, STRING_TAG, STRUCT_TAG, StructWalk } from '../contract/wire/struct-walk';
 import { fieldEnd, skipField } from '../contract/wire/wire-cursor';
@@ -30,12 +35,12 @@ import {
 } from './plan';
 
 // The codes of the JSON types (their index in JSON_TYPES) that the walk reads values as.
-const NULL = 0;
-const NUMBER = 1;
-const STRING = 2;
-const BOOLEAN = 3;
-const OBJECT = 4;
-const ARRAY = 5;
+const NULL = JSON_TYPES.indexOf('null');
+const NUMBER = JSON_TYPES.indexOf('number');
+const STRING = JSON_TYPES.indexOf('string');
+const BOOLEAN = JSON_TYPES.indexOf('boolean');
+const OBJECT = JSON_TYPES.indexOf('object');
+const ARRAY = JSON_TYPES.indexOf('array');
 
 /**
  * The walk that checks each top-level member of a Struct against a payload
@@ -60,21 +65,28 @@ class MemberCheck extends StructWalk {
   /** The violations of `rule` by the Struct at whole[start, end), its members named `${field}.${key}`. */
   check(rule: PayloadRule, field: string, start: number, end: number): readonly PlanViolation[] {
     const { out } = this;
-    // Empty even when an earlier check threw half-way.
-    out.length = 0;
     this.rule = rule;
     this.field = field;
-    const table = rule.declared;
-    table.begin();
-    if (start < end) {
-      this.reader.pos = start;
-      this.struct(end, 0);
+    try {
+      const table = rule.declared;
+      table.begin();
+      if (start < end) {
+        this.reader.pos = start;
+        this.struct(end, 0);
+      }
+      for (const slot of table.requiredSlots) if (!table.seen(slot)) out.push(requiredMissing(`${field}.${table.names[slot]}`));
+      return out.length === 0 ? NO_VIOLATIONS : [...out];
+    } finally {
+      // Nothing of this check stays, even when it threw half-way.
+      out.length = 0;
+      this.rule = undefined;
+      this.field = '';
     }
-    for (const slot of table.requiredSlots) if (!table.seen(slot)) out.push(requiredMissing(`${field}.${table.names[slot]}`));
-    if (out.length === 0) return NO_VIOLATIONS;
-    const found = [...out];
-    out.length = 0;
-    return found;
+  }
+
+  /** How many bytes the walk reads. */
+  get length(): number {
+    return this.whole.length;
   }
 
   private text(start: number, stop: number): string {
@@ -163,7 +175,9 @@ class MemberCheck extends StructWalk {
     this.out.push(...kept);
   }
 
-  // Only members count: nothing below the top is read, and the walk's other hooks have nothing to do.
+  // Only members count: nothing below the top is read, and the walk's other hooks have nothing to do. An overridden value
+  // counts for nothing either (the limit scan has read its bytes): walked, its Struct's members would pass for the payload's.
+  protected override overridden(): void {}
   protected skippedKey(): void {}
   protected item(): void {}
   protected openObject(): void {}
@@ -239,6 +253,7 @@ const walks = new WeakMap<ArrayBufferLike, MemberCheck>();
  */
 export function wirePlanCheck(rule: PayloadRule, field: string, bytes: Uint8Array, start: number, end: number): readonly PlanViolation[] {
   let walk = walks.get(bytes.buffer);
-  if (walk === undefined) walks.set(bytes.buffer, (walk = new MemberCheck(Buffer.from(bytes.buffer))));
+  // A walk made before a resizable ArrayBuffer grew does not reach its new bytes.
+  if (walk === undefined || walk.length < bytes.byteOffset + end) walks.set(bytes.buffer, (walk = new MemberCheck(Buffer.from(bytes.buffer))));
   return walk.check(rule, field, bytes.byteOffset + start, bytes.byteOffset + end);
 }

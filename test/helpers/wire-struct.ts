@@ -16,8 +16,12 @@ export type WireValue =
   | { readonly bool: boolean }
   | { readonly struct: WireEntries }
   | { readonly list: readonly (WireValue | undefined)[] };
-/** A Struct's entries in wire order; a key or value may be missing (an entry without a value field, which the decoders drop). A string given as bytes need not be UTF-8. */
-export type WireEntries = readonly (readonly [string | Uint8Array | undefined, WireValue | undefined])[];
+/**
+ * A Struct's entries in wire order; a key or value may be missing (an entry without a value field, which the decoders
+ * drop). A string given as bytes need not be UTF-8. A third element is a value written before the entry's value, which
+ * that one overrides.
+ */
+export type WireEntries = readonly (readonly [string | Uint8Array | undefined, WireValue | undefined, (WireValue | undefined)?])[];
 
 /** The bytes `build` writes. */
 export const bytesOf = (build: (w: BinaryWriter) => unknown): Uint8Array => {
@@ -46,6 +50,15 @@ export function encodeValue(value: WireValue | undefined): Uint8Array {
 /** A google.protobuf.Struct of `entries`, in their order. */
 export function encodeStruct(entries: WireEntries): Uint8Array {
   return concat(
-    ...entries.map(([key, value]) => field(10, concat(key === undefined ? new Uint8Array(0) : stringField(10, key), value === undefined ? new Uint8Array(0) : field(18, encodeValue(value))))),
+    ...entries.map(([key, value, earlier]) =>
+      field(
+        10,
+        concat(
+          key === undefined ? new Uint8Array(0) : stringField(10, key),
+          earlier === undefined ? new Uint8Array(0) : field(18, encodeValue(earlier)),
+          value === undefined ? new Uint8Array(0) : field(18, encodeValue(value)),
+        ),
+      ),
+    ),
   );
 }
