@@ -1,11 +1,11 @@
 /**
  * The CPUs a scenario that weighs one fresh gateway's CPU per record against
- * another's (S9, S10, S12) pins its processes to: the gateway alone on the
- * last CPU this benchmark may use, the load generator and nats-server on the
- * others. Unpinned, the three share two CPUs as the scheduler pleases, and a
- * gateway that is made to share its CPU spends more CPU per record: the same
- * planned gateway took 23 to 44 CPU-s per million, pinned 21 to 26
- * (bench/README.md). Linux's `taskset` (util-linux) pins.
+ * another's (S9, S10, S12) pins its processes to: the gateway on the last CPU
+ * this benchmark may use, the load generator and nats-server kept off it, on
+ * the others. Unpinned, the three share two CPUs as the scheduler pleases,
+ * and a gateway made to share its CPU spends more CPU per record, in some
+ * runs much more (bench/README.md gives the figures). Linux's `taskset`
+ * (util-linux) pins; where it is missing, or there is one CPU, nothing is.
  */
 import { execFileSync } from 'node:child_process';
 

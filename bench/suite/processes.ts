@@ -18,10 +18,9 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-/** Starts `tributary <role>` from the build with `env` over the current environment, on `cpus` when given (taskset runs it in its own place: the pid is the role's). */
-export function startRole(role: 'gateway' | 'sink', env: NodeJS.ProcessEnv, cpus?: string): Service {
-  const [command, args] = onCpus(cpus, process.execPath, [join(DIST, 'src', 'cli', 'main.js'), role]);
-  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `tributary <role>` from the build with `env` over the current environment. */
+export function startRole(role: 'gateway' | 'sink', env: NodeJS.ProcessEnv): Service {
+  const child = spawn(process.execPath, [join(DIST, 'src', 'cli', 'main.js'), role], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
