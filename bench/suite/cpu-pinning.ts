@@ -27,14 +27,19 @@ function idsOf(list: string): number[] {
   });
 }
 
-/** The sets for this process's CPUs; undefined where there is but one, and nothing can be kept apart. */
+/** The sets for this process's CPUs; undefined where there is but one, and nothing can be kept apart, or no taskset. */
 export function cpuSets(): CpuSets | undefined {
-  // "pid 123's current affinity list: 0,1"
-  const list =
-    execFileSync('taskset', ['-c', '-p', String(process.pid)], { encoding: 'utf8' })
-      .split(':')
-      .pop()
-      ?.trim() ?? '';
+  let list: string;
+  try {
+    // "pid 123's current affinity list: 0,1"
+    list =
+      execFileSync('taskset', ['-c', '-p', String(process.pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+        .split(':')
+        .pop()
+        ?.trim() ?? '';
+  } catch {
+    return undefined;
+  }
   const ids = idsOf(list);
   if (ids.length < 2) return undefined;
   return { gateway: String(ids[ids.length - 1]), rest: ids.slice(0, -1).join(','), all: ids.join(',') };
